@@ -1,0 +1,90 @@
+import { javascript, typescript, YamlFile } from 'projen';
+
+// Pinned CRD sources. Offline we import the same files from ../shared/crds (see README).
+const CRDS = {
+  istio: {
+    url: 'https://raw.githubusercontent.com/istio/istio/1.30.3/manifests/charts/base/files/crd-all.gen.yaml',
+    local: ['../shared/crds/istio-networking-1.30.3.yaml', '../shared/crds/istio-security-1.30.3.yaml'],
+  },
+  flagger: {
+    url: 'https://raw.githubusercontent.com/fluxcd/flagger/v1.44.0/artifacts/flagger/crd.yaml',
+    local: ['../shared/crds/flagger-1.44.0.yaml'],
+  },
+};
+
+/** Where `cdk8s synth` writes the example manifests; it wipes this folder, so nothing else lives here. */
+const MANIFESTS_DIR = 'manifests';
+
+const project = new typescript.TypeScriptProject({
+  name: 'cdk8s-istio-canary',
+  description: 'cdk8s constructs for Istio canary and gray releases: versions, subsets, weighted and header routes, gateways.',
+  keywords: ['cdk8s', 'istio', 'canary', 'gray-release', 'service-mesh', 'kubernetes'],
+  license: 'Apache-2.0',
+  copyrightOwner: 'cdk8s-istio-canary authors',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  github: false,
+  release: false,
+  minNodeVersion: '20.0.0',
+
+  peerDeps: ['cdk8s@^2.70.0', 'cdk8s-plus-27@^2.9.5', 'constructs@^10.3.0'],
+  deps: ['yaml@^2.8.0', '@bufbuild/re2@^0.6.1'],
+  devDeps: ['cdk8s-cli@^2.207.0', 'fast-check@^4.3.0', 'ts-node@^10.9.2'],
+
+  // imports/ lives beside src/, so the compiler root is the repository root.
+  entrypoint: 'lib/src/index.js',
+  tsconfig: {
+    compilerOptions: { rootDir: '.' },
+    include: ['imports/**/*.ts'],
+  },
+  // test/tsconfig.json type-checks tests, examples and src together (paths are relative to test/).
+  tsconfigDev: {
+    include: ['../src/**/*.ts', '../imports/**/*.ts', '../examples/**/*.ts'],
+  },
+  typecheckTests: true,
+
+  jestOptions: {
+    // Snapshots must be able to fail: `npm test` never rewrites them; `npx projen test:update` does, on purpose.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    passWithNoTests: false,
+    jestConfig: {
+      coveragePathIgnorePatterns: ['/node_modules/', '/imports/'],
+      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/'],
+    },
+  },
+  // imports/ holds about 1 MB of generated types: transpile tests without type-checking them on every run;
+  // `npm run compile` and eslint still type-check src/ and examples/.
+  tsJestOptions: {
+    transformOptions: { isolatedModules: true },
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples'],
+    ignorePatterns: ['imports/', 'lib/', 'dist/', MANIFESTS_DIR + '/', '*.d.ts', 'node_modules/'],
+  },
+
+  gitignore: [`/${MANIFESTS_DIR}/`],
+});
+
+// The example app: `npx cdk8s synth` runs it and writes one YAML file per chart to manifests/.
+new YamlFile(project, 'cdk8s.yaml', {
+  obj: {
+    language: 'typescript',
+    app: 'npx ts-node --transpile-only examples/main.ts',
+    output: MANIFESTS_DIR,
+    // Upstream sources of imports/, for users who regenerate online with `npx cdk8s import`.
+    imports: [CRDS.istio.url, CRDS.flagger.url],
+  },
+});
+project.npmignore?.exclude(`/${MANIFESTS_DIR}/`, '/examples/', '/cdk8s.yaml', '/.ci/');
+
+// Regenerates imports/ from the pinned local CRDs (offline); imports/ is committed and never hand-edited.
+project.addTask('import:crds', {
+  description: 'Regenerate imports/ from the pinned CRDs in ../shared/crds',
+  steps: [...CRDS.istio.local, ...CRDS.flagger.local].map((file) => ({
+    exec: `cdk8s import ${file} --language typescript --output imports --no-save`,
+  })),
+});
+
+project.synth();

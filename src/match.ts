@@ -1,0 +1,251 @@
+import { RE2JS } from '@bufbuild/re2';
+import { invalid, show } from './errors';
+
+/** How one string is compared; Istio's `StringMatch`. Exactly one field is set. */
+export interface StringMatch {
+  /** The whole value equals this. */
+  readonly exact?: string;
+  /** The value starts with this. */
+  readonly prefix?: string;
+  /** The whole value matches this RE2 expression (a full match, not a search). */
+  readonly regex?: string;
+}
+
+/**
+ * The plain data of one Istio `HTTPMatchRequest`: every condition set here must hold (AND).
+ * An empty object matches every request.
+ */
+export interface MatchConditions {
+  /** Request headers, by lower-case name; an empty `StringMatch` checks only that the header is present. */
+  readonly headers?: Record<string, StringMatch>;
+  /** The request path. */
+  readonly uri?: StringMatch;
+  /** The HTTP method. */
+  readonly method?: StringMatch;
+  /** Query parameters, by name (Istio supports exact and regex here, not prefix). */
+  readonly queryParams?: Record<string, StringMatch>;
+  /** Labels of the calling workload (in-mesh callers only). */
+  readonly sourceLabels?: Record<string, string>;
+  /** The port the request was addressed to. */
+  readonly port?: number;
+}
+
+/**
+ * One match of a route: a set of conditions that must all hold (AND). A route's list of matches is OR.
+ *
+ * @example
+ * Match.headerExact('end-user', 'jason')
+ * Match.uriPrefix('/api').and(Match.method('POST'))
+ */
+export class Match {
+  /** The request header `name` equals `value`. */
+  public static headerExact(name: string, value: string): Match {
+    return new Match({ headers: { [name]: { exact: value } } });
+  }
+
+  /** The request header `name` starts with `prefix`. */
+  public static headerPrefix(name: string, prefix: string): Match {
+    return new Match({ headers: { [name]: { prefix } } });
+  }
+
+  /** The request header `name` fully matches the RE2 expression `regex`. */
+  public static headerRegex(name: string, regex: string): Match {
+    return new Match({ headers: { [name]: { regex } } });
+  }
+
+  /** The request carries the header `name`, whatever its value. */
+  public static headerPresent(name: string): Match {
+    return new Match({ headers: { [name]: {} } });
+  }
+
+  /** The path equals `path`. */
+  public static uriExact(path: string): Match {
+    return new Match({ uri: { exact: path } });
+  }
+
+  /** The path starts with `prefix`. */
+  public static uriPrefix(prefix: string): Match {
+    return new Match({ uri: { prefix } });
+  }
+
+  /** The path fully matches the RE2 expression `regex`. */
+  public static uriRegex(regex: string): Match {
+    return new Match({ uri: { regex } });
+  }
+
+  /** A gRPC method: the path `/<service>/<method>`, e.g. `grpcMethod('helloworld.Greeter', 'SayHello')`. */
+  public static grpcMethod(service: string, method: string): Match {
+    return Match.uriExact(`/${service}/${method}`);
+  }
+
+  /** The HTTP method, e.g. `GET`. */
+  public static method(method: string): Match {
+    return new Match({ method: { exact: method } });
+  }
+
+  /** The query parameter `name` equals `value`. */
+  public static queryParam(name: string, value: string): Match {
+    return new Match({ queryParams: { [name]: { exact: value } } });
+  }
+
+  /** The query parameter `name` fully matches the RE2 expression `regex`. */
+  public static queryParamRegex(name: string, regex: string): Match {
+    return new Match({ queryParams: { [name]: { regex } } });
+  }
+
+  /** The calling workload's pods carry all of `labels` (only for calls from inside the mesh). */
+  public static sourceLabels(labels: Record<string, string>): Match {
+    return new Match({ sourceLabels: { ...labels } });
+  }
+
+  /** The request was sent to `port` of the service. */
+  public static port(port: number): Match {
+    return new Match({ port });
+  }
+
+  /** All of `matches` must hold (AND). */
+  public static all(first: Match, ...rest: Match[]): Match {
+    return rest.reduce((acc, m) => acc.and(m), first);
+  }
+
+  /** Wraps conditions that are already in Istio's shape. */
+  public static fromConditions(conditions: MatchConditions): Match {
+    return new Match(conditions);
+  }
+
+  private constructor(public readonly conditions: MatchConditions) {}
+
+  /**
+   * This match and `other` must both hold (AND).
+   * @throws when both constrain the same single-valued field (uri, method, port) or the same header
+   */
+  public and(other: Match): Match {
+    const a = this.conditions;
+    const b = other.conditions;
+    for (const field of ['uri', 'method', 'port'] as const) {
+      if (a[field] !== undefined && b[field] !== undefined) {
+        throw invalid(`match ${show(this.toString())}`, `cannot also require another ${field}`, show(other.toString()),
+          `a request has one ${field}: use two matches in the route's match list (OR) instead`);
+      }
+    }
+    return new Match({
+      headers: mergeKeyed('header', a.headers, b.headers),
+      uri: a.uri ?? b.uri,
+      method: a.method ?? b.method,
+      queryParams: mergeKeyed('query parameter', a.queryParams, b.queryParams),
+      sourceLabels: a.sourceLabels || b.sourceLabels ? { ...a.sourceLabels, ...b.sourceLabels } : undefined,
+      port: a.port ?? b.port,
+    });
+  }
+
+  /** True when this match has no conditions, so it matches every request. */
+  public get isCatchAll(): boolean {
+    return describeConditions(this.conditions).length === 0 || isMatchAllUri(this.conditions);
+  }
+
+  /** A short human description, e.g. `header end-user=jason and uri prefix /api`. */
+  public toString(): string {
+    const parts = describeConditions(this.conditions);
+    return parts.length === 0 ? 'any request' : parts.join(' and ');
+  }
+}
+
+function mergeKeyed(
+  what: string,
+  a: Record<string, StringMatch> | undefined,
+  b: Record<string, StringMatch> | undefined,
+): Record<string, StringMatch> | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  for (const key of Object.keys(b)) {
+    if (key in a) {
+      throw invalid(`match on ${what} ${show(key)}`, `the ${what} is constrained twice`, `${describeString(a[key])} and ${describeString(b[key])}`,
+        `combine both into one condition, e.g. one ${what}Regex`);
+    }
+  }
+  return { ...a, ...b };
+}
+
+function describeString(m: StringMatch): string {
+  if (m.exact !== undefined) return `=${m.exact}`;
+  if (m.prefix !== undefined) return ` prefix ${m.prefix}`;
+  if (m.regex !== undefined) return ` regex ${m.regex}`;
+  return ' present';
+}
+
+function describeConditions(c: MatchConditions): string[] {
+  const parts: string[] = [];
+  for (const [name, m] of Object.entries(c.headers ?? {})) parts.push(`header ${name}${describeString(m)}`);
+  if (c.uri) parts.push(`uri${describeString(c.uri).replace(/^=/, ' ')}`);
+  if (c.method) parts.push(`method${describeString(c.method).replace(/^=/, ' ')}`);
+  for (const [name, m] of Object.entries(c.queryParams ?? {})) parts.push(`query ${name}${describeString(m)}`);
+  for (const [k, v] of Object.entries(c.sourceLabels ?? {})) parts.push(`source label ${k}=${v}`);
+  if (c.port !== undefined) parts.push(`port ${c.port}`);
+  return parts;
+}
+
+/** A match whose only condition is a uri that every path satisfies. */
+function isMatchAllUri(c: MatchConditions): boolean {
+  const onlyUri = c.uri !== undefined && describeConditions(c).length === 1;
+  return onlyUri && (c.uri!.prefix === '/' || c.uri!.regex === '.*' || c.uri!.regex === '/.*');
+}
+
+/**
+ * Checks one match's conditions; `subject` names the construct, `where` the route.
+ * @throws on an empty or upper-case header name, an empty value, an invalid RE2 expression or a bad port
+ */
+export function checkMatch(subject: string, where: string, match: Match): void {
+  const c = match.conditions;
+  const checkString = (field: string, m: StringMatch, allowPresence: boolean, allowPrefix = true) => {
+    const set = (['exact', 'prefix', 'regex'] as const).filter((k) => m[k] !== undefined);
+    if (set.length === 0 && !allowPresence) {
+      throw invalid(subject, `${where}: ${field} needs a value to compare`, show(m), 'set one of exact, prefix or regex');
+    }
+    if (set.length > 1) {
+      throw invalid(subject, `${where}: ${field} sets more than one of exact, prefix, regex`, show(m), 'keep exactly one');
+    }
+    if (m.prefix !== undefined && !allowPrefix) {
+      throw invalid(subject, `${where}: Istio does not support prefix matching on ${field}`, show(m), 'use exact or regex');
+    }
+    if (m.regex !== undefined) checkRegex(subject, `${where}: ${field}`, m.regex);
+    if (m.exact === '' || m.prefix === '') {
+      throw invalid(subject, `${where}: ${field} compares with an empty string`, show(m),
+        'give a non-empty value, or use headerPresent() to check only that a header is there');
+    }
+  };
+  for (const [name, m] of Object.entries(c.headers ?? {})) {
+    if (name.trim() === '') {
+      throw invalid(subject, `${where}: header name is empty`, show(name), 'name the header, e.g. "end-user"');
+    }
+    if (name !== name.toLowerCase()) {
+      throw invalid(subject, `${where}: Istio only accepts lower-case header names`, show(name), `write ${show(name.toLowerCase())}`);
+    }
+    checkString(`header ${show(name)}`, m, true);
+  }
+  if (c.uri) checkString('uri', c.uri, false);
+  if (c.method) checkString('method', c.method, false);
+  for (const [name, m] of Object.entries(c.queryParams ?? {})) {
+    if (name.trim() === '') {
+      throw invalid(subject, `${where}: query parameter name is empty`, show(name), 'name the parameter');
+    }
+    checkString(`query parameter ${show(name)}`, m, false, false);
+  }
+  if (c.port !== undefined) checkPort(subject, `${where}: match port`, c.port);
+}
+
+/** Throws unless `regex` is a valid RE2 expression (Istio and Envoy use RE2, which has no lookaround or backreferences). */
+export function checkRegex(subject: string, where: string, regex: string): void {
+  try {
+    new RE2JS(regex);
+  } catch (e) {
+    throw invalid(subject, `${where} is not a valid RE2 regular expression: ${(e as Error).message}`, show(regex),
+      'fix the expression; RE2 has no lookaround and no backreferences');
+  }
+}
+
+/** Throws unless `port` is a whole number from 1 to 65535. */
+export function checkPort(subject: string, what: string, port: number): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw invalid(subject, `${what} must be a whole number from 1 to 65535`, show(port), 'use a valid TCP port');
+  }
+}
