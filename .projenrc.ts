@@ -29,7 +29,7 @@ const project = new typescript.TypeScriptProject({
   minNodeVersion: '20.0.0',
 
   peerDeps: ['cdk8s@^2.70.0', 'cdk8s-plus-27@^2.9.5', 'constructs@^10.3.0'],
-  deps: ['yaml@^2.8.0', '@bufbuild/re2@^0.6.1'],
+  deps: ['yaml@^2.8.0', '@bufbuild/re2@^0.6.1', '@bufbuild/cel@^0.6.1'],
   devDeps: ['cdk8s-cli@^2.207.0', 'fast-check@^4.3.0', 'ts-node@^10.9.2'],
 
   // imports/ lives beside src/, so the compiler root is the repository root.
@@ -41,6 +41,9 @@ const project = new typescript.TypeScriptProject({
   // test/tsconfig.json type-checks tests, examples and src together (paths are relative to test/).
   tsconfigDev: {
     include: ['../src/**/*.ts', '../imports/**/*.ts', '../examples/**/*.ts'],
+    // ts-jest then transpiles without type-checking (imports/ holds about 1 MB of generated types);
+    // `tsc -p test/tsconfig.json` runs first in `npm test` and type-checks everything once.
+    compilerOptions: { isolatedModules: true },
   },
   typecheckTests: true,
 
@@ -53,11 +56,6 @@ const project = new typescript.TypeScriptProject({
       testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/'],
     },
   },
-  // imports/ holds about 1 MB of generated types: transpile tests without type-checking them on every run;
-  // `npm run compile` and eslint still type-check src/ and examples/.
-  tsJestOptions: {
-    transformOptions: { isolatedModules: true },
-  },
   eslintOptions: {
     dirs: ['src'],
     devdirs: ['test', 'examples'],
@@ -65,6 +63,16 @@ const project = new typescript.TypeScriptProject({
   },
 
   gitignore: [`/${MANIFESTS_DIR}/`],
+});
+
+// examples/ is type-checked and linted like the tests, with its own tsconfig (the language service and eslint
+// pick the nearest tsconfig.json).
+new javascript.TypescriptConfig(project, {
+  fileName: 'examples/tsconfig.json',
+  extends: javascript.TypescriptConfigExtends.fromPaths(['../tsconfig.json']),
+  include: ['**/*.ts', '../src/**/*.ts', '../imports/**/*.ts'],
+  exclude: ['node_modules'],
+  compilerOptions: { noEmit: true, rootDir: '..' },
 });
 
 // The example app: `npx cdk8s synth` runs it and writes one YAML file per chart to manifests/.

@@ -1,7 +1,6 @@
 import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import * as istio from '../imports/networking.istio.io';
 import { invalid, show } from './errors';
 import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
 import { Match, checkPort } from './match';
@@ -246,11 +245,11 @@ export class CanaryService extends Construct {
     });
 
     const apiVersion = props.apiVersion ?? IstioApiVersion.V1;
-    this.destinationRule = createNetworkingObject(istio.DestinationRule, this, 'DestinationRule', apiVersion, {
+    this.destinationRule = createNetworkingObject('DestinationRule', this, 'DestinationRule', apiVersion, {
       metadata: metadata(this.name),
       spec: Lazy.any({ produce: () => ({ host: this.host, subsets: renderSubsets(this._release) }) }),
     });
-    this.virtualService = createNetworkingObject(istio.VirtualService, this, 'VirtualService', apiVersion, {
+    this.virtualService = createNetworkingObject('VirtualService', this, 'VirtualService', apiVersion, {
       metadata: metadata(this.name),
       spec: Lazy.any({ produce: () => ({ hosts: [this.host], ...renderRoutes(this._release) }) }),
     });

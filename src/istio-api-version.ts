@@ -1,4 +1,4 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as istio from '../imports/networking.istio.io';
 
@@ -10,23 +10,25 @@ export enum IstioApiVersion {
   V1BETA1 = 'networking.istio.io/v1beta1',
 }
 
-/** The networking kinds we synthesize; their v1 and v1beta1 schemas are the same. */
-type NetworkingKind = typeof istio.VirtualService | typeof istio.DestinationRule | typeof istio.Gateway | typeof istio.ServiceEntry;
+/** The generated classes of each networking kind we synthesize, per API version. */
+const CLASSES = {
+  VirtualService: { [IstioApiVersion.V1]: istio.VirtualService, [IstioApiVersion.V1BETA1]: istio.VirtualServiceV1Beta1 },
+  DestinationRule: { [IstioApiVersion.V1]: istio.DestinationRule, [IstioApiVersion.V1BETA1]: istio.DestinationRuleV1Beta1 },
+  Gateway: { [IstioApiVersion.V1]: istio.Gateway, [IstioApiVersion.V1BETA1]: istio.GatewayV1Beta1 },
+  ServiceEntry: { [IstioApiVersion.V1]: istio.ServiceEntry, [IstioApiVersion.V1BETA1]: istio.ServiceEntryV1Beta1 },
+};
 
-/**
- * Creates an Istio networking object with the generated v1 class and writes it in `apiVersion`.
- * The v1 and v1beta1 schemas are identical, so one typed class serves both.
- */
-export function createNetworkingObject<K extends NetworkingKind>(
+/** Props shared by the generated classes (typed as v1: Istio serves the same schema in every version). */
+type PropsOf<K extends keyof typeof CLASSES> = ConstructorParameters<(typeof CLASSES)[K][IstioApiVersion.V1]>[2];
+
+/** Creates an Istio networking object of `kind` in `apiVersion` with the generated class of that version. */
+export function createNetworkingObject<K extends keyof typeof CLASSES>(
   kind: K,
   scope: Construct,
   id: string,
   apiVersion: IstioApiVersion,
-  props: ConstructorParameters<K>[2],
+  props: PropsOf<K>,
 ): ApiObject {
-  const obj = new kind(scope, id, props as any);
-  if (apiVersion !== IstioApiVersion.V1) {
-    obj.addJsonPatch(JsonPatch.replace('/apiVersion', apiVersion));
-  }
-  return obj;
+  const Class = CLASSES[kind][apiVersion] as new (scope: Construct, id: string, props: any) => ApiObject;
+  return new Class(scope, id, props);
 }

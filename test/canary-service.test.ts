@@ -1,0 +1,224 @@
+import { Duration, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { CanaryService, CanaryServiceProps, IstioApiVersion, Match, Protocol } from '../src';
+import { newChart, only, synth } from './util';
+
+const versions = [
+  { name: 'v1', image: 'reviews:v1' },
+  { name: 'v2', image: 'reviews:v2', replicas: 1 },
+  { name: 'v3', image: 'reviews:v3' },
+];
+
+function reviews(props: Partial<CanaryServiceProps> = {}, namespace: string | null = 'bookinfo') {
+  const chart = newChart(namespace ?? undefined);
+  const service = new CanaryService(chart, 'reviews', { port: 9080, versions, ...props });
+  return { chart, service, objects: () => synth(chart) };
+}
+
+describe('CanaryService defaults', () => {
+  const { service, objects } = reviews();
+  const out = objects();
+
+  test('names everything after the construct id, in the chart namespace, with the FQDN host', () => {
+    expect(service.name).toBe('reviews');
+    expect(service.host).toBe('reviews.bookinfo.svc.cluster.local');
+    for (const o of out) expect(o.metadata.namespace).toBe('bookinfo');
+  });
+
+  test('one Deployment per version, selecting exactly app and version', () => {
+    const deployments = out.filter((o) => o.kind === 'Deployment');
+    expect(deployments.map((d) => d.metadata.name)).toEqual(['reviews-v1', 'reviews-v2', 'reviews-v3']);
+    for (const d of deployments) {
+      const version = d.metadata.name.replace('reviews-', '');
+      expect(d.spec.selector).toEqual({ matchLabels: { app: 'reviews', version } });
+      expect(d.spec.template.metadata.labels).toMatchObject({ app: 'reviews', version });
+      expect(d.spec.template.spec.serviceAccountName).toBe('reviews');
+      expect(d.spec.template.spec.containers[0].ports).toEqual([{ containerPort: 9080, name: 'http' }]);
+    }
+    expect(deployments.map((d) => d.spec.replicas)).toEqual([2, 1, 2]);
+  });
+
+  test('cdk8s-plus secure defaults stay on', () => {
+    const container = only(out, 'Deployment', 'reviews-v1').spec.template.spec.containers[0];
+    expect(container.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(only(out, 'ServiceAccount', 'reviews').automountServiceAccountToken).toBe(false);
+  });
+
+  test('one Service selecting app only, with an Istio-readable HTTP port', () => {
+    const svc = only(out, 'Service', 'reviews');
+    expect(svc.spec.selector).toEqual({ app: 'reviews' });
+    expect(svc.spec.ports).toEqual([{ name: 'http', appProtocol: 'http', port: 9080, targetPort: 9080, protocol: 'TCP' }]);
+  });
+
+  test('a DestinationRule with one subset per version', () => {
+    const dr = only(out, 'DestinationRule', 'reviews');
+    expect(dr.apiVersion).toBe('networking.istio.io/v1');
+    expect(dr.spec).toEqual({
+      host: 'reviews.bookinfo.svc.cluster.local',
+      subsets: ['v1', 'v2', 'v3'].map((v) => ({ name: v, labels: { version: v } })),
+    });
+  });
+
+  test('a mesh VirtualService sending everything to the stable (first) version', () => {
+    const vs = only(out, 'VirtualService', 'reviews');
+    expect(vs.spec).toEqual({
+      hosts: ['reviews.bookinfo.svc.cluster.local'],
+      http: [{ name: 'default', route: [{ destination: { host: 'reviews.bookinfo.svc.cluster.local', subset: 'v1' } }] }],
+    });
+    expect(vs.spec.gateways).toBeUndefined();
+  });
+
+  test('make before break: Deployments and the DestinationRule come before the VirtualService', () => {
+    const kinds = out.map((o) => o.kind);
+    const vs = kinds.indexOf('VirtualService');
+    expect(vs).toBe(kinds.length - 1);
+    expect(kinds.lastIndexOf('Deployment')).toBeLessThan(kinds.indexOf('DestinationRule'));
+  });
+});
+
+describe('CanaryService props', () => {
+  test('namespace defaults to "default" without a chart namespace; the prop overrides the chart', () => {
+    expect(reviews({}, null).service.host).toBe('reviews.default.svc.cluster.local');
+    const { service, objects } = reviews({ namespace: 'shop', name: 'ratings' });
+    expect(service.host).toBe('ratings.shop.svc.cluster.local');
+    expect(new Set(objects().map((o) => o.metadata.namespace))).toEqual(new Set(['shop']));
+    expect(objects().map((o) => o.metadata.name)).toContain('ratings-v1');
+  });
+
+  test('protocol and containerPort shape the Service and container ports', () => {
+    const out = reviews({ protocol: Protocol.GRPC, port: 50051, containerPort: 8080 }).objects();
+    expect(only(out, 'Service').spec.ports).toEqual([{ name: 'grpc', appProtocol: 'grpc', port: 50051, targetPort: 8080, protocol: 'TCP' }]);
+    expect(only(out, 'Deployment', 'reviews-v1').spec.template.spec.containers[0].ports).toEqual([{ containerPort: 8080, name: 'grpc' }]);
+  });
+
+  test('stable and weights set the default route', () => {
+    const out = reviews({ stable: 'v3' }).objects();
+    expect(only(out, 'VirtualService').spec.http[0].route).toEqual([{ destination: { host: 'reviews.bookinfo.svc.cluster.local', subset: 'v3' } }]);
+    const split = reviews({ weights: { v1: 50, v2: 10, v3: 40 }, timeout: Duration.seconds(3) }).objects();
+    const route = only(split, 'VirtualService').spec.http[0];
+    expect(route.route.map((d: any) => [d.destination.subset, d.weight])).toEqual([['v1', 50], ['v2', 10], ['v3', 40]]);
+    expect(route.timeout).toBe('3s');
+  });
+
+  test('apiVersion v1beta1 for Istio 1.5 to 1.21', () => {
+    const out = reviews({ apiVersion: IstioApiVersion.V1BETA1 }).objects();
+    expect(only(out, 'DestinationRule').apiVersion).toBe('networking.istio.io/v1beta1');
+    expect(only(out, 'VirtualService').apiVersion).toBe('networking.istio.io/v1beta1');
+  });
+
+  test('an existing service account is used, not created', () => {
+    const out = reviews({ serviceAccountName: 'bookinfo-reviews' }).objects();
+    expect(out.filter((o) => o.kind === 'ServiceAccount')).toEqual([]);
+    expect(only(out, 'Deployment', 'reviews-v1').spec.template.spec.serviceAccountName).toBe('bookinfo-reviews');
+  });
+
+  test('TCP services get tcp routes', () => {
+    const out = reviews({ protocol: Protocol.TCP, weights: { v1: 80, v2: 20 } }).objects();
+    const vs = only(out, 'VirtualService');
+    expect(vs.spec.http).toBeUndefined();
+    expect(vs.spec.tcp[0].route.map((d: any) => d.weight)).toEqual([80, 20]);
+    expect(only(out, 'Service').spec.ports[0]).toMatchObject({ name: 'tcp', appProtocol: 'tcp' });
+  });
+
+  test('version options reach the container and the pod', () => {
+    const chart = newChart('ns');
+    const probe = kplus.Probe.fromHttpGet('/healthz', { port: 9080 });
+    new CanaryService(chart, 'web', {
+      port: 80,
+      versions: [{
+        name: 'v1',
+        image: 'nginx:1.27',
+        args: ['-g', 'daemon off;'],
+        command: ['nginx'],
+        env: { MODE: 'canary' },
+        resources: { cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(200) } },
+        readiness: probe,
+        liveness: probe,
+        startup: probe,
+        labels: { team: 'web' },
+        annotations: { 'sidecar.istio.io/proxyCPU': '50m' },
+        containerOptions: { securityContext: { ensureNonRoot: false, readOnlyRootFilesystem: false } },
+        deploymentOptions: { strategy: kplus.DeploymentStrategy.recreate() },
+      }],
+    });
+    const d = only(synth(chart), 'Deployment', 'web-v1');
+    const c = d.spec.template.spec.containers[0];
+    expect(c.args).toEqual(['-g', 'daemon off;']);
+    expect(c.command).toEqual(['nginx']);
+    expect(c.env).toEqual([{ name: 'MODE', value: 'canary' }]);
+    expect(c.resources.requests.cpu).toBe('100m');
+    expect(c.readinessProbe.httpGet.path).toBe('/healthz');
+    expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(c.startupProbe.httpGet.path).toBe('/healthz');
+    expect(c.securityContext).toMatchObject({ runAsNonRoot: false, readOnlyRootFilesystem: false });
+    expect(d.spec.template.metadata.labels).toMatchObject({ team: 'web', app: 'web', version: 'v1' });
+    expect(d.spec.template.metadata.annotations).toEqual({ 'sidecar.istio.io/proxyCPU': '50m' });
+    expect(d.spec.strategy.type).toBe('Recreate');
+  });
+});
+
+describe('CanaryService routes', () => {
+  test('the issue example: header route, a two-match rule, then the changed default split', () => {
+    const { service, objects } = reviews({ weights: { v1: 50, v2: 10, v3: 40 } });
+    service.routeHeader('end-user', 'jason', 'v2');
+    service.addRoute({ name: 'beta', match: [Match.headerPrefix('version', '2'), Match.headerPresent('x-beta')], to: { v2: 50, v3: 50 } });
+    service.setWeights({ v1: 90, v3: 10 });
+    const http = only(objects(), 'VirtualService').spec.http;
+    expect(http.map((r: any) => r.name)).toEqual(['end-user-jason', 'beta', 'default']);
+    expect(http[0].match).toEqual([{ headers: { 'end-user': { exact: 'jason' } } }]);
+    expect(http[0].route).toEqual([{ destination: { host: 'reviews.bookinfo.svc.cluster.local', subset: 'v2' } }]);
+    expect(http[1].match).toEqual([{ headers: { version: { prefix: '2' } } }, { headers: { 'x-beta': {} } }]);
+    expect(http[1].route.map((d: any) => [d.destination.subset, d.weight])).toEqual([['v2', 50], ['v3', 50]]);
+    expect(http[2].route.map((d: any) => [d.destination.subset, d.weight])).toEqual([['v1', 90], ['v3', 10]]);
+  });
+
+  test('rules are named rule-<n> by default and keep their order', () => {
+    const { service } = reviews();
+    service.addRoute({ match: [Match.uriPrefix('/a')], to: 'v2' });
+    service.addRoute({ match: [Match.uriPrefix('/b')], to: 'v3', timeout: Duration.seconds(2) });
+    expect(service.release.rules.map((r) => r.name)).toEqual(['rule-1', 'rule-2']);
+  });
+
+  test('a rejected change leaves the service as it was', () => {
+    const { service } = reviews({ weights: { v1: 90, v2: 10 } });
+    expect(() => service.setWeights({ v1: 90, v2: 20 })).toThrow('canary "reviews": weights must add up to 100 (got v1=90 v2=20)');
+    expect(() => service.routeHeader('end-user', 'jason', 'v9')).toThrow('route "end-user-jason" weights name a version that does not exist (got "v9")');
+    expect(service.release.weights).toEqual({ v1: 90, v2: 10 });
+    expect(service.release.rules).toEqual([]);
+  });
+
+  test('a rule after a catch-all cannot be added: the default route comes last', () => {
+    const { service } = reviews();
+    expect(() => service.addRoute({ name: 'everyone', match: [], to: 'v2' })).toThrow(
+      'canary "reviews": route "everyone" matches every request, so the default route after it could never be used (got no match); give the route a narrower match, or change the default split with setWeights()');
+  });
+});
+
+describe('CanaryService errors', () => {
+  test.each([
+    ['no versions', { versions: [] }, 'canary "reviews": needs at least one version (got []); add a version, e.g. { name: "v1", image: "..." }'],
+    ['duplicate versions', { versions: [versions[0], versions[0]] }, 'canary "reviews": version names must be unique (got "v1"); rename or remove the duplicate'],
+    ['bad version name', { versions: [{ name: 'V1.0', image: 'x' }] }, 'canary "reviews": version name must be a DNS-1123 label (got "V1.0")'],
+    ['bad service name', { name: 'reviews_svc' }, 'canary "reviews_svc": name must be a DNS-1035 label'],
+    ['unknown weight version', { weights: { v1: 90, v4: 10 } }, 'canary "reviews": weights name a version that does not exist (got "v4"); use one of v1, v2, v3'],
+    ['negative weight', { weights: { v1: 100, v2: -5, v3: 5 } }, 'canary "reviews": weights must be whole percentages from 0 to 100 (got v2=-5)'],
+    ['weights off 100', { weights: { v1: 90, v2: 20 } }, 'canary "reviews": weights must add up to 100 (got v1=90 v2=20); adjust them so they sum to 100 (they sum to 110)'],
+    ['stable not listed', { stable: 'v0' }, 'canary "reviews": stable version is not one of the versions (got "v0"); use one of v1, v2, v3'],
+    ['port 0', { port: 0 }, 'canary "reviews": port must be a whole number from 1 to 65535 (got 0); use a valid TCP port'],
+    ['port 65536', { port: 65536 }, 'canary "reviews": port must be a whole number from 1 to 65535 (got 65536)'],
+    ['containerPort out of range', { containerPort: -1 }, 'canary "reviews": containerPort must be a whole number from 1 to 65535 (got -1)'],
+    ['unknown protocol', { protocol: 'smtp' as Protocol }, 'canary "reviews": unknown protocol (got "smtp"); use one of http, http2, grpc'],
+    ['missing image', { versions: [{ name: 'v1', image: '' }] }, 'canary "reviews": version "v1" needs an image (got ""); set image'],
+    ['negative replicas', { versions: [{ name: 'v1', image: 'x', replicas: -1 }] }, 'canary "reviews": version "v1": replicas must be a whole number, 0 or more (got -1)'],
+    ['reserved version label', { versions: [{ name: 'v1', image: 'x', labels: { version: 'v2' } }] }, 'canary "reviews": version "v1": the "version" label is set by CanaryService (got version=v2); remove it from labels'],
+  ])('rejects %s', (_what, props, message) => {
+    expect(() => reviews(props as Partial<CanaryServiceProps>)).toThrow(message);
+  });
+
+  test('two services for one host fail the synth, naming both', () => {
+    const chart = newChart('bookinfo');
+    new CanaryService(chart, 'reviews', { port: 9080, versions });
+    new CanaryService(chart, 'reviews-again', { name: 'reviews', port: 9080, versions });
+    expect(() => Testing.synth(chart)).toThrow(/canary "reviews": another CanaryService declares the same host \(got reviews\.bookinfo\.svc\.cluster\.local at test\/reviews-again\)/);
+  });
+});
