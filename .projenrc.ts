@@ -65,6 +65,10 @@ const project = new typescript.TypeScriptProject({
   gitignore: [`/${MANIFESTS_DIR}/`],
 });
 
+// unrs-resolver 1.13.0 (under eslint-import-resolver-typescript) names platform bindings the registry does not
+// serve, so npm cannot lock them and `npm ci` fails; 1.12.2 has all of them.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
 // examples/ is type-checked and linted like the tests, with its own tsconfig (the language service and eslint
 // pick the nearest tsconfig.json).
 new javascript.TypescriptConfig(project, {
