@@ -5,7 +5,7 @@
 import { App, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { CanaryService, Match, Protocol } from '../src';
+import { CanaryService, GatewayTls, Match, MeshGateway, MeshNamespace, Protocol } from '../src';
 
 /** nginx v1 and v2 behind one Service, 90/10 (the gray-release tutorial, mesh half). */
 export class NginxCanaryChart extends Chart {
@@ -67,32 +67,130 @@ export class GrpcWeightedChart extends Chart {
   }
 }
 
+/** Bookinfo reviews v1/v2/v3 in the mesh: `end-user: jason` to v2, everyone else 50/10/40. */
+function bookinfoReviews(scope: Construct): CanaryService {
+  const image = (v: string) => `registry.istio.io/release/examples-bookinfo-reviews-${v}:1.20.3`;
+  // WebSphere Liberty writes to /tmp and its output folder; the root filesystem stays read-only.
+  const writable = (version: string) => {
+    const tmp = kplus.Volume.fromEmptyDir(scope, `tmp-${version}`, 'tmp');
+    const output = kplus.Volume.fromEmptyDir(scope, `wlp-output-${version}`, 'wlp-output');
+    return {
+      containerOptions: { volumeMounts: [{ path: '/tmp', volume: tmp }, { path: '/opt/ibm/wlp/output', volume: output }] },
+      env: { LOG_DIR: '/tmp/logs' },
+    };
+  };
+  const reviews = new CanaryService(scope, 'reviews', {
+    port: 9080,
+    versions: [
+      { name: 'v1', image: image('v1'), ...writable('v1') },
+      { name: 'v2', image: image('v2'), replicas: 1, ...writable('v2') },
+      { name: 'v3', image: image('v3'), ...writable('v3') },
+    ],
+    weights: { v1: 50, v2: 10, v3: 40 },
+  });
+  reviews.routeHeader('end-user', 'jason', 'v2');
+  return reviews;
+}
+
 /** Bookinfo reviews v1/v2/v3: `end-user: jason` to v2, everyone else 50/10/40. */
 export class BookinfoReviewsChart extends Chart {
   public readonly reviews: CanaryService;
 
   constructor(scope: Construct, id: string) {
     super(scope, id, { namespace: 'bookinfo' });
-    const image = (v: string) => `registry.istio.io/release/examples-bookinfo-reviews-${v}:1.20.3`;
-    // WebSphere Liberty writes to /tmp and its output folder; the root filesystem stays read-only.
-    const writable = (version: string) => {
-      const tmp = kplus.Volume.fromEmptyDir(this, `tmp-${version}`, 'tmp');
-      const output = kplus.Volume.fromEmptyDir(this, `wlp-output-${version}`, 'wlp-output');
-      return {
-        containerOptions: { volumeMounts: [{ path: '/tmp', volume: tmp }, { path: '/opt/ibm/wlp/output', volume: output }] },
-        env: { LOG_DIR: '/tmp/logs' },
-      };
+    this.reviews = bookinfoReviews(this);
+  }
+}
+
+/**
+ * Ingress gray release: cat (prod, gray) behind `*.istio.gray.com`, header `env: prod` -> prod, `env: gray` -> gray,
+ * anything else (`env: daily`) -> prod; mouse, called by cat inside the mesh, follows the same header rules.
+ */
+export class CatMouseGatewayChart extends Chart {
+  public readonly cat: CanaryService;
+  public readonly mouse: CanaryService;
+  public readonly gateway: MeshGateway;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id, { namespace: 'gray' });
+    new MeshNamespace(this, 'gray');
+    this.gateway = new MeshGateway(this, 'gray-gateway', { hosts: ['*.istio.gray.com'] });
+    const grayRelease = (name: string) => {
+      const service = new CanaryService(this, name, {
+        port: 8080,
+        versions: [
+          { name: 'prod', image: `registry.example.com/${name}:1.0.0` },
+          { name: 'gray', image: `registry.example.com/${name}:1.1.0`, replicas: 1 },
+        ],
+      });
+      service.routeHeader('env', 'prod', 'prod');
+      service.routeHeader('env', 'gray', 'gray');
+      return service;
     };
-    this.reviews = new CanaryService(this, 'reviews', {
-      port: 9080,
+    this.cat = grayRelease('cat');
+    this.mouse = grayRelease('mouse');
+    this.cat.exposeVia(this.gateway, { hosts: ['cat.istio.gray.com'] });
+  }
+}
+
+/** The Kubernetes canary tutorial: nginx v1/v2 behind `canary-gateway` (hosts `*`, port 80), 90/10, ingress only. */
+export class NginxGatewayCanaryChart extends Chart {
+  public readonly nginx: CanaryService;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id, { namespace: 'canary-gateway' });
+    const gateway = new MeshGateway(this, 'canary-gateway', { hosts: ['*'] });
+    const nginxNeeds = { securityContext: { ensureNonRoot: false, readOnlyRootFilesystem: false } };
+    this.nginx = new CanaryService(this, 'nginx', {
+      port: 80,
       versions: [
-        { name: 'v1', image: image('v1'), ...writable('v1') },
-        { name: 'v2', image: image('v2'), replicas: 1, ...writable('v2') },
-        { name: 'v3', image: image('v3'), ...writable('v3') },
+        { name: 'v1', image: 'nginx:1.27', containerOptions: nginxNeeds },
+        { name: 'v2', image: 'nginx:1.28', containerOptions: nginxNeeds },
       ],
-      weights: { v1: 50, v2: 10, v3: 40 },
+      weights: { v1: 90, v2: 10 },
+      mesh: false, // the tutorial routes ingress traffic only
     });
-    this.reviews.routeHeader('end-user', 'jason', 'v2');
+    this.nginx.exposeVia(gateway); // inherits the gateway's one host, "*"
+  }
+}
+
+/** Bookinfo's gateway: the productpage paths to productpage on 9080, reviews canary in the mesh; optionally HTTPS. */
+export class BookinfoGatewayChart extends Chart {
+  public readonly gateway: MeshGateway;
+  public readonly productpage: CanaryService;
+
+  constructor(scope: Construct, id: string, options: { namespace?: string; tls?: GatewayTls } = {}) {
+    // Each example chart has its own namespace, so that all of manifests/ can be applied to one cluster.
+    super(scope, id, { namespace: options.namespace ?? 'bookinfo-gateway' });
+    const tls = options.tls;
+    this.gateway = new MeshGateway(this, 'bookinfo-gateway', { hosts: ['*'], tls });
+    this.productpage = new CanaryService(this, 'productpage', {
+      port: 9080,
+      versions: [{
+        name: 'v1',
+        image: 'registry.istio.io/release/examples-bookinfo-productpage-v1:1.20.3',
+        containerOptions: { volumeMounts: [{ path: '/tmp', volume: kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp') }] },
+      }],
+    });
+    this.gateway.addRoute({
+      name: 'productpage',
+      match: [
+        Match.uriExact('/productpage'),
+        Match.uriPrefix('/static'),
+        Match.uriExact('/login'),
+        Match.uriExact('/logout'),
+        Match.uriPrefix('/api/v1/products'),
+      ],
+      to: this.productpage,
+    });
+    bookinfoReviews(this);
+  }
+}
+
+/** Bookinfo's gateway over HTTPS (certificate in Secret `bookinfo-cert`), with HTTP redirected to HTTPS. */
+export class BookinfoHttpsGatewayChart extends BookinfoGatewayChart {
+  constructor(scope: Construct, id: string) {
+    super(scope, id, { namespace: 'bookinfo-https', tls: { credentialName: 'bookinfo-cert', httpsRedirect: true } });
   }
 }
 
@@ -102,6 +200,10 @@ export const EXAMPLE_CHARTS = {
   'grpc-header': GrpcHeaderChart,
   'grpc-weighted': GrpcWeightedChart,
   'bookinfo-reviews': BookinfoReviewsChart,
+  'cat-mouse-gateway': CatMouseGatewayChart,
+  'nginx-gateway-canary': NginxGatewayCanaryChart,
+  'bookinfo-gateway': BookinfoGatewayChart,
+  'bookinfo-gateway-https': BookinfoHttpsGatewayChart,
 } as const;
 
 /** Adds every example chart to `app`. */

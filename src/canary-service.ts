@@ -1,13 +1,15 @@
 import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { invalid, show } from './errors';
+import { collectErrors, invalid, show } from './errors';
+import { checkHostsFitGateway, checkVirtualServiceHosts, parseServerHost } from './hosts';
 import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
 import { Match, checkPort } from './match';
+import type { IMeshGateway } from './mesh-gateway';
 import { serviceHost } from './names';
-import { Protocol } from './protocol';
+import { Protocol, isHttpProtocol } from './protocol';
 import {
-  Release, RouteRule, Weights, checkRelease, releaseSubject, renderRoutes, renderSubsets,
+  Release, Rewrite, RouteRule, Weights, checkRelease, releaseSubject, renderHttpRoutes, renderRoutes, renderSubsets,
 } from './release';
 
 /** One version of the application: its Deployment `<name>-<version>` and its subset. */
@@ -152,6 +154,31 @@ export interface CanaryServiceProps {
    * @default a ServiceAccount named after the service is created (one identity per service, as Istio recommends)
    */
   readonly serviceAccountName?: string;
+  /**
+   * Bind the routes to the mesh, so that calls from other pods follow them. Set it to false for a service
+   * reached only through gateways (`exposeVia`), as in ingress-only tutorials.
+   * @default true
+   */
+  readonly mesh?: boolean;
+}
+
+/** How a CanaryService is exposed through a gateway. */
+export interface ExposeOptions {
+  /**
+   * Hosts clients use at the gateway; each must fit one of the gateway's hosts.
+   * @default the gateway's host, when it has exactly one
+   */
+  readonly hosts?: string[];
+  /**
+   * Only requests under this path prefix reach the service (gateway traffic only).
+   * @default every path
+   */
+  readonly pathPrefix?: string;
+  /**
+   * Rewrite before forwarding, e.g. `{ uri: '/' }` to strip `pathPrefix` (gateway traffic only).
+   * @default none
+   */
+  readonly rewrite?: Rewrite;
 }
 
 /**
@@ -184,11 +211,14 @@ export class CanaryService extends Construct {
   public readonly service: ApiObject;
   /** The DestinationRule with one subset per version. */
   public readonly destinationRule: ApiObject;
-  /** The VirtualService with the rules and the default route. */
-  public readonly virtualService: ApiObject;
+  /** The mesh VirtualService with the rules and the default route; undefined with `mesh: false`. */
+  public readonly virtualService?: ApiObject;
+  /** The gateway VirtualServices made by `exposeVia`, by gateway reference. */
+  public readonly gatewayVirtualServices: Record<string, ApiObject> = {};
 
   private _release: Release;
   private readonly subject: string;
+  private readonly apiVersion: IstioApiVersion;
 
   public constructor(scope: Construct, id: string, props: CanaryServiceProps) {
     super(scope, id);
@@ -244,20 +274,67 @@ export class CanaryService extends Construct {
       },
     });
 
-    const apiVersion = props.apiVersion ?? IstioApiVersion.V1;
-    this.destinationRule = createNetworkingObject('DestinationRule', this, 'DestinationRule', apiVersion, {
+    this.apiVersion = props.apiVersion ?? IstioApiVersion.V1;
+    this.destinationRule = createNetworkingObject('DestinationRule', this, 'DestinationRule', this.apiVersion, {
       metadata: metadata(this.name),
       spec: Lazy.any({ produce: () => ({ host: this.host, subsets: renderSubsets(this._release) }) }),
     });
-    this.virtualService = createNetworkingObject('VirtualService', this, 'VirtualService', apiVersion, {
-      metadata: metadata(this.name),
-      spec: Lazy.any({ produce: () => ({ hosts: [this.host], ...renderRoutes(this._release) }) }),
-    });
     // Make before break: pods, then subsets, then the routes that send traffic to them.
     this.destinationRule.node.addDependency(this.service, ...Object.values(deployments));
-    this.virtualService.node.addDependency(this.destinationRule);
+    if (props.mesh ?? true) {
+      this.virtualService = createNetworkingObject('VirtualService', this, 'VirtualService', this.apiVersion, {
+        metadata: metadata(this.name),
+        spec: Lazy.any({ produce: () => ({ hosts: [this.host], ...renderRoutes(this._release) }) }),
+      });
+      this.virtualService.node.addDependency(this.destinationRule);
+    }
 
-    this.node.addValidation({ validate: () => this.validateUniqueHost() });
+    this.node.addValidation({ validate: () => [...this.validateUniqueHost(), ...this.validateBound()] });
+  }
+
+  /**
+   * Sends requests arriving at `gateway` through this service's rules and split, exactly as in the mesh, with a
+   * VirtualService `<name>-<gateway>` bound to that gateway only. A separate VirtualService (rather than adding
+   * the gateway to the mesh one) keeps external hostnames out of the sidecars' routes and lets edge-only options
+   * (`pathPrefix`, `rewrite`) apply to gateway traffic alone.
+   */
+  public exposeVia(gateway: IMeshGateway, options: ExposeOptions = {}): ApiObject {
+    const ref = gateway.referenceFrom(this.namespace);
+    if (!isHttpProtocol(this.protocol)) {
+      throw invalid(this.subject, 'only HTTP-family services can be exposed through a gateway', `protocol ${this.protocol}`,
+        'use an HTTP, HTTP2, GRPC or GRPC_WEB protocol');
+    }
+    if (this.gatewayVirtualServices[ref]) {
+      throw invalid(this.subject, 'is already exposed via this gateway', show(ref), 'call exposeVia once per gateway, with all its hosts');
+    }
+    const hosts = options.hosts ?? this.inheritHosts(gateway);
+    checkVirtualServiceHosts(this.subject, hosts, [ref]);
+    checkHostsFitGateway(this.subject, gateway, hosts, this.namespace);
+    const edge = {
+      match: options.pathPrefix !== undefined ? [Match.uriPrefix(options.pathPrefix)] : undefined,
+      rewrite: options.rewrite,
+    };
+    const render = () => renderHttpRoutes(this._release, edge);
+    render(); // fail now on a path prefix that conflicts with a rule's path
+    const vs = createNetworkingObject('VirtualService', this, `VirtualService-${ref.replace('/', '-')}`, this.apiVersion, {
+      metadata: { name: `${this.name}-${gateway.gatewayName}`, namespace: this.namespace, labels: { app: this.name } },
+      spec: Lazy.any({ produce: () => ({ hosts: [...hosts], gateways: [ref], http: render() }) }),
+    });
+    vs.node.addDependency(this.destinationRule);
+    if (gateway instanceof Construct) vs.node.addDependency(gateway);
+    this.node.addValidation({ validate: () => collectErrors(render) });
+    this.gatewayVirtualServices[ref] = vs;
+    return vs;
+  }
+
+  /** The gateway's one host, for exposeVia without hosts. */
+  private inheritHosts(gateway: IMeshGateway): string[] {
+    const hosts = [...new Set(gateway.serverHosts.map((h) => parseServerHost(h).host))];
+    if (hosts.length !== 1) {
+      throw invalid(this.subject, `exposeVia needs hosts: gateway ${show(gateway.gatewayName)} has no single host to inherit`,
+        show(hosts), 'pass { hosts: [...] } with the hosts clients use for this service');
+    }
+    return hosts;
   }
 
   /** The release model as it stands: versions, default split and rules. */
@@ -345,6 +422,13 @@ export class CanaryService extends Construct {
     });
     deployment.select(kplus.LabelSelector.of({ labels: selector }));
     return deployment;
+  }
+
+  /** With `mesh: false`, routes exist only through gateways; without one, nothing would route to the versions. */
+  private validateBound(): string[] {
+    if (this.virtualService || Object.keys(this.gatewayVirtualServices).length > 0) return [];
+    return [`${this.subject}: its routes are bound to no gateway and not to the mesh (got mesh: false and no exposeVia()); `
+      + 'call exposeVia(gateway), or leave mesh at its default (true)'];
   }
 
   /** Two CanaryServices for one host would synthesize two VirtualServices for it (Istio's IST0109). */

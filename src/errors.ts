@@ -17,3 +17,13 @@ export function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   return JSON.stringify(value) ?? String(value);
 }
+
+/** Runs a render and turns the error it throws, if any, into a validation message. */
+export function collectErrors(render: () => unknown): string[] {
+  try {
+    render();
+    return [];
+  } catch (e) {
+    return [(e as Error).message];
+  }
+}

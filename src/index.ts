@@ -5,3 +5,6 @@ export * from './match';
 export * from './names';
 export * from './protocol';
 export * from './release';
+export * from './hosts';
+export * from './mesh-gateway';
+export * from './mesh-namespace';

@@ -198,7 +198,8 @@ export function renderDestinations(release: Release, weights: Weights): Array<Re
   }));
 }
 
-function renderHttpMatch(match: Match): Record<string, any> {
+/** One Istio `HTTPMatchRequest`. */
+export function renderHttpMatch(match: Match): Record<string, any> {
   const c = match.conditions;
   return dropUndefined({
     headers: c.headers,
@@ -210,31 +211,73 @@ function renderHttpMatch(match: Match): Record<string, any> {
   });
 }
 
+/** Rewrites applied to a request before it is forwarded (Istio's `HTTPRewrite`). */
+export interface Rewrite {
+  /** Replaces the path, or the matched prefix when the route matched a uri prefix. */
+  readonly uri?: string;
+  /** Replaces the Host/Authority header. */
+  readonly authority?: string;
+}
+
+/** Conditions and options that hold for every route rendered for one entry point, such as a gateway. */
+export interface Edge {
+  /** Every route also requires one of these (AND with the route's own matches); none means no extra condition. */
+  readonly match?: readonly Match[];
+  /** Applied to every route. */
+  readonly rewrite?: Rewrite;
+  /** Prefixes route names, `<prefix>-<rule>`; the default route is then named `<prefix>`. */
+  readonly namePrefix?: string;
+}
+
 /**
- * The VirtualService routes of a release: the rules in order, then the weighted default route.
- * HTTP-family protocols get `http` routes; TCP-family protocols get `tcp` routes.
+ * The `http` routes of a release for one entry point: the rules in order, then the weighted default route,
+ * each also requiring one of the edge's matches (the cross product, as Istio ORs matches and ANDs conditions).
+ * @throws when an edge match cannot be combined with a rule's match (both constrain the uri, say)
  */
-export function renderRoutes(release: Release): { http?: Array<Record<string, any>>; tcp?: Array<Record<string, any>> } {
-  if (!isHttpProtocol(release.protocol)) {
-    const tcp: Array<Record<string, any>> = release.rules.map((rule) => ({
-      match: rule.match.map((m) => dropUndefined({ port: m.conditions.port, sourceLabels: m.conditions.sourceLabels })),
-      route: renderDestinations(release, rule.to),
+export function renderHttpRoutes(release: Release, edge: Edge = {}): Array<Record<string, any>> {
+  const subject = releaseSubject(release.name);
+  const edgeMatches = edge.match ?? [];
+  const combine = (matches: readonly Match[]): Match[] => {
+    if (edgeMatches.length === 0) return [...matches];
+    return edgeMatches.flatMap((e) => matches.map((m) => {
+      try {
+        return e.and(m);
+      } catch (err) {
+        throw invalid(subject, `the entry point's match ${show(e.toString())} cannot be combined with a rule's match`,
+          show(m.toString()), 'drop the path condition from the rule or from the entry point');
+      }
     }));
-    tcp.push({ route: renderDestinations(release, release.weights) });
-    return { tcp };
-  }
+  };
+  const name = (rule: string) => (edge.namePrefix ? `${edge.namePrefix}-${rule}` : rule);
   const http: Array<Record<string, any>> = release.rules.map((rule) => dropUndefined({
-    name: rule.name,
-    match: rule.match.map(renderHttpMatch),
+    name: name(rule.name),
+    match: combine(rule.match).map(renderHttpMatch),
+    rewrite: edge.rewrite,
     route: renderDestinations(release, rule.to),
     timeout: rule.timeout && renderDuration(rule.timeout),
   }));
   http.push(dropUndefined({
-    name: DEFAULT_ROUTE_NAME,
+    name: edge.namePrefix ?? DEFAULT_ROUTE_NAME,
+    match: edgeMatches.length > 0 ? edgeMatches.map(renderHttpMatch) : undefined,
+    rewrite: edge.rewrite,
     route: renderDestinations(release, release.weights),
     timeout: release.timeout && renderDuration(release.timeout),
   }));
-  return { http };
+  return http;
+}
+
+/**
+ * The mesh VirtualService routes of a release: `http` routes for HTTP-family protocols, weighted `tcp` routes
+ * for TCP-family protocols.
+ */
+export function renderRoutes(release: Release): { http?: Array<Record<string, any>>; tcp?: Array<Record<string, any>> } {
+  if (isHttpProtocol(release.protocol)) return { http: renderHttpRoutes(release) };
+  const tcp: Array<Record<string, any>> = release.rules.map((rule) => ({
+    match: rule.match.map((m) => dropUndefined({ port: m.conditions.port, sourceLabels: m.conditions.sourceLabels })),
+    route: renderDestinations(release, rule.to),
+  }));
+  tcp.push({ route: renderDestinations(release, release.weights) });
+  return { tcp };
 }
 
 function dropUndefined<T extends Record<string, any>>(obj: T): T {

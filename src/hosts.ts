@@ -1,0 +1,68 @@
+/**
+ * Istio host matching, as plain functions: which VirtualService hosts a Gateway server admits.
+ */
+import { invalid, show } from './errors';
+import type { IMeshGateway } from './mesh-gateway';
+
+/** A Gateway server host split into its namespace part and its host: `ns/host`, `./host`, `*\/host` or `host`. */
+export interface ServerHost {
+  /** `*` (any namespace, also when no namespace is written), `.` (the gateway's own namespace) or a namespace name. */
+  readonly namespace: string;
+  readonly host: string;
+}
+
+/** Splits `ns/host` as Istio reads Gateway server hosts; a host without `/` admits every namespace. */
+export function parseServerHost(text: string): ServerHost {
+  const slash = text.indexOf('/');
+  return slash < 0 ? { namespace: '*', host: text } : { namespace: text.slice(0, slash), host: text.slice(slash + 1) };
+}
+
+/**
+ * True when two hosts can name the same request host: equal, or one a wildcard (`*`, `*.example.com`) covering
+ * the other. Istio's wildcards match any depth of subdomain.
+ */
+export function hostsIntersect(a: string, b: string): boolean {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (x === y || x === '*' || y === '*') return true;
+  const covers = (wild: string, other: string) => wild.startsWith('*.') && (other.endsWith(wild.slice(1)) || other === wild);
+  return covers(x, y) || covers(y, x);
+}
+
+/** True when a Gateway server host admits a VirtualService host declared in `vsNamespace`. */
+export function serverAdmits(server: string, gatewayNamespace: string, vsHost: string, vsNamespace: string): boolean {
+  const { namespace, host } = parseServerHost(server);
+  const namespaceOk = namespace === '*' || (namespace === '.' ? gatewayNamespace === vsNamespace : namespace === vsNamespace);
+  return namespaceOk && hostsIntersect(host, vsHost);
+}
+
+/** Istio's reserved gateway name for the sidecars of the mesh. */
+export const MESH_GATEWAY = 'mesh';
+
+/**
+ * Checks the hosts of a VirtualService: at least one, no empty host, and no `*` when bound to the mesh
+ * (Istio rejects a mesh VirtualService for every host: it would capture all outbound HTTP traffic).
+ */
+export function checkVirtualServiceHosts(subject: string, hosts: readonly string[], gateways: readonly string[]): void {
+  if (hosts.length === 0 || hosts.some((h) => h.trim() === '')) {
+    throw invalid(subject, 'a VirtualService needs non-empty hosts', show(hosts), 'name the hosts the routes apply to');
+  }
+  const meshBound = gateways.length === 0 || gateways.includes(MESH_GATEWAY);
+  if (meshBound && hosts.includes('*')) {
+    throw invalid(subject, 'a VirtualService bound to the mesh cannot have host "*"', show(hosts),
+      'name the service hosts, or bind the VirtualService to a gateway only');
+  }
+}
+
+/**
+ * Checks that every host of a gateway VirtualService in `vsNamespace` fits a server host of `gateway`
+ * (Istio's IST0132: otherwise the gateway never sends it a request, and clients get 404).
+ */
+export function checkHostsFitGateway(subject: string, gateway: IMeshGateway, hosts: readonly string[], vsNamespace: string): void {
+  for (const host of hosts) {
+    if (!gateway.serverHosts.some((server) => serverAdmits(server, gateway.gatewayNamespace, host, vsNamespace))) {
+      throw invalid(subject, `host ${show(host)} fits none of gateway ${show(gateway.gatewayName)}'s hosts`,
+        `${host} against ${gateway.serverHosts.join(', ')}`, 'use a host the gateway admits, or add it to the gateway');
+    }
+  }
+}

@@ -1,0 +1,294 @@
+import { ApiObject, Chart, Lazy } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { GatewaySpecServers, GatewaySpecServersTlsMode } from '../imports/networking.istio.io';
+import { CanaryService } from './canary-service';
+import { collectErrors, invalid, show } from './errors';
+import { checkVirtualServiceHosts, parseServerHost } from './hosts';
+import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
+import { Match, checkMatch, checkPort } from './match';
+import { checkDnsLabel, serviceHost } from './names';
+import { Rewrite, renderHttpMatch, renderHttpRoutes } from './release';
+
+/** A Gateway that routes can be bound to: one this app synthesizes, or an existing one (`MeshGateway.fromName`). */
+export interface IMeshGateway extends IConstruct {
+  /** The Gateway's name. */
+  readonly gatewayName: string;
+  /** The Gateway's namespace. */
+  readonly gatewayNamespace: string;
+  /** The hosts of all its servers, as written there (`host`, `ns/host`, `./host`, `*`). */
+  readonly serverHosts: readonly string[];
+  /** How a VirtualService in `namespace` names this gateway: `<name>` in the same namespace, else `<namespace>/<name>`. */
+  referenceFrom(namespace: string): string;
+}
+
+/** HTTPS on port 443 for the shorthand form. */
+export interface GatewayTls {
+  /** Name of the Kubernetes TLS Secret holding the certificate and key (in the gateway workload's namespace). */
+  readonly credentialName: string;
+  /**
+   * Also redirect plain HTTP on port 80 to HTTPS (301).
+   * @default true
+   */
+  readonly httpsRedirect?: boolean;
+  /**
+   * TLS mode: `SIMPLE` (server certificate) or `MUTUAL` (clients present certificates too).
+   * @default GatewaySpecServersTlsMode.SIMPLE
+   */
+  readonly mode?: GatewaySpecServersTlsMode;
+}
+
+/** Props of a MeshGateway. */
+export interface MeshGatewayProps {
+  /**
+   * Gateway name; VirtualServices reference it as `<namespace>/<name>`, so it cannot contain dots.
+   * @default the construct id
+   */
+  readonly name?: string;
+  /**
+   * Namespace of the Gateway.
+   * @default the chart's namespace, else "default"
+   */
+  readonly namespace?: string;
+  /**
+   * Hosts admitted by the shorthand servers: an HTTP server on port 80, and with `tls` an HTTPS server on 443.
+   * Written as Istio writes them: `shop.example.com`, `*.example.com`, `*`, `ns/host`.
+   * @default none: then give `servers`
+   */
+  readonly hosts?: string[];
+  /**
+   * HTTPS for the shorthand servers.
+   * @default HTTP only
+   */
+  readonly tls?: GatewayTls;
+  /**
+   * Istio's servers in full, for what the shorthand does not cover (several ports, MUTUAL TLS, a credential per
+   * host). Replaces `hosts` and `tls`. Every TLS server must carry an explicit `tls.mode`.
+   * @default derived from `hosts` and `tls`
+   */
+  readonly servers?: GatewaySpecServers[];
+  /**
+   * Labels of the gateway workload's pods that serve this Gateway.
+   * @default { istio: 'ingressgateway' } (the default ingress gateway)
+   */
+  readonly selector?: Record<string, string>;
+  /**
+   * API version of the Gateway and its VirtualService.
+   * @default IstioApiVersion.V1
+   */
+  readonly apiVersion?: IstioApiVersion;
+}
+
+/** A plain Kubernetes Service as a route target. */
+export interface ServiceTarget {
+  /** Service host; a short name (no dot) is resolved in the gateway's namespace, as Istio does. */
+  readonly host: string;
+  /**
+   * Service port; needed when the Service has more than one.
+   * @default none (the Service's only port)
+   */
+  readonly port?: number;
+}
+
+/** A route on a gateway, by path or header, to a CanaryService or a plain Service. */
+export interface GatewayRouteOptions {
+  /**
+   * Route name, unique on the gateway.
+   * @default `route-<n>`, counting the gateway's routes from 1
+   */
+  readonly name?: string;
+  /** Requests matching any of these (OR) take this route. */
+  readonly match: Match[];
+  /**
+   * Where they go. A CanaryService keeps its own rules and split: each of its rules also requires one of
+   * these matches, and its default split applies to the rest.
+   */
+  readonly to: CanaryService | ServiceTarget;
+  /**
+   * Rewrite before forwarding, e.g. `{ uri: '/' }` to strip a matched prefix.
+   * @default none
+   */
+  readonly rewrite?: Rewrite;
+}
+
+/** An Istio Gateway at the edge of the mesh, with optional routes of its own (`addRoute`). */
+export class MeshGateway extends Construct implements IMeshGateway {
+  /**
+   * References a Gateway this app does not synthesize, as `<namespace>/<name>` (or `<name>` in the chart's
+   * namespace), with the hosts its servers admit so that routes can be checked against them.
+   */
+  public static fromName(scope: Construct, id: string, reference: string, options: { hosts: string[] }): IMeshGateway {
+    return new ImportedMeshGateway(scope, id, reference, options.hosts);
+  }
+
+  public readonly gatewayName: string;
+  public readonly gatewayNamespace: string;
+  /** The servers, after the shorthand is expanded. */
+  public readonly servers: readonly GatewaySpecServers[];
+  /** The Gateway object. */
+  public readonly gateway: ApiObject;
+
+  private readonly subject: string;
+  private readonly apiVersion: IstioApiVersion;
+  private readonly routes: Array<{ name: string; render: () => Array<Record<string, any>> }> = [];
+  private routesObject?: ApiObject;
+
+  public constructor(scope: Construct, id: string, props: MeshGatewayProps) {
+    super(scope, id);
+    this.gatewayName = props.name ?? id;
+    this.subject = `gateway ${show(this.gatewayName)}`;
+    this.gatewayNamespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
+    this.apiVersion = props.apiVersion ?? IstioApiVersion.V1;
+    checkGatewayName(this.subject, this.gatewayName);
+    if (props.servers && (props.hosts || props.tls)) {
+      throw invalid(this.subject, 'give either servers or the hosts/tls shorthand, not both', 'both', 'move the hosts into the servers');
+    }
+    this.servers = props.servers ?? shorthandServers(this.subject, props.hosts, props.tls);
+    checkServers(this.subject, this.servers);
+
+    this.gateway = createNetworkingObject('Gateway', this, 'Gateway', this.apiVersion, {
+      metadata: { name: this.gatewayName, namespace: this.gatewayNamespace },
+      spec: { selector: props.selector ?? { istio: 'ingressgateway' }, servers: [...this.servers] },
+    });
+  }
+
+  public get serverHosts(): readonly string[] {
+    return this.servers.flatMap((s) => s.hosts);
+  }
+
+  public referenceFrom(namespace: string): string {
+    return namespace === this.gatewayNamespace ? this.gatewayName : `${this.gatewayNamespace}/${this.gatewayName}`;
+  }
+
+  /**
+   * Routes requests arriving at this gateway by path or header, in order (first match wins), through one
+   * VirtualService named after the gateway whose hosts are the gateway's hosts.
+   */
+  public addRoute(options: GatewayRouteOptions): void {
+    const name = options.name ?? `route-${this.routes.length + 1}`;
+    const where = `route ${show(name)}`;
+    if (this.routes.some((r) => r.name === name)) {
+      throw invalid(this.subject, 'route names must be unique on a gateway', show(name), 'give the route another name');
+    }
+    if (!options.match || options.match.length === 0 || options.match.some((m) => m.isCatchAll)) {
+      // A gateway route without a match is legitimate only last; requiring a match keeps later routes reachable.
+      throw invalid(this.subject, `${where} needs a match`, options.match?.map(String).join(' or ') || 'no match',
+        'match a path or header, e.g. Match.uriPrefix("/api")');
+    }
+    options.match.forEach((m) => checkMatch(this.subject, where, m));
+    const to = options.to;
+    let render: () => Array<Record<string, any>>;
+    if (to instanceof CanaryService) {
+      render = () => renderHttpRoutes(to.release, { match: options.match, rewrite: options.rewrite, namePrefix: name });
+      render(); // fail now on matches that cannot be combined
+      this.node.addValidation({ validate: () => collectErrors(render) });
+    } else {
+      if (!to.host || to.host.trim() === '') throw invalid(this.subject, `${where} needs a target host`, show(to.host), 'name the Service');
+      if (to.port !== undefined) checkPort(this.subject, `${where} port`, to.port);
+      const host = to.host.includes('.') ? to.host : serviceHost(to.host, this.gatewayNamespace);
+      const route = [{ destination: { host, ...(to.port ? { port: { number: to.port } } : {}) } }];
+      render = () => [{ name, match: options.match.map(renderHttpMatch), ...(options.rewrite ? { rewrite: options.rewrite } : {}), route }];
+    }
+    this.routes.push({ name, render });
+    this.routesObject ??= this.createRoutesObject();
+  }
+
+  private createRoutesObject(): ApiObject {
+    const hosts = [...new Set(this.serverHosts.map((h) => parseServerHost(h).host))].sort();
+    const gateways = [this.gatewayName];
+    checkVirtualServiceHosts(this.subject, hosts, gateways);
+    const vs = createNetworkingObject('VirtualService', this, 'Routes', this.apiVersion, {
+      metadata: { name: this.gatewayName, namespace: this.gatewayNamespace },
+      spec: Lazy.any({ produce: () => ({ hosts, gateways, http: this.routes.flatMap((r) => r.render()) }) }),
+    });
+    vs.node.addDependency(this.gateway);
+    return vs;
+  }
+}
+
+class ImportedMeshGateway extends Construct implements IMeshGateway {
+  public readonly gatewayName: string;
+  public readonly gatewayNamespace: string;
+
+  constructor(scope: Construct, id: string, reference: string, public readonly serverHosts: readonly string[]) {
+    super(scope, id);
+    const [namespace, name] = reference.includes('/') ? reference.split('/', 2) : [Chart.of(this).namespace ?? 'default', reference];
+    const subject = `gateway ${show(reference)}`;
+    checkGatewayName(subject, name);
+    checkDnsLabel(subject, 'namespace', namespace);
+    if (serverHosts.length === 0) {
+      throw invalid(subject, 'needs the hosts its servers admit', '[]', 'pass { hosts: [...] } as they are written in the Gateway');
+    }
+    this.gatewayName = name;
+    this.gatewayNamespace = namespace;
+  }
+
+  public referenceFrom(namespace: string): string {
+    return namespace === this.gatewayNamespace ? this.gatewayName : `${this.gatewayNamespace}/${this.gatewayName}`;
+  }
+}
+
+/** Gateway names cannot contain dots: Istio would read `a.b` as name `a` in namespace `b`. */
+function checkGatewayName(subject: string, name: string): void {
+  if (name.includes('.')) {
+    throw invalid(subject, 'a Gateway name cannot contain dots (Istio reads "name.namespace")', show(name), `use ${show(name.replace(/\./g, '-'))}`);
+  }
+  checkDnsLabel(subject, 'Gateway name', name);
+}
+
+function shorthandServers(subject: string, hosts: string[] | undefined, tls: GatewayTls | undefined): GatewaySpecServers[] {
+  if (!hosts || hosts.length === 0) {
+    throw invalid(subject, 'needs hosts (or servers)', show(hosts ?? []), 'e.g. hosts: ["shop.example.com"] or ["*"]');
+  }
+  if (!tls) return [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: [...hosts] }];
+  return [
+    {
+      port: { number: 80, name: 'http', protocol: 'HTTP' },
+      hosts: [...hosts],
+      ...(tls.httpsRedirect ?? true ? { tls: { httpsRedirect: true } } : {}),
+    },
+    {
+      port: { number: 443, name: 'https', protocol: 'HTTPS' },
+      hosts: [...hosts],
+      tls: { mode: tls.mode ?? GatewaySpecServersTlsMode.SIMPLE, credentialName: tls.credentialName },
+    },
+  ];
+}
+
+const TLS_PROTOCOLS = ['HTTPS', 'TLS'];
+
+/**
+ * Checks Gateway servers: hosts present, unique port names, an explicit TLS mode on TLS servers (without one Istio
+ * passes TLS through), a certificate for SIMPLE and MUTUAL, and not both a credentialName and certificate files.
+ */
+export function checkServers(subject: string, servers: readonly GatewaySpecServers[]): void {
+  if (servers.length === 0) throw invalid(subject, 'needs at least one server', '[]', 'add a server or use hosts');
+  const portNames = new Set<string>();
+  for (const server of servers) {
+    const where = `server ${show(server.port?.name)}`;
+    checkPort(subject, `${where} port`, server.port?.number);
+    if (portNames.has(server.port.name)) {
+      throw invalid(subject, 'server port names must be unique', show(server.port.name), 'name each server port differently');
+    }
+    portNames.add(server.port.name);
+    if (!server.hosts || server.hosts.length === 0 || server.hosts.some((h) => !h || parseServerHost(h).host === '')) {
+      throw invalid(subject, `${where} needs hosts`, show(server.hosts), 'e.g. ["shop.example.com"] or ["*"]');
+    }
+    const protocol = server.port.protocol?.toUpperCase();
+    const tls = server.tls;
+    if (TLS_PROTOCOLS.includes(protocol) && !tls?.mode) {
+      throw invalid(subject, `${where}: a ${protocol} server needs an explicit tls.mode, or Istio silently passes TLS through`,
+        show(tls ?? null), 'set tls.mode, e.g. SIMPLE with a credentialName');
+    }
+    if (!tls) continue;
+    const files = tls.serverCertificate !== undefined || tls.privateKey !== undefined;
+    const credential = tls.credentialName !== undefined || (tls.credentialNames?.length ?? 0) > 0;
+    if (credential && files) {
+      throw invalid(subject, `${where}: credentialName and certificate files exclude each other`, show(tls),
+        'keep credentialName (a Kubernetes Secret) and drop serverCertificate/privateKey');
+    }
+    const needsCertificate = tls.mode === GatewaySpecServersTlsMode.SIMPLE || tls.mode === GatewaySpecServersTlsMode.MUTUAL;
+    if (needsCertificate && !credential && !files && !(tls.tlsCertificates?.length)) {
+      throw invalid(subject, `${where}: tls mode ${tls.mode} needs a certificate`, show(tls), 'set credentialName to the TLS Secret\'s name');
+    }
+  }
+}
