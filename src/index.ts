@@ -8,3 +8,6 @@ export * from './release';
 export * from './hosts';
 export * from './mesh-gateway';
 export * from './mesh-namespace';
+// Istio types that appear in our props (generated from the pinned CRDs).
+export type { GatewaySpecServers, GatewaySpecServersTls, GatewaySpecServersPort } from '../imports/networking.istio.io';
+export { GatewaySpecServersTlsMode } from '../imports/networking.istio.io';

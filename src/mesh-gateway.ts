@@ -1,6 +1,5 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { GatewaySpecServers, GatewaySpecServersTlsMode } from '../imports/networking.istio.io';
 import { CanaryService } from './canary-service';
 import { collectErrors, invalid, show } from './errors';
 import { checkVirtualServiceHosts, parseServerHost } from './hosts';
@@ -8,6 +7,7 @@ import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
 import { Match, checkMatch, checkPort } from './match';
 import { checkDnsLabel, serviceHost } from './names';
 import { Rewrite, renderHttpMatch, renderHttpRoutes } from './release';
+import { GatewaySpecServers, GatewaySpecServersTlsMode } from '../imports/networking.istio.io';
 
 /** A Gateway that routes can be bound to: one this app synthesizes, or an existing one (`MeshGateway.fromName`). */
 export interface IMeshGateway extends IConstruct {

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { EXAMPLE_CHARTS } from '../examples/scenarios';
-import { CanaryService, IstioApiVersion, Match, Protocol } from '../src';
+import { CanaryService, GatewaySpecServersTlsMode, IstioApiVersion, Match, MeshGateway, Protocol } from '../src';
 import { newChart } from './util';
 import { CrdSchemas } from '../src/validation/crd-schema';
 
@@ -52,6 +52,16 @@ describeWithCrds('conformance with the Istio 1.30.3 CRDs', () => {
       ],
       to: { v1: 30, v2: 70 },
     });
+    const gw = new MeshGateway(chart, 'gw', {
+      apiVersion,
+      servers: [
+        { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['conformance/*.example.com'], tls: { httpsRedirect: true } },
+        { port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['./*.example.com'], tls: { mode: GatewaySpecServersTlsMode.MUTUAL, credentialName: 'c' } },
+      ],
+    });
+    web.exposeVia(gw, { hosts: ['web.example.com'], rewrite: { uri: '/' } });
+    gw.addRoute({ match: [Match.headerExact('x-site', 'web')], to: web });
+    gw.addRoute({ match: [Match.uriPrefix('/legacy')], to: { host: 'legacy', port: 8080 }, rewrite: { authority: 'legacy.internal' } });
     new CanaryService(chart, 'db', { port: 3306, protocol: Protocol.MYSQL, versions, apiVersion, weights: { v1: 80, v2: 20 } })
       .addRoute({ match: [Match.sourceLabels({ app: 'batch' })], to: 'v2' });
     expectConformant(Testing.synth(chart));

@@ -1,7 +1,8 @@
 import { Testing } from 'cdk8s';
 import { only, synthToFiles } from './util';
 import {
-  BookinfoReviewsChart, EXAMPLE_CHARTS, GrpcHeaderChart, GrpcWeightedChart, NginxCanaryChart, addExampleCharts,
+  BookinfoGatewayChart, BookinfoHttpsGatewayChart, BookinfoReviewsChart, CatMouseGatewayChart, EXAMPLE_CHARTS,
+  GrpcHeaderChart, GrpcWeightedChart, NginxCanaryChart, NginxGatewayCanaryChart, addExampleCharts,
 } from '../examples/scenarios';
 
 /** A route as `[name, match as text, subset=weight...]`, to pin what matters in one line. */
@@ -21,20 +22,22 @@ describe.each(Object.entries(EXAMPLE_CHARTS))('example chart %s', (id, ChartClas
     expect(objects).toMatchSnapshot();
   });
 
-  test('every route goes to a subset of the DestinationRule, every subset selects one Deployment', () => {
-    const dr = only(objects, 'DestinationRule');
-    const vs = only(objects, 'VirtualService');
-    const subsets = new Map<string, any>(dr.spec.subsets.map((s: any) => [s.name, s.labels]));
-    for (const route of vs.spec.http) {
-      for (const d of route.route) {
-        expect(d.destination.host).toBe(dr.spec.host);
-        expect(subsets.has(d.destination.subset)).toBe(true);
+  test('every subset route goes to a subset of its DestinationRule, every subset selects one Deployment', () => {
+    const rules = new Map<string, any>(objects.filter((o) => o.kind === 'DestinationRule').map((dr) => [dr.spec.host, dr]));
+    const deployments = objects.filter((o) => o.kind === 'Deployment');
+    for (const vs of objects.filter((o) => o.kind === 'VirtualService')) {
+      for (const d of vs.spec.http.flatMap((r: any) => r.route)) {
+        if (d.destination.subset === undefined) continue;
+        const subsets = rules.get(d.destination.host).spec.subsets.map((s: any) => s.name);
+        expect(subsets).toContain(d.destination.subset);
       }
     }
-    const deployments = objects.filter((o) => o.kind === 'Deployment');
-    for (const labels of subsets.values()) {
-      const selected = deployments.filter((d) => Object.entries(labels).every(([k, v]) => d.spec.template.metadata.labels[k] === v));
-      expect(selected).toHaveLength(1);
+    for (const dr of rules.values()) {
+      for (const { labels } of dr.spec.subsets) {
+        const selected = deployments.filter((d) => Object.entries(labels).every(([k, v]) => d.spec.template.metadata.labels[k] === v)
+          && d.spec.template.metadata.labels.app === dr.metadata.name);
+        expect(selected).toHaveLength(1);
+      }
     }
   });
 });
@@ -75,6 +78,59 @@ describe('seed scenarios', () => {
     ]);
     const mounts = only(out, 'Deployment', 'reviews-v2').spec.template.spec.containers[0].volumeMounts.map((m: any) => m.mountPath);
     expect(mounts).toEqual(['/tmp', '/opt/ibm/wlp/output']);
+  });
+});
+
+describe('ingress seed scenarios', () => {
+  test('cat through *.istio.gray.com: env prod -> prod, env gray -> gray, anything else prod; mouse the same in the mesh', () => {
+    const out = Testing.synth(new CatMouseGatewayChart(Testing.app(), 'gray'));
+    expect(only(out, 'Namespace', 'gray').metadata.labels).toEqual({ 'istio-injection': 'enabled' });
+    expect(only(out, 'Gateway', 'gray-gateway').spec.servers[0].hosts).toEqual(['*.istio.gray.com']);
+    const edge = only(out, 'VirtualService', 'cat-gray-gateway');
+    expect(edge.spec.gateways).toEqual(['gray-gateway']);
+    expect(edge.spec.hosts).toEqual(['cat.istio.gray.com']);
+    const expected = [
+      ['env-prod', '[{"headers":{"env":{"exact":"prod"}}}]', 'prod=100'],
+      ['env-gray', '[{"headers":{"env":{"exact":"gray"}}}]', 'gray=100'],
+      ['default', 'null', 'prod=100'],
+    ];
+    expect(routes(edge)).toEqual(expected);
+    expect(routes(only(out, 'VirtualService', 'cat'))).toEqual(expected);
+    expect(routes(only(out, 'VirtualService', 'mouse'))).toEqual(expected);
+    expect(out.filter((o) => o.kind === 'VirtualService' && o.metadata.name.startsWith('mouse-'))).toEqual([]);
+  });
+
+  test('nginx through canary-gateway: exactly the tutorial objects, 90/10', () => {
+    const out = Testing.synth(new NginxGatewayCanaryChart(Testing.app(), 'canary'));
+    expect(out.map((o) => o.kind).sort()).toEqual(['Deployment', 'Deployment', 'DestinationRule', 'Gateway', 'Service', 'ServiceAccount', 'VirtualService']);
+    expect(only(out, 'Gateway', 'canary-gateway').spec.servers).toEqual([{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }]);
+    const vs = only(out, 'VirtualService');
+    expect(vs.spec.gateways).toEqual(['canary-gateway']);
+    expect(vs.spec.hosts).toEqual(['*']);
+    expect(routes(vs)).toEqual([['default', 'null', 'v1=90', 'v2=10']]);
+    expect(only(out, 'DestinationRule').spec.subsets.map((s: any) => s.name)).toEqual(['v1', 'v2']);
+  });
+
+  test.each([
+    ['HTTP', BookinfoGatewayChart, ['http']],
+    ['HTTPS with redirect', BookinfoHttpsGatewayChart, ['http', 'https']],
+  ])('bookinfo gateway over %s: the five productpage paths, reviews canary in the mesh', (_what, ChartClass, portNames) => {
+    const out = Testing.synth(new ChartClass(Testing.app(), 'bookinfo'));
+    const gateway = only(out, 'Gateway', 'bookinfo-gateway');
+    expect(gateway.spec.servers.map((s: any) => s.port.name)).toEqual(portNames);
+    const vs = only(out, 'VirtualService', 'bookinfo-gateway');
+    expect(vs.spec.gateways).toEqual(['bookinfo-gateway']);
+    expect(routes(vs)).toEqual([[
+      'productpage',
+      '[{"uri":{"exact":"/productpage"}},{"uri":{"prefix":"/static"}},{"uri":{"exact":"/login"}},{"uri":{"exact":"/logout"}},{"uri":{"prefix":"/api/v1/products"}}]',
+      'v1=100',
+    ]]);
+    expect(vs.spec.http[0].route[0].destination.host).toMatch(/^productpage\.bookinfo-(gateway|https)\.svc\.cluster\.local$/);
+    expect(routes(only(out, 'VirtualService', 'reviews'))[1]).toEqual(['default', 'null', 'v1=50', 'v2=10', 'v3=40']);
+    if (portNames.includes('https')) {
+      expect(gateway.spec.servers[0].tls).toEqual({ httpsRedirect: true });
+      expect(gateway.spec.servers[1].tls).toEqual({ mode: 'SIMPLE', credentialName: 'bookinfo-cert' });
+    }
   });
 });
 
