@@ -156,7 +156,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
   }
 
   public referenceFrom(namespace: string): string {
-    return namespace === this.gatewayNamespace ? this.gatewayName : `${this.gatewayNamespace}/${this.gatewayName}`;
+    return gatewayReference(this, namespace);
   }
 
   /**
@@ -223,8 +223,12 @@ class ImportedMeshGateway extends Construct implements IMeshGateway {
   }
 
   public referenceFrom(namespace: string): string {
-    return namespace === this.gatewayNamespace ? this.gatewayName : `${this.gatewayNamespace}/${this.gatewayName}`;
+    return gatewayReference(this, namespace);
   }
+}
+
+function gatewayReference(gateway: IMeshGateway, fromNamespace: string): string {
+  return fromNamespace === gateway.gatewayNamespace ? gateway.gatewayName : `${gateway.gatewayNamespace}/${gateway.gatewayName}`;
 }
 
 /** Gateway names cannot contain dots: Istio would read `a.b` as name `a` in namespace `b`. */
