@@ -2,24 +2,18 @@ import { invalid, show } from './errors';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** Kubernetes caps names that must be DNS labels (Services, subsets, our Deployments) at 63 characters. */
 export const MAX_LABEL_LENGTH = 63;
 
 /** True when `value` is a DNS-1123 label: lower-case alphanumerics and '-', at most 63 characters. */
 export function isDnsLabel(value: string): boolean {
-  return value.length <= MAX_LABEL_LENGTH && DNS1123_LABEL.test(value);
+  return typeof value === 'string' && value.length <= MAX_LABEL_LENGTH && DNS1123_LABEL.test(value);
 }
 
 /** True when `value` is a DNS-1035 label (a DNS-1123 label starting with a letter), as Service names must be. */
 export function isServiceName(value: string): boolean {
-  return value.length <= MAX_LABEL_LENGTH && DNS1035_LABEL.test(value);
-}
-
-/** True when `value` is a valid Kubernetes label value. */
-export function isLabelValue(value: string): boolean {
-  return value.length <= MAX_LABEL_LENGTH && LABEL_VALUE.test(value);
+  return typeof value === 'string' && value.length <= MAX_LABEL_LENGTH && DNS1035_LABEL.test(value);
 }
 
 /** Throws unless `value` is a DNS-1123 label; `what` names the field in the message. */

@@ -199,6 +199,7 @@ describe('CanaryService errors', () => {
     ['no versions', { versions: [] }, 'canary "reviews": needs at least one version (got []); add a version, e.g. { name: "v1", image: "..." }'],
     ['duplicate versions', { versions: [versions[0], versions[0]] }, 'canary "reviews": version names must be unique (got "v1"); rename or remove the duplicate'],
     ['bad version name', { versions: [{ name: 'V1.0', image: 'x' }] }, 'canary "reviews": version name must be a DNS-1123 label (got "V1.0")'],
+    ['a version without a name (plain JavaScript)', { versions: [{ image: 'x' }] }, 'canary "reviews": version name must be a DNS-1123 label (got nothing)'],
     ['bad service name', { name: 'reviews_svc' }, 'canary "reviews_svc": name must be a DNS-1035 label'],
     ['unknown weight version', { weights: { v1: 90, v4: 10 } }, 'canary "reviews": weights name a version that does not exist (got "v4"); use one of v1, v2, v3'],
     ['negative weight', { weights: { v1: 100, v2: -5, v3: 5 } }, 'canary "reviews": weights must be whole percentages from 0 to 100 (got v2=-5)'],
