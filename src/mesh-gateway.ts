@@ -6,6 +6,7 @@ import { checkVirtualServiceHosts, parseServerHost } from './hosts';
 import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
 import { Match, checkMatch, checkPort } from './match';
 import { checkDnsLabel, serviceHost } from './names';
+import { isHttpProtocol } from './protocol';
 import { Rewrite, renderHttpMatch, renderHttpRoutes } from './release';
 import { GatewaySpecServers, GatewaySpecServersTlsMode } from '../imports/networking.istio.io';
 
@@ -178,6 +179,10 @@ export class MeshGateway extends Construct implements IMeshGateway {
     const to = options.to;
     let render: () => Array<Record<string, any>>;
     if (to instanceof CanaryService) {
+      if (!isHttpProtocol(to.protocol)) {
+        throw invalid(this.subject, `${where}: only HTTP-family services can take gateway HTTP routes`,
+          `${to.name} with protocol ${to.protocol}`, 'route to an HTTP, HTTP2, GRPC or GRPC_WEB service');
+      }
       render = () => renderHttpRoutes(to.release, { match: options.match, rewrite: options.rewrite, namePrefix: name });
       render(); // fail now on matches that cannot be combined
       this.node.addValidation({ validate: () => collectErrors(render) });

@@ -204,6 +204,14 @@ describe('MeshGateway.addRoute', () => {
     expect(() => gw.addRoute(options)).toThrow(message);
   });
 
+  test('a TCP CanaryService cannot take gateway HTTP routes', () => {
+    const chart = newChart('shop');
+    const gw = new MeshGateway(chart, 'gw', { hosts: ['*'] });
+    const db = new CanaryService(chart, 'db', { port: 3306, protocol: Protocol.TCP, versions });
+    expect(() => gw.addRoute({ match: [Match.uriPrefix('/db')], to: db })).toThrow(
+      'gateway "gw": route "route-1": only HTTP-family services can take gateway HTTP routes (got db with protocol tcp)');
+  });
+
   test('route names are unique on a gateway', () => {
     const gw = new MeshGateway(newChart('shop'), 'gw', { hosts: ['*'] });
     gw.addRoute({ name: 'a', match: [Match.uriPrefix('/a')], to: { host: 'a' } });
