@@ -1,8 +1,8 @@
 import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { collectErrors, invalid, show } from './errors';
-import { checkHostsFitGateway, checkVirtualServiceHosts, parseServerHost } from './hosts';
+import { invalid, renderNowAndAtSynth, show } from './errors';
+import { checkHostsFitGateway, checkVirtualServiceHosts, gatewayHosts } from './hosts';
 import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
 import { Match, checkPort } from './match';
 import type { IMeshGateway } from './mesh-gateway';
@@ -315,21 +315,20 @@ export class CanaryService extends Construct {
       rewrite: options.rewrite,
     };
     const render = () => renderHttpRoutes(this._release, edge);
-    render(); // fail now on a path prefix that conflicts with a rule's path
+    renderNowAndAtSynth(this, render); // a path prefix may clash with a rule's path, now or later
     const vs = createNetworkingObject('VirtualService', this, `VirtualService-${ref.replace('/', '-')}`, this.apiVersion, {
       metadata: { name: `${this.name}-${gateway.gatewayName}`, namespace: this.namespace, labels: { app: this.name } },
       spec: Lazy.any({ produce: () => ({ hosts: [...hosts], gateways: [ref], http: render() }) }),
     });
     vs.node.addDependency(this.destinationRule);
     if (gateway instanceof Construct) vs.node.addDependency(gateway);
-    this.node.addValidation({ validate: () => collectErrors(render) });
     this.gatewayVirtualServices[ref] = vs;
     return vs;
   }
 
   /** The gateway's one host, for exposeVia without hosts. */
   private inheritHosts(gateway: IMeshGateway): string[] {
-    const hosts = [...new Set(gateway.serverHosts.map((h) => parseServerHost(h).host))];
+    const hosts = gatewayHosts(gateway);
     if (hosts.length !== 1) {
       throw invalid(this.subject, `exposeVia needs hosts: gateway ${show(gateway.gatewayName)} has no single host to inherit`,
         show(hosts), 'pass { hosts: [...] } with the hosts clients use for this service');

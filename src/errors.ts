@@ -1,3 +1,5 @@
+import { IConstruct } from 'constructs';
+
 /**
  * Builds the one error format every check in this package uses:
  * `<subject>: <what is wrong> (got <value>); <how to fix>`.
@@ -18,12 +20,20 @@ export function show(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
-/** Runs a render and turns the error it throws, if any, into a validation message. */
-export function collectErrors(render: () => unknown): string[] {
-  try {
-    render();
-    return [];
-  } catch (e) {
-    return [(e as Error).message];
-  }
+/**
+ * Runs a render now, so bad input throws where it is given, and again as a validation of `scope`, so that a later
+ * change (a rule added after the render was set up) fails the synth before anything is written.
+ */
+export function renderNowAndAtSynth(scope: IConstruct, render: () => unknown): void {
+  render();
+  scope.node.addValidation({
+    validate: () => {
+      try {
+        render();
+        return [];
+      } catch (e) {
+        return [(e as Error).message];
+      }
+    },
+  });
 }

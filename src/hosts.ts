@@ -29,6 +29,11 @@ export function hostsIntersect(a: string, b: string): boolean {
   return covers(x, y) || covers(y, x);
 }
 
+/** The distinct hosts of a gateway's servers without their namespace parts, sorted. */
+export function gatewayHosts(gateway: IMeshGateway): string[] {
+  return [...new Set(gateway.serverHosts.map((h) => parseServerHost(h).host))].sort();
+}
+
 /** True when a Gateway server host admits a VirtualService host declared in `vsNamespace`. */
 export function serverAdmits(server: string, gatewayNamespace: string, vsHost: string, vsNamespace: string): boolean {
   const { namespace, host } = parseServerHost(server);

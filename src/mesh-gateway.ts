@@ -1,8 +1,8 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { CanaryService } from './canary-service';
-import { collectErrors, invalid, show } from './errors';
-import { checkVirtualServiceHosts, parseServerHost } from './hosts';
+import { invalid, renderNowAndAtSynth, show } from './errors';
+import { checkVirtualServiceHosts, gatewayHosts, parseServerHost } from './hosts';
 import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
 import { Match, checkMatch, checkPort } from './match';
 import { checkDnsLabel, serviceHost } from './names';
@@ -184,8 +184,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
           `${to.name} with protocol ${to.protocol}`, 'route to an HTTP, HTTP2, GRPC or GRPC_WEB service');
       }
       render = () => renderHttpRoutes(to.release, { match: options.match, rewrite: options.rewrite, namePrefix: name });
-      render(); // fail now on matches that cannot be combined
-      this.node.addValidation({ validate: () => collectErrors(render) });
+      renderNowAndAtSynth(this, render); // the gateway match may clash with the service's rules, now or later
     } else {
       if (!to.host || to.host.trim() === '') throw invalid(this.subject, `${where} needs a target host`, show(to.host), 'name the Service');
       if (to.port !== undefined) checkPort(this.subject, `${where} port`, to.port);
@@ -198,7 +197,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
   }
 
   private createRoutesObject(): ApiObject {
-    const hosts = [...new Set(this.serverHosts.map((h) => parseServerHost(h).host))].sort();
+    const hosts = gatewayHosts(this);
     const gateways = [this.gatewayName];
     checkVirtualServiceHosts(this.subject, hosts, gateways);
     const vs = createNetworkingObject('VirtualService', this, 'Routes', this.apiVersion, {
