@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
+import { ApiObject, Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { invalid, renderNowAndAtSynth, show } from './errors';
@@ -7,10 +7,13 @@ import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
 import { Match, checkPort } from './match';
 import type { IMeshGateway } from './mesh-gateway';
 import { serviceHost } from './names';
-import { Protocol, isHttpProtocol } from './protocol';
+import { Protocol } from './protocol';
 import {
-  Release, Rewrite, RouteRule, Weights, checkRelease, releaseSubject, renderHttpRoutes, renderRoutes, renderSubsets,
+  Release, ReleasePort, RouteRule, VersionPolicy, Weights, checkRelease, releaseSubject, renderDestinationRule, renderHttpRoutes,
+  renderRoutes,
 } from './release';
+import { HeaderPolicy, Redirect, Rewrite, RoutePolicy } from './route-policy';
+import { TrafficPolicy } from './traffic-policy';
 
 /** One version of the application: its Deployment `<name>-<version>` and its subset. */
 export interface VersionProps {
@@ -81,10 +84,43 @@ export interface VersionProps {
    * @default cdk8s-plus's defaults
    */
   readonly deploymentOptions?: Partial<kplus.DeploymentProps>;
+  /**
+   * DestinationRule traffic policy of this version's subset; Istio uses it instead of the service-wide one
+   * (fields are not merged), e.g. tighter circuit breaking for a gray version.
+   * @default the service-wide trafficPolicy
+   */
+  readonly trafficPolicy?: TrafficPolicy;
+  /**
+   * Header operations on every request to and response from this version, on HTTP ports, e.g.
+   * `{ response: { set: { 'x-version': 'v2' } } }` to show callers which version answered.
+   * @default none
+   */
+  readonly headers?: HeaderPolicy;
 }
 
-/** A rule ahead of the default route. */
-export interface RouteOptions {
+/** One port of the Service, for services with several. */
+export interface PortProps {
+  /** Service port. */
+  readonly number: number;
+  /**
+   * Application protocol of the port.
+   * @default Protocol.HTTP
+   */
+  readonly protocol?: Protocol;
+  /**
+   * Port the containers listen on.
+   * @default `number`
+   */
+  readonly containerPort?: number;
+  /**
+   * Port name; it must be `<protocol>` or `<protocol>-<suffix>` (Istio's naming convention), at most 15 characters.
+   * @default the protocol, or `<protocol>-<number>` when several ports share a protocol
+   */
+  readonly name?: string;
+}
+
+/** A rule ahead of the default route, with its route options. */
+export interface RouteOptions extends RoutePolicy {
   /**
    * Route name, unique within the service (shows up in Envoy stats and in the traffic report).
    * @default `rule-<n>`, n counting the service's rules from 1
@@ -92,17 +128,33 @@ export interface RouteOptions {
   readonly name?: string;
   /** Requests matching any of these (OR) take this route; each match's conditions must all hold (AND). */
   readonly match: Match[];
-  /** Where matching requests go: one version, or percent per version adding up to 100. */
-  readonly to: string | Weights;
   /**
-   * Request timeout of this route.
-   * @default no timeout (Istio's default for HTTP routes)
+   * Where matching requests go: one version, or percent per version adding up to 100.
+   * @default none: then give redirect
    */
-  readonly timeout?: Duration;
+  readonly to?: string | Weights;
+  /**
+   * Answer matching requests with a redirect instead of forwarding them (HTTP ports only; not with `to`,
+   * `rewrite` or other route options).
+   * @default none
+   */
+  readonly redirect?: Redirect;
 }
 
-/** Props of a CanaryService. */
-export interface CanaryServiceProps {
+/** Options of `routeHeader`. */
+export interface HeaderRouteOptions extends RoutePolicy {
+  /**
+   * Route name.
+   * @default `<header>-<value>`, lower-cased, other characters replaced by "-"
+   */
+  readonly name?: string;
+}
+
+/**
+ * Props of a CanaryService. The route options (`timeout`, `retries`, `fault`, `mirror`, `rewrite`, `headers`,
+ * `corsPolicy`) apply to the default route on HTTP ports.
+ */
+export interface CanaryServiceProps extends RoutePolicy {
   /**
    * Name of the Service, DestinationRule and VirtualService, and the pods' `app` label. A DNS-1035 label.
    * @default the construct id
@@ -113,19 +165,29 @@ export interface CanaryServiceProps {
    * @default the chart's namespace, else "default"
    */
   readonly namespace?: string;
-  /** Service port. */
-  readonly port: number;
   /**
-   * Port the containers listen on.
+   * Service port, for a service with one port. Give `port` or `ports`.
+   * @default none: then give ports
+   */
+  readonly port?: number;
+  /**
+   * Port the containers listen on, with `port`.
    * @default `port`
    */
   readonly containerPort?: number;
   /**
-   * Application protocol: names the Service port `<protocol>` and sets its `appProtocol`, so Istio can route by
-   * header and path; TCP-family protocols get weighted `tcp` routes only.
+   * Application protocol of `port`: names the Service port `<protocol>` and sets its `appProtocol`, so Istio can
+   * route by header and path; TCP-family protocols get weighted `tcp` routes only.
    * @default Protocol.HTTP
    */
   readonly protocol?: Protocol;
+  /**
+   * Several ports, each with its own protocol (HTTP + gRPC + TCP, say). Rules and the split apply on every port
+   * that can take them: rules on headers, paths or with route options on HTTP-family ports, the rest on all ports;
+   * a rule's `Match.port()` limits it to one port. Every destination then names its port.
+   * @default one port from `port`, `containerPort` and `protocol`
+   */
+  readonly ports?: PortProps[];
   /** The versions to run, each a Deployment and a subset; at least one. */
   readonly versions: VersionProps[];
   /**
@@ -139,10 +201,11 @@ export interface CanaryServiceProps {
    */
   readonly weights?: Weights;
   /**
-   * Request timeout of the default route.
-   * @default no timeout (Istio's default for HTTP routes)
+   * DestinationRule traffic policy for every version: load balancing (sticky sessions), connection limits,
+   * circuit breaking, TLS. A version's own `trafficPolicy` replaces it for that version.
+   * @default none (Istio's defaults: least-request balancing, no limits, automatic mTLS)
    */
-  readonly timeout?: Duration;
+  readonly trafficPolicy?: TrafficPolicy;
   /**
    * API version of the DestinationRule and VirtualService.
    * @default IstioApiVersion.V1 (Istio 1.22 and later)
@@ -179,6 +242,11 @@ export interface ExposeOptions {
    * @default none
    */
   readonly rewrite?: Rewrite;
+  /**
+   * Service port the gateway sends requests to.
+   * @default the service's only HTTP-family port
+   */
+  readonly port?: number;
 }
 
 /**
@@ -201,10 +269,12 @@ export class CanaryService extends Construct {
   public readonly namespace: string;
   /** Fully qualified host of the Service: `<name>.<namespace>.svc.cluster.local`. */
   public readonly host: string;
-  /** Service port. */
+  /** Service port (the first, when there are several). */
   public readonly port: number;
-  /** Application protocol of the port. */
+  /** Application protocol of `port`. */
   public readonly protocol: Protocol;
+  /** Every port, with its name and protocol. */
+  public readonly ports: readonly ReleasePort[];
   /** The Deployments, by version name. */
   public readonly deployments: Readonly<Record<string, kplus.Deployment>>;
   /** The Service selecting every version. */
@@ -226,26 +296,36 @@ export class CanaryService extends Construct {
     this.subject = releaseSubject(this.name);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
     this.host = serviceHost(this.name, this.namespace);
-    this.port = props.port;
-    this.protocol = props.protocol ?? Protocol.HTTP;
-    const containerPort = props.containerPort ?? props.port;
-    checkPort(this.subject, 'port', props.port);
-    checkPort(this.subject, 'containerPort', containerPort);
-    if (!Object.values(Protocol).includes(this.protocol)) {
-      throw invalid(this.subject, 'unknown protocol', show(this.protocol), `use one of ${Object.values(Protocol).join(', ')}`);
-    }
+    const ports = this.portsFromProps(props);
+    this.ports = ports.map(({ name, number, protocol }) => ({ name, number, protocol }));
+    this.port = this.ports[0].number;
+    this.protocol = this.ports[0].protocol;
 
     const versions = props.versions ?? [];
     const stable = props.stable ?? versions[0]?.name;
+    const versionPolicies: Record<string, VersionPolicy> = {};
+    for (const v of versions) {
+      if (v.trafficPolicy || v.headers) versionPolicies[v.name] = { trafficPolicy: v.trafficPolicy, headers: v.headers };
+    }
     this._release = this.commit({
       name: this.name,
       host: this.host,
-      protocol: this.protocol,
+      ports: this.ports,
       versions: versions.map((v) => v.name),
       stable,
       weights: props.weights ?? (stable === undefined ? {} : { [stable]: 100 }),
       rules: [],
-      timeout: props.timeout,
+      policy: {
+        timeout: props.timeout,
+        retries: props.retries,
+        fault: props.fault,
+        mirror: props.mirror,
+        rewrite: props.rewrite,
+        headers: props.headers,
+        corsPolicy: props.corsPolicy,
+      },
+      trafficPolicy: props.trafficPolicy,
+      versionPolicies,
     });
     for (const version of versions) this.checkVersionProps(version);
 
@@ -256,7 +336,7 @@ export class CanaryService extends Construct {
 
     const deployments: Record<string, kplus.Deployment> = {};
     for (const version of versions) {
-      deployments[version.name] = this.createDeployment(version, containerPort, serviceAccount);
+      deployments[version.name] = this.createDeployment(version, ports, serviceAccount);
     }
     this.deployments = deployments;
 
@@ -264,20 +344,20 @@ export class CanaryService extends Construct {
       metadata: metadata(this.name),
       spec: {
         selector: { app: this.name },
-        ports: [{
-          name: this.protocol,
-          port: this.port,
-          targetPort: kplus.k8s.IntOrString.fromNumber(containerPort),
+        ports: ports.map((p) => ({
+          name: p.name,
+          port: p.number,
+          targetPort: kplus.k8s.IntOrString.fromNumber(p.containerPort),
           protocol: 'TCP',
-          appProtocol: this.protocol,
-        }],
+          appProtocol: p.protocol,
+        })),
       },
     });
 
     this.apiVersion = props.apiVersion ?? IstioApiVersion.V1;
     this.destinationRule = createNetworkingObject('DestinationRule', this, 'DestinationRule', this.apiVersion, {
       metadata: metadata(this.name),
-      spec: Lazy.any({ produce: () => ({ host: this.host, subsets: renderSubsets(this._release) }) }),
+      spec: Lazy.any({ produce: () => renderDestinationRule(this._release) }),
     });
     // Make before break: pods, then subsets, then the routes that send traffic to them.
     this.destinationRule.node.addDependency(this.service, ...Object.values(deployments));
@@ -300,10 +380,6 @@ export class CanaryService extends Construct {
    */
   public exposeVia(gateway: IMeshGateway, options: ExposeOptions = {}): ApiObject {
     const ref = gateway.referenceFrom(this.namespace);
-    if (!isHttpProtocol(this.protocol)) {
-      throw invalid(this.subject, 'only HTTP-family services can be exposed through a gateway', `protocol ${this.protocol}`,
-        'use an HTTP, HTTP2, GRPC or GRPC_WEB protocol');
-    }
     if (this.gatewayVirtualServices[ref]) {
       throw invalid(this.subject, 'is already exposed via this gateway', show(ref), 'call exposeVia once per gateway, with all its hosts');
     }
@@ -313,6 +389,8 @@ export class CanaryService extends Construct {
     const edge = {
       match: options.pathPrefix !== undefined ? [Match.uriPrefix(options.pathPrefix)] : undefined,
       rewrite: options.rewrite,
+      gateway: true,
+      port: options.port,
     };
     const render = () => renderHttpRoutes(this._release, edge);
     renderNowAndAtSynth(this, render); // a path prefix may clash with a rule's path, now or later
@@ -345,22 +423,22 @@ export class CanaryService extends Construct {
    * Sends requests whose header `name` equals `value` to one version, e.g.
    * `routeHeader('end-user', 'jason', 'v2')`. Rules keep the order they are added in; the first match wins.
    */
-  public routeHeader(name: string, value: string, version: string, options: { name?: string; timeout?: Duration } = {}): void {
+  public routeHeader(name: string, value: string, version: string, options: HeaderRouteOptions = {}): void {
     this.addRoute({
+      ...options,
       name: options.name ?? sanitizeRouteName(`${name}-${value}`),
       match: [Match.headerExact(name, value)],
       to: version,
-      timeout: options.timeout,
     });
   }
 
   /** Adds a rule after the existing ones and before the default route. */
   public addRoute(options: RouteOptions): void {
     const rule: RouteRule = {
+      ...options,
       name: options.name ?? `rule-${this._release.rules.length + 1}`,
       match: options.match ?? [],
       to: typeof options.to === 'string' ? { [options.to]: 100 } : options.to ?? {},
-      timeout: options.timeout,
     };
     this._release = this.commit({ ...this._release, rules: [...this._release.rules, rule] });
   }
@@ -392,7 +470,28 @@ export class CanaryService extends Construct {
     }
   }
 
-  private createDeployment(version: VersionProps, containerPort: number, serviceAccount: kplus.IServiceAccount): kplus.Deployment {
+  /** The ports from `port` or `ports`, with default names and container ports. */
+  private portsFromProps(props: CanaryServiceProps): Array<ReleasePort & { containerPort: number }> {
+    if ((props.port === undefined) === (props.ports === undefined)) {
+      throw invalid(this.subject, 'give either port or ports', props.port === undefined ? 'neither' : 'both',
+        'use port for one port, ports: [{ number, protocol }, ...] for several');
+    }
+    if (props.ports !== undefined && (props.containerPort !== undefined || props.protocol !== undefined)) {
+      throw invalid(this.subject, 'containerPort and protocol go into each entry of ports', 'both at the top level', 'move them into ports');
+    }
+    const given: PortProps[] = props.ports ?? [{ number: props.port!, protocol: props.protocol, containerPort: props.containerPort }];
+    const protocols = given.map((p) => p.protocol ?? Protocol.HTTP);
+    return given.map((p, i) => {
+      const protocol = protocols[i];
+      const containerPort = p.containerPort ?? p.number;
+      checkPort(this.subject, 'port', p.number);
+      checkPort(this.subject, 'containerPort', containerPort);
+      const shared = protocols.filter((x) => x === protocol).length > 1;
+      return { name: p.name ?? (shared ? `${protocol}-${p.number}` : protocol), number: p.number, protocol, containerPort };
+    });
+  }
+
+  private createDeployment(version: VersionProps, ports: Array<ReleasePort & { containerPort: number }>, serviceAccount: kplus.IServiceAccount): kplus.Deployment {
     const selector = { app: this.name, version: version.name };
     const deployment = new kplus.Deployment(this, `Deployment-${version.name}`, {
       serviceAccount,
@@ -412,7 +511,7 @@ export class CanaryService extends Construct {
           ...version.containerOptions?.envVariables,
           ...Object.fromEntries(Object.entries(version.env ?? {}).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)])),
         },
-        ports: [{ number: containerPort, name: this.protocol }],
+        ports: ports.map((p) => ({ number: p.containerPort, name: p.name })),
         resources: version.resources ?? version.containerOptions?.resources,
         readiness: version.readiness ?? version.containerOptions?.readiness,
         liveness: version.liveness ?? version.containerOptions?.liveness,

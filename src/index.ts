@@ -5,6 +5,8 @@ export * from './match';
 export * from './names';
 export * from './protocol';
 export * from './release';
+export * from './route-policy';
+export * from './traffic-policy';
 export * from './hosts';
 export * from './mesh-gateway';
 export * from './mesh-namespace';

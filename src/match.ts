@@ -138,6 +138,13 @@ export class Match {
     });
   }
 
+  /** This match without its port condition. */
+  public withoutPort(): Match {
+    if (this.conditions.port === undefined) return this;
+    const { port, ...rest } = this.conditions;
+    return new Match(rest);
+  }
+
   /** True when this match has no conditions, so it matches every request. */
   public get isCatchAll(): boolean {
     return describeConditions(this.conditions).length === 0 || isMatchAllUri(this.conditions);

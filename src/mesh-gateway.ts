@@ -6,8 +6,8 @@ import { checkVirtualServiceHosts, gatewayHosts, parseServerHost } from './hosts
 import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
 import { Match, checkMatch, checkPort } from './match';
 import { checkDnsLabel, serviceHost } from './names';
-import { isHttpProtocol } from './protocol';
-import { Rewrite, renderHttpMatch, renderHttpRoutes } from './release';
+import { renderHttpMatch, renderHttpRoutes } from './release';
+import { Rewrite } from './route-policy';
 import { GatewaySpecServers, GatewaySpecServersTlsMode } from '../imports/networking.istio.io';
 
 /** A Gateway that routes can be bound to: one this app synthesizes, or an existing one (`MeshGateway.fromName`). */
@@ -109,6 +109,11 @@ export interface GatewayRouteOptions {
    * @default none
    */
   readonly rewrite?: Rewrite;
+  /**
+   * Service port of a CanaryService target that has several HTTP-family ports.
+   * @default the CanaryService's only HTTP-family port
+   */
+  readonly port?: number;
 }
 
 /** An Istio Gateway at the edge of the mesh, with optional routes of its own (`addRoute`). */
@@ -179,11 +184,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
     const to = options.to;
     let render: () => Array<Record<string, any>>;
     if (to instanceof CanaryService) {
-      if (!isHttpProtocol(to.protocol)) {
-        throw invalid(this.subject, `${where}: only HTTP-family services can take gateway HTTP routes`,
-          `${to.name} with protocol ${to.protocol}`, 'route to an HTTP, HTTP2, GRPC or GRPC_WEB service');
-      }
-      render = () => renderHttpRoutes(to.release, { match: options.match, rewrite: options.rewrite, namePrefix: name });
+      render = () => renderHttpRoutes(to.release, { match: options.match, rewrite: options.rewrite, namePrefix: name, gateway: true, port: options.port });
       renderNowAndAtSynth(this, render); // the gateway match may clash with the service's rules, now or later
     } else {
       if (!to.host || to.host.trim() === '') throw invalid(this.subject, `${where} needs a target host`, show(to.host), 'name the Service');

@@ -2,25 +2,47 @@
  * The model of one release: versions, the default split and ordered match rules, as plain data.
  * Checking and rendering are plain functions over it, tested without constructs; CanaryService renders them.
  */
-import { Duration } from 'cdk8s';
 import { invalid, show } from './errors';
-import { Match, checkMatch } from './match';
+import { Match, checkMatch, checkPort } from './match';
 import { MAX_LABEL_LENGTH, checkDnsLabel, checkServiceName } from './names';
 import { Protocol, isHttpProtocol } from './protocol';
+import {
+  HeaderPolicy, Redirect, Rewrite, RoutePolicy, checkRedirect, checkRoutePolicy, dropUndefined, hasRoutePolicy,
+  renderHeaderPolicy, renderRedirect, renderRoutePolicy, routePolicyKeys,
+} from './route-policy';
+import { TrafficPolicy, checkTrafficPolicy, renderTrafficPolicy } from './traffic-policy';
 
 /** Percent of traffic per version name. Versions left out get 0. */
 export type Weights = Readonly<Record<string, number>>;
 
-/** An ordered routing rule: requests matching any of `match` go to `to`. */
-export interface RouteRule {
+/** An ordered routing rule: requests matching any of `match` go to `to`, with the rule's route options. */
+export interface RouteRule extends RoutePolicy {
   /** Unique within the release; becomes the Istio route name. */
   readonly name: string;
-  /** OR of matches; each match is an AND of conditions. */
+  /** OR of matches; each match is an AND of conditions. A match's `port` condition limits it to that port. */
   readonly match: readonly Match[];
-  /** Percent per version, adding up to 100. */
+  /** Percent per version, adding up to 100; empty for a redirect. */
   readonly to: Weights;
-  /** Request timeout of this route. */
-  readonly timeout?: Duration;
+  /** Answer with a redirect instead of forwarding (HTTP only; no `to` then). */
+  readonly redirect?: Redirect;
+}
+
+/** One port of the service. */
+export interface ReleasePort {
+  /** Port name, `<protocol>[-<suffix>]` as Istio expects. */
+  readonly name: string;
+  /** Service port number. */
+  readonly number: number;
+  /** Application protocol; HTTP-family ports get `http` routes, the others `tcp` routes. */
+  readonly protocol: Protocol;
+}
+
+/** What applies to one version only. */
+export interface VersionPolicy {
+  /** DestinationRule traffic policy of the version's subset. */
+  readonly trafficPolicy?: TrafficPolicy;
+  /** Header operations on every HTTP destination of the version, e.g. a response header naming it. */
+  readonly headers?: HeaderPolicy;
 }
 
 /** Everything needed to check and render the routing of one service. */
@@ -29,7 +51,8 @@ export interface Release {
   readonly name: string;
   /** Fully qualified host of the Service, used by the DestinationRule and every destination. */
   readonly host: string;
-  readonly protocol: Protocol;
+  /** The Service's ports, at least one. */
+  readonly ports: readonly ReleasePort[];
   /** Version names, in declaration order (the render order of subsets and destinations). */
   readonly versions: readonly string[];
   /** The version that gets traffic nothing else claims. */
@@ -38,8 +61,12 @@ export interface Release {
   readonly weights: Weights;
   /** Rules before the default route, first match wins. */
   readonly rules: readonly RouteRule[];
-  /** Request timeout of the default route. */
-  readonly timeout?: Duration;
+  /** Options of the default route (HTTP ports). */
+  readonly policy?: RoutePolicy;
+  /** Service-wide DestinationRule traffic policy. */
+  readonly trafficPolicy?: TrafficPolicy;
+  /** Per-version policies, by version name. */
+  readonly versionPolicies?: Readonly<Record<string, VersionPolicy>>;
 }
 
 /** Name of the weighted catch-all route that always comes last. */
@@ -50,16 +77,33 @@ export function releaseSubject(name: string): string {
   return `canary ${show(name)}`;
 }
 
+
 /** Checks the whole release; throws the first problem found, in the package's error format. */
 export function checkRelease(release: Release): void {
   const subject = releaseSubject(release.name);
   checkServiceName(subject, release.name);
+  checkPorts(subject, release.ports);
   checkVersions(subject, release.name, release.versions);
   if (!release.versions.includes(release.stable)) {
     throw invalid(subject, 'stable version is not one of the versions', show(release.stable), `use one of ${release.versions.join(', ')}`);
   }
   checkWeights(subject, 'weights', release.weights, release.versions);
-  if (release.timeout) checkDuration(subject, 'default route timeout', release.timeout);
+  if (release.policy) {
+    checkRoutePolicy(subject, 'default route', release.policy, release.versions);
+    if (hasRoutePolicy(release.policy)) requireHttpPort(subject, 'default route', release, routePolicyKeys(release.policy));
+  }
+  if (release.trafficPolicy) checkTrafficPolicy(subject, 'trafficPolicy', release.trafficPolicy);
+  for (const [version, policy] of Object.entries(release.versionPolicies ?? {})) {
+    const where = `version ${show(version)}`;
+    if (!release.versions.includes(version)) {
+      throw invalid(subject, `${where} has a policy but is not one of the versions`, show(version), `use one of ${release.versions.join(', ')}`);
+    }
+    if (policy.trafficPolicy) checkTrafficPolicy(subject, `${where} trafficPolicy`, policy.trafficPolicy);
+    if (policy.headers) {
+      checkRoutePolicy(subject, where, { headers: policy.headers }, release.versions);
+      requireHttpPort(subject, where, release, ['headers']);
+    }
+  }
   const names = new Set<string>([DEFAULT_ROUTE_NAME]);
   release.rules.forEach((rule, index) => {
     if (names.has(rule.name)) {
@@ -68,6 +112,32 @@ export function checkRelease(release: Release): void {
     names.add(rule.name);
     checkRule(subject, release, rule, release.rules.slice(0, index));
   });
+}
+
+/** Checks ports: at least one, unique numbers and names, names that tell Istio the protocol (its IST0118). */
+export function checkPorts(subject: string, ports: readonly ReleasePort[]): void {
+  if (ports.length === 0) throw invalid(subject, 'needs at least one port', '[]', 'set port, or ports: [{ number: 8080 }]');
+  const numbers = new Set<number>();
+  const names = new Set<string>();
+  for (const port of ports) {
+    checkPort(subject, 'port', port.number);
+    if (!Object.values(Protocol).includes(port.protocol)) {
+      throw invalid(subject, 'unknown protocol', show(port.protocol), `use one of ${Object.values(Protocol).join(', ')}`);
+    }
+    if (numbers.has(port.number)) throw invalid(subject, 'port numbers must be unique', show(port.number), 'remove the duplicate port');
+    numbers.add(port.number);
+    checkDnsLabel(subject, 'port name', port.name);
+    if (port.name.length > 15) {
+      // Kubernetes limits container port names (IANA service names) to 15 characters.
+      throw invalid(subject, 'port name must be at most 15 characters', show(port.name), `shorten it, e.g. ${show(port.protocol)}`);
+    }
+    if (port.name !== port.protocol && !port.name.startsWith(`${port.protocol}-`)) {
+      throw invalid(subject, `port ${port.number} name must be "<protocol>" or "<protocol>-<suffix>", so Istio can tell its protocol`,
+        show(port.name), `name it ${show(port.protocol)} or ${show(`${port.protocol}-${port.name}`)}`);
+    }
+    if (names.has(port.name)) throw invalid(subject, 'port names must be unique', show(port.name), 'give each port its own name');
+    names.add(port.name);
+  }
 }
 
 /** Checks version names: present, unique, DNS labels, and short enough to name a Deployment `<name>-<version>`. */
@@ -107,12 +177,35 @@ export function checkWeights(subject: string, what: string, weights: Weights, ve
   }
 }
 
-/** Durations Istio accepts are at least 1ms (its CRDs check `duration(self) >= duration('1ms')`). */
-export function checkDuration(subject: string, what: string, duration: Duration): void {
-  const ms = duration.toMilliseconds();
-  if (!Number.isInteger(ms) || ms < 1) {
-    throw invalid(subject, `${what} must be a whole number of milliseconds, at least 1ms`, `${ms}ms`, 'use e.g. Duration.seconds(5)');
-  }
+function httpPorts(release: Release): ReleasePort[] {
+  return release.ports.filter((p) => isHttpProtocol(p.protocol));
+}
+
+function tcpPorts(release: Release): ReleasePort[] {
+  return release.ports.filter((p) => !isHttpProtocol(p.protocol));
+}
+
+/** HTTP-only options need an HTTP-family port to land on. */
+function requireHttpPort(subject: string, where: string, release: Release, options: string[]): void {
+  if (httpPorts(release).length > 0) return;
+  const protocol = release.ports[0].protocol;
+  throw invalid(subject, `${where}: ${options.join(', ')} ${options.length > 1 ? 'are HTTP route options' : 'is an HTTP route option'}, and a ${protocol} service is routed as TCP`,
+    `protocol ${protocol}`, 'drop them, or use an HTTP protocol');
+}
+
+/** True when a rule can only be an `http` route: it looks at HTTP request fields or sets HTTP route options. */
+function isHttpOnlyRule(rule: RouteRule): boolean {
+  return rule.redirect !== undefined || hasRoutePolicy(rule) || rule.match.some(isHttpOnlyMatch);
+}
+
+function isHttpOnlyMatch(match: Match): boolean {
+  const { headers, uri, method, queryParams } = match.conditions;
+  return Boolean(headers || uri || method || queryParams);
+}
+
+/** The rule's matches that apply to `port`: those without a port condition, and those naming that port. */
+function matchesOnPort(rule: RouteRule, port: ReleasePort): Match[] {
+  return rule.match.filter((m) => m.conditions.port === undefined || m.conditions.port === port.number);
 }
 
 function checkRule(subject: string, release: Release, rule: RouteRule, earlier: readonly RouteRule[]): void {
@@ -127,27 +220,45 @@ function checkRule(subject: string, release: Release, rule: RouteRule, earlier: 
   }
   for (const match of rule.match) {
     checkMatch(subject, where, match);
-    if (!isHttpProtocol(release.protocol)) checkTcpMatch(subject, where, release.protocol, match);
-  }
-  if (rule.timeout) {
-    if (!isHttpProtocol(release.protocol)) {
-      throw invalid(subject, `${where}: timeouts apply to HTTP routes only`, `protocol ${release.protocol}`, 'drop the timeout or use an HTTP protocol');
+    const port = match.conditions.port;
+    if (port !== undefined && !release.ports.some((p) => p.number === port)) {
+      throw invalid(subject, `${where} matches port ${port}, which the service does not have`, show(match.toString()),
+        `use one of its ports: ${release.ports.map((p) => p.number).join(', ')}`);
     }
-    checkDuration(subject, `${where} timeout`, rule.timeout);
+    if (port !== undefined && release.ports.length === 1 && Object.keys(match.conditions).length === 1) {
+      throw invalid(subject, `${where} matches every request: port ${port} is the service's only port`, show(match.toString()),
+        'match something narrower, such as source labels');
+    }
   }
-  checkWeights(subject, `${where} weights`, rule.to, release.versions);
+  checkRoutePolicy(subject, where, rule, release.versions);
+  if (rule.redirect !== undefined) {
+    checkRedirect(subject, where, rule.redirect);
+    const extra = [...(Object.keys(rule.to).length > 0 ? ['a destination (to)'] : []), ...routePolicyKeys(rule).filter((k) => k !== 'redirect')];
+    if (extra.length > 0) {
+      throw invalid(subject, `${where}: a redirect answers without forwarding, so it cannot come with ${extra.join(', ')}`,
+        `redirect with ${extra.join(', ')}`, 'drop them, or drop the redirect');
+    }
+  } else {
+    checkWeights(subject, `${where} weights`, rule.to, release.versions);
+  }
+  if (isHttpOnlyRule(rule) && httpPorts(release).length === 0) {
+    const protocol = release.ports[0].protocol;
+    const httpMatch = rule.match.find(isHttpOnlyMatch);
+    if (httpMatch) {
+      throw invalid(subject, `${where}: a ${protocol} service is routed as TCP, which cannot see headers, paths, methods or query parameters`,
+        show(httpMatch.toString()), 'match only on port or source labels, or use an HTTP protocol');
+    }
+    requireHttpPort(subject, where, release, routePolicyKeys(rule));
+  }
+  const ports = isHttpOnlyRule(rule) ? httpPorts(release) : release.ports;
+  if (!ports.some((port) => matchesOnPort(rule, port).length > 0)) {
+    throw invalid(subject, `${where} applies to no port: its port matches name only ports that cannot take it`,
+      rule.match.map(String).join(' or '), `match an HTTP port (${httpPorts(release).map((p) => p.number).join(', ')}) or drop the port condition`);
+  }
   const unreachable = findShadowingRule(rule, earlier);
   if (unreachable) {
     throw invalid(subject, `${where} can never match: route ${show(unreachable.name)} before it already matches the same requests`,
       rule.match.map(String).join(' or '), `remove ${where} or give it a different match`);
-  }
-}
-
-function checkTcpMatch(subject: string, where: string, protocol: Protocol, match: Match): void {
-  const { headers, uri, method, queryParams } = match.conditions;
-  if (headers || uri || method || queryParams) {
-    throw invalid(subject, `${where}: a ${protocol} service is routed as TCP, which cannot see headers, paths, methods or query parameters`,
-      show(match.toString()), 'match only on port or source labels, or use an HTTP protocol');
   }
 }
 
@@ -175,27 +286,42 @@ export function formatWeights(weights: Weights): string {
   return entries.length === 0 ? 'no weights' : entries.map(([v, w]) => `${v}=${w}`).join(' ');
 }
 
-/** Istio's duration string: whole seconds as `5s`, anything finer as milliseconds. */
-export function renderDuration(duration: Duration): string {
-  const ms = duration.toMilliseconds();
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+/** One DestinationRule subset per version, selecting pods by their `version` label, with its traffic policy. */
+export function renderSubsets(release: Release): Array<Record<string, any>> {
+  return release.versions.map((version) => dropUndefined({
+    name: version,
+    labels: { version },
+    trafficPolicy: renderTrafficPolicy(release.versionPolicies?.[version]?.trafficPolicy),
+  }));
 }
 
-/** One DestinationRule subset per version, selecting pods by their `version` label. */
-export function renderSubsets(release: Release): Array<{ name: string; labels: Record<string, string> }> {
-  return release.versions.map((version) => ({ name: version, labels: { version } }));
+/** The DestinationRule spec: the FQDN host, the service-wide traffic policy and the subsets. */
+export function renderDestinationRule(release: Release): Record<string, any> {
+  return dropUndefined({ host: release.host, trafficPolicy: renderTrafficPolicy(release.trafficPolicy), subsets: renderSubsets(release) });
 }
 
 /**
  * The destinations of a split, in version order. Zero weights are dropped; a single destination carries no
- * weight (Istio sends it everything).
+ * weight (Istio sends it everything). Destinations carry the port when the service has several (Istio's IST0112),
+ * and, on HTTP ports, the version's header operations.
  */
-export function renderDestinations(release: Release, weights: Weights): Array<Record<string, any>> {
+export function renderDestinations(release: Release, weights: Weights, port: ReleasePort = release.ports[0]): Array<Record<string, any>> {
   const live = release.versions.filter((v) => (weights[v] ?? 0) > 0);
-  return live.map((version) => ({
-    destination: { host: release.host, subset: version },
-    ...(live.length > 1 ? { weight: weights[version] } : {}),
+  const http = port !== undefined && isHttpProtocol(port.protocol);
+  return live.map((version) => dropUndefined({
+    destination: dropUndefined({
+      host: release.host,
+      subset: version,
+      port: release.ports.length > 1 ? { number: port.number } : undefined,
+    }),
+    weight: live.length > 1 ? weights[version] : undefined,
+    headers: http ? versionHeaders(release, version) : undefined,
   }));
+}
+
+function versionHeaders(release: Release, version: string): Record<string, any> | undefined {
+  const headers: HeaderPolicy | undefined = release.versionPolicies?.[version]?.headers;
+  return headers && renderHeaderPolicy(headers);
 }
 
 /** One Istio `HTTPMatchRequest`. */
@@ -211,14 +337,6 @@ export function renderHttpMatch(match: Match): Record<string, any> {
   });
 }
 
-/** Rewrites applied to a request before it is forwarded (Istio's `HTTPRewrite`). */
-export interface Rewrite {
-  /** Replaces the path, or the matched prefix when the route matched a uri prefix. */
-  readonly uri?: string;
-  /** Replaces the Host/Authority header. */
-  readonly authority?: string;
-}
-
 /** Conditions and options that hold for every route rendered for one entry point, such as a gateway. */
 export interface Edge {
   /** Every route also requires one of these (AND with the route's own matches); none means no extra condition. */
@@ -227,19 +345,54 @@ export interface Edge {
   readonly rewrite?: Rewrite;
   /** Prefixes route names, `<prefix>-<rule>`; the default route is then named `<prefix>`. */
   readonly namePrefix?: string;
+  /**
+   * Routes for a gateway: they target one service port (`port`, else the only HTTP port), and the rules' port
+   * conditions select that port rather than being rendered (a gateway route's port match is the gateway's port).
+   */
+  readonly gateway?: boolean;
+  /** The service port a gateway targets. */
+  readonly port?: number;
+}
+
+/** The service port a gateway's routes target: the one given, else the only HTTP-family port. */
+export function gatewayTargetPort(release: Release, port: number | undefined): ReleasePort {
+  const subject = releaseSubject(release.name);
+  const candidates = httpPorts(release);
+  if (port !== undefined) {
+    const found = candidates.find((p) => p.number === port);
+    if (!found) {
+      throw invalid(subject, 'a gateway can route only to an HTTP-family port of the service', show(port),
+        `use one of ${candidates.map((p) => `${p.number} (${p.name})`).join(', ') || 'no port: the service has no HTTP-family port'}`);
+    }
+    return found;
+  }
+  if (candidates.length !== 1) {
+    throw invalid(subject, candidates.length === 0 ? 'only HTTP-family services can be routed from a gateway' : 'has several HTTP-family ports, so the gateway route must name one',
+      candidates.length === 0 ? `protocol ${release.ports.map((p) => p.protocol).join(', ')}` : candidates.map((p) => `${p.number} (${p.name})`).join(', '),
+      candidates.length === 0 ? 'use an HTTP, HTTP2, GRPC or GRPC_WEB protocol' : 'pass port');
+  }
+  return candidates[0];
 }
 
 /**
- * The `http` routes of a release for one entry point: the rules in order, then the weighted default route,
+ * The `http` routes of a release for one entry point: per HTTP port, the rules in order, then the default route,
  * each also requiring one of the edge's matches (the cross product, as Istio ORs matches and ANDs conditions).
- * @throws when an edge match cannot be combined with a rule's match (both constrain the uri, say)
+ * In the mesh, a service with several HTTP ports gets its routes per port, each matching its port.
+ * @throws when an edge match or rewrite cannot be combined with a rule's
  */
 export function renderHttpRoutes(release: Release, edge: Edge = {}): Array<Record<string, any>> {
+  const ports = edge.gateway ? [gatewayTargetPort(release, edge.port)] : httpPorts(release);
+  const perPort = ports.length > 1;
+  return ports.flatMap((port) => renderHttpRoutesOnPort(release, edge, port, perPort));
+}
+
+function renderHttpRoutesOnPort(release: Release, edge: Edge, port: ReleasePort, perPort: boolean): Array<Record<string, any>> {
   const subject = releaseSubject(release.name);
   const edgeMatches = edge.match ?? [];
   const combine = (matches: readonly Match[]): Match[] => {
-    if (edgeMatches.length === 0) return [...matches];
-    return edgeMatches.flatMap((e) => matches.map((m) => {
+    const own = matches.map((m) => (edge.gateway ? m.withoutPort() : perPort && m.conditions.port === undefined ? m.and(Match.port(port.number)) : m));
+    if (edgeMatches.length === 0) return own;
+    return edgeMatches.flatMap((e) => own.map((m) => {
       try {
         return e.and(m);
       } catch (err) {
@@ -248,38 +401,75 @@ export function renderHttpRoutes(release: Release, edge: Edge = {}): Array<Recor
       }
     }));
   };
-  const name = (rule: string) => (edge.namePrefix ? `${edge.namePrefix}-${rule}` : rule);
-  const http: Array<Record<string, any>> = release.rules.map((rule) => dropUndefined({
-    name: name(rule.name),
-    match: combine(rule.match).map(renderHttpMatch),
-    rewrite: edge.rewrite,
-    route: renderDestinations(release, rule.to),
-    timeout: rule.timeout && renderDuration(rule.timeout),
-  }));
+  const suffix = perPort ? `-${port.name}` : '';
+  const name = (rule: string) => (edge.namePrefix ? `${edge.namePrefix}-${rule}` : rule) + suffix;
+  const own = { host: release.host, port: release.ports.length > 1 ? port.number : undefined };
+  const http: Array<Record<string, any>> = [];
+  for (const rule of release.rules) {
+    const matches = matchesOnPort(rule, port);
+    if (matches.length === 0) continue;
+    const where = `route ${show(rule.name)}`;
+    const rewrite = mergeRewrites(subject, where, edge.rewrite, rule.rewrite);
+    if (rule.redirect && rewrite) {
+      throw invalid(subject, `${where}: a redirect cannot come with the entry point's rewrite`, show(rewrite), 'drop the rewrite, or the redirect');
+    }
+    http.push(dropUndefined({
+      name: name(rule.name),
+      match: combine(matches).map(renderHttpMatch),
+      redirect: rule.redirect && renderRedirect(rule.redirect),
+      rewrite,
+      route: rule.redirect ? undefined : renderDestinations(release, rule.to, port),
+      ...renderRoutePolicy(rule, own),
+    }));
+  }
+  const defaultMatches = edgeMatches.length > 0 ? edgeMatches : perPort && !edge.gateway ? [Match.port(port.number)] : [];
   http.push(dropUndefined({
-    name: edge.namePrefix ?? DEFAULT_ROUTE_NAME,
-    match: edgeMatches.length > 0 ? edgeMatches.map(renderHttpMatch) : undefined,
-    rewrite: edge.rewrite,
-    route: renderDestinations(release, release.weights),
-    timeout: release.timeout && renderDuration(release.timeout),
+    name: edge.namePrefix ? `${edge.namePrefix}${suffix}` : DEFAULT_ROUTE_NAME + suffix,
+    match: defaultMatches.length > 0 ? defaultMatches.map(renderHttpMatch) : undefined,
+    rewrite: mergeRewrites(subject, 'default route', edge.rewrite, release.policy?.rewrite),
+    route: renderDestinations(release, release.weights, port),
+    ...renderRoutePolicy(release.policy ?? {}, own),
   }));
   return http;
 }
 
-/**
- * The mesh VirtualService routes of a release: `http` routes for HTTP-family protocols, weighted `tcp` routes
- * for TCP-family protocols.
- */
-export function renderRoutes(release: Release): { http?: Array<Record<string, any>>; tcp?: Array<Record<string, any>> } {
-  if (isHttpProtocol(release.protocol)) return { http: renderHttpRoutes(release) };
-  const tcp: Array<Record<string, any>> = release.rules.map((rule) => ({
-    match: rule.match.map((m) => dropUndefined({ port: m.conditions.port, sourceLabels: m.conditions.sourceLabels })),
-    route: renderDestinations(release, rule.to),
-  }));
-  tcp.push({ route: renderDestinations(release, release.weights) });
-  return { tcp };
+/** An entry point's rewrite and a route's, field by field; both rewriting one field is an error. */
+function mergeRewrites(subject: string, where: string, outer: Rewrite | undefined, inner: Rewrite | undefined): Rewrite | undefined {
+  if (!outer || !inner) return outer ?? inner;
+  for (const field of ['uri', 'authority'] as const) {
+    if (outer[field] !== undefined && inner[field] !== undefined) {
+      throw invalid(subject, `${where} rewrites the ${field} that the entry point already rewrites`,
+        `${show(outer[field])} and ${show(inner[field])}`, `rewrite the ${field} in one place`);
+    }
+  }
+  return { ...outer, ...inner };
 }
 
-function dropUndefined<T extends Record<string, any>>(obj: T): T {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+/**
+ * The mesh VirtualService routes of a release: `http` routes for HTTP-family ports, weighted `tcp` routes for
+ * TCP-family ports (each matching its port when there are several).
+ */
+export function renderRoutes(release: Release): { http?: Array<Record<string, any>>; tcp?: Array<Record<string, any>> } {
+  const http = httpPorts(release).length > 0 ? renderHttpRoutes(release) : undefined;
+  const tcpOnly = tcpPorts(release);
+  const perPort = tcpOnly.length > 1;
+  const tcp = tcpOnly.flatMap((port) => {
+    const routes: Array<Record<string, any>> = release.rules.filter((rule) => !isHttpOnlyRule(rule)).flatMap((rule) => {
+      const matches = matchesOnPort(rule, port);
+      if (matches.length === 0) return [];
+      return [{
+        match: matches.map((m) => dropUndefined({
+          port: m.conditions.port ?? (perPort ? port.number : undefined),
+          sourceLabels: m.conditions.sourceLabels,
+        })),
+        route: renderDestinations(release, rule.to, port),
+      }];
+    });
+    routes.push(dropUndefined({
+      match: perPort ? [{ port: port.number }] : undefined,
+      route: renderDestinations(release, release.weights, port),
+    }));
+    return routes;
+  });
+  return dropUndefined({ http, tcp: tcp.length > 0 ? tcp : undefined });
 }

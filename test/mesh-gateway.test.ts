@@ -163,7 +163,7 @@ describe('CanaryService.exposeVia', () => {
     const chart = newChart('shop');
     const gw = new MeshGateway(chart, 'gw', { hosts: ['*'] });
     const db = new CanaryService(chart, 'db', { port: 3306, protocol: Protocol.MYSQL, versions });
-    expect(() => db.exposeVia(gw)).toThrow('canary "db": only HTTP-family services can be exposed through a gateway (got protocol mysql)');
+    expect(() => db.exposeVia(gw)).toThrow('canary "db": only HTTP-family services can be routed from a gateway (got protocol mysql); use an HTTP, HTTP2, GRPC or GRPC_WEB protocol');
     const service = cat(chart);
     service.exposeVia(gw);
     expect(() => service.exposeVia(gw)).toThrow('canary "cat": is already exposed via this gateway (got "gw")');
@@ -209,7 +209,7 @@ describe('MeshGateway.addRoute', () => {
     const gw = new MeshGateway(chart, 'gw', { hosts: ['*'] });
     const db = new CanaryService(chart, 'db', { port: 3306, protocol: Protocol.TCP, versions });
     expect(() => gw.addRoute({ match: [Match.uriPrefix('/db')], to: db })).toThrow(
-      'gateway "gw": route "route-1": only HTTP-family services can take gateway HTTP routes (got db with protocol tcp)');
+      'canary "db": only HTTP-family services can be routed from a gateway (got protocol tcp); use an HTTP, HTTP2, GRPC or GRPC_WEB protocol');
   });
 
   test('route names are unique on a gateway', () => {

@@ -3,13 +3,16 @@ import {
   Match, Protocol, Release, checkRelease, formatWeights, renderDestinations, renderDuration, renderRoutes, renderSubsets,
 } from '../src';
 
+const HTTP_PORT = [{ name: 'http', number: 9080, protocol: Protocol.HTTP }];
+const TCP_PORT = [{ name: 'tcp', number: 3306, protocol: Protocol.TCP }];
+
 const HOST = 'reviews.bookinfo.svc.cluster.local';
 
 function release(overrides: Partial<Release> = {}): Release {
   return {
     name: 'reviews',
     host: HOST,
-    protocol: Protocol.HTTP,
+    ports: HTTP_PORT,
     versions: ['v1', 'v2', 'v3'],
     stable: 'v1',
     weights: { v1: 50, v2: 10, v3: 40 },
@@ -36,7 +39,7 @@ describe('checkRelease', () => {
     ['fractional weight', { weights: { v1: 99.5, v2: 0.5 } }, 'weights must be whole percentages from 0 to 100 (got v1=99.5)'],
     ['weights not adding up', { weights: { v1: 90, v2: 20 } }, 'canary "reviews": weights must add up to 100 (got v1=90 v2=20); adjust them so they sum to 100 (they sum to 110)'],
     ['stable not a version', { stable: 'v9' }, 'canary "reviews": stable version is not one of the versions (got "v9"); use one of v1, v2, v3'],
-    ['zero timeout', { timeout: Duration.millis(0) }, 'canary "reviews": default route timeout must be a whole number of milliseconds, at least 1ms (got 0ms)'],
+    ['zero timeout', { policy: { timeout: Duration.millis(0) } }, 'canary "reviews": default route timeout must be a whole number of milliseconds, at least 1ms (got 0ms)'],
     ['too long deployment name', { name: 'r'.repeat(60), versions: ['v100'], stable: 'v100', weights: { v100: 100 } }, 'deployment name "<name>-<version>" must be at most 63 characters'],
   ])('rejects %s', (_what, overrides, message) => {
     expect(() => checkRelease(release(overrides as Partial<Release>))).toThrow(message);
@@ -75,10 +78,10 @@ describe('checkRelease', () => {
   });
 
   test('rejects header matches and timeouts on TCP services', () => {
-    const tcp = release({ protocol: Protocol.TCP });
+    const tcp = release({ ports: TCP_PORT });
     expect(() => checkRelease({ ...tcp, rules: [jason] })).toThrow('route "jason": a tcp service is routed as TCP, which cannot see headers');
-    const timed = { name: 't', match: [Match.port(3306)], to: { v2: 100 }, timeout: Duration.seconds(1) };
-    expect(() => checkRelease({ ...tcp, rules: [timed] })).toThrow('route "t": timeouts apply to HTTP routes only (got protocol tcp)');
+    const timed = { name: 't', match: [Match.sourceLabels({ app: 'x' })], to: { v2: 100 }, timeout: Duration.seconds(1) };
+    expect(() => checkRelease({ ...tcp, rules: [timed] })).toThrow('route "t": timeout is an HTTP route option, and a tcp service is routed as TCP (got protocol tcp)');
   });
 });
 
@@ -102,7 +105,7 @@ describe('rendering', () => {
 
   test('rules come in order, then the weighted default route last', () => {
     const beta = { name: 'beta', match: [Match.headerPrefix('version', '2'), Match.uriPrefix('/beta').and(Match.method('GET'))], to: { v2: 50, v3: 50 }, timeout: Duration.millis(1500) };
-    const { http, tcp } = renderRoutes(release({ rules: [jason, beta], timeout: Duration.seconds(10) }));
+    const { http, tcp } = renderRoutes(release({ rules: [jason, beta], policy: { timeout: Duration.seconds(10) } }));
     expect(tcp).toBeUndefined();
     expect(http!.map((r) => r.name)).toEqual(['jason', 'beta', 'default']);
     expect(http![0]).toEqual({ name: 'jason', match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [{ destination: { host: HOST, subset: 'v2' } }] });
@@ -120,10 +123,10 @@ describe('rendering', () => {
   });
 
   test('TCP services get weighted tcp routes', () => {
-    const r = release({ protocol: Protocol.TCP, weights: { v1: 80, v2: 20 }, rules: [{ name: 'db', match: [Match.port(3306)], to: { v3: 100 } }] });
+    const r = release({ ports: TCP_PORT, weights: { v1: 80, v2: 20 }, rules: [{ name: 'db', match: [Match.sourceLabels({ app: 'admin' })], to: { v3: 100 } }] });
     expect(renderRoutes(r)).toEqual({
       tcp: [
-        { match: [{ port: 3306 }], route: [{ destination: { host: HOST, subset: 'v3' } }] },
+        { match: [{ sourceLabels: { app: 'admin' } }], route: [{ destination: { host: HOST, subset: 'v3' } }] },
         { route: [{ destination: { host: HOST, subset: 'v1' }, weight: 80 }, { destination: { host: HOST, subset: 'v2' }, weight: 20 }] },
       ],
     });

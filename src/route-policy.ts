@@ -1,0 +1,514 @@
+/**
+ * What an HTTP route does besides choosing versions: timeouts, retries, fault injection, mirroring, rewrites,
+ * redirects, header operations and CORS. Plain data with pure checks and renderers, like the release model.
+ */
+import { Duration } from 'cdk8s';
+import { invalid, show } from './errors';
+import { checkPort } from './match';
+
+/** Retries of a route (Istio's `HTTPRetry`). */
+export interface Retries {
+  /** Retries after the first try; 0 turns retries off. */
+  readonly attempts: number;
+  /**
+   * Timeout of each try, including the first.
+   * @default the route's timeout
+   */
+  readonly perTryTimeout?: Duration;
+  /**
+   * When to retry: Envoy's conditions (`5xx`, `gateway-error`, `reset`, `connect-failure`, `refused-stream`,
+   * `retriable-4xx`, `retriable-status-codes`, ...), the gRPC ones (`cancelled`, `deadline-exceeded`, `internal`,
+   * `resource-exhausted`, `unavailable`) and HTTP status codes such as `503`.
+   * @default Istio's: connect-failure, refused-stream, unavailable, cancelled, retriable-status-codes
+   */
+  readonly retryOn?: string[];
+}
+
+/** A delay injected before forwarding. */
+export interface Delay {
+  /** How long to wait. */
+  readonly fixed: Duration;
+  /**
+   * Percent of matching requests delayed, 0 to 100.
+   * @default 100
+   */
+  readonly percent?: number;
+}
+
+/** An error returned instead of forwarding. Give `httpStatus` or `grpcStatus`. */
+export interface Abort {
+  /**
+   * HTTP status returned, 200 to 599.
+   * @default none: then give grpcStatus
+   */
+  readonly httpStatus?: number;
+  /**
+   * gRPC status returned, by name, e.g. `UNAVAILABLE` (Istio takes names, not numbers).
+   * @default none: then give httpStatus
+   */
+  readonly grpcStatus?: string;
+  /**
+   * Percent of matching requests aborted, 0 to 100.
+   * @default 100
+   */
+  readonly percent?: number;
+}
+
+/**
+ * Fault injection (Istio's `HTTPFaultInjection`), applied by the caller's sidecar to the requests the route
+ * matches: scope it with the route's match, e.g. only `end-user: jason`. Give a delay, an abort or both.
+ * Retries and timeouts of the same route do not apply to injected faults.
+ */
+export interface Fault {
+  /**
+   * Delay requests before forwarding them.
+   * @default no delay
+   */
+  readonly delay?: Delay;
+  /**
+   * Fail requests without forwarding them.
+   * @default no abort
+   */
+  readonly abort?: Abort;
+}
+
+/**
+ * Copies of requests sent to a version or host, fire and forget: the response still comes from the route's
+ * destinations, and the mirror's responses are dropped. Istio appends `-shadow` to the mirrored Host header.
+ */
+export interface Mirror {
+  /**
+   * Version of this service that receives the copies.
+   * @default none: then give host
+   */
+  readonly version?: string;
+  /**
+   * Another service that receives the copies, as a host (`name.namespace.svc.cluster.local` or a ServiceEntry host).
+   * @default none: then give version
+   */
+  readonly host?: string;
+  /**
+   * Port of `host`, when it has several.
+   * @default the route's port
+   */
+  readonly port?: number;
+  /**
+   * Percent of the route's requests copied, 0 to 100.
+   * @default 100
+   */
+  readonly percent?: number;
+}
+
+/** Rewrites applied to a request before it is forwarded (Istio's `HTTPRewrite`). */
+export interface Rewrite {
+  /**
+   * Replaces the path, or only the matched prefix when the route matched a uri prefix.
+   * @default the path as sent
+   */
+  readonly uri?: string;
+  /**
+   * Replaces the Host/Authority header.
+   * @default the host as sent
+   */
+  readonly authority?: string;
+}
+
+/** A redirect answered by the sidecar or gateway instead of forwarding (Istio's `HTTPRedirect`). */
+export interface Redirect {
+  /**
+   * New path.
+   * @default the path as sent
+   */
+  readonly uri?: string;
+  /**
+   * New host.
+   * @default the host as sent
+   */
+  readonly authority?: string;
+  /**
+   * New scheme, `http` or `https`.
+   * @default the scheme as sent
+   */
+  readonly scheme?: string;
+  /**
+   * New port.
+   * @default the port as sent
+   */
+  readonly port?: number;
+  /**
+   * Status code, 300 to 399.
+   * @default 301
+   */
+  readonly code?: number;
+}
+
+/** Header operations, applied in the order set, add, remove. */
+export interface HeaderOperations {
+  /**
+   * Headers set, replacing any value.
+   * @default none
+   */
+  readonly set?: Record<string, string>;
+  /**
+   * Headers appended to existing values.
+   * @default none
+   */
+  readonly add?: Record<string, string>;
+  /**
+   * Headers removed.
+   * @default none
+   */
+  readonly remove?: string[];
+}
+
+/** Header operations on requests (before forwarding) and responses (before returning). */
+export interface HeaderPolicy {
+  /**
+   * Operations on the request sent to the version.
+   * @default none
+   */
+  readonly request?: HeaderOperations;
+  /**
+   * Operations on the response returned to the caller, e.g. `{ set: { 'x-version': 'v2' } }` per version.
+   * @default none
+   */
+  readonly response?: HeaderOperations;
+}
+
+/** Cross-origin resource sharing answered by Envoy (Istio's `CorsPolicy`). */
+export interface CorsPolicy {
+  /** Origins allowed, compared exactly (`https://shop.example.com`); `*` allows any. */
+  readonly allowOrigins: string[];
+  /**
+   * Methods allowed (`Access-Control-Allow-Methods`).
+   * @default none listed
+   */
+  readonly allowMethods?: string[];
+  /**
+   * Request headers allowed (`Access-Control-Allow-Headers`).
+   * @default none listed
+   */
+  readonly allowHeaders?: string[];
+  /**
+   * Response headers browsers may read (`Access-Control-Expose-Headers`).
+   * @default none listed
+   */
+  readonly exposeHeaders?: string[];
+  /**
+   * How long browsers cache the preflight answer (`Access-Control-Max-Age`).
+   * @default not sent
+   */
+  readonly maxAge?: Duration;
+  /**
+   * Whether credentialed requests are allowed (`Access-Control-Allow-Credentials`).
+   * @default not sent (browsers treat it as false)
+   */
+  readonly allowCredentials?: boolean;
+}
+
+/** Options of an HTTP route, on a rule or on the default route. Each applies to HTTP-family ports only. */
+export interface RoutePolicy {
+  /**
+   * Request timeout: the caller gets 504 when the version takes longer.
+   * @default no timeout (Istio's default for HTTP routes)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Retries of failed requests.
+   * @default Istio's: 2 attempts on connect-failure, refused-stream, unavailable, cancelled, retriable-status-codes
+   */
+  readonly retries?: Retries;
+  /**
+   * Delays or errors injected into matching requests, for resilience tests.
+   * @default none
+   */
+  readonly fault?: Fault;
+  /**
+   * Copies of the requests sent to another version or host.
+   * @default none
+   */
+  readonly mirror?: Mirror;
+  /**
+   * Rewrite of path or host before forwarding.
+   * @default none
+   */
+  readonly rewrite?: Rewrite;
+  /**
+   * Request and response header operations for every destination of the route.
+   * @default none
+   */
+  readonly headers?: HeaderPolicy;
+  /**
+   * CORS answered by Envoy.
+   * @default none (requests pass through to the application)
+   */
+  readonly corsPolicy?: CorsPolicy;
+}
+
+/** True when the policy sets any option, all of which exist on HTTP routes only. */
+export function hasRoutePolicy(policy: RoutePolicy): boolean {
+  return ROUTE_POLICY_KEYS.some((key) => policy[key] !== undefined);
+}
+
+/** The options set, by name, for error messages. */
+export function routePolicyKeys(policy: RoutePolicy & { redirect?: Redirect }): string[] {
+  return [...ROUTE_POLICY_KEYS, 'redirect' as const].filter((key) => (policy as any)[key] !== undefined);
+}
+
+const ROUTE_POLICY_KEYS = ['timeout', 'retries', 'fault', 'mirror', 'rewrite', 'headers', 'corsPolicy'] as const;
+
+/** Envoy's retry-on conditions for HTTP and gRPC; HTTP status codes are accepted too. */
+const RETRY_ON = [
+  '5xx', 'gateway-error', 'reset', 'reset-before-request', 'connect-failure', 'envoy-ratelimited', 'retriable-4xx',
+  'refused-stream', 'retriable-status-codes', 'retriable-headers', 'http3-post-connect-failure',
+  'cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable',
+];
+
+/** gRPC status names Istio accepts for aborts. */
+const GRPC_STATUSES = [
+  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
+  'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED',
+  'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
+];
+
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
+
+/** Istio's header-name rule for header operations. */
+const HEADER_NAME = /^[-_A-Za-z0-9]+$/;
+
+/** Durations Istio accepts are at least 1ms (its CRDs check `duration(self) >= duration('1ms')`). */
+export function checkDuration(subject: string, what: string, duration: Duration): void {
+  const ms = duration?.toMilliseconds?.();
+  if (ms === undefined || !Number.isInteger(ms) || ms < 1) {
+    throw invalid(subject, `${what} must be a whole number of milliseconds, at least 1ms`, ms === undefined ? show(duration) : `${ms}ms`,
+      'use e.g. Duration.seconds(5)');
+  }
+}
+
+/** A percentage Istio takes as a double from 0 to 100. */
+export function checkPercent(subject: string, what: string, percent: number | undefined): void {
+  if (percent === undefined) return;
+  if (typeof percent !== 'number' || !Number.isFinite(percent) || percent < 0 || percent > 100) {
+    throw invalid(subject, `${what} must be from 0 to 100`, show(percent), 'use a percentage such as 10 or 0.5');
+  }
+}
+
+/**
+ * Checks a route's options.
+ * @param where the route, e.g. `route "jason"`
+ * @param versions the service's versions, which a mirror may name
+ */
+export function checkRoutePolicy(subject: string, where: string, policy: RoutePolicy, versions: readonly string[]): void {
+  if (policy.timeout !== undefined) checkDuration(subject, `${where} timeout`, policy.timeout);
+  if (policy.retries !== undefined) checkRetries(subject, `${where} retries`, policy.retries);
+  if (policy.fault !== undefined) checkFault(subject, `${where} fault`, policy.fault);
+  if (policy.mirror !== undefined) checkMirror(subject, `${where} mirror`, policy.mirror, versions);
+  if (policy.rewrite !== undefined) checkRewrite(subject, `${where} rewrite`, policy.rewrite);
+  if (policy.headers !== undefined) checkHeaderPolicy(subject, `${where} headers`, policy.headers);
+  if (policy.corsPolicy !== undefined) checkCors(subject, `${where} corsPolicy`, policy.corsPolicy);
+}
+
+function checkRetries(subject: string, where: string, retries: Retries): void {
+  if (!Number.isInteger(retries.attempts) || retries.attempts < 0) {
+    throw invalid(subject, `${where}: attempts must be a whole number, 0 or more`, show(retries.attempts), 'use e.g. { attempts: 3 }');
+  }
+  if (retries.attempts === 0 && (retries.retryOn?.length || retries.perTryTimeout)) {
+    throw invalid(subject, `${where}: 0 attempts turns retries off, so retryOn and perTryTimeout would be ignored`,
+      `attempts 0 with ${retries.retryOn?.length ? `retryOn ${show(retries.retryOn.join(','))}` : 'perTryTimeout'}`,
+      'set attempts to 1 or more, or drop the other retry options');
+  }
+  if (retries.perTryTimeout !== undefined) checkDuration(subject, `${where} perTryTimeout`, retries.perTryTimeout);
+  for (const condition of retries.retryOn ?? []) {
+    if (!RETRY_ON.includes(condition) && !/^[1-5][0-9][0-9]$/.test(condition)) {
+      throw invalid(subject, `${where}: unknown retryOn condition`, show(condition),
+        `use HTTP status codes or Envoy's conditions: ${RETRY_ON.join(', ')}`);
+    }
+  }
+}
+
+function checkFault(subject: string, where: string, fault: Fault): void {
+  if (!fault.delay && !fault.abort) {
+    throw invalid(subject, `${where} injects nothing`, 'neither delay nor abort', 'give delay: { fixed: Duration.seconds(7) } or abort: { httpStatus: 500 }');
+  }
+  if (fault.delay) {
+    checkDuration(subject, `${where} delay`, fault.delay.fixed);
+    checkPercent(subject, `${where} delay percent`, fault.delay.percent);
+  }
+  if (fault.abort) {
+    const { httpStatus, grpcStatus } = fault.abort;
+    if ((httpStatus === undefined) === (grpcStatus === undefined)) {
+      throw invalid(subject, `${where}: an abort returns either an HTTP or a gRPC status`,
+        httpStatus === undefined ? 'neither' : `httpStatus ${httpStatus} and grpcStatus ${show(grpcStatus)}`, 'give exactly one of httpStatus and grpcStatus');
+    }
+    if (httpStatus !== undefined && (!Number.isInteger(httpStatus) || httpStatus < 200 || httpStatus > 599)) {
+      throw invalid(subject, `${where}: httpStatus must be a status code from 200 to 599`, show(httpStatus), 'use e.g. 500 or 503');
+    }
+    if (grpcStatus !== undefined && !GRPC_STATUSES.includes(grpcStatus)) {
+      throw invalid(subject, `${where}: unknown grpcStatus`, show(grpcStatus), `use a gRPC status name: ${GRPC_STATUSES.join(', ')}`);
+    }
+    checkPercent(subject, `${where} abort percent`, fault.abort.percent);
+  }
+}
+
+function checkMirror(subject: string, where: string, mirror: Mirror, versions: readonly string[]): void {
+  if ((mirror.version === undefined) === (mirror.host === undefined)) {
+    throw invalid(subject, `${where} needs a target: a version of this service or another host`,
+      mirror.version === undefined ? 'neither' : `version ${show(mirror.version)} and host ${show(mirror.host)}`, 'give exactly one of version and host');
+  }
+  if (mirror.version !== undefined && !versions.includes(mirror.version)) {
+    throw invalid(subject, `${where} names a version that does not exist`, show(mirror.version), `use one of ${versions.join(', ')}`);
+  }
+  if (mirror.host !== undefined && mirror.host.trim() === '') {
+    throw invalid(subject, `${where} host is empty`, show(mirror.host), 'name the host, e.g. "httpbin.default.svc.cluster.local"');
+  }
+  if (mirror.port !== undefined) checkPort(subject, `${where} port`, mirror.port);
+  checkPercent(subject, `${where} percent`, mirror.percent);
+}
+
+function checkRewrite(subject: string, where: string, rewrite: Rewrite): void {
+  if (rewrite.uri === undefined && rewrite.authority === undefined) {
+    throw invalid(subject, `${where} changes nothing`, show(rewrite), 'give uri or authority');
+  }
+  if (rewrite.uri !== undefined && !rewrite.uri.startsWith('/')) {
+    throw invalid(subject, `${where} uri must start with "/"`, show(rewrite.uri), `write ${show(`/${rewrite.uri}`)}`);
+  }
+  if (rewrite.authority !== undefined && rewrite.authority.trim() === '') {
+    throw invalid(subject, `${where} authority is empty`, show(rewrite.authority), 'name the host, or leave authority out');
+  }
+}
+
+/** Checks a redirect; it replaces the route's destinations, so nothing that needs them may come with it. */
+export function checkRedirect(subject: string, where: string, redirect: Redirect): void {
+  const { uri, authority, scheme, port, code } = redirect;
+  if (uri === undefined && authority === undefined && scheme === undefined && port === undefined) {
+    throw invalid(subject, `${where} redirect goes nowhere new`, show(redirect), 'give uri, authority, scheme or port');
+  }
+  if (uri !== undefined && !uri.startsWith('/')) {
+    throw invalid(subject, `${where} redirect uri must start with "/"`, show(uri), `write ${show(`/${uri}`)}`);
+  }
+  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') {
+    throw invalid(subject, `${where} redirect scheme must be http or https`, show(scheme), 'use "https"');
+  }
+  if (port !== undefined) checkPort(subject, `${where} redirect port`, port);
+  if (code !== undefined && (!Number.isInteger(code) || code < 300 || code > 399)) {
+    throw invalid(subject, `${where} redirect code must be from 300 to 399`, show(code), 'use 301, 302, 307 or 308');
+  }
+}
+
+function checkHeaderPolicy(subject: string, where: string, policy: HeaderPolicy): void {
+  for (const [direction, ops] of [['request', policy.request], ['response', policy.response]] as const) {
+    if (!ops) continue;
+    const names = [...Object.keys(ops.set ?? {}), ...Object.keys(ops.add ?? {}), ...(ops.remove ?? [])];
+    for (const name of names) checkHeaderName(subject, `${where} ${direction}`, name);
+  }
+}
+
+function checkHeaderName(subject: string, where: string, name: string): void {
+  if (!HEADER_NAME.test(name)) {
+    throw invalid(subject, `${where}: header names may contain only letters, digits, "-" and "_"`, show(name), 'fix the header name');
+  }
+  if (name.toLowerCase() === 'host') {
+    throw invalid(subject, `${where}: Istio does not let header operations change the host header`, show(name), 'use rewrite: { authority } instead');
+  }
+}
+
+function checkCors(subject: string, where: string, cors: CorsPolicy): void {
+  if (!cors.allowOrigins || cors.allowOrigins.length === 0 || cors.allowOrigins.some((o) => !o || o.trim() === '')) {
+    throw invalid(subject, `${where} needs the allowed origins`, show(cors.allowOrigins), 'list them, e.g. ["https://shop.example.com"]');
+  }
+  for (const method of cors.allowMethods ?? []) {
+    if (!HTTP_METHODS.includes(method)) {
+      throw invalid(subject, `${where}: unknown method in allowMethods`, show(method), `use upper-case methods: ${HTTP_METHODS.join(', ')}`);
+    }
+  }
+  for (const name of [...cors.allowHeaders ?? [], ...cors.exposeHeaders ?? []]) checkHeaderName(subject, where, name);
+  if (cors.maxAge !== undefined) checkDuration(subject, `${where} maxAge`, cors.maxAge);
+}
+
+/** Istio's duration string: whole seconds as `5s`, anything finer as milliseconds. */
+export function renderDuration(duration: Duration): string {
+  const ms = duration.toMilliseconds();
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** The target of a route's copies, in Istio's `Destination` form. */
+export interface MirrorTarget {
+  /** This service's host, for a mirror to a version. */
+  readonly host: string;
+  /** The route's port, when the destination needs one. */
+  readonly port?: number;
+}
+
+/**
+ * The Istio fields of a route's options (rewrite excepted: a route merges it with its entry point's).
+ * @param own this service's host and the route's port, for a mirror to a version
+ */
+export function renderRoutePolicy(policy: RoutePolicy, own: MirrorTarget): Record<string, any> {
+  const { retries, fault, mirror, corsPolicy } = policy;
+  return dropUndefined({
+    timeout: policy.timeout && renderDuration(policy.timeout),
+    retries: retries && dropUndefined({
+      attempts: retries.attempts,
+      perTryTimeout: retries.perTryTimeout && renderDuration(retries.perTryTimeout),
+      retryOn: retries.retryOn?.length ? retries.retryOn.join(',') : undefined,
+    }),
+    fault: fault && dropUndefined({
+      delay: fault.delay && { fixedDelay: renderDuration(fault.delay.fixed), percentage: { value: fault.delay.percent ?? 100 } },
+      abort: fault.abort && dropUndefined({
+        httpStatus: fault.abort.httpStatus,
+        grpcStatus: fault.abort.grpcStatus,
+        percentage: { value: fault.abort.percent ?? 100 },
+      }),
+    }),
+    mirror: mirror && renderMirror(mirror, own),
+    mirrorPercentage: mirror?.percent !== undefined ? { value: mirror.percent } : undefined,
+    corsPolicy: corsPolicy && dropUndefined({
+      allowOrigins: corsPolicy.allowOrigins.map((exact) => ({ exact })),
+      allowMethods: corsPolicy.allowMethods,
+      allowHeaders: corsPolicy.allowHeaders,
+      exposeHeaders: corsPolicy.exposeHeaders,
+      maxAge: corsPolicy.maxAge && renderDuration(corsPolicy.maxAge),
+      allowCredentials: corsPolicy.allowCredentials,
+    }),
+    headers: policy.headers && renderHeaderPolicy(policy.headers),
+  });
+}
+
+function renderMirror(mirror: Mirror, own: MirrorTarget): Record<string, any> {
+  if (mirror.version !== undefined) {
+    return dropUndefined({ host: own.host, subset: mirror.version, port: own.port !== undefined ? { number: own.port } : undefined });
+  }
+  const port = mirror.port ?? own.port;
+  return dropUndefined({ host: mirror.host, port: port !== undefined ? { number: port } : undefined });
+}
+
+/** Istio's `Headers`: operations with empty parts left out. */
+export function renderHeaderPolicy(policy: HeaderPolicy): Record<string, any> | undefined {
+  const ops = (o?: HeaderOperations) => {
+    if (!o) return undefined;
+    const rendered = dropUndefined({
+      set: o.set && Object.keys(o.set).length ? { ...o.set } : undefined,
+      add: o.add && Object.keys(o.add).length ? { ...o.add } : undefined,
+      remove: o.remove?.length ? [...o.remove] : undefined,
+    });
+    return Object.keys(rendered).length ? rendered : undefined;
+  };
+  const rendered = dropUndefined({ request: ops(policy.request), response: ops(policy.response) });
+  return Object.keys(rendered).length ? rendered : undefined;
+}
+
+/** Istio's `HTTPRedirect`. */
+export function renderRedirect(redirect: Redirect): Record<string, any> {
+  return dropUndefined({
+    uri: redirect.uri,
+    authority: redirect.authority,
+    scheme: redirect.scheme,
+    port: redirect.port,
+    redirectCode: redirect.code,
+  });
+}
+
+/** The object without its undefined fields, so rendered YAML carries only what was set. */
+export function dropUndefined<T extends Record<string, any>>(obj: T): T {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+}
