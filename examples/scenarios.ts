@@ -5,6 +5,7 @@
 import { App, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { TRAFFIC_POLICY_CHARTS } from './traffic-policies';
 import { CanaryService, GatewayTls, Match, MeshGateway, MeshNamespace, Protocol } from '../src';
 
 /** nginx v1 and v2 behind one Service, 90/10 (the gray-release tutorial, mesh half). */
@@ -204,6 +205,7 @@ export const EXAMPLE_CHARTS = {
   'nginx-gateway-canary': NginxGatewayCanaryChart,
   'bookinfo-gateway': BookinfoGatewayChart,
   'bookinfo-gateway-https': BookinfoHttpsGatewayChart,
+  ...TRAFFIC_POLICY_CHARTS,
 } as const;
 
 /** Adds every example chart to `app`. */

@@ -1,6 +1,7 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
+import type { IAuthorizationTarget, ISourceWorkload } from './authorization-policy';
 import { invalid, renderNowAndAtSynth, show } from './errors';
 import { checkHostsFitGateway, checkVirtualServiceHosts, gatewayHosts } from './hosts';
 import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
@@ -85,8 +86,9 @@ export interface VersionProps {
    */
   readonly deploymentOptions?: Partial<kplus.DeploymentProps>;
   /**
-   * DestinationRule traffic policy of this version's subset; Istio uses it instead of the service-wide one
-   * (fields are not merged), e.g. tighter circuit breaking for a gray version.
+   * DestinationRule traffic policy of this version's subset, e.g. tighter circuit breaking for a gray version.
+   * Each field it sets (loadBalancer, connectionPool, outlierDetection, tls) replaces the service-wide one for
+   * this version; the fields it leaves out are inherited.
    * @default the service-wide trafficPolicy
    */
   readonly trafficPolicy?: TrafficPolicy;
@@ -118,6 +120,9 @@ export interface PortProps {
    */
   readonly name?: string;
 }
+
+/** A port as the Service and the containers need it. */
+type ServicePort = ReleasePort & { readonly containerPort: number };
 
 /** A rule ahead of the default route, with its route options. */
 export interface RouteOptions extends RoutePolicy {
@@ -202,7 +207,7 @@ export interface CanaryServiceProps extends RoutePolicy {
   readonly weights?: Weights;
   /**
    * DestinationRule traffic policy for every version: load balancing (sticky sessions), connection limits,
-   * circuit breaking, TLS. A version's own `trafficPolicy` replaces it for that version.
+   * circuit breaking, TLS. A version's own `trafficPolicy` overrides it field by field for that version.
    * @default none (Istio's defaults: least-request balancing, no limits, automatic mTLS)
    */
   readonly trafficPolicy?: TrafficPolicy;
@@ -262,7 +267,7 @@ export interface ExposeOptions {
  * });
  * reviews.routeHeader('end-user', 'jason', 'v2');
  */
-export class CanaryService extends Construct {
+export class CanaryService extends Construct implements IAuthorizationTarget, ISourceWorkload {
   /** Name of the Service, DestinationRule and VirtualService. */
   public readonly name: string;
   /** Namespace of every object. */
@@ -275,6 +280,10 @@ export class CanaryService extends Construct {
   public readonly protocol: Protocol;
   /** Every port, with its name and protocol. */
   public readonly ports: readonly ReleasePort[];
+  /** Labels selecting the pods of every version: `app: <name>`. */
+  public readonly podSelector: Readonly<Record<string, string>>;
+  /** The service account the pods run as (their mTLS identity). */
+  public readonly serviceAccountName: string;
   /** The Deployments, by version name. */
   public readonly deployments: Readonly<Record<string, kplus.Deployment>>;
   /** The Service selecting every version. */
@@ -287,6 +296,7 @@ export class CanaryService extends Construct {
   public readonly gatewayVirtualServices: Record<string, ApiObject> = {};
 
   private _release: Release;
+  private gatewayRoutes = 0;
   private readonly subject: string;
   private readonly apiVersion: IstioApiVersion;
 
@@ -330,6 +340,8 @@ export class CanaryService extends Construct {
     for (const version of versions) this.checkVersionProps(version);
 
     const metadata = (name: string) => ({ name, namespace: this.namespace, labels: { app: this.name } });
+    this.podSelector = { app: this.name };
+    this.serviceAccountName = props.serviceAccountName ?? this.name;
     const serviceAccount = props.serviceAccountName
       ? kplus.ServiceAccount.fromServiceAccountName(this, 'ServiceAccountRef', props.serviceAccountName)
       : new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: metadata(this.name), automountToken: false });
@@ -414,6 +426,16 @@ export class CanaryService extends Construct {
     return hosts;
   }
 
+  /** True once `exposeVia` or a gateway route sends gateway traffic to this service. */
+  public get exposedViaGateway(): boolean {
+    return Object.keys(this.gatewayVirtualServices).length > 0 || this.gatewayRoutes > 0;
+  }
+
+  /** Counts gateway routes (MeshGateway.addRoute) to this service, for authorization checks. */
+  public notifyGatewayRoute(): void {
+    this.gatewayRoutes += 1;
+  }
+
   /** The release model as it stands: versions, default split and rules. */
   public get release(): Release {
     return this._release;
@@ -471,7 +493,7 @@ export class CanaryService extends Construct {
   }
 
   /** The ports from `port` or `ports`, with default names and container ports. */
-  private portsFromProps(props: CanaryServiceProps): Array<ReleasePort & { containerPort: number }> {
+  private portsFromProps(props: CanaryServiceProps): ServicePort[] {
     if ((props.port === undefined) === (props.ports === undefined)) {
       throw invalid(this.subject, 'give either port or ports', props.port === undefined ? 'neither' : 'both',
         'use port for one port, ports: [{ number, protocol }, ...] for several');
@@ -491,7 +513,7 @@ export class CanaryService extends Construct {
     });
   }
 
-  private createDeployment(version: VersionProps, ports: Array<ReleasePort & { containerPort: number }>, serviceAccount: kplus.IServiceAccount): kplus.Deployment {
+  private createDeployment(version: VersionProps, ports: ServicePort[], serviceAccount: kplus.IServiceAccount): kplus.Deployment {
     const selector = { app: this.name, version: version.name };
     const deployment = new kplus.Deployment(this, `Deployment-${version.name}`, {
       serviceAccount,

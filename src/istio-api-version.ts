@@ -21,7 +21,12 @@ const CLASSES = {
 /** Props shared by the generated classes (typed as v1: Istio serves the same schema in every version). */
 type PropsOf<K extends keyof typeof CLASSES> = ConstructorParameters<(typeof CLASSES)[K][IstioApiVersion.V1]>[2];
 
-/** Creates an Istio networking object of `kind` in `apiVersion` with the generated class of that version. */
+/**
+ * Creates an Istio networking object of `kind` in `apiVersion` (the GVK of that version's generated class).
+ * The spec is written in Istio's wire format and passed through as is: the generated classes' `toJson` renames
+ * fields to their TypeScript names and silently drops any other key (it would drop `consecutive5xxErrors`,
+ * which it knows as `consecutive5XxErrors`).
+ */
 export function createNetworkingObject<K extends keyof typeof CLASSES>(
   kind: K,
   scope: Construct,
@@ -29,6 +34,5 @@ export function createNetworkingObject<K extends keyof typeof CLASSES>(
   apiVersion: IstioApiVersion,
   props: PropsOf<K>,
 ): ApiObject {
-  const Class = CLASSES[kind][apiVersion] as new (scope: Construct, id: string, props: any) => ApiObject;
-  return new Class(scope, id, props);
+  return new ApiObject(scope, id, { ...CLASSES[kind][apiVersion].GVK, ...props });
 }

@@ -184,7 +184,9 @@ export class MeshGateway extends Construct implements IMeshGateway {
     const to = options.to;
     let render: () => Array<Record<string, any>>;
     if (to instanceof CanaryService) {
-      render = () => renderHttpRoutes(to.release, { match: options.match, rewrite: options.rewrite, namePrefix: name, gateway: true, port: options.port });
+      const edge = { match: options.match, rewrite: options.rewrite, namePrefix: name, gateway: true, port: options.port };
+      render = () => renderHttpRoutes(to.release, edge);
+      to.notifyGatewayRoute();
       renderNowAndAtSynth(this, render); // the gateway match may clash with the service's rules, now or later
     } else {
       if (!to.host || to.host.trim() === '') throw invalid(this.subject, `${where} needs a target host`, show(to.host), 'name the Service');

@@ -390,7 +390,11 @@ function renderHttpRoutesOnPort(release: Release, edge: Edge, port: ReleasePort,
   const subject = releaseSubject(release.name);
   const edgeMatches = edge.match ?? [];
   const combine = (matches: readonly Match[]): Match[] => {
-    const own = matches.map((m) => (edge.gateway ? m.withoutPort() : perPort && m.conditions.port === undefined ? m.and(Match.port(port.number)) : m));
+    // At a gateway, port conditions chose this port and must not be rendered; in the mesh, each port's routes match it.
+    const own = matches.map((m) => {
+      if (edge.gateway) return m.withoutPort();
+      return perPort && m.conditions.port === undefined ? m.and(Match.port(port.number)) : m;
+    });
     if (edgeMatches.length === 0) return own;
     return edgeMatches.flatMap((e) => own.map((m) => {
       try {

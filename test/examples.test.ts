@@ -4,6 +4,9 @@ import {
   BookinfoGatewayChart, BookinfoHttpsGatewayChart, BookinfoReviewsChart, CatMouseGatewayChart, EXAMPLE_CHARTS,
   GrpcHeaderChart, GrpcWeightedChart, NginxCanaryChart, NginxGatewayCanaryChart, addExampleCharts,
 } from '../examples/scenarios';
+import {
+  BookinfoRatingsAbortChart, BookinfoRatingsDelayChart, HttpbinCircuitBreakerChart, HttpbinMirrorChart, ShopPoliciesChart, TcpEchoChart,
+} from '../examples/traffic-policies';
 
 /** A route as `[name, match as text, subset=weight...]`, to pin what matters in one line. */
 function routes(vs: any): string[][] {
@@ -26,7 +29,9 @@ describe.each(Object.entries(EXAMPLE_CHARTS))('example chart %s', (id, ChartClas
     const rules = new Map<string, any>(objects.filter((o) => o.kind === 'DestinationRule').map((dr) => [dr.spec.host, dr]));
     const deployments = objects.filter((o) => o.kind === 'Deployment');
     for (const vs of objects.filter((o) => o.kind === 'VirtualService')) {
-      for (const d of vs.spec.http.flatMap((r: any) => r.route)) {
+      const destinations = [...vs.spec.http ?? [], ...vs.spec.tcp ?? []]
+        .flatMap((r: any) => [...r.route ?? [], ...r.mirror ? [{ destination: r.mirror }] : []]);
+      for (const d of destinations) {
         if (d.destination.subset === undefined) continue;
         const subsets = rules.get(d.destination.host).spec.subsets.map((s: any) => s.name);
         expect(subsets).toContain(d.destination.subset);
@@ -131,6 +136,110 @@ describe('ingress seed scenarios', () => {
       expect(gateway.spec.servers[0].tls).toEqual({ httpsRedirect: true });
       expect(gateway.spec.servers[1].tls).toEqual({ mode: 'SIMPLE', credentialName: 'bookinfo-cert' });
     }
+  });
+});
+
+describe('traffic policy scenarios', () => {
+  test.each([
+    ['delay', BookinfoRatingsDelayChart, { delay: { fixedDelay: '7s', percentage: { value: 100 } } }],
+    ['abort', BookinfoRatingsAbortChart, { abort: { httpStatus: 500, percentage: { value: 100 } } }],
+  ])('bookinfo ratings %s: the fault for end-user jason only, everyone else served by v1', (_what, ChartClass, fault) => {
+    const vs = only(Testing.synth(new ChartClass(Testing.app(), 'ratings')), 'VirtualService');
+    expect(routes(vs)).toEqual([
+      ['end-user-jason', '[{"headers":{"end-user":{"exact":"jason"}}}]', 'v1=100'],
+      ['default', 'null', 'v1=100'],
+    ]);
+    expect(vs.spec.http[0].fault).toEqual(fault);
+    expect(vs.spec.http[1].fault).toBeUndefined();
+  });
+
+  test('httpbin circuit breaker: 1 connection, 1 pending request, eject on one 5xx', () => {
+    const out = Testing.synth(new HttpbinCircuitBreakerChart(Testing.app(), 'cb'));
+    expect(only(out, 'DestinationRule').spec.trafficPolicy).toEqual({
+      connectionPool: { tcp: { maxConnections: 1 }, http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
+      outlierDetection: { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '180s', maxEjectionPercent: 100 },
+    });
+    expect(only(out, 'Service').spec.ports[0]).toMatchObject({ port: 8000, targetPort: 8080 });
+  });
+
+  test('httpbin mirror: v1 serves everything, half of it copied to v2', () => {
+    const vs = only(Testing.synth(new HttpbinMirrorChart(Testing.app(), 'mirror')), 'VirtualService');
+    expect(routes(vs)).toEqual([['default', 'null', 'v1=100']]);
+    expect(vs.spec.http[0].mirror).toEqual({ host: 'httpbin.mirror.svc.cluster.local', subset: 'v2' });
+    expect(vs.spec.http[0].mirrorPercentage).toEqual({ value: 50 });
+  });
+
+  test('tcp-echo: 80/20 on each of its two TCP ports, every destination naming its port', () => {
+    const out = Testing.synth(new TcpEchoChart(Testing.app(), 'tcp'));
+    const vs = only(out, 'VirtualService');
+    expect(vs.spec.http).toBeUndefined();
+    expect(vs.spec.tcp.map((r: any) => [r.match, ...r.route.map((d: any) => `${d.destination.subset}:${d.destination.port.number}=${d.weight}`)])).toEqual([
+      [[{ port: 9000 }], 'v1:9000=80', 'v2:9000=20'],
+      [[{ port: 9001 }], 'v1:9001=80', 'v2:9001=20'],
+    ]);
+    expect(only(out, 'Service').spec.ports.map((p: any) => `${p.name}/${p.appProtocol}/${p.port}`)).toEqual(['tcp-9000/tcp/9000', 'tcp-9001/tcp/9001']);
+  });
+
+  test('shop: every route and traffic policy option lands on its route, subset or port', () => {
+    const out = Testing.synth(new ShopPoliciesChart(Testing.app(), 'shop'));
+    const dr = only(out, 'DestinationRule');
+    expect(dr.spec.trafficPolicy).toEqual({
+      loadBalancer: { consistentHash: { httpCookie: { name: 'shop-session', ttl: '3600s' } } },
+      tls: { mode: 'ISTIO_MUTUAL' },
+    });
+    expect(dr.spec.subsets).toEqual([
+      { name: 'stable', labels: { version: 'stable' } },
+      { name: 'gray', labels: { version: 'gray' }, trafficPolicy: { outlierDetection: { consecutive5xxErrors: 3, interval: '10s', baseEjectionTime: '30s' } } },
+    ]);
+    const mesh = only(out, 'VirtualService', 'catalog');
+    // Web rules on port 8080 only; gRPC gets the default route; the TCP port gets the split.
+    expect(mesh.spec.http.map((r: any) => `${r.name} ${JSON.stringify(r.match)}`)).toEqual([
+      'old-catalog-http [{"port":8080,"uri":{"prefix":"/old-catalog"}}]',
+      'beta-api-http [{"port":8080,"uri":{"prefix":"/beta/api"}}]',
+      'default-http [{"port":8080}]',
+      'default-grpc [{"port":9090}]',
+    ]);
+    const [redirect, beta, web, grpc] = mesh.spec.http;
+    expect(redirect).toEqual({ name: 'old-catalog-http', match: redirect.match, redirect: { uri: '/catalog', redirectCode: 301 } });
+    expect(beta.rewrite).toEqual({ uri: '/api' });
+    expect(beta.headers).toEqual({ request: { set: { 'x-beta': 'true' }, remove: ['x-debug'] } });
+    expect(beta.route).toEqual([{
+      destination: { host: 'catalog.shop.svc.cluster.local', subset: 'gray', port: { number: 8080 } },
+      headers: { response: { set: { 'x-catalog-version': 'gray' } } },
+    }]);
+    for (const [route, port] of [[web, 8080], [grpc, 9090]]) {
+      expect(route.timeout).toBe('10s');
+      expect(route.retries).toEqual({ attempts: 3, perTryTimeout: '2s', retryOn: '5xx,connect-failure,refused-stream' });
+      expect(route.corsPolicy).toEqual({
+        allowOrigins: [{ exact: 'https://shop.example.com' }], allowMethods: ['GET', 'POST'], allowHeaders: ['authorization', 'content-type'], maxAge: '86400s',
+      });
+      expect(route.route.map((d: any) => `${d.destination.subset}:${d.destination.port.number}=${d.weight} ${d.headers.response.set['x-catalog-version']}`))
+        .toEqual([`stable:${port}=90 stable`, `gray:${port}=10 gray`]);
+    }
+    expect(mesh.spec.tcp).toEqual([{
+      route: [
+        { destination: { host: 'catalog.shop.svc.cluster.local', subset: 'stable', port: { number: 7000 } }, weight: 90 },
+        { destination: { host: 'catalog.shop.svc.cluster.local', subset: 'gray', port: { number: 7000 } }, weight: 10 },
+      ],
+    }]);
+    const edge = only(out, 'VirtualService', 'catalog-shop-gateway');
+    expect(edge.spec.http.map((r: any) => `${r.name} ${JSON.stringify(r.match ?? null)}`)).toEqual([
+      'old-catalog [{"uri":{"prefix":"/old-catalog"}}]', 'beta-api [{"uri":{"prefix":"/beta/api"}}]', 'default null',
+    ]);
+    expect(edge.spec.http[2].route.map((d: any) => d.destination.port.number)).toEqual([8080, 8080]);
+    expect(only(out, 'PeerAuthentication', 'default').spec).toEqual({ mtls: { mode: 'STRICT' } });
+    expect(only(out, 'AuthorizationPolicy', 'catalog-callers').spec).toEqual({
+      selector: { matchLabels: { app: 'catalog' } },
+      action: 'ALLOW',
+      rules: [{
+        from: [
+          { source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account'] } },
+          { source: { namespaces: ['shop'] } },
+        ],
+      }],
+    });
+    expect(only(out, 'Service', 'catalog').spec.ports.map((p: any) => `${p.name}/${p.appProtocol}/${p.port}`))
+      .toEqual(['http/http/8080', 'grpc/grpc/9090', 'tcp-metrics/tcp/7000']);
   });
 });
 

@@ -1,0 +1,155 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { invalid, show } from './errors';
+import { checkDnsLabel } from './names';
+import { IPolicyTarget, policyNamespace } from './peer-authentication';
+import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../imports/security.istio.io';
+
+/** Istio's default trust domain, the first part of every workload principal. */
+const TRUST_DOMAIN = 'cluster.local';
+
+/** A workload that runs under a service account: a CanaryService, say. */
+export interface ISourceWorkload {
+  /** The workload's name. */
+  readonly name: string;
+  /** The workload's namespace. */
+  readonly namespace: string;
+  /** The service account its pods run as. */
+  readonly serviceAccountName: string;
+}
+
+/**
+ * Callers an authorization policy admits. Service-account sources are matched by the caller's mTLS identity, so
+ * they only work when the caller reaches the workload over Istio mTLS (see MeshPeerAuthentication).
+ */
+export class Source {
+  /**
+   * The ingress gateway, by its service account.
+   * @param options where the gateway runs: Istio's default gateway is `istio-ingressgateway-service-account` in `istio-system`
+   */
+  public static ingressGateway(options: { namespace?: string; serviceAccount?: string } = {}): Source {
+    return Source.principal(options.namespace ?? 'istio-system', options.serviceAccount ?? 'istio-ingressgateway-service-account', true);
+  }
+
+  /** Pods running as service account `name` in `namespace`. */
+  public static serviceAccount(namespace: string, name: string): Source {
+    return Source.principal(namespace, name, false);
+  }
+
+  /** The pods of a service (a CanaryService), by the service account they run as. */
+  public static workload(workload: ISourceWorkload): Source {
+    return Source.serviceAccount(workload.namespace, workload.serviceAccountName);
+  }
+
+  /** Any workload of a namespace (with a sidecar, over mTLS). */
+  public static namespace(namespace: string): Source {
+    return new Source('namespace', namespace, { namespace });
+  }
+
+  private static principal(namespace: string, name: string, isGateway: boolean): Source {
+    return new Source('principal', `${TRUST_DOMAIN}/ns/${namespace}/sa/${name}`, { namespace, name }, isGateway);
+  }
+
+  private constructor(
+    /** Whether the source is an mTLS principal or a namespace. */
+    public readonly kind: 'principal' | 'namespace',
+    /** The principal (`cluster.local/ns/<ns>/sa/<name>`) or namespace. */
+    public readonly value: string,
+    private readonly parts: { namespace: string; name?: string },
+    /** True for an ingress gateway source. */
+    public readonly isGateway = false,
+  ) {}
+
+  /** Checks the names this source was made from. */
+  public check(subject: string): void {
+    checkDnsLabel(subject, 'source namespace', this.parts.namespace);
+    if (this.parts.name !== undefined) checkDnsLabel(subject, 'source service account', this.parts.name);
+  }
+
+  public toString(): string {
+    return `${this.kind} ${this.value}`;
+  }
+}
+
+/** A service that may be exposed through gateways: then the gateway must be admitted too. */
+export interface IAuthorizationTarget extends IPolicyTarget {
+  /** True when gateways route to the service. */
+  readonly exposedViaGateway?: boolean;
+}
+
+/** Props of a MeshAuthorizationPolicy. */
+export interface MeshAuthorizationPolicyProps {
+  /**
+   * Policy name.
+   * @default the construct id
+   */
+  readonly name?: string;
+  /**
+   * The one service whose pods the policy protects.
+   * @default every workload of the namespace
+   */
+  readonly service?: IAuthorizationTarget;
+  /**
+   * Namespace of the policy (the namespace it protects).
+   * @default the service's namespace, else the chart's, else "default"
+   */
+  readonly namespace?: string;
+  /** The only callers admitted; every other request gets 403. At least one. */
+  readonly allowFrom: Source[];
+}
+
+/**
+ * An Istio `AuthorizationPolicy` (action ALLOW) that admits only the named callers: the ingress gateway, a
+ * service account, a workload, a namespace. Once a workload has an ALLOW policy, Istio denies every request no
+ * ALLOW policy admits.
+ */
+export class MeshAuthorizationPolicy extends Construct {
+  /** The AuthorizationPolicy object. */
+  public readonly policy: ApiObject;
+
+  public constructor(scope: Construct, id: string, props: MeshAuthorizationPolicyProps) {
+    super(scope, id);
+    const name = props.name ?? id;
+    const subject = `authorization policy ${show(name)}`;
+    checkDnsLabel(subject, 'name', name);
+    const namespace = policyNamespace(subject, this, props.namespace, props.service);
+    const sources = props.allowFrom ?? [];
+    if (sources.length === 0) {
+      throw invalid(subject, 'admits no caller, which would deny every request', '[]',
+        'list the callers in allowFrom, e.g. [Source.ingressGateway()]');
+    }
+    for (const source of sources) {
+      if (!(source instanceof Source)) {
+        throw invalid(subject, 'allowFrom takes sources from the Source factories', show(source), 'use e.g. Source.namespace("shop")');
+      }
+      source.check(subject);
+    }
+    const principals = unique(sources.filter((s) => s.kind === 'principal').map((s) => s.value));
+    const namespaces = unique(sources.filter((s) => s.kind === 'namespace').map((s) => s.value));
+    this.policy = new AuthorizationPolicy(this, 'AuthorizationPolicy', {
+      metadata: { name, namespace },
+      spec: {
+        selector: props.service ? { matchLabels: { ...props.service.podSelector } } : undefined,
+        action: AuthorizationPolicySpecAction.ALLOW,
+        // Separate `from` entries are ORed; principals and namespaces in one source would be ANDed.
+        rules: [{
+          from: [
+            ...(principals.length ? [{ source: { principals } }] : []),
+            ...(namespaces.length ? [{ source: { namespaces } }] : []),
+          ],
+        }],
+      },
+    });
+    const service = props.service;
+    this.node.addValidation({
+      validate: () => (service?.exposedViaGateway && !sources.some((s) => s.isGateway || (s.kind === 'namespace' && s.value === 'istio-system'))
+        ? [`${subject}: ${service.name} is exposed through a gateway, but the gateway is not among the admitted callers `
+          + `(got ${sources.map(String).join(', ')}); add Source.ingressGateway() (with the gateway's namespace and service account if not Istio's default)`]
+        : []),
+    });
+  }
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,89 @@
+import { ApiObject, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { invalid, show } from './errors';
+import { checkDnsLabel } from './names';
+import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io';
+
+/** What a workload's sidecar accepts from callers. */
+export enum MtlsMode {
+  /** Only Istio mTLS: plain-text callers (pods without a sidecar, anything outside the mesh) are refused. */
+  STRICT = 'STRICT',
+  /** mTLS and plain text: for migrating callers into the mesh. */
+  PERMISSIVE = 'PERMISSIVE',
+}
+
+/** A workload that can be named as the target of a security policy: a CanaryService, say. */
+export interface IPolicyTarget {
+  /** The target's name. */
+  readonly name: string;
+  /** Namespace of the target's pods; the policy must live there. */
+  readonly namespace: string;
+  /** Labels selecting every pod of the target. */
+  readonly podSelector: Readonly<Record<string, string>>;
+}
+
+/** Props of a MeshPeerAuthentication. */
+export interface MeshPeerAuthenticationProps {
+  /**
+   * Policy name.
+   * @default the construct id
+   */
+  readonly name?: string;
+  /**
+   * The mTLS mode.
+   * @default MtlsMode.STRICT
+   */
+  readonly mode?: MtlsMode;
+  /**
+   * The one service the policy applies to (selects its pods).
+   * @default every workload of the namespace
+   */
+  readonly service?: IPolicyTarget;
+  /**
+   * Namespace of the policy: the namespace it applies to. The root namespace (`istio-system`) makes it mesh-wide.
+   * @default the service's namespace, else the chart's, else "default"
+   */
+  readonly namespace?: string;
+}
+
+/**
+ * Istio `PeerAuthentication`: whether the sidecars of a namespace (or of one service) accept plain text.
+ * STRICT is what makes authorization by service account meaningful: without mTLS a caller has no identity.
+ */
+export class MeshPeerAuthentication extends Construct {
+  /** The PeerAuthentication object. */
+  public readonly policy: ApiObject;
+
+  public constructor(scope: Construct, id: string, props: MeshPeerAuthenticationProps = {}) {
+    super(scope, id);
+    const name = props.name ?? id;
+    const subject = `peer authentication ${show(name)}`;
+    checkDnsLabel(subject, 'name', name);
+    const namespace = policyNamespace(subject, this, props.namespace, props.service);
+    const mode = props.mode ?? MtlsMode.STRICT;
+    if (!Object.values(MtlsMode).includes(mode)) {
+      throw invalid(subject, 'unknown mode', show(mode), `use one of ${Object.values(MtlsMode).join(', ')}`);
+    }
+    this.policy = new PeerAuthentication(this, 'PeerAuthentication', {
+      metadata: { name, namespace },
+      spec: {
+        selector: props.service ? { matchLabels: { ...props.service.podSelector } } : undefined,
+        mtls: { mode: mode as unknown as PeerAuthenticationSpecMtlsMode },
+      },
+    });
+  }
+}
+
+/**
+ * The namespace a policy lives in: the target's (a policy selects pods of its own namespace only), the one
+ * given, or the chart's.
+ */
+export function policyNamespace(subject: string, scope: Construct, namespace: string | undefined, target: IPolicyTarget | undefined): string {
+  if (target && namespace !== undefined && namespace !== target.namespace) {
+    throw invalid(subject, `a policy applies to pods of its own namespace, and ${target.name} runs in ${show(target.namespace)}`,
+      show(namespace), 'leave namespace out, or set it to the service\'s namespace');
+  }
+  const resolved = target?.namespace ?? namespace ?? Chart.of(scope).namespace ?? 'default';
+  checkDnsLabel(subject, 'namespace', resolved);
+  return resolved;
+}
