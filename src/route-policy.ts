@@ -278,7 +278,7 @@ const HEADER_NAME = /^[-_A-Za-z0-9]+$/;
 
 /** Durations Istio accepts are at least 1ms (its CRDs check `duration(self) >= duration('1ms')`). */
 export function checkDuration(subject: string, what: string, duration: Duration): void {
-  const ms = duration?.toMilliseconds?.();
+  const ms = duration?.toMilliseconds?.({ integral: false });
   if (ms === undefined || !Number.isInteger(ms) || ms < 1) {
     throw invalid(subject, `${what} must be a whole number of milliseconds, at least 1ms`, ms === undefined ? show(duration) : `${ms}ms`,
       'use e.g. Duration.seconds(5)');
