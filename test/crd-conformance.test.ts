@@ -4,9 +4,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Testing } from 'cdk8s';
+import { Testing, Duration } from 'cdk8s';
 import { EXAMPLE_CHARTS } from '../examples/scenarios';
-import { CanaryService, GatewaySpecServersTlsMode, IstioApiVersion, Match, MeshGateway, Protocol } from '../src';
+import {
+  CanaryService, ClientTlsMode, GatewaySpecServersTlsMode, IstioApiVersion, LoadBalancer, Match, MeshGateway, Protocol,
+} from '../src';
 import { newChart } from './util';
 import { CrdSchemas } from '../src/validation/crd-schema';
 
@@ -64,6 +66,53 @@ describeWithCrds('conformance with the Istio 1.30.3 CRDs', () => {
     gw.addRoute({ match: [Match.uriPrefix('/legacy')], to: { host: 'legacy', port: 8080 }, rewrite: { authority: 'legacy.internal' } });
     new CanaryService(chart, 'db', { port: 3306, protocol: Protocol.MYSQL, versions, apiVersion, weights: { v1: 80, v2: 20 } })
       .addRoute({ match: [Match.sourceLabels({ app: 'batch' })], to: 'v2' });
+    expectConformant(Testing.synth(chart));
+  });
+
+  test.each([IstioApiVersion.V1, IstioApiVersion.V1BETA1])('every route and traffic policy option in %s', (apiVersion) => {
+    const chart = newChart('conformance');
+    const versions = [
+      { name: 'v1', image: 'a', trafficPolicy: { loadBalancer: LoadBalancer.consistentHashBySourceIp(), tls: { mode: ClientTlsMode.DISABLE } } },
+      { name: 'v2', image: 'b', headers: { request: { add: { 'x-b': '1' } }, response: { remove: ['server'] } }, trafficPolicy: { loadBalancer: LoadBalancer.random() } },
+      { name: 'v3', image: 'c', trafficPolicy: { tls: { mode: ClientTlsMode.MUTUAL, sni: 'c.example', credentialName: 'client', subjectAltNames: ['c.example'] } } },
+    ];
+    const web = new CanaryService(chart, 'web', {
+      apiVersion,
+      ports: [{ number: 8080 }, { number: 9090, protocol: Protocol.GRPC }, { number: 7000, protocol: Protocol.TCP }],
+      versions,
+      weights: { v1: 80, v2: 15, v3: 5 },
+      timeout: Duration.millis(1500),
+      retries: { attempts: 3, perTryTimeout: Duration.millis(500), retryOn: ['5xx', 'unavailable', '503'] },
+      mirror: { host: 'shadow.conformance.svc.cluster.local', port: 8080, percent: 0.5 },
+      headers: { response: { set: { 'x-served-by': 'web' } } },
+      corsPolicy: { allowOrigins: ['*'], allowMethods: ['GET'], allowHeaders: ['x-a'], exposeHeaders: ['x-b'], maxAge: Duration.hours(1), allowCredentials: true },
+      trafficPolicy: {
+        loadBalancer: LoadBalancer.consistentHashByCookie('s', { ttl: Duration.minutes(30), path: '/' }),
+        connectionPool: {
+          maxConnections: 10,
+          connectTimeout: Duration.millis(100),
+          http1MaxPendingRequests: 1,
+          http2MaxRequests: 100,
+          maxRequestsPerConnection: 1,
+          maxRetries: 2,
+          idleTimeout: Duration.minutes(1),
+        },
+        outlierDetection: {
+          consecutive5xxErrors: 1,
+          consecutiveGatewayErrors: 2,
+          interval: Duration.seconds(1),
+          baseEjectionTime: Duration.minutes(3),
+          maxEjectionPercent: 100,
+          minHealthPercent: 10,
+        },
+        tls: { mode: ClientTlsMode.SIMPLE, sni: 'web.example', caCertificates: '/etc/ca.pem' },
+      },
+    });
+    web.routeHeader('end-user', 'jason', 'v2', { fault: { delay: { fixed: Duration.seconds(7), percent: 50 }, abort: { httpStatus: 500, percent: 1 } } });
+    web.addRoute({ name: 'grpc-abort', match: [Match.grpcMethod('a.B', 'C').and(Match.port(9090))], to: 'v1', fault: { abort: { grpcStatus: 'UNAVAILABLE' } } });
+    web.addRoute({ name: 'moved', match: [Match.uriPrefix('/old')], redirect: { uri: '/new', authority: 'b.example', scheme: 'https', port: 8443, code: 308 } });
+    web.addRoute({ name: 'beta', match: [Match.uriPrefix('/beta')], to: { v2: 50, v3: 50 }, rewrite: { uri: '/', authority: 'web.internal' }, mirror: { version: 'v3' } });
+    web.addRoute({ name: 'batch', match: [Match.sourceLabels({ app: 'batch' })], to: 'v3' });
     expectConformant(Testing.synth(chart));
   });
 
