@@ -1,6 +1,6 @@
 import { Testing, Yaml } from 'cdk8s';
 import * as fc from 'fast-check';
-import { CanaryService, Match } from '../src';
+import { CanaryService, Match, Protocol, isHttpProtocol } from '../src';
 import { newChart, only } from './util';
 
 const label = fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/);
@@ -77,5 +77,38 @@ describe('random valid releases', () => {
     fc.assert(fc.property(releaseArb, (input) => {
       expect(Yaml.stringify(...build(input).objects)).toBe(Yaml.stringify(...build(input).objects));
     }), { numRuns: 100 });
+  });
+});
+
+describe('random port sets', () => {
+  const portsArb = fc.uniqueArray(
+    fc.record({ number: fc.integer({ min: 1, max: 65535 }), protocol: fc.constantFrom(...Object.values(Protocol)) }),
+    { minLength: 1, maxLength: 4, selector: (p) => p.number },
+  );
+
+  test('every port gets exactly one default route, and destinations name their route\'s port when there are several', () => {
+    fc.assert(fc.property(portsArb, (ports) => {
+      const chart = newChart('prop');
+      new CanaryService(chart, 'app', { ports, versions: [{ name: 'v1', image: 'a' }, { name: 'v2', image: 'b' }], weights: { v1: 70, v2: 30 } });
+      const objects = Testing.synth(chart);
+      const vs = only(objects, 'VirtualService').spec;
+      const httpPorts = ports.filter((p) => isHttpProtocol(p.protocol));
+      const tcpPorts = ports.filter((p) => !isHttpProtocol(p.protocol));
+      const routes = [...(vs.http ?? []).map((r: any) => ({ ...r, kind: 'http' })), ...(vs.tcp ?? []).map((r: any) => ({ ...r, kind: 'tcp' }))];
+      expect(routes).toHaveLength(ports.length); // no rules: one default route per port
+      for (const port of ports) {
+        const kind = isHttpProtocol(port.protocol) ? 'http' : 'tcp';
+        const sameKind = kind === 'http' ? httpPorts : tcpPorts;
+        const mine = routes.filter((r) => r.kind === kind && (sameKind.length === 1 || r.match?.[0]?.port === port.number));
+        expect(mine).toHaveLength(1);
+        for (const d of mine[0].route) {
+          expect(d.destination.port).toEqual(ports.length > 1 ? { number: port.number } : undefined);
+        }
+      }
+      const service = only(objects, 'Service').spec.ports;
+      const container = only(objects, 'Deployment', 'app-v1').spec.template.spec.containers[0].ports;
+      expect(service.map((p: any) => p.name)).toEqual(container.map((p: any) => p.name));
+      for (const p of service) expect(p.name === p.appProtocol || p.name.startsWith(`${p.appProtocol}-`)).toBe(true);
+    }), { numRuns: 300 });
   });
 });
