@@ -5,6 +5,8 @@
 import { App, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { bookinfoReviews } from './bookinfo';
+import { HOST_SPLIT_CHARTS } from './host-split';
 import { TRAFFIC_POLICY_CHARTS } from './traffic-policies';
 import { CanaryService, GatewayTls, Match, MeshGateway, MeshNamespace, Protocol } from '../src';
 
@@ -66,31 +68,6 @@ export class GrpcWeightedChart extends Chart {
       timeout: Duration.seconds(5),
     });
   }
-}
-
-/** Bookinfo reviews v1/v2/v3 in the mesh: `end-user: jason` to v2, everyone else 50/10/40. */
-function bookinfoReviews(scope: Construct): CanaryService {
-  const image = (v: string) => `registry.istio.io/release/examples-bookinfo-reviews-${v}:1.20.3`;
-  // WebSphere Liberty writes to /tmp and its output folder; the root filesystem stays read-only.
-  const writable = (version: string) => {
-    const tmp = kplus.Volume.fromEmptyDir(scope, `tmp-${version}`, 'tmp');
-    const output = kplus.Volume.fromEmptyDir(scope, `wlp-output-${version}`, 'wlp-output');
-    return {
-      containerOptions: { volumeMounts: [{ path: '/tmp', volume: tmp }, { path: '/opt/ibm/wlp/output', volume: output }] },
-      env: { LOG_DIR: '/tmp/logs' },
-    };
-  };
-  const reviews = new CanaryService(scope, 'reviews', {
-    port: 9080,
-    versions: [
-      { name: 'v1', image: image('v1'), ...writable('v1') },
-      { name: 'v2', image: image('v2'), replicas: 1, ...writable('v2') },
-      { name: 'v3', image: image('v3'), ...writable('v3') },
-    ],
-    weights: { v1: 50, v2: 10, v3: 40 },
-  });
-  reviews.routeHeader('end-user', 'jason', 'v2');
-  return reviews;
 }
 
 /** Bookinfo reviews v1/v2/v3: `end-user: jason` to v2, everyone else 50/10/40. */
@@ -206,6 +183,7 @@ export const EXAMPLE_CHARTS = {
   'bookinfo-gateway': BookinfoGatewayChart,
   'bookinfo-gateway-https': BookinfoHttpsGatewayChart,
   ...TRAFFIC_POLICY_CHARTS,
+  ...HOST_SPLIT_CHARTS,
 } as const;
 
 /** Adds every example chart to `app`. */

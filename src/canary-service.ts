@@ -3,18 +3,34 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import type { IAuthorizationTarget, ISourceWorkload } from './authorization-policy';
 import { invalid, renderNowAndAtSynth, show } from './errors';
-import { checkHostsFitGateway, checkVirtualServiceHosts, gatewayHosts } from './hosts';
+import { checkHostsFitGateway, checkVirtualServiceHosts, claimMeshHost, gatewayHosts } from './hosts';
 import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
 import { Match, checkPort } from './match';
 import type { IMeshGateway } from './mesh-gateway';
 import { serviceHost } from './names';
 import { Protocol } from './protocol';
 import {
-  Release, ReleasePort, RouteRule, VersionPolicy, Weights, checkRelease, releaseSubject, renderDestinationRule, renderHttpRoutes,
-  renderRoutes,
+  ReleasePort, VersionPolicy, Weights, releaseSubject, renderDestinationRule, renderHttpRoutes,
+  renderRoutes, renderVersionDestinationRules,
 } from './release';
-import { HeaderPolicy, Redirect, Rewrite, RoutePolicy } from './route-policy';
+import { HeaderPolicy, Rewrite, RoutePolicy, routePolicyOf } from './route-policy';
+import { RoutedRelease } from './routed-release';
 import { TrafficPolicy } from './traffic-policy';
+
+/** How the routes tell versions apart. */
+export enum Split {
+  /**
+   * Versions are subsets of the one Service, selected by the `version` label in a DestinationRule. The common
+   * choice: one Service, one DNS name, Istio picks the pods.
+   */
+  SUBSET = 'subset',
+  /**
+   * Each version also gets a Service of its own, `<name>-<version>`, and routes name those hosts (no subsets).
+   * For per-version DNS names (direct debugging, per-Service metrics and policies) and for tooling that splits
+   * by host.
+   */
+  HOST = 'host',
+}
 
 /** One version of the application: its Deployment `<name>-<version>` and its subset. */
 export interface VersionProps {
@@ -124,37 +140,6 @@ export interface PortProps {
 /** A port as the Service and the containers need it. */
 type ServicePort = ReleasePort & { readonly containerPort: number };
 
-/** A rule ahead of the default route, with its route options. */
-export interface RouteOptions extends RoutePolicy {
-  /**
-   * Route name, unique within the service (shows up in Envoy stats and in the traffic report).
-   * @default `rule-<n>`, n counting the service's rules from 1
-   */
-  readonly name?: string;
-  /** Requests matching any of these (OR) take this route; each match's conditions must all hold (AND). */
-  readonly match: Match[];
-  /**
-   * Where matching requests go: one version, or percent per version adding up to 100.
-   * @default none: then give redirect
-   */
-  readonly to?: string | Weights;
-  /**
-   * Answer matching requests with a redirect instead of forwarding them (HTTP ports only; not with `to`,
-   * `rewrite` or other route options).
-   * @default none
-   */
-  readonly redirect?: Redirect;
-}
-
-/** Options of `routeHeader`. */
-export interface HeaderRouteOptions extends RoutePolicy {
-  /**
-   * Route name.
-   * @default `<header>-<value>`, lower-cased, other characters replaced by "-"
-   */
-  readonly name?: string;
-}
-
 /**
  * Props of a CanaryService. The route options (`timeout`, `retries`, `fault`, `mirror`, `rewrite`, `headers`,
  * `corsPolicy`) apply to the default route on HTTP ports.
@@ -212,6 +197,12 @@ export interface CanaryServiceProps extends RoutePolicy {
    */
   readonly trafficPolicy?: TrafficPolicy;
   /**
+   * Subset-level split (one Service, a DestinationRule subset per version) or host-level split (a Service per
+   * version, routes to hosts; a DestinationRule per version only when a traffic policy is set).
+   * @default Split.SUBSET
+   */
+  readonly split?: Split;
+  /**
    * API version of the DestinationRule and VirtualService.
    * @default IstioApiVersion.V1 (Istio 1.22 and later)
    */
@@ -267,7 +258,7 @@ export interface ExposeOptions {
  * });
  * reviews.routeHeader('end-user', 'jason', 'v2');
  */
-export class CanaryService extends Construct implements IAuthorizationTarget, ISourceWorkload {
+export class CanaryService extends RoutedRelease implements IAuthorizationTarget, ISourceWorkload {
   /** Name of the Service, DestinationRule and VirtualService. */
   public readonly name: string;
   /** Namespace of every object. */
@@ -288,14 +279,19 @@ export class CanaryService extends Construct implements IAuthorizationTarget, IS
   public readonly deployments: Readonly<Record<string, kplus.Deployment>>;
   /** The Service selecting every version. */
   public readonly service: ApiObject;
-  /** The DestinationRule with one subset per version. */
-  public readonly destinationRule: ApiObject;
+  /** The DestinationRule with one subset per version; undefined with `Split.HOST`. */
+  public readonly destinationRule?: ApiObject;
+  /** With `Split.HOST`: the Service of each version, by version name. */
+  public readonly versionServices: Readonly<Record<string, ApiObject>>;
+  /** With `Split.HOST`: the DestinationRule of each version that has a traffic policy, by version name. */
+  public readonly versionDestinationRules: Readonly<Record<string, ApiObject>>;
   /** The mesh VirtualService with the rules and the default route; undefined with `mesh: false`. */
   public readonly virtualService?: ApiObject;
   /** The gateway VirtualServices made by `exposeVia`, by gateway reference. */
   public readonly gatewayVirtualServices: Record<string, ApiObject> = {};
 
-  private _release: Release;
+  /** What routes depend on: the objects that must exist before traffic is sent (make before break). */
+  private readonly routeTargets: IConstruct[];
   private gatewayRoutes = 0;
   private readonly subject: string;
   private readonly apiVersion: IstioApiVersion;
@@ -313,11 +309,18 @@ export class CanaryService extends Construct implements IAuthorizationTarget, IS
 
     const versions = props.versions ?? [];
     const stable = props.stable ?? versions[0]?.name;
+    const split = props.split ?? Split.SUBSET;
+    if (!Object.values(Split).includes(split)) {
+      throw invalid(this.subject, 'unknown split', show(split), `use one of ${Object.values(Split).join(', ')}`);
+    }
+    const hosts = split === Split.HOST
+      ? Object.fromEntries(versions.map((v) => [v.name, { host: serviceHost(`${this.name}-${v.name}`, this.namespace) }]))
+      : undefined;
     const versionPolicies: Record<string, VersionPolicy> = {};
     for (const v of versions) {
       if (v.trafficPolicy || v.headers) versionPolicies[v.name] = { trafficPolicy: v.trafficPolicy, headers: v.headers };
     }
-    this._release = this.commit({
+    this.commit({
       name: this.name,
       host: this.host,
       ports: this.ports,
@@ -325,17 +328,10 @@ export class CanaryService extends Construct implements IAuthorizationTarget, IS
       stable,
       weights: props.weights ?? (stable === undefined ? {} : { [stable]: 100 }),
       rules: [],
-      policy: {
-        timeout: props.timeout,
-        retries: props.retries,
-        fault: props.fault,
-        mirror: props.mirror,
-        rewrite: props.rewrite,
-        headers: props.headers,
-        corsPolicy: props.corsPolicy,
-      },
+      policy: routePolicyOf(props),
       trafficPolicy: props.trafficPolicy,
       versionPolicies,
+      hosts,
     });
     for (const version of versions) this.checkVersionProps(version);
 
@@ -352,10 +348,10 @@ export class CanaryService extends Construct implements IAuthorizationTarget, IS
     }
     this.deployments = deployments;
 
-    this.service = new kplus.k8s.KubeService(this, 'Service', {
-      metadata: metadata(this.name),
+    const createService = (constructId: string, name: string, selector: Record<string, string>) => new kplus.k8s.KubeService(this, constructId, {
+      metadata: { name, namespace: this.namespace, labels: selector },
       spec: {
-        selector: { app: this.name },
+        selector,
         ports: ports.map((p) => ({
           name: p.name,
           port: p.number,
@@ -365,23 +361,47 @@ export class CanaryService extends Construct implements IAuthorizationTarget, IS
         })),
       },
     });
+    this.service = createService('Service', this.name, { app: this.name });
 
     this.apiVersion = props.apiVersion ?? IstioApiVersion.V1;
-    this.destinationRule = createNetworkingObject('DestinationRule', this, 'DestinationRule', this.apiVersion, {
-      metadata: metadata(this.name),
-      spec: Lazy.any({ produce: () => renderDestinationRule(this._release) }),
-    });
-    // Make before break: pods, then subsets, then the routes that send traffic to them.
-    this.destinationRule.node.addDependency(this.service, ...Object.values(deployments));
+    // Make before break: pods and Services, then subsets, then the routes that send traffic to them.
+    const versionServices: Record<string, ApiObject> = {};
+    const versionDestinationRules: Record<string, ApiObject> = {};
+    if (split === Split.SUBSET) {
+      this.destinationRule = createNetworkingObject('DestinationRule', this, 'DestinationRule', this.apiVersion, {
+        metadata: metadata(this.name),
+        spec: Lazy.any({ produce: () => renderDestinationRule(this.release) }),
+      });
+      this.destinationRule.node.addDependency(this.service, ...Object.values(deployments));
+      this.routeTargets = [this.destinationRule];
+    } else {
+      for (const version of versions) {
+        const service = createService(`Service-${version.name}`, `${this.name}-${version.name}`, { app: this.name, version: version.name });
+        service.node.addDependency(deployments[version.name]);
+        versionServices[version.name] = service;
+      }
+      for (const { version, spec } of renderVersionDestinationRules(this.release)) {
+        const rule = createNetworkingObject('DestinationRule', this, `DestinationRule-${version}`, this.apiVersion, {
+          metadata: { ...metadata(`${this.name}-${version}`), labels: { app: this.name, version } },
+          spec,
+        });
+        rule.node.addDependency(versionServices[version]);
+        versionDestinationRules[version] = rule;
+      }
+      this.routeTargets = [...Object.values(versionServices), ...Object.values(versionDestinationRules)];
+    }
+    this.versionServices = versionServices;
+    this.versionDestinationRules = versionDestinationRules;
     if (props.mesh ?? true) {
       this.virtualService = createNetworkingObject('VirtualService', this, 'VirtualService', this.apiVersion, {
         metadata: metadata(this.name),
-        spec: Lazy.any({ produce: () => ({ hosts: [this.host], ...renderRoutes(this._release) }) }),
+        spec: Lazy.any({ produce: () => ({ hosts: [this.host], ...renderRoutes(this.release) }) }),
       });
-      this.virtualService.node.addDependency(this.destinationRule);
+      this.virtualService.node.addDependency(...this.routeTargets);
     }
 
-    this.node.addValidation({ validate: () => [...this.validateUniqueHost(), ...this.validateBound()] });
+    claimMeshHost(this, this.subject, this.host);
+    this.node.addValidation({ validate: () => this.validateBound() });
   }
 
   /**
@@ -404,13 +424,13 @@ export class CanaryService extends Construct implements IAuthorizationTarget, IS
       gateway: true,
       port: options.port,
     };
-    const render = () => renderHttpRoutes(this._release, edge);
+    const render = () => renderHttpRoutes(this.release, edge);
     renderNowAndAtSynth(this, render); // a path prefix may clash with a rule's path, now or later
     const vs = createNetworkingObject('VirtualService', this, `VirtualService-${ref.replace('/', '-')}`, this.apiVersion, {
       metadata: { name: `${this.name}-${gateway.gatewayName}`, namespace: this.namespace, labels: { app: this.name } },
       spec: Lazy.any({ produce: () => ({ hosts: [...hosts], gateways: [ref], http: render() }) }),
     });
-    vs.node.addDependency(this.destinationRule);
+    vs.node.addDependency(...this.routeTargets);
     if (gateway instanceof Construct) vs.node.addDependency(gateway);
     this.gatewayVirtualServices[ref] = vs;
     return vs;
@@ -434,46 +454,6 @@ export class CanaryService extends Construct implements IAuthorizationTarget, IS
   /** Counts gateway routes (MeshGateway.addRoute) to this service, for authorization checks. */
   public notifyGatewayRoute(): void {
     this.gatewayRoutes += 1;
-  }
-
-  /** The release model as it stands: versions, default split and rules. */
-  public get release(): Release {
-    return this._release;
-  }
-
-  /**
-   * Sends requests whose header `name` equals `value` to one version, e.g.
-   * `routeHeader('end-user', 'jason', 'v2')`. Rules keep the order they are added in; the first match wins.
-   */
-  public routeHeader(name: string, value: string, version: string, options: HeaderRouteOptions = {}): void {
-    this.addRoute({
-      ...options,
-      name: options.name ?? sanitizeRouteName(`${name}-${value}`),
-      match: [Match.headerExact(name, value)],
-      to: version,
-    });
-  }
-
-  /** Adds a rule after the existing ones and before the default route. */
-  public addRoute(options: RouteOptions): void {
-    const rule: RouteRule = {
-      ...options,
-      name: options.name ?? `rule-${this._release.rules.length + 1}`,
-      match: options.match ?? [],
-      to: typeof options.to === 'string' ? { [options.to]: 100 } : options.to ?? {},
-    };
-    this._release = this.commit({ ...this._release, rules: [...this._release.rules, rule] });
-  }
-
-  /** Replaces the default route's split (percent per version, adding up to 100). */
-  public setWeights(weights: Weights): void {
-    this._release = this.commit({ ...this._release, weights: { ...weights } });
-  }
-
-  /** Checks a candidate release and returns it; a failed check leaves the service as it was. */
-  private commit(release: Release): Release {
-    checkRelease(release);
-    return release;
   }
 
   private checkVersionProps(version: VersionProps): void {
@@ -550,18 +530,4 @@ export class CanaryService extends Construct implements IAuthorizationTarget, IS
     return [`${this.subject}: its routes are bound to no gateway and not to the mesh (got mesh: false and no exposeVia()); `
       + 'call exposeVia(gateway), or leave mesh at its default (true)'];
   }
-
-  /** Two CanaryServices for one host would synthesize two VirtualServices for it (Istio's IST0109). */
-  private validateUniqueHost(): string[] {
-    const twins = this.node.root.node.findAll().filter((c: IConstruct) => c instanceof CanaryService && c !== this && c.host === this.host);
-    return twins.length === 0 ? [] : [
-      `${this.subject}: another CanaryService declares the same host (got ${this.host} at ${twins.map((t) => t.node.path).join(', ')}); `
-      + 'give each service its own name or namespace',
-    ];
-  }
-}
-
-/** A route name from free text: lower-case letters, digits and "-". */
-function sanitizeRouteName(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'rule';
 }

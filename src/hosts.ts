@@ -1,6 +1,8 @@
 /**
- * Istio host matching, as plain functions: which VirtualService hosts a Gateway server admits.
+ * Istio host matching, as plain functions: which VirtualService hosts a Gateway server admits; and the app-wide
+ * claim that one host is routed by one construct.
  */
+import { IConstruct } from 'constructs';
 import { invalid, show } from './errors';
 import type { IMeshGateway } from './mesh-gateway';
 
@@ -70,4 +72,23 @@ export function checkHostsFitGateway(subject: string, gateway: IMeshGateway, hos
         `${host} against ${gateway.serverHosts.join(', ')}`, 'use a host the gateway admits, or add it to the gateway');
     }
   }
+}
+
+const HOST_CLAIM = Symbol.for('cdk8s-istio-canary.host-claim');
+
+/**
+ * Records that `scope` routes `host` in the mesh, and fails the synth when another construct of the app claims the
+ * same host: two VirtualServices (or DestinationRules) for one host are Istio's IST0109.
+ */
+export function claimMeshHost(scope: IConstruct, subject: string, host: string): void {
+  (scope as any)[HOST_CLAIM] = host;
+  scope.node.addValidation({
+    validate: () => {
+      const twins = scope.node.root.node.findAll().filter((c: IConstruct) => c !== scope && (c as any)[HOST_CLAIM] === host);
+      return twins.length === 0 ? [] : [
+        `${subject}: another CanaryService or TrafficSplit routes the same host (got ${host} at ${twins.map((t) => t.node.path).join(', ')}); `
+        + 'give each its own name or namespace',
+      ];
+    },
+  });
 }

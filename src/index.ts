@@ -6,12 +6,15 @@ export * from './names';
 export * from './protocol';
 export * from './release';
 export * from './route-policy';
+export * from './route-options';
+export * from './routed-release';
 export * from './traffic-policy';
 export * from './hosts';
 export * from './mesh-gateway';
 export * from './mesh-namespace';
 export * from './peer-authentication';
 export * from './authorization-policy';
+export * from './traffic-split';
 // Istio types that appear in our props (generated from the pinned CRDs).
 export type { GatewaySpecServers, GatewaySpecServersTls, GatewaySpecServersPort } from '../imports/networking.istio.io';
 export { GatewaySpecServersTlsMode } from '../imports/networking.istio.io';

@@ -45,6 +45,14 @@ export interface VersionPolicy {
   readonly headers?: HeaderPolicy;
 }
 
+/** Where one version's traffic goes in a host-level split: a Service of its own. */
+export interface VersionHost {
+  /** Fully qualified host of the version's Service. */
+  readonly host: string;
+  /** Port of that Service, when it differs from the route's port. */
+  readonly port?: number;
+}
+
 /** Everything needed to check and render the routing of one service. */
 export interface Release {
   /** Service name, also the `app` label. */
@@ -67,23 +75,54 @@ export interface Release {
   readonly trafficPolicy?: TrafficPolicy;
   /** Per-version policies, by version name. */
   readonly versionPolicies?: Readonly<Record<string, VersionPolicy>>;
+  /**
+   * Host-level split: each version is a Service of its own, and destinations name its host instead of a subset of
+   * `host`. Without it, versions are subsets of `host`.
+   */
+  readonly hosts?: Readonly<Record<string, VersionHost>>;
+  /**
+   * The versions are existing Services (a TrafficSplit's backends), not workloads named `<name>-<version>`.
+   */
+  readonly external?: boolean;
+  /**
+   * How errors name the release.
+   * @default `canary "<name>"`
+   */
+  readonly subject?: string;
 }
 
 /** Name of the weighted catch-all route that always comes last. */
 export const DEFAULT_ROUTE_NAME = 'default';
+
+/** A route name from free text: lower-case letters, digits and "-". */
+export function routeNameFrom(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'rule';
+}
 
 /** How errors name a release. */
 export function releaseSubject(name: string): string {
   return `canary ${show(name)}`;
 }
 
+function subjectOf(release: Release): string {
+  return release.subject ?? releaseSubject(release.name);
+}
+
 
 /** Checks the whole release; throws the first problem found, in the package's error format. */
 export function checkRelease(release: Release): void {
-  const subject = releaseSubject(release.name);
+  const subject = subjectOf(release);
   checkServiceName(subject, release.name);
   checkPorts(subject, release.ports);
-  checkVersions(subject, release.name, release.versions);
+  checkVersions(subject, release.name, release.versions, !release.external);
+  if (release.hosts) {
+    for (const version of release.versions) {
+      if (!release.hosts[version]?.host) {
+        throw invalid(subject, `host-level split has no host for version ${show(version)}`, show(release.hosts), 'give every version a host');
+      }
+      if (release.hosts[version].port !== undefined) checkPort(subject, `version ${show(version)} port`, release.hosts[version].port!);
+    }
+  }
   if (!release.versions.includes(release.stable)) {
     throw invalid(subject, 'stable version is not one of the versions', show(release.stable), `use one of ${release.versions.join(', ')}`);
   }
@@ -140,8 +179,11 @@ export function checkPorts(subject: string, ports: readonly ReleasePort[]): void
   }
 }
 
-/** Checks version names: present, unique, DNS labels, and short enough to name a Deployment `<name>-<version>`. */
-export function checkVersions(subject: string, name: string, versions: readonly string[]): void {
+/**
+ * Checks version names: present, unique, DNS labels, and (for workloads named after them) short enough to name a
+ * Deployment and Service `<name>-<version>`.
+ */
+export function checkVersions(subject: string, name: string, versions: readonly string[], workloads = true): void {
   if (versions.length === 0) {
     throw invalid(subject, 'needs at least one version', '[]', 'add a version, e.g. { name: "v1", image: "..." }');
   }
@@ -153,7 +195,7 @@ export function checkVersions(subject: string, name: string, versions: readonly 
     }
     seen.add(version);
     const deployment = `${name}-${version}`;
-    if (deployment.length > MAX_LABEL_LENGTH) {
+    if (workloads && deployment.length > MAX_LABEL_LENGTH) {
       throw invalid(subject, `deployment name "<name>-<version>" must be at most ${MAX_LABEL_LENGTH} characters`,
         `${show(deployment)}, ${deployment.length} characters`, 'shorten the service or version name');
     }
@@ -300,6 +342,28 @@ export function renderDestinationRule(release: Release): Record<string, any> {
   return dropUndefined({ host: release.host, trafficPolicy: renderTrafficPolicy(release.trafficPolicy), subsets: renderSubsets(release) });
 }
 
+/** A DestinationRule spec for one version's own host. */
+export interface VersionDestinationRule {
+  /** The version. */
+  readonly version: string;
+  /** The DestinationRule spec. */
+  readonly spec: { host: string; trafficPolicy: Record<string, any> };
+}
+
+/**
+ * For a host-level split: one DestinationRule spec per version whose traffic policy (the service-wide one, with the
+ * version's own fields over it, as Istio merges a subset's) sets anything, for the version's own host.
+ */
+export function renderVersionDestinationRules(release: Release): VersionDestinationRule[] {
+  return release.versions.flatMap((version) => {
+    const own = release.versionPolicies?.[version]?.trafficPolicy ?? {};
+    const merged = { ...release.trafficPolicy, ...dropUndefined({ ...own }) };
+    const trafficPolicy = renderTrafficPolicy(merged);
+    const host = release.hosts?.[version]?.host;
+    return trafficPolicy && host ? [{ version, spec: { host, trafficPolicy } }] : [];
+  });
+}
+
 /**
  * The destinations of a split, in version order. Zero weights are dropped; a single destination carries no
  * weight (Istio sends it everything). Destinations carry the port when the service has several (Istio's IST0112),
@@ -309,14 +373,24 @@ export function renderDestinations(release: Release, weights: Weights, port: Rel
   const live = release.versions.filter((v) => (weights[v] ?? 0) > 0);
   const http = port !== undefined && isHttpProtocol(port.protocol);
   return live.map((version) => dropUndefined({
-    destination: dropUndefined({
-      host: release.host,
-      subset: version,
-      port: release.ports.length > 1 ? { number: port.number } : undefined,
-    }),
+    destination: renderDestination(release, version, port),
     weight: live.length > 1 ? weights[version] : undefined,
     headers: http ? versionHeaders(release, version) : undefined,
   }));
+}
+
+/**
+ * Istio's `Destination` of one version on one port: a subset of the service's host, or in a host-level split the
+ * version's own host. The port is named when the service has several, or when the version's Service uses another.
+ */
+export function renderDestination(release: Release, version: string, port: ReleasePort = release.ports[0]): Record<string, any> {
+  const own = release.hosts?.[version];
+  const number = own?.port ?? (release.ports.length > 1 ? port.number : undefined);
+  return dropUndefined({
+    host: own ? own.host : release.host,
+    subset: own ? undefined : version,
+    port: number !== undefined ? { number } : undefined,
+  });
 }
 
 function versionHeaders(release: Release, version: string): Record<string, any> | undefined {
@@ -356,7 +430,7 @@ export interface Edge {
 
 /** The service port a gateway's routes target: the one given, else the only HTTP-family port. */
 export function gatewayTargetPort(release: Release, port: number | undefined): ReleasePort {
-  const subject = releaseSubject(release.name);
+  const subject = subjectOf(release);
   const candidates = httpPorts(release);
   if (port !== undefined) {
     const found = candidates.find((p) => p.number === port);
@@ -387,7 +461,7 @@ export function renderHttpRoutes(release: Release, edge: Edge = {}): Array<Recor
 }
 
 function renderHttpRoutesOnPort(release: Release, edge: Edge, port: ReleasePort, perPort: boolean): Array<Record<string, any>> {
-  const subject = releaseSubject(release.name);
+  const subject = subjectOf(release);
   const edgeMatches = edge.match ?? [];
   const combine = (matches: readonly Match[]): Match[] => {
     // At a gateway, port conditions chose this port and must not be rendered; in the mesh, each port's routes match it.
@@ -407,7 +481,10 @@ function renderHttpRoutesOnPort(release: Release, edge: Edge, port: ReleasePort,
   };
   const suffix = perPort ? `-${port.name}` : '';
   const name = (rule: string) => (edge.namePrefix ? `${edge.namePrefix}-${rule}` : rule) + suffix;
-  const own = { host: release.host, port: release.ports.length > 1 ? port.number : undefined };
+  const own = {
+    destination: (version: string) => renderDestination(release, version, port),
+    port: release.ports.length > 1 ? port.number : undefined,
+  };
   const http: Array<Record<string, any>> = [];
   for (const rule of release.rules) {
     const matches = matchesOnPort(rule, port);

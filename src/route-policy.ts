@@ -245,6 +245,11 @@ export interface RoutePolicy {
   readonly corsPolicy?: CorsPolicy;
 }
 
+/** Only the route options of props that carry more (a construct's props extend RoutePolicy). */
+export function routePolicyOf(props: RoutePolicy): RoutePolicy {
+  return dropUndefined(Object.fromEntries(ROUTE_POLICY_KEYS.map((key) => [key, props[key]])));
+}
+
 /** True when the policy sets any option, all of which exist on HTTP routes only. */
 export function hasRoutePolicy(policy: RoutePolicy): boolean {
   return ROUTE_POLICY_KEYS.some((key) => policy[key] !== undefined);
@@ -431,17 +436,17 @@ export function renderDuration(duration: Duration): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
-/** The target of a route's copies, in Istio's `Destination` form. */
+/** What a route's copies need to know of the route. */
 export interface MirrorTarget {
-  /** This service's host, for a mirror to a version. */
-  readonly host: string;
-  /** The route's port, when the destination needs one. */
+  /** Istio's `Destination` of a version of this service, for a mirror to a version. */
+  readonly destination: (version: string) => Record<string, any>;
+  /** The route's port, when the destination needs one, for a mirror to another host. */
   readonly port?: number;
 }
 
 /**
  * The Istio fields of a route's options (rewrite excepted: a route merges it with its entry point's).
- * @param own this service's host and the route's port, for a mirror to a version
+ * @param own the route's destinations and port, for a mirror
  */
 export function renderRoutePolicy(policy: RoutePolicy, own: MirrorTarget): Record<string, any> {
   const { retries, fault, mirror, corsPolicy } = policy;
@@ -475,9 +480,7 @@ export function renderRoutePolicy(policy: RoutePolicy, own: MirrorTarget): Recor
 }
 
 function renderMirror(mirror: Mirror, own: MirrorTarget): Record<string, any> {
-  if (mirror.version !== undefined) {
-    return dropUndefined({ host: own.host, subset: mirror.version, port: own.port !== undefined ? { number: own.port } : undefined });
-  }
+  if (mirror.version !== undefined) return own.destination(mirror.version);
   const port = mirror.port ?? own.port;
   return dropUndefined({ host: mirror.host, port: port !== undefined ? { number: port } : undefined });
 }

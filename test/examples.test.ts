@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
 import { only, synthToFiles } from './util';
+import { BookinfoReviewsHostSplitChart, WebSplitHeaderChart, WebSplitWeightedChart } from '../examples/host-split';
 import {
   BookinfoGatewayChart, BookinfoHttpsGatewayChart, BookinfoReviewsChart, CatMouseGatewayChart, EXAMPLE_CHARTS,
   GrpcHeaderChart, GrpcWeightedChart, NginxCanaryChart, NginxGatewayCanaryChart, addExampleCharts,
@@ -25,20 +26,25 @@ describe.each(Object.entries(EXAMPLE_CHARTS))('example chart %s', (id, ChartClas
     expect(objects).toMatchSnapshot();
   });
 
-  test('every subset route goes to a subset of its DestinationRule, every subset selects one Deployment', () => {
+  test('every route goes to a subset of its DestinationRule or to a Service of the chart; every subset selects one Deployment', () => {
     const rules = new Map<string, any>(objects.filter((o) => o.kind === 'DestinationRule').map((dr) => [dr.spec.host, dr]));
     const deployments = objects.filter((o) => o.kind === 'Deployment');
     for (const vs of objects.filter((o) => o.kind === 'VirtualService')) {
       const destinations = [...vs.spec.http ?? [], ...vs.spec.tcp ?? []]
         .flatMap((r: any) => [...r.route ?? [], ...r.mirror ? [{ destination: r.mirror }] : []]);
+      const services = new Set(objects.filter((o) => o.kind === 'Service').map((o) => `${o.metadata.name}.${o.metadata.namespace ?? id}.svc.cluster.local`));
       for (const d of destinations) {
-        if (d.destination.subset === undefined) continue;
+        if (d.destination.subset === undefined) {
+          // Mirror targets outside the chart (none in the examples) would need a ServiceEntry or another chart.
+          expect(services).toContain(d.destination.host);
+          continue;
+        }
         const subsets = rules.get(d.destination.host).spec.subsets.map((s: any) => s.name);
         expect(subsets).toContain(d.destination.subset);
       }
     }
     for (const dr of rules.values()) {
-      for (const { labels } of dr.spec.subsets) {
+      for (const { labels } of dr.spec.subsets ?? []) {
         const selected = deployments.filter((d) => Object.entries(labels).every(([k, v]) => d.spec.template.metadata.labels[k] === v)
           && d.spec.template.metadata.labels.app === dr.metadata.name);
         expect(selected).toHaveLength(1);
@@ -240,6 +246,49 @@ describe('traffic policy scenarios', () => {
     });
     expect(only(out, 'Service', 'catalog').spec.ports.map((p: any) => `${p.name}/${p.appProtocol}/${p.port}`))
       .toEqual(['http/http/8080', 'grpc/grpc/9090', 'tcp-metrics/tcp/7000']);
+  });
+});
+
+describe('host-level split scenarios', () => {
+  /** A route as `[name, match as text, host=weight...]`, hosts without the cluster suffix. */
+  const hostRoutes = (vs: any) => vs.spec.http.map((r: any) => [
+    r.name, JSON.stringify(r.match ?? null), ...r.route.map((d: any) => `${d.destination.host.replace('.svc.cluster.local', '')}=${d.weight ?? 100}`),
+  ]);
+
+  test('web-svc: tomcat-svc 80 / httpd-svc 20, by host, on port 8080', () => {
+    const out = Testing.synth(new WebSplitWeightedChart(Testing.app(), 'web'));
+    const vs = only(out, 'VirtualService', 'web-svc');
+    expect(vs.spec.hosts).toEqual(['web-svc.web-weighted.svc.cluster.local']);
+    expect(hostRoutes(vs)).toEqual([['default', 'null', 'tomcat-svc.web-weighted=80', 'httpd-svc.web-weighted=20']]);
+    expect(vs.spec.http[0].route.every((d: any) => d.destination.subset === undefined)).toBe(true);
+    expect(out.filter((o) => o.kind === 'DestinationRule')).toEqual([]);
+    for (const name of ['web-svc', 'tomcat-svc', 'httpd-svc']) expect(only(out, 'Service', name).spec.ports[0].port).toBe(8080);
+    expect(only(out, 'Service', 'httpd-svc').spec.selector).toEqual({ app: 'web', server: 'httpd' });
+  });
+
+  test('web-svc: end-user zyx -> tomcat-svc, everyone else httpd-svc', () => {
+    const vs = only(Testing.synth(new WebSplitHeaderChart(Testing.app(), 'web')), 'VirtualService', 'web-svc');
+    expect(hostRoutes(vs)).toEqual([
+      ['end-user-zyx', '[{"headers":{"end-user":{"exact":"zyx"}}}]', 'tomcat-svc.web-header=100'],
+      ['default', 'null', 'httpd-svc.web-header=100'],
+    ]);
+  });
+
+  test('bookinfo reviews by host: a Service and a DestinationRule per version, routes to hosts, same rules and split', () => {
+    const out = Testing.synth(new BookinfoReviewsHostSplitChart(Testing.app(), 'reviews'));
+    expect(hostRoutes(only(out, 'VirtualService', 'reviews'))).toEqual([
+      ['end-user-jason', '[{"headers":{"end-user":{"exact":"jason"}}}]', 'reviews-v2.bookinfo-host=100'],
+      ['default', 'null', 'reviews-v1.bookinfo-host=50', 'reviews-v2.bookinfo-host=10', 'reviews-v3.bookinfo-host=40'],
+    ]);
+    for (const v of ['v1', 'v2', 'v3']) {
+      expect(only(out, 'Service', `reviews-${v}`).spec.selector).toEqual({ app: 'reviews', version: v });
+      expect(only(out, 'DestinationRule', `reviews-${v}`).spec).toEqual({
+        host: `reviews-${v}.bookinfo-host.svc.cluster.local`,
+        trafficPolicy: { outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s' } },
+      });
+    }
+    expect(only(out, 'Service', 'reviews').spec.selector).toEqual({ app: 'reviews' });
+    expect(out.filter((o) => o.kind === 'DestinationRule' && o.metadata.name === 'reviews')).toEqual([]);
   });
 });
 

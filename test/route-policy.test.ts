@@ -92,7 +92,7 @@ describe('route options render as Istio writes them', () => {
       mirror: { version: 'v2', percent: 25 },
       headers: { request: { set: { 'x-a': '1' }, add: {}, remove: [] }, response: { remove: ['server'] } },
       corsPolicy: { allowOrigins: ['https://a.example'], maxAge: Duration.minutes(1), allowCredentials: true },
-    }, { host: HOST, port: 9080 });
+    }, { destination: (version) => ({ host: HOST, subset: version, port: { number: 9080 } }), port: 9080 });
     expect(rendered).toEqual({
       timeout: '3s',
       retries: { attempts: 3, perTryTimeout: '500ms', retryOn: 'gateway-error,503' },
@@ -105,9 +105,9 @@ describe('route options render as Istio writes them', () => {
   });
 
   test('a mirror to another host keeps its own port, or takes the route\'s', () => {
-    expect(renderRoutePolicy({ mirror: { host: 'shadow', port: 8080 } }, { host: HOST, port: 9080 }).mirror).toEqual({ host: 'shadow', port: { number: 8080 } });
-    expect(renderRoutePolicy({ mirror: { host: 'shadow' } }, { host: HOST }).mirror).toEqual({ host: 'shadow' });
-    expect(renderRoutePolicy({ mirror: { host: 'shadow' } }, { host: HOST }).mirrorPercentage).toBeUndefined();
+    expect(renderRoutePolicy({ mirror: { host: 'shadow', port: 8080 } }, { destination: () => ({}), port: 9080 }).mirror).toEqual({ host: 'shadow', port: { number: 8080 } });
+    expect(renderRoutePolicy({ mirror: { host: 'shadow' } }, { destination: () => ({}) }).mirror).toEqual({ host: 'shadow' });
+    expect(renderRoutePolicy({ mirror: { host: 'shadow' } }, { destination: () => ({}) }).mirrorPercentage).toBeUndefined();
   });
 
   test('a redirect rule has no destinations; the default route keeps its options', () => {

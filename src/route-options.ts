@@ -1,0 +1,50 @@
+/** The options of a rule as constructs take them, and how they become a rule of the release model. */
+import { Match } from './match';
+import { RouteRule, Weights, routeNameFrom } from './release';
+import { Redirect, RoutePolicy } from './route-policy';
+
+/** A rule ahead of the default route, with its route options. */
+export interface RouteOptions extends RoutePolicy {
+  /**
+   * Route name, unique within the service (shows up in Envoy stats and in the traffic report).
+   * @default `rule-<n>`, n counting the service's rules from 1
+   */
+  readonly name?: string;
+  /** Requests matching any of these (OR) take this route; each match's conditions must all hold (AND). */
+  readonly match: Match[];
+  /**
+   * Where matching requests go: one version, or percent per version adding up to 100.
+   * @default none: then give redirect
+   */
+  readonly to?: string | Weights;
+  /**
+   * Answer matching requests with a redirect instead of forwarding them (HTTP ports only; not with `to`,
+   * `rewrite` or other route options).
+   * @default none
+   */
+  readonly redirect?: Redirect;
+}
+
+/** Options of `routeHeader`. */
+export interface HeaderRouteOptions extends RoutePolicy {
+  /**
+   * Route name.
+   * @default `<header>-<value>`, lower-cased, other characters replaced by "-"
+   */
+  readonly name?: string;
+}
+
+/** The options of a header rule: `name: value` to one version. */
+export function headerRoute(name: string, value: string, to: string, options: HeaderRouteOptions = {}): RouteOptions {
+  return { ...options, name: options.name ?? routeNameFrom(`${name}-${value}`), match: [Match.headerExact(name, value)], to };
+}
+
+/** The release rule for route options, named `rule-<n>` after the existing rules when unnamed. */
+export function ruleFromOptions(options: RouteOptions, existing: readonly RouteRule[]): RouteRule {
+  return {
+    ...options,
+    name: options.name ?? `rule-${existing.length + 1}`,
+    match: options.match ?? [],
+    to: typeof options.to === 'string' ? { [options.to]: 100 } : options.to ?? {},
+  };
+}

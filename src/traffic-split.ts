@@ -1,0 +1,147 @@
+import { ApiObject, Chart, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { invalid, show } from './errors';
+import { claimMeshHost } from './hosts';
+import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
+import { checkPort } from './match';
+import { checkDnsLabel, checkServiceName, serviceHost } from './names';
+import { Protocol } from './protocol';
+import { VersionHost, renderRoutes } from './release';
+import { RoutePolicy, routePolicyOf } from './route-policy';
+import { RoutedRelease } from './routed-release';
+
+/** An existing Service that takes part of the traffic. */
+export interface Backend {
+  /** Name of the Service; rules and weights name the backend by it. */
+  readonly service: string;
+  /**
+   * Namespace of the Service.
+   * @default the split's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * Port of the backend Service, when it differs from the split's `port`.
+   * @default the split's port
+   */
+  readonly port?: number;
+  /**
+   * Percent of the default route's traffic; the backends' weights add up to 100.
+   * @default 0, or 100 for the first backend when no backend has a weight
+   */
+  readonly weight?: number;
+}
+
+/** Props of a TrafficSplit. The route options apply to the default route. */
+export interface TrafficSplitProps extends RoutePolicy {
+  /**
+   * Name of the VirtualService.
+   * @default the construct id
+   */
+  readonly name?: string;
+  /**
+   * Namespace of the VirtualService; short host and backend names resolve in it.
+   * @default the chart's namespace, else "default"
+   */
+  readonly namespace?: string;
+  /**
+   * The host clients call, e.g. `web-svc`: a Service (or ServiceEntry) that exists, because clients resolve it by
+   * DNS before the sidecar routes the request. A short name resolves in `namespace`.
+   */
+  readonly host: string;
+  /** The port clients call on `host`. */
+  readonly port: number;
+  /**
+   * Application protocol of the port; HTTP-family protocols get `http` routes, the others weighted `tcp` routes.
+   * @default Protocol.HTTP
+   */
+  readonly protocol?: Protocol;
+  /** The Services that share the traffic, at least one. */
+  readonly backends: Backend[];
+  /**
+   * API version of the VirtualService.
+   * @default IstioApiVersion.V1
+   */
+  readonly apiVersion?: IstioApiVersion;
+}
+
+/**
+ * A VirtualService that splits the traffic for one host between Services that already exist (host-level
+ * splitting): weights and header rules name backend Services, not subsets. Use it when each version is already a
+ * Service of its own, deployed by other means; use `CanaryService` (with `split: Split.HOST` for per-version
+ * Services) when this app should deploy the versions too.
+ *
+ * @example
+ * const web = new TrafficSplit(chart, 'web', {
+ *   host: 'web-svc', port: 8080,
+ *   backends: [{ service: 'tomcat-svc', weight: 80 }, { service: 'httpd-svc', weight: 20 }],
+ * });
+ * web.routeHeader('end-user', 'zyx', 'tomcat-svc');
+ */
+export class TrafficSplit extends RoutedRelease {
+  /** Name of the VirtualService. */
+  public readonly name: string;
+  /** Namespace of the VirtualService. */
+  public readonly namespace: string;
+  /** Fully qualified host clients call. */
+  public readonly host: string;
+  /** The VirtualService. */
+  public readonly virtualService: ApiObject;
+
+  private readonly subject: string;
+
+  public constructor(scope: Construct, id: string, props: TrafficSplitProps) {
+    super(scope, id);
+    this.name = props.name ?? id;
+    this.subject = `traffic split ${show(this.name)}`;
+    this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
+    checkDnsLabel(this.subject, 'namespace', this.namespace);
+    if (!props.host || props.host.trim() === '') {
+      throw invalid(this.subject, 'needs the host clients call', show(props.host), 'set host, e.g. "web-svc"');
+    }
+    this.host = props.host.includes('.') ? props.host : serviceHost(props.host, this.namespace);
+    checkPort(this.subject, 'port', props.port);
+    const protocol = props.protocol ?? Protocol.HTTP;
+
+    const backends = props.backends ?? [];
+    if (backends.length === 0) {
+      throw invalid(this.subject, 'needs at least one backend', '[]', 'list the Services, e.g. backends: [{ service: "tomcat-svc", weight: 100 }]');
+    }
+    const hosts: Record<string, VersionHost> = {};
+    for (const backend of backends) {
+      checkServiceName(this.subject, backend.service);
+      if (backend.service in hosts) {
+        throw invalid(this.subject, 'backend services must be unique', show(backend.service), 'list each Service once');
+      }
+      if (backend.port !== undefined) checkPort(this.subject, `backend ${show(backend.service)} port`, backend.port);
+      const host = serviceHost(backend.service, backend.namespace ?? this.namespace);
+      if (host === this.host) {
+        throw invalid(this.subject, 'a backend is the host itself, so its traffic would loop through this split', show(backend.service),
+          'route to the versions\' own Services');
+      }
+      hosts[backend.service] = { host, port: backend.port };
+    }
+    const anyWeight = backends.some((b) => b.weight !== undefined);
+    const weights = Object.fromEntries(backends.map((b, i) => [b.service, anyWeight ? b.weight ?? 0 : i === 0 ? 100 : 0]));
+
+    this.commit({
+      name: this.name,
+      subject: this.subject,
+      host: this.host,
+      ports: [{ name: protocol, number: props.port, protocol }],
+      versions: backends.map((b) => b.service),
+      stable: backends[0].service,
+      weights,
+      rules: [],
+      policy: routePolicyOf(props),
+      hosts,
+      external: true,
+    });
+
+    this.virtualService = createNetworkingObject('VirtualService', this, 'VirtualService', props.apiVersion ?? IstioApiVersion.V1, {
+      metadata: { name: this.name, namespace: this.namespace },
+      spec: Lazy.any({ produce: () => ({ hosts: [this.host], ...renderRoutes(this.release) }) }),
+    });
+    claimMeshHost(this, this.subject, this.host);
+  }
+
+}
