@@ -486,8 +486,8 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     return given.map((p, i) => {
       const protocol = protocols[i];
       const containerPort = p.containerPort ?? p.number;
-      checkPort(this.subject, 'port', p.number);
-      checkPort(this.subject, 'containerPort', containerPort);
+      // The port itself (and a containerPort defaulted from it) is checked with the release.
+      if (p.containerPort !== undefined) checkPort(this.subject, 'containerPort', p.containerPort);
       const shared = protocols.filter((x) => x === protocol).length > 1;
       return { name: p.name ?? (shared ? `${protocol}-${p.number}` : protocol), number: p.number, protocol, containerPort };
     });

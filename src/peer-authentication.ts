@@ -68,7 +68,7 @@ export class MeshPeerAuthentication extends Construct {
       metadata: { name, namespace },
       spec: {
         selector: props.service ? { matchLabels: { ...props.service.podSelector } } : undefined,
-        mtls: { mode: mode as unknown as PeerAuthenticationSpecMtlsMode },
+        mtls: { mode: PeerAuthenticationSpecMtlsMode[mode] },
       },
     });
   }

@@ -267,7 +267,7 @@ function checkRule(subject: string, release: Release, rule: RouteRule, earlier: 
       throw invalid(subject, `${where} matches port ${port}, which the service does not have`, show(match.toString()),
         `use one of its ports: ${release.ports.map((p) => p.number).join(', ')}`);
     }
-    if (port !== undefined && release.ports.length === 1 && Object.keys(match.conditions).length === 1) {
+    if (port !== undefined && release.ports.length === 1 && match.withoutPort().isCatchAll) {
       throw invalid(subject, `${where} matches every request: port ${port} is the service's only port`, show(match.toString()),
         'match something narrower, such as source labels');
     }
@@ -371,7 +371,7 @@ export function renderVersionDestinationRules(release: Release): VersionDestinat
  */
 export function renderDestinations(release: Release, weights: Weights, port: ReleasePort = release.ports[0]): Array<Record<string, any>> {
   const live = release.versions.filter((v) => (weights[v] ?? 0) > 0);
-  const http = port !== undefined && isHttpProtocol(port.protocol);
+  const http = isHttpProtocol(port.protocol);
   return live.map((version) => dropUndefined({
     destination: renderDestination(release, version, port),
     weight: live.length > 1 ? weights[version] : undefined,
@@ -385,12 +385,17 @@ export function renderDestinations(release: Release, weights: Weights, port: Rel
  */
 export function renderDestination(release: Release, version: string, port: ReleasePort = release.ports[0]): Record<string, any> {
   const own = release.hosts?.[version];
-  const number = own?.port ?? (release.ports.length > 1 ? port.number : undefined);
+  const number = own?.port ?? destinationPort(release, port);
   return dropUndefined({
     host: own ? own.host : release.host,
     subset: own ? undefined : version,
     port: number !== undefined ? { number } : undefined,
   });
+}
+
+/** Destinations name the port only when the service has several (Istio's IST0112); with one, Istio picks it. */
+function destinationPort(release: Release, port: ReleasePort): number | undefined {
+  return release.ports.length > 1 ? port.number : undefined;
 }
 
 function versionHeaders(release: Release, version: string): Record<string, any> | undefined {
@@ -483,7 +488,7 @@ function renderHttpRoutesOnPort(release: Release, edge: Edge, port: ReleasePort,
   const name = (rule: string) => (edge.namePrefix ? `${edge.namePrefix}-${rule}` : rule) + suffix;
   const own = {
     destination: (version: string) => renderDestination(release, version, port),
-    port: release.ports.length > 1 ? port.number : undefined,
+    port: destinationPort(release, port),
   };
   const http: Array<Record<string, any>> = [];
   for (const rule of release.rules) {

@@ -99,7 +99,6 @@ export class TrafficSplit extends RoutedRelease {
       throw invalid(this.subject, 'needs the host clients call', show(props.host), 'set host, e.g. "web-svc"');
     }
     this.host = props.host.includes('.') ? props.host : serviceHost(props.host, this.namespace);
-    checkPort(this.subject, 'port', props.port);
     const protocol = props.protocol ?? Protocol.HTTP;
 
     const backends = props.backends ?? [];

@@ -50,6 +50,8 @@ describe('CanaryService with several ports', () => {
     expect(vs.toJson().spec.http[0].route).toEqual([{ destination: { host: 'shop.shop.svc.cluster.local', subset: 'v1', port: { number: 9090 } } }]);
     const other = new MeshGateway(chart, 'other', { hosts: ['api.example.com'] });
     gw.addRoute({ match: [Match.uriPrefix('/shop')], to: shop, port: 80 });
+    const routes = only(synth(chart), 'VirtualService', 'gw').spec.http;
+    expect(routes.map((r: any) => r.route[0].destination.port)).toEqual([{ number: 80 }]);
     expect(() => other.addRoute({ match: [Match.uriPrefix('/shop')], to: shop })).toThrow('has several HTTP-family ports');
   });
 });
