@@ -7,6 +7,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { bookinfoReviews } from './bookinfo';
 import { HOST_SPLIT_CHARTS } from './host-split';
+import { LANE_CHARTS } from './lanes';
 import { TRAFFIC_POLICY_CHARTS } from './traffic-policies';
 import { CanaryService, GatewayTls, Match, MeshGateway, MeshNamespace, Protocol } from '../src';
 
@@ -184,6 +185,7 @@ export const EXAMPLE_CHARTS = {
   'bookinfo-gateway-https': BookinfoHttpsGatewayChart,
   ...TRAFFIC_POLICY_CHARTS,
   ...HOST_SPLIT_CHARTS,
+  ...LANE_CHARTS,
 } as const;
 
 /** Adds every example chart to `app`. */

@@ -5,14 +5,16 @@ import type { IAuthorizationTarget, ISourceWorkload } from './authorization-poli
 import { invalid, renderNowAndAtSynth, show } from './errors';
 import { checkHostsFitGateway, checkVirtualServiceHosts, claimMeshHost, gatewayHosts } from './hosts';
 import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
+import { withLanes } from './lane';
 import { Match, checkPort } from './match';
 import type { IMeshGateway } from './mesh-gateway';
 import { serviceHost } from './names';
 import { Protocol } from './protocol';
 import {
-  ReleasePort, VersionPolicy, Weights, releaseSubject, renderDestinationRule, renderHttpRoutes,
+  Release, ReleasePort, VersionPolicy, Weights, releaseSubject, renderDestinationRule, renderHttpRoutes,
   renderRoutes, renderVersionDestinationRules,
 } from './release';
+import type { ReleaseLane } from './release-lane';
 import { HeaderPolicy, Rewrite, RoutePolicy, routePolicyOf } from './route-policy';
 import { RoutedRelease } from './routed-release';
 import { TrafficPolicy } from './traffic-policy';
@@ -219,6 +221,12 @@ export interface CanaryServiceProps extends RoutePolicy {
    * @default true
    */
   readonly mesh?: boolean;
+  /**
+   * Full-link gray lanes the service is a member of (same as `addLane` for each): requests carrying a lane's
+   * header go to the lane's version ahead of the service's own rules.
+   * @default no lanes
+   */
+  readonly lanes?: ReleaseLane[];
 }
 
 /** How a CanaryService is exposed through a gateway. */
@@ -293,6 +301,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
   /** What routes depend on: the objects that must exist before traffic is sent (make before break). */
   private readonly routeTargets: IConstruct[];
   private gatewayRoutes = 0;
+  private readonly laneMemberships: ReleaseLane[] = [];
   private readonly subject: string;
   private readonly apiVersion: IstioApiVersion;
 
@@ -402,6 +411,32 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
 
     claimMeshHost(this, this.subject, this.host);
     this.node.addValidation({ validate: () => this.validateBound() });
+    for (const lane of props.lanes ?? []) this.addLane(lane);
+  }
+
+  /** The lanes the service is a member of, in the order they were added (the order of their routes). */
+  public get lanes(): readonly ReleaseLane[] {
+    return [...this.laneMemberships];
+  }
+
+  /**
+   * Makes the service a member of `lane`: requests carrying the lane's header go to the lane's version (or, when
+   * the service has none, to its stable version), ahead of the service's own rules, in the mesh and at gateways.
+   */
+  public addLane(lane: ReleaseLane): void {
+    if (this.laneMemberships.includes(lane)) {
+      throw invalid(this.subject, 'is already a member of this lane', show(lane.lane.name), 'add each service to a lane once');
+    }
+    if (lane.node.root !== this.node.root) {
+      throw invalid(this.subject, 'can only join a lane of its own app', show(lane.node.path), 'create the lane in the same cdk8s App');
+    }
+    this.laneMemberships.push(lane);
+    try {
+      this.recheck();
+    } catch (e) {
+      this.laneMemberships.pop();
+      throw e;
+    }
   }
 
   /**
@@ -434,6 +469,11 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     if (gateway instanceof Construct) vs.node.addDependency(gateway);
     this.gatewayVirtualServices[ref] = vs;
     return vs;
+  }
+
+  /** Puts the lanes' rules ahead of the service's own. */
+  protected decorate(release: Release): Release {
+    return withLanes(release, this.laneMemberships.map((l) => l.lane));
   }
 
   /** The gateway's one host, for exposeVia without hosts. */

@@ -18,3 +18,5 @@ export * from './traffic-split';
 // Istio types that appear in our props (generated from the pinned CRDs).
 export type { GatewaySpecServers, GatewaySpecServersTls, GatewaySpecServersPort } from '../imports/networking.istio.io';
 export { GatewaySpecServersTlsMode } from '../imports/networking.istio.io';
+export * from './lane';
+export * from './release-lane';

@@ -240,6 +240,17 @@ export function checkMatch(subject: string, where: string, match: Match): void {
   if (c.port !== undefined) checkPort(subject, `${where}: match port`, c.port);
 }
 
+/**
+ * True when `value` satisfies `m` as Istio compares: exact equality, prefix, or an RE2 full match; an empty match
+ * (header presence) accepts any value.
+ */
+export function stringMatchAccepts(m: StringMatch, value: string): boolean {
+  if (m.exact !== undefined) return value === m.exact;
+  if (m.prefix !== undefined) return value.startsWith(m.prefix);
+  if (m.regex !== undefined) return RE2JS.compile(m.regex).matches(value);
+  return true;
+}
+
 /** Throws unless `regex` is a valid RE2 expression (Istio and Envoy use RE2, which has no lookaround or backreferences). */
 export function checkRegex(subject: string, where: string, regex: string): void {
   try {

@@ -492,7 +492,8 @@ function renderHttpRoutesOnPort(release: Release, edge: Edge, port: ReleasePort,
   };
   const http: Array<Record<string, any>> = [];
   for (const rule of release.rules) {
-    const matches = matchesOnPort(rule, port);
+    // Source labels name in-mesh callers: a gateway's routes never see them, so such matches are left out there.
+    const matches = matchesOnPort(rule, port).filter((m) => !(edge.gateway && m.conditions.sourceLabels));
     if (matches.length === 0) continue;
     const where = `route ${show(rule.name)}`;
     const rewrite = mergeRewrites(subject, where, edge.rewrite, rule.rewrite);

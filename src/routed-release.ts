@@ -8,11 +8,11 @@ import { HeaderRouteOptions, RouteOptions, headerRoute, ruleFromOptions } from '
  * routing as it was.
  */
 export abstract class RoutedRelease extends Construct {
-  private current?: Release;
+  private own?: Release;
 
-  /** The routing model as it stands: versions (or backends), the default split and the rules. */
+  /** The routing model as it stands and is rendered: versions (or backends), the default split and the rules. */
   public get release(): Release {
-    return this.current!;
+    return this.decorate(this.own!);
   }
 
   /**
@@ -25,17 +25,27 @@ export abstract class RoutedRelease extends Construct {
 
   /** Adds a rule after the existing ones and before the default route. */
   public addRoute(options: RouteOptions): void {
-    this.commit({ ...this.release, rules: [...this.release.rules, ruleFromOptions(options, this.release.rules)] });
+    this.commit({ ...this.own!, rules: [...this.own!.rules, ruleFromOptions(options, this.own!.rules)] });
   }
 
   /** Replaces the default route's split (percent per version, adding up to 100). */
   public setWeights(weights: Weights): void {
-    this.commit({ ...this.release, weights: { ...weights } });
+    this.commit({ ...this.own!, weights: { ...weights } });
   }
 
   /** Checks a candidate release and keeps it; a failed check leaves the routing as it was. */
   protected commit(release: Release): void {
-    checkRelease(release);
-    this.current = release;
+    checkRelease(this.decorate(release));
+    this.own = release;
+  }
+
+  /** Checks the routing again after something `decorate` reads has changed. */
+  protected recheck(): void {
+    this.commit(this.own!);
+  }
+
+  /** What the construct adds to the rules and split given to it (a CanaryService's lane rules); nothing by default. */
+  protected decorate(release: Release): Release {
+    return release;
   }
 }

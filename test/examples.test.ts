@@ -1,6 +1,7 @@
 import { Testing } from 'cdk8s';
 import { only, synthToFiles } from './util';
 import { BookinfoReviewsHostSplitChart, WebSplitHeaderChart, WebSplitWeightedChart } from '../examples/host-split';
+import { CatMouseLaneChart, TwoLanesChart } from '../examples/lanes';
 import {
   BookinfoGatewayChart, BookinfoHttpsGatewayChart, BookinfoReviewsChart, CatMouseGatewayChart, EXAMPLE_CHARTS,
   GrpcHeaderChart, GrpcWeightedChart, NginxCanaryChart, NginxGatewayCanaryChart, addExampleCharts,
@@ -289,6 +290,40 @@ describe('host-level split scenarios', () => {
     }
     expect(only(out, 'Service', 'reviews').spec.selector).toEqual({ app: 'reviews' });
     expect(out.filter((o) => o.kind === 'DestinationRule' && o.metadata.name === 'reviews')).toEqual([]);
+  });
+});
+
+describe('lane scenarios', () => {
+  const grayHeader = '[{"headers":{"env":{"exact":"gray"}}}]';
+
+  test('cat -> mouse: env gray reaches cat-gray at the gateway and mouse-gray in the mesh, also from gray callers', () => {
+    const out = Testing.synth(new CatMouseLaneChart(Testing.app(), 'lane'));
+    const fromGray = '[{"sourceLabels":{"version":"gray"}}]';
+    expect(routes(only(out, 'VirtualService', 'cat-gray-gateway'))).toEqual([['lane-gray', grayHeader, 'gray=100'], ['default', 'null', 'prod=100']]);
+    expect(only(out, 'VirtualService', 'cat-gray-gateway').spec.hosts).toEqual(['cat.istio.gray.com']);
+    for (const name of ['cat', 'mouse']) {
+      expect(routes(only(out, 'VirtualService', name))).toEqual([
+        ['lane-gray', grayHeader, 'gray=100'],
+        ['lane-gray-source', fromGray, 'gray=100'],
+        ['default', 'null', 'prod=100'],
+      ]);
+      expect(only(out, 'DestinationRule', name).spec.subsets.map((s: any) => [s.name, s.labels])).toEqual([
+        ['prod', { version: 'prod' }], ['gray', { version: 'gray' }],
+      ]);
+      expect(only(out, 'Deployment', `${name}-gray`).spec.template.metadata.labels).toMatchObject({ app: name, version: 'gray' });
+    }
+  });
+
+  test('two lanes: gray and daily each reach their version; mouse has no daily, so daily stays on mouse-prod', () => {
+    const out = Testing.synth(new TwoLanesChart(Testing.app(), 'lanes'));
+    const dailyHeader = '[{"headers":{"env":{"exact":"daily"}}}]';
+    expect(routes(only(out, 'VirtualService', 'cat'))).toEqual([
+      ['lane-gray', grayHeader, 'gray=100'], ['lane-daily', dailyHeader, 'daily=100'], ['default', 'null', 'prod=100'],
+    ]);
+    expect(routes(only(out, 'VirtualService', 'mouse'))).toEqual([
+      ['lane-gray', grayHeader, 'gray=100'], ['lane-daily', dailyHeader, 'prod=100'], ['default', 'null', 'prod=100'],
+    ]);
+    expect(routes(only(out, 'VirtualService', 'dog'))).toEqual([['lane-gray', grayHeader, 'gray=100'], ['default', 'null', 'prod=100']]);
   });
 });
 
