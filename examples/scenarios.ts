@@ -6,6 +6,7 @@ import { App, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { bookinfoReviews } from './bookinfo';
+import { EGRESS_CHARTS } from './egress';
 import { HOST_SPLIT_CHARTS } from './host-split';
 import { LANE_CHARTS } from './lanes';
 import { TRAFFIC_POLICY_CHARTS } from './traffic-policies';
@@ -186,6 +187,7 @@ export const EXAMPLE_CHARTS = {
   ...TRAFFIC_POLICY_CHARTS,
   ...HOST_SPLIT_CHARTS,
   ...LANE_CHARTS,
+  ...EGRESS_CHARTS,
 } as const;
 
 /** Adds every example chart to `app`. */

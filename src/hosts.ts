@@ -81,13 +81,14 @@ const HOST_CLAIM = Symbol.for('cdk8s-istio-canary.host-claim');
  * same host: two VirtualServices (or DestinationRules) for one host are Istio's IST0109.
  */
 export function claimMeshHost(scope: IConstruct, subject: string, host: string): void {
-  (scope as any)[HOST_CLAIM] = host;
+  const claims = (c: IConstruct): readonly string[] => (c as any)[HOST_CLAIM] ?? [];
+  (scope as any)[HOST_CLAIM] = [...claims(scope), host];
   scope.node.addValidation({
     validate: () => {
-      const twins = scope.node.root.node.findAll().filter((c: IConstruct) => c !== scope && (c as any)[HOST_CLAIM] === host);
+      const twins = scope.node.root.node.findAll().filter((c: IConstruct) => c !== scope && claims(c).includes(host));
       return twins.length === 0 ? [] : [
-        `${subject}: another CanaryService or TrafficSplit routes the same host (got ${host} at ${twins.map((t) => t.node.path).join(', ')}); `
-        + 'give each its own name or namespace',
+        `${subject}: another CanaryService, TrafficSplit or ExternalService routes the same host (got ${host} at ${twins.map((t) => t.node.path).join(', ')}); `
+        + 'give each its own name or namespace, or route the host in one of them',
       ];
     },
   });

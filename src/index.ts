@@ -20,3 +20,6 @@ export type { GatewaySpecServers, GatewaySpecServersTls, GatewaySpecServersPort 
 export { GatewaySpecServersTlsMode } from '../imports/networking.istio.io';
 export * from './lane';
 export * from './release-lane';
+export * from './egress';
+export * from './external-service';
+export * from './mesh-sidecar';

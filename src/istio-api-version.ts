@@ -16,6 +16,7 @@ const CLASSES = {
   DestinationRule: { [IstioApiVersion.V1]: istio.DestinationRule, [IstioApiVersion.V1BETA1]: istio.DestinationRuleV1Beta1 },
   Gateway: { [IstioApiVersion.V1]: istio.Gateway, [IstioApiVersion.V1BETA1]: istio.GatewayV1Beta1 },
   ServiceEntry: { [IstioApiVersion.V1]: istio.ServiceEntry, [IstioApiVersion.V1BETA1]: istio.ServiceEntryV1Beta1 },
+  Sidecar: { [IstioApiVersion.V1]: istio.Sidecar, [IstioApiVersion.V1BETA1]: istio.SidecarV1Beta1 },
 };
 
 /** Props shared by the generated classes (typed as v1: Istio serves the same schema in every version). */

@@ -220,6 +220,6 @@ describe('CanaryService errors', () => {
     const chart = newChart('bookinfo');
     new CanaryService(chart, 'reviews', { port: 9080, versions });
     new CanaryService(chart, 'reviews-again', { name: 'reviews', port: 9080, versions });
-    expect(() => Testing.synth(chart)).toThrow(/canary "reviews": another CanaryService or TrafficSplit routes the same host \(got reviews\.bookinfo\.svc\.cluster\.local at test\/reviews-again\)/);
+    expect(() => Testing.synth(chart)).toThrow(/canary "reviews": another CanaryService, TrafficSplit or ExternalService routes the same host \(got reviews\.bookinfo\.svc\.cluster\.local at test\/reviews-again\)/);
   });
 });

@@ -7,7 +7,8 @@ import * as path from 'path';
 import { Testing, Duration } from 'cdk8s';
 import { EXAMPLE_CHARTS } from '../examples/scenarios';
 import {
-  CanaryService, ClientTlsMode, GatewaySpecServersTlsMode, IstioApiVersion, LoadBalancer, Match, MeshGateway, Protocol,
+  CanaryService, ClientTlsMode, ExternalProtocol, ExternalService, GatewaySpecServersTlsMode, IstioApiVersion, LoadBalancer, Match,
+  MeshGateway, MeshSidecar, Protocol, Resolution,
 } from '../src';
 import { newChart } from './util';
 import { CrdSchemas } from '../src/validation/crd-schema';
@@ -113,6 +114,23 @@ describeWithCrds('conformance with the Istio 1.30.3 CRDs', () => {
     web.addRoute({ name: 'moved', match: [Match.uriPrefix('/old')], redirect: { uri: '/new', authority: 'b.example', scheme: 'https', port: 8443, code: 308 } });
     web.addRoute({ name: 'beta', match: [Match.uriPrefix('/beta')], to: { v2: 50, v3: 50 }, rewrite: { uri: '/', authority: 'web.internal' }, mirror: { version: 'v3' } });
     web.addRoute({ name: 'batch', match: [Match.sourceLabels({ app: 'batch' })], to: 'v3' });
+    expectConformant(Testing.synth(chart));
+  });
+
+  test.each([IstioApiVersion.V1, IstioApiVersion.V1BETA1])('every external service and sidecar option in %s', (apiVersion) => {
+    const chart = newChart('conformance');
+    const api = new ExternalService(chart, 'api', {
+      apiVersion,
+      hosts: ['a.example.com', 'b.example.com'],
+      ports: [{ number: 80, protocol: ExternalProtocol.HTTP, targetPort: 8443 }, { number: 443, protocol: ExternalProtocol.TLS, name: 'tls-api' }],
+      resolution: Resolution.DNS_ROUND_ROBIN,
+      egressGateway: { namespace: 'egress', service: 'egw', selector: { app: 'egw' } },
+      originateTls: true,
+    });
+    const wiki = new ExternalService(chart, 'wiki', {
+      apiVersion, hosts: ['*.wikipedia.org'], resolution: Resolution.NONE, ports: [{ number: 27017, protocol: ExternalProtocol.MONGO }],
+    });
+    new MeshSidecar(chart, 'sidecar', { apiVersion, externalServices: [api, wiki], namespaces: ['payments'] });
     expectConformant(Testing.synth(chart));
   });
 

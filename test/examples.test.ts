@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
 import { only, synthToFiles } from './util';
+import { CnnEgressChart, GoogleApisTlsOriginationChart } from '../examples/egress';
 import { BookinfoReviewsHostSplitChart, WebSplitHeaderChart, WebSplitWeightedChart } from '../examples/host-split';
 import { CatMouseLaneChart, TwoLanesChart } from '../examples/lanes';
 import {
@@ -27,24 +28,25 @@ describe.each(Object.entries(EXAMPLE_CHARTS))('example chart %s', (id, ChartClas
     expect(objects).toMatchSnapshot();
   });
 
-  test('every route goes to a subset of its DestinationRule or to a Service of the chart; every subset selects one Deployment', () => {
+  test('every route goes to a subset of its DestinationRule, a Service or a ServiceEntry host of the chart; every subset of a chart Service selects one Deployment', () => {
     const rules = new Map<string, any>(objects.filter((o) => o.kind === 'DestinationRule').map((dr) => [dr.spec.host, dr]));
     const deployments = objects.filter((o) => o.kind === 'Deployment');
+    const services = new Set(objects.filter((o) => o.kind === 'Service').map((o) => `${o.metadata.name}.${o.metadata.namespace ?? id}.svc.cluster.local`));
+    const externalHosts = new Set(objects.filter((o) => o.kind === 'ServiceEntry').flatMap((o) => o.spec.hosts));
     for (const vs of objects.filter((o) => o.kind === 'VirtualService')) {
-      const destinations = [...vs.spec.http ?? [], ...vs.spec.tcp ?? []]
+      const destinations = [...vs.spec.http ?? [], ...vs.spec.tcp ?? [], ...vs.spec.tls ?? []]
         .flatMap((r: any) => [...r.route ?? [], ...r.mirror ? [{ destination: r.mirror }] : []]);
-      const services = new Set(objects.filter((o) => o.kind === 'Service').map((o) => `${o.metadata.name}.${o.metadata.namespace ?? id}.svc.cluster.local`));
       for (const d of destinations) {
         if (d.destination.subset === undefined) {
           // Mirror targets outside the chart (none in the examples) would need a ServiceEntry or another chart.
-          expect(services).toContain(d.destination.host);
+          expect([...services, ...externalHosts]).toContain(d.destination.host);
           continue;
         }
         const subsets = rules.get(d.destination.host).spec.subsets.map((s: any) => s.name);
         expect(subsets).toContain(d.destination.subset);
       }
     }
-    for (const dr of rules.values()) {
+    for (const dr of [...rules.values()].filter((r) => services.has(r.spec.host))) {
       for (const { labels } of dr.spec.subsets ?? []) {
         const selected = deployments.filter((d) => Object.entries(labels).every(([k, v]) => d.spec.template.metadata.labels[k] === v)
           && d.spec.template.metadata.labels.app === dr.metadata.name);
@@ -324,6 +326,46 @@ describe('lane scenarios', () => {
       ['lane-gray', grayHeader, 'gray=100'], ['lane-daily', dailyHeader, 'prod=100'], ['default', 'null', 'prod=100'],
     ]);
     expect(routes(only(out, 'VirtualService', 'dog'))).toEqual([['lane-gray', grayHeader, 'gray=100'], ['default', 'null', 'prod=100']]);
+  });
+});
+
+describe('egress scenarios', () => {
+  test('cnn through the egress gateway: mesh -> istio-egressgateway subset cnn -> edition.cnn.com, on 80 and (by SNI) 443', () => {
+    const out = Testing.synth(new CnnEgressChart(Testing.app(), 'egress'));
+    expect(only(out, 'ServiceEntry', 'cnn').spec).toEqual({
+      hosts: ['edition.cnn.com'],
+      location: 'MESH_EXTERNAL',
+      ports: [{ number: 80, name: 'http', protocol: 'HTTP' }, { number: 443, name: 'https', protocol: 'HTTPS' }],
+      resolution: 'DNS',
+    });
+    const gateway = only(out, 'Gateway', 'cnn-egress').spec;
+    expect(gateway.selector).toEqual({ istio: 'egressgateway' });
+    expect(gateway.servers.map((s: any) => [s.port.number, s.port.protocol, s.hosts, s.tls?.mode])).toEqual([
+      [80, 'HTTP', ['edition.cnn.com'], undefined], [443, 'TLS', ['edition.cnn.com'], 'PASSTHROUGH'],
+    ]);
+    expect(only(out, 'DestinationRule', 'egressgateway-for-cnn').spec).toEqual({ host: 'istio-egressgateway.istio-system.svc.cluster.local', subsets: [{ name: 'cnn' }] });
+    const vs = only(out, 'VirtualService', 'cnn-egress').spec;
+    expect(vs.hosts).toEqual(['edition.cnn.com']);
+    expect(vs.gateways).toEqual(['cnn-egress', 'mesh']);
+    const hop = (r: any) => `${r.match[0].gateways[0]}:${r.match[0].port} -> ${r.route[0].destination.host}/${r.route[0].destination.subset ?? ''}:${r.route[0].destination.port.number}`;
+    expect(vs.http.map(hop)).toEqual(['mesh:80 -> istio-egressgateway.istio-system.svc.cluster.local/cnn:80', 'cnn-egress:80 -> edition.cnn.com/:80']);
+    expect(vs.tls.map(hop)).toEqual(['mesh:443 -> istio-egressgateway.istio-system.svc.cluster.local/cnn:443', 'cnn-egress:443 -> edition.cnn.com/:443']);
+    expect(vs.tls.every((r: any) => r.match[0].sniHosts[0] === 'edition.cnn.com')).toBe(true);
+    expect(only(out, 'Sidecar', 'default').spec).toEqual({
+      egress: [{ hosts: ['./*', 'istio-system/*', 'egress/edition.cnn.com'] }], outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
+    });
+  });
+
+  test('googleapis TLS origination: port 80 goes to 443 with TLS SIMPLE and the host as SNI; 443 stays passthrough', () => {
+    const out = Testing.synth(new GoogleApisTlsOriginationChart(Testing.app(), 'tls'));
+    expect(only(out, 'ServiceEntry', 'googleapis').spec.ports).toEqual([
+      { number: 80, name: 'http', protocol: 'HTTP', targetPort: 443 }, { number: 443, name: 'https', protocol: 'HTTPS' },
+    ]);
+    expect(only(out, 'DestinationRule', 'googleapis').spec).toEqual({
+      host: 'www.googleapis.com',
+      trafficPolicy: { portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'SIMPLE', sni: 'www.googleapis.com' } }] },
+    });
+    expect(out.filter((o) => o.kind === 'VirtualService')).toEqual([]);
   });
 });
 

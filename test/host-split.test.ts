@@ -120,6 +120,6 @@ describe('TrafficSplit', () => {
     const chart = newChart('web');
     new CanaryService(chart, 'web-svc', { port: 8080, versions });
     new TrafficSplit(chart, 'web', { host: 'web-svc', port: 8080, backends: [{ service: 'a' }] });
-    expect(() => Testing.synth(chart)).toThrow('traffic split "web": another CanaryService or TrafficSplit routes the same host (got web-svc.web.svc.cluster.local at test/web-svc)');
+    expect(() => Testing.synth(chart)).toThrow('traffic split "web": another CanaryService, TrafficSplit or ExternalService routes the same host (got web-svc.web.svc.cluster.local at test/web-svc)');
   });
 });

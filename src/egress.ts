@@ -1,0 +1,266 @@
+/**
+ * Services outside the mesh as plain data: the ServiceEntry that registers them, the egress-gateway objects that
+ * send mesh traffic out through one gateway (Istio's egress gateway task), and TLS origination. Checks and
+ * renderers are plain functions; ExternalService renders them.
+ */
+import { invalid, show } from './errors';
+import { checkPort } from './match';
+import { checkServiceName, serviceHost } from './names';
+
+/** Protocol of a ServiceEntry port, in Istio's spelling. */
+export enum ExternalProtocol {
+  /** Plain HTTP. */
+  HTTP = 'HTTP',
+  /** HTTPS: TLS the client opens; the mesh sees only the SNI. */
+  HTTPS = 'HTTPS',
+  /** Any TLS: the mesh sees only the SNI. */
+  TLS = 'TLS',
+  /** HTTP/2 cleartext. */
+  HTTP2 = 'HTTP2',
+  /** gRPC. */
+  GRPC = 'GRPC',
+  /** Opaque TCP. */
+  TCP = 'TCP',
+  /** MongoDB. */
+  MONGO = 'MONGO',
+}
+
+/** How the sidecars find the external service's addresses; Istio's `ServiceEntry.resolution`. */
+export enum Resolution {
+  /** Resolve the hosts by DNS when a connection opens (the right choice for external APIs). */
+  DNS = 'DNS',
+  /** Resolve by DNS and use the first address, for hosts with many addresses (such as large CDNs). */
+  DNS_ROUND_ROBIN = 'DNS_ROUND_ROBIN',
+  /** Pass connections to the address the application resolved; needed for wildcard hosts. */
+  NONE = 'NONE',
+}
+
+/** One port of an external service. */
+export interface ExternalPort {
+  /** Port number the applications call. */
+  readonly number: number;
+  /** Protocol on that port. */
+  readonly protocol: ExternalProtocol;
+  /**
+   * Port name.
+   * @default the protocol in lower case, with `-<number>` when two ports share a protocol
+   */
+  readonly name?: string;
+  /**
+   * Port on the external endpoint, when it differs from `number`.
+   * @default `number`; 443 for HTTP ports with TLS origination
+   */
+  readonly targetPort?: number;
+}
+
+/** Where the egress gateway runs. */
+export interface EgressGatewayOptions {
+  /**
+   * Namespace of the egress gateway's Service.
+   * @default 'istio-system'
+   */
+  readonly namespace?: string;
+  /**
+   * Name of the egress gateway's Service.
+   * @default 'istio-egressgateway'
+   */
+  readonly service?: string;
+  /**
+   * Labels of the egress gateway's pods.
+   * @default { istio: 'egressgateway' }
+   */
+  readonly selector?: Readonly<Record<string, string>>;
+}
+
+/** An external service as plain data. */
+export interface External {
+  /** Name of the objects. */
+  readonly name: string;
+  /** Namespace of the objects. */
+  readonly namespace: string;
+  /** Hosts applications call, e.g. `edition.cnn.com`. */
+  readonly hosts: readonly string[];
+  /** Ports, with names filled in. */
+  readonly ports: ReadonlyArray<Required<Pick<ExternalPort, 'number' | 'protocol' | 'name'>> & Pick<ExternalPort, 'targetPort'>>;
+  /** Address resolution. */
+  readonly resolution: Resolution;
+  /** Route through the egress gateway. */
+  readonly egressGateway?: Required<EgressGatewayOptions>;
+  /** Originate TLS on HTTP ports: plain HTTP inside the mesh, HTTPS to the outside. */
+  readonly originateTls?: boolean;
+}
+
+/** The egress gateway of a default Istio install. */
+export const DEFAULT_EGRESS_GATEWAY: Required<EgressGatewayOptions> = {
+  namespace: 'istio-system',
+  service: 'istio-egressgateway',
+  selector: { istio: 'egressgateway' },
+};
+
+/** The ports of the default egress gateway Service our Gateway servers listen on: 80 for HTTP, 443 for TLS. */
+export const EGRESS_HTTP_PORT = 80;
+export const EGRESS_TLS_PORT = 443;
+
+const HOST = /^(\*\.)?([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** How errors name an external service. */
+export function externalSubject(name: string): string {
+  return `external service ${show(name)}`;
+}
+
+/** Protocols the egress gateway carries as HTTP (routed by host) rather than as TLS (routed by SNI). */
+function isHttpFamily(protocol: ExternalProtocol): boolean {
+  return protocol === ExternalProtocol.HTTP || protocol === ExternalProtocol.HTTP2 || protocol === ExternalProtocol.GRPC;
+}
+
+function isTlsFamily(protocol: ExternalProtocol): boolean {
+  return protocol === ExternalProtocol.HTTPS || protocol === ExternalProtocol.TLS;
+}
+
+/** Port names as Istio and Kubernetes like them: the protocol, suffixed with the number when protocols repeat. */
+export function externalPortNames(ports: readonly ExternalPort[]): string[] {
+  return ports.map((p) => p.name ?? (ports.filter((q) => q.protocol === p.protocol).length > 1
+    ? `${String(p.protocol).toLowerCase()}-${p.number}` : String(p.protocol).toLowerCase()));
+}
+
+/** Checks an external service; throws the first problem in the package's error format. */
+export function checkExternal(external: External): void {
+  const subject = externalSubject(external.name);
+  checkServiceName(subject, external.name);
+  if (external.hosts.length === 0) throw invalid(subject, 'needs at least one host', '[]', 'set hosts, e.g. ["edition.cnn.com"]');
+  const seenHosts = new Set<string>();
+  for (const host of external.hosts) {
+    if (typeof host !== 'string' || !HOST.test(host) || host.length > 253) {
+      throw invalid(subject, 'hosts must be DNS names, lower-case, optionally starting with "*."', show(host), 'write it like "api.example.com" or "*.example.com"');
+    }
+    if (host.endsWith('.svc.cluster.local') || !host.includes('.')) {
+      throw invalid(subject, 'host is inside the cluster, not external', show(host), 'use the Service directly; ServiceEntries are for hosts outside the mesh');
+    }
+    if (host.startsWith('*') && external.resolution !== Resolution.NONE) {
+      throw invalid(subject, `a wildcard host cannot be resolved by ${external.resolution} (Istio requires fully qualified hosts then)`, show(host),
+        'set resolution: Resolution.NONE, or list the hosts');
+    }
+    if (seenHosts.has(host)) throw invalid(subject, 'hosts must be unique', show(host), 'remove the duplicate');
+    seenHosts.add(host);
+  }
+  if (!Object.values(Resolution).includes(external.resolution)) {
+    throw invalid(subject, 'unknown resolution', show(external.resolution), `use one of ${Object.values(Resolution).join(', ')}`);
+  }
+  if (external.ports.length === 0) throw invalid(subject, 'needs at least one port', '[]', 'set ports, e.g. [{ number: 443, protocol: ExternalProtocol.HTTPS }]');
+  const numbers = new Set<number>();
+  const names = new Set<string>();
+  for (const port of external.ports) {
+    checkPort(subject, 'port', port.number);
+    if (port.targetPort !== undefined) checkPort(subject, `port ${port.number} targetPort`, port.targetPort);
+    if (!Object.values(ExternalProtocol).includes(port.protocol)) {
+      throw invalid(subject, `port ${port.number} has an unknown protocol`, show(port.protocol), `use one of ${Object.values(ExternalProtocol).join(', ')}`);
+    }
+    if (numbers.has(port.number)) throw invalid(subject, 'port numbers must be unique', show(port.number), 'remove the duplicate port');
+    numbers.add(port.number);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(port.name) || port.name.length > 62) {
+      throw invalid(subject, 'port name must be lower-case letters, digits and "-"', show(port.name), 'rename it, e.g. "https"');
+    }
+    if (names.has(port.name)) throw invalid(subject, 'port names must be unique', show(port.name), 'give each port its own name');
+    names.add(port.name);
+  }
+  if (external.originateTls) {
+    const plain = external.ports.filter((p) => isHttpFamily(p.protocol));
+    if (plain.length === 0) {
+      throw invalid(subject, 'TLS origination upgrades plain HTTP ports, and there is none', external.ports.map((p) => `${p.number}/${p.protocol}`).join(', '),
+        'add an HTTP port the applications call, e.g. { number: 80, protocol: ExternalProtocol.HTTP }');
+    }
+    if (external.resolution === Resolution.NONE) {
+      throw invalid(subject, 'TLS origination needs the host to be resolved by the mesh (its name is the SNI)', 'resolution NONE', 'use Resolution.DNS');
+    }
+  }
+  if (external.egressGateway) {
+    const egress = external.egressGateway;
+    checkServiceName(subject, egress.service);
+    if (external.hosts.some((h) => h.startsWith('*'))) {
+      throw invalid(subject, 'the egress gateway routes named hosts, not wildcards', show(external.hosts.filter((h) => h.startsWith('*'))),
+        'list the hosts, or route wildcards without the egress gateway');
+    }
+    const other = external.ports.filter((p) => !isHttpFamily(p.protocol) && !isTlsFamily(p.protocol));
+    if (other.length > 0) {
+      throw invalid(subject, 'through the egress gateway only HTTP and TLS ports can be routed (by host or SNI)',
+        other.map((p) => `${p.number}/${p.protocol}`).join(', '), 'route TCP ports without the egress gateway, in another ExternalService');
+    }
+    for (const [family, test, gatewayPort] of [['HTTP', isHttpFamily, EGRESS_HTTP_PORT], ['TLS', isTlsFamily, EGRESS_TLS_PORT]] as const) {
+      const ports = external.ports.filter((p) => test(p.protocol));
+      if (ports.length > 1) {
+        throw invalid(subject, `the egress gateway takes one ${family} port (its port ${gatewayPort}), got several`,
+          ports.map((p) => p.number).join(', '), 'keep one, or use one ExternalService per port');
+      }
+    }
+  }
+}
+
+/** The ServiceEntry spec: the hosts as `MESH_EXTERNAL`, with their ports and resolution. */
+export function renderServiceEntry(external: External): Record<string, any> {
+  return {
+    hosts: [...external.hosts],
+    location: 'MESH_EXTERNAL',
+    ports: external.ports.map((p) => {
+      const targetPort = p.targetPort ?? (external.originateTls && isHttpFamily(p.protocol) ? 443 : undefined);
+      return { number: p.number, name: p.name, protocol: p.protocol, ...(targetPort !== undefined && targetPort !== p.number ? { targetPort } : {}) };
+    }),
+    resolution: external.resolution,
+  };
+}
+
+/** The DestinationRule specs that originate TLS: one per host, `SIMPLE` with the host as SNI on every HTTP port. */
+export function renderTlsOrigination(external: External): Array<Record<string, any>> {
+  if (!external.originateTls) return [];
+  const plain = external.ports.filter((p) => isHttpFamily(p.protocol));
+  return external.hosts.map((host) => ({
+    host,
+    trafficPolicy: { portLevelSettings: plain.map((p) => ({ port: { number: p.number }, tls: { mode: 'SIMPLE', sni: host } })) },
+  }));
+}
+
+/** The egress gateway Service's host. */
+export function egressGatewayHost(external: External): string {
+  const egress = external.egressGateway ?? DEFAULT_EGRESS_GATEWAY;
+  return serviceHost(egress.service, egress.namespace);
+}
+
+/** The Gateway spec on the egress gateway: port 80 for the HTTP port, 443 (TLS passthrough) for the TLS port. */
+export function renderEgressGateway(external: External): Record<string, any> {
+  const egress = external.egressGateway ?? DEFAULT_EGRESS_GATEWAY;
+  const servers = [];
+  if (external.ports.some((p) => isHttpFamily(p.protocol))) {
+    servers.push({ port: { number: EGRESS_HTTP_PORT, name: 'http', protocol: 'HTTP' }, hosts: [...external.hosts] });
+  }
+  if (external.ports.some((p) => isTlsFamily(p.protocol))) {
+    servers.push({ port: { number: EGRESS_TLS_PORT, name: 'tls', protocol: 'TLS' }, hosts: [...external.hosts], tls: { mode: 'PASSTHROUGH' } });
+  }
+  return { selector: { ...egress.selector }, servers };
+}
+
+/** The DestinationRule spec for the egress gateway Service, with the subset the mesh routes this service's traffic to. */
+export function renderEgressDestinationRule(external: External): Record<string, any> {
+  return { host: egressGatewayHost(external), subsets: [{ name: external.name }] };
+}
+
+/**
+ * The VirtualService spec for one host: from the mesh to the egress gateway's subset, and from the egress gateway
+ * to the host, each told apart by `match.gateways`; HTTP by port, TLS by port and SNI.
+ */
+export function renderEgressVirtualService(external: External, host: string, gatewayName: string): Record<string, any> {
+  const toGateway = (port: number) => [{ destination: { host: egressGatewayHost(external), subset: external.name, port: { number: port } } }];
+  const toHost = (port: number) => [{ destination: { host, port: { number: port } } }];
+  const http = external.ports.filter((p) => isHttpFamily(p.protocol)).flatMap((p) => [
+    { name: 'mesh-to-egress-gateway', match: [{ gateways: ['mesh'], port: p.number }], route: toGateway(EGRESS_HTTP_PORT) },
+    { name: 'egress-gateway-to-external', match: [{ gateways: [gatewayName], port: EGRESS_HTTP_PORT }], route: toHost(p.number) },
+  ]);
+  const tls = external.ports.filter((p) => isTlsFamily(p.protocol)).flatMap((p) => [
+    { match: [{ gateways: ['mesh'], port: p.number, sniHosts: [host] }], route: toGateway(EGRESS_TLS_PORT) },
+    { match: [{ gateways: [gatewayName], port: EGRESS_TLS_PORT, sniHosts: [host] }], route: toHost(p.number) },
+  ]);
+  return {
+    hosts: [host],
+    gateways: [gatewayName, 'mesh'],
+    ...(http.length > 0 ? { http } : {}),
+    ...(tls.length > 0 ? { tls } : {}),
+  };
+}

@@ -1,0 +1,80 @@
+import { ApiObject, Chart } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { invalid, show } from './errors';
+import { ExternalService } from './external-service';
+import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
+import { checkDnsLabel } from './names';
+
+/** Props of a {@link MeshSidecar}. */
+export interface MeshSidecarProps {
+  /**
+   * The namespace whose workloads' egress is restricted.
+   * @default the chart's namespace, else 'default'
+   */
+  readonly namespace?: string;
+  /**
+   * External services the workloads may call (their hosts, `<namespace>/<host>`).
+   * @default none
+   */
+  readonly externalServices?: ExternalService[];
+  /**
+   * Other namespaces whose services the workloads call (`<namespace>/*`). The own namespace and `istio-system`
+   * (the control plane and the gateways) are always allowed.
+   * @default none
+   */
+  readonly namespaces?: string[];
+  /**
+   * Block calls to hosts outside the registry (`outboundTrafficPolicy: REGISTRY_ONLY`), so that only the allowed
+   * hosts can be reached. With false, unknown hosts pass through (`ALLOW_ANY`), but the sidecars still only learn
+   * the routes of the allowed hosts.
+   * @default true
+   */
+  readonly registryOnly?: boolean;
+  /**
+   * API version of the Sidecar.
+   * @default IstioApiVersion.V1
+   */
+  readonly apiVersion?: IstioApiVersion;
+}
+
+const SIDECAR_NAMESPACE = Symbol.for('cdk8s-istio-canary.sidecar-namespace');
+
+/**
+ * The namespace-wide Istio `Sidecar` (named `default`, no workload selector) that restricts a namespace's egress
+ * to its own services, `istio-system`, the namespaces named and the external services named: the sidecars get no
+ * configuration for anything else, and with `registryOnly` (the default) calls to unregistered hosts fail.
+ */
+export class MeshSidecar extends Construct {
+  /** The namespace it applies to. */
+  public readonly namespace: string;
+  /** The Sidecar object. */
+  public readonly sidecar: ApiObject;
+
+  public constructor(scope: Construct, id: string, props: MeshSidecarProps = {}) {
+    super(scope, id);
+    this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
+    const subject = `sidecar ${show(this.namespace)}`;
+    checkDnsLabel(subject, 'namespace', this.namespace);
+    for (const namespace of props.namespaces ?? []) checkDnsLabel(subject, 'allowed namespace', namespace);
+    const twin = this.node.root.node.findAll().find((c: IConstruct) => c !== this && (c as any)[SIDECAR_NAMESPACE] === this.namespace);
+    if (twin) {
+      throw invalid(subject, 'a namespace takes one Sidecar without a workload selector, and this one already has one', twin.node.path,
+        'put every allowed host in one MeshSidecar');
+    }
+    (this as any)[SIDECAR_NAMESPACE] = this.namespace;
+    const hosts = [
+      './*',
+      'istio-system/*',
+      ...(props.namespaces ?? []).filter((ns) => ns !== this.namespace && ns !== 'istio-system').map((ns) => `${ns}/*`),
+      ...(props.externalServices ?? []).flatMap((s) => s.sidecarHosts),
+    ];
+    this.sidecar = createNetworkingObject('Sidecar', this, 'Sidecar', props.apiVersion ?? IstioApiVersion.V1, {
+      metadata: { name: 'default', namespace: this.namespace },
+      spec: {
+        egress: [{ hosts: [...new Set(hosts)] }],
+        outboundTrafficPolicy: { mode: (props.registryOnly ?? true) ? 'REGISTRY_ONLY' : 'ALLOW_ANY' },
+      } as any,
+    });
+    for (const external of props.externalServices ?? []) this.sidecar.node.addDependency(external);
+  }
+}
