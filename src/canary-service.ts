@@ -18,6 +18,7 @@ import type { ReleaseLane } from './release-lane';
 import { HeaderPolicy, Rewrite, RoutePolicy, routePolicyOf } from './route-policy';
 import { RoutedRelease } from './routed-release';
 import { TrafficPolicy } from './traffic-policy';
+import { WorkloadProps, checkWorkloadProps, createWorkloadDeployment } from './workload';
 
 /** How the routes tell versions apart. */
 export enum Split {
@@ -35,74 +36,9 @@ export enum Split {
 }
 
 /** One version of the application: its Deployment `<name>-<version>` and its subset. */
-export interface VersionProps {
+export interface VersionProps extends WorkloadProps {
   /** Version name: the pods' `version` label, the subset name and the Deployment's suffix. A DNS-1123 label. */
   readonly name: string;
-  /** Container image. */
-  readonly image: string;
-  /**
-   * Number of pods.
-   * @default 2 (cdk8s-plus's default; give a gray version 1 if you like)
-   */
-  readonly replicas?: number;
-  /**
-   * Entrypoint arguments.
-   * @default the image's CMD
-   */
-  readonly args?: string[];
-  /**
-   * Entrypoint.
-   * @default the image's ENTRYPOINT
-   */
-  readonly command?: string[];
-  /**
-   * Environment variables, by name.
-   * @default none
-   */
-  readonly env?: Record<string, string>;
-  /**
-   * CPU and memory requests and limits.
-   * @default cdk8s-plus's defaults (cpu 1000m request / 1500m limit, memory 512Mi request / 2048Mi limit)
-   */
-  readonly resources?: kplus.ContainerResources;
-  /**
-   * Readiness probe: Istio only sends traffic to ready pods, so a new version gets its share once it is ready.
-   * @default none (Kubernetes treats the pod as ready once its containers start)
-   */
-  readonly readiness?: kplus.Probe;
-  /**
-   * Liveness probe.
-   * @default none
-   */
-  readonly liveness?: kplus.Probe;
-  /**
-   * Startup probe.
-   * @default none
-   */
-  readonly startup?: kplus.Probe;
-  /**
-   * Extra pod labels. `app` and `version` are set by CanaryService and cannot be overridden here.
-   * @default none
-   */
-  readonly labels?: Record<string, string>;
-  /**
-   * Pod annotations, e.g. `sidecar.istio.io/proxyCPU`.
-   * @default none
-   */
-  readonly annotations?: Record<string, string>;
-  /**
-   * Further cdk8s-plus container options, applied under the ones above; use it for the security context
-   * (`securityContext: { ensureNonRoot: false, readOnlyRootFilesystem: false }` for images such as nginx),
-   * volume mounts, `envFrom` and the like.
-   * @default cdk8s-plus's defaults: non-root, read-only root filesystem, no privilege escalation
-   */
-  readonly containerOptions?: Partial<kplus.ContainerProps>;
-  /**
-   * Further cdk8s-plus Deployment options (strategy, volumes, pod security context, ...).
-   * `select`, `replicas`, `containers`, `podMetadata` and `metadata` are CanaryService's.
-   * @default cdk8s-plus's defaults
-   */
-  readonly deploymentOptions?: Partial<kplus.DeploymentProps>;
   /**
    * DestinationRule traffic policy of this version's subset, e.g. tighter circuit breaking for a gray version.
    * Each field it sets (loadBalancer, connectionPool, outlierDetection, tls) replaces the service-wide one for
@@ -342,7 +278,9 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
       versionPolicies,
       hosts,
     });
-    for (const version of versions) this.checkVersionProps(version);
+    for (const version of versions) {
+      checkWorkloadProps(this.subject, `version ${show(version.name)}`, version, { app: this.name, version: version.name });
+    }
 
     const metadata = (name: string) => ({ name, namespace: this.namespace, labels: { app: this.name } });
     this.podSelector = { app: this.name };
@@ -353,7 +291,14 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
 
     const deployments: Record<string, kplus.Deployment> = {};
     for (const version of versions) {
-      deployments[version.name] = this.createDeployment(version, ports, serviceAccount);
+      deployments[version.name] = createWorkloadDeployment(this, `Deployment-${version.name}`, {
+        name: `${this.name}-${version.name}`,
+        namespace: this.namespace,
+        selector: { app: this.name, version: version.name },
+        containerName: this.name,
+        ports: ports.map((p) => ({ number: p.containerPort, name: p.name })),
+        serviceAccount,
+      }, version);
     }
     this.deployments = deployments;
 
@@ -496,22 +441,6 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     this.gatewayRoutes += 1;
   }
 
-  private checkVersionProps(version: VersionProps): void {
-    const where = `version ${show(version.name)}`;
-    if (!version.image || version.image.trim() === '') {
-      throw invalid(this.subject, `${where} needs an image`, show(version.image), 'set image, e.g. "nginx:1.27"');
-    }
-    if (version.replicas !== undefined && (!Number.isInteger(version.replicas) || version.replicas < 0)) {
-      throw invalid(this.subject, `${where}: replicas must be a whole number, 0 or more`, show(version.replicas), 'set replicas to e.g. 1');
-    }
-    for (const reserved of ['app', 'version']) {
-      if (version.labels && reserved in version.labels) {
-        throw invalid(this.subject, `${where}: the "${reserved}" label is set by CanaryService`, `${reserved}=${version.labels[reserved]}`,
-          `remove it from labels; ${reserved === 'app' ? 'the service name' : 'the version name'} is used`);
-      }
-    }
-  }
-
   /** The ports from `port` or `ports`, with default names and container ports. */
   private portsFromProps(props: CanaryServiceProps): ServicePort[] {
     if ((props.port === undefined) === (props.ports === undefined)) {
@@ -531,37 +460,6 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
       const shared = protocols.filter((x) => x === protocol).length > 1;
       return { name: p.name ?? (shared ? `${protocol}-${p.number}` : protocol), number: p.number, protocol, containerPort };
     });
-  }
-
-  private createDeployment(version: VersionProps, ports: ServicePort[], serviceAccount: kplus.IServiceAccount): kplus.Deployment {
-    const selector = { app: this.name, version: version.name };
-    const deployment = new kplus.Deployment(this, `Deployment-${version.name}`, {
-      serviceAccount,
-      ...version.deploymentOptions,
-      metadata: { name: `${this.name}-${version.name}`, namespace: this.namespace, labels: selector },
-      replicas: version.replicas ?? 2,
-      // Select on app and version only: cdk8s-plus would otherwise add its own address label to the selector.
-      select: false,
-      podMetadata: { labels: { ...version.labels, ...selector }, annotations: version.annotations },
-      containers: [{
-        ...version.containerOptions,
-        name: this.name,
-        image: version.image,
-        args: version.args ?? version.containerOptions?.args,
-        command: version.command ?? version.containerOptions?.command,
-        envVariables: {
-          ...version.containerOptions?.envVariables,
-          ...Object.fromEntries(Object.entries(version.env ?? {}).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)])),
-        },
-        ports: ports.map((p) => ({ number: p.containerPort, name: p.name })),
-        resources: version.resources ?? version.containerOptions?.resources,
-        readiness: version.readiness ?? version.containerOptions?.readiness,
-        liveness: version.liveness ?? version.containerOptions?.liveness,
-        startup: version.startup ?? version.containerOptions?.startup,
-      }],
-    });
-    deployment.select(kplus.LabelSelector.of({ labels: selector }));
-    return deployment;
   }
 
   /** With `mesh: false`, routes exist only through gateways; without one, nothing would route to the versions. */

@@ -23,3 +23,4 @@ export * from './release-lane';
 export * from './egress';
 export * from './external-service';
 export * from './mesh-sidecar';
+export * from './workload';

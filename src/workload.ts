@@ -1,0 +1,136 @@
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { invalid, show } from './errors';
+
+/** The pods of one workload: image, replicas, container and Deployment options. */
+export interface WorkloadProps {
+  /** Container image. */
+  readonly image: string;
+  /**
+   * Number of pods.
+   * @default 2 (cdk8s-plus's default; give a gray version 1 if you like)
+   */
+  readonly replicas?: number;
+  /**
+   * Entrypoint arguments.
+   * @default the image's CMD
+   */
+  readonly args?: string[];
+  /**
+   * Entrypoint.
+   * @default the image's ENTRYPOINT
+   */
+  readonly command?: string[];
+  /**
+   * Environment variables, by name.
+   * @default none
+   */
+  readonly env?: Record<string, string>;
+  /**
+   * CPU and memory requests and limits.
+   * @default cdk8s-plus's defaults (cpu 1000m request / 1500m limit, memory 512Mi request / 2048Mi limit)
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Readiness probe: Istio only sends traffic to ready pods, so a new version gets its share once it is ready.
+   * @default none (Kubernetes treats the pod as ready once its containers start)
+   */
+  readonly readiness?: kplus.Probe;
+  /**
+   * Liveness probe.
+   * @default none
+   */
+  readonly liveness?: kplus.Probe;
+  /**
+   * Startup probe.
+   * @default none
+   */
+  readonly startup?: kplus.Probe;
+  /**
+   * Extra pod labels. The labels the construct selects on (`app`, and `version` for a CanaryService) cannot be set here.
+   * @default none
+   */
+  readonly labels?: Record<string, string>;
+  /**
+   * Pod annotations, e.g. `sidecar.istio.io/proxyCPU`.
+   * @default none
+   */
+  readonly annotations?: Record<string, string>;
+  /**
+   * Further cdk8s-plus container options, applied under the ones above; use it for the security context
+   * (`securityContext: { ensureNonRoot: false, readOnlyRootFilesystem: false }` for images such as nginx),
+   * volume mounts, `envFrom` and the like.
+   * @default cdk8s-plus's defaults: non-root, read-only root filesystem, no privilege escalation
+   */
+  readonly containerOptions?: Partial<kplus.ContainerProps>;
+  /**
+   * Further cdk8s-plus Deployment options (strategy, volumes, pod security context, ...).
+   * `select`, `replicas`, `containers`, `podMetadata` and `metadata` are set by the construct.
+   * @default cdk8s-plus's defaults
+   */
+  readonly deploymentOptions?: Partial<kplus.DeploymentProps>;
+}
+
+/** Checks the workload props of `where` (e.g. `version "v2"`); `reserved` are the labels the construct sets itself. */
+export function checkWorkloadProps(subject: string, where: string, props: WorkloadProps, reserved: Readonly<Record<string, string>>): void {
+  if (!props.image || props.image.trim() === '') {
+    throw invalid(subject, `${where} needs an image`, show(props.image), 'set image, e.g. "nginx:1.27"');
+  }
+  if (props.replicas !== undefined && (!Number.isInteger(props.replicas) || props.replicas < 0)) {
+    throw invalid(subject, `${where}: replicas must be a whole number, 0 or more`, show(props.replicas), 'set replicas to e.g. 1');
+  }
+  for (const [label, value] of Object.entries(reserved)) {
+    if (props.labels && label in props.labels) {
+      throw invalid(subject, `${where}: the "${label}" label is reserved, the pods are selected by it`, `${label}=${props.labels[label]}`,
+        `remove it from labels; ${show(value)} is used`);
+    }
+  }
+}
+
+/** What a workload's Deployment is made of besides its props. */
+export interface WorkloadDeployment {
+  /** Deployment name. */
+  readonly name: string;
+  /** Namespace. */
+  readonly namespace: string;
+  /** The labels the Deployment selects its pods by (and labels them with). */
+  readonly selector: Readonly<Record<string, string>>;
+  /** Container name. */
+  readonly containerName: string;
+  /** Container ports. */
+  readonly ports: ReadonlyArray<{ readonly number: number; readonly name: string }>;
+  /** The pods' service account. */
+  readonly serviceAccount: kplus.IServiceAccount;
+}
+
+/** Creates a workload's Deployment: one container, selecting exactly `selector`. */
+export function createWorkloadDeployment(scope: Construct, id: string, workload: WorkloadDeployment, props: WorkloadProps): kplus.Deployment {
+  const selector = { ...workload.selector };
+  const deployment = new kplus.Deployment(scope, id, {
+    serviceAccount: workload.serviceAccount,
+    ...props.deploymentOptions,
+    metadata: { name: workload.name, namespace: workload.namespace, labels: selector },
+    replicas: props.replicas ?? 2,
+    // Select on the given labels only: cdk8s-plus would otherwise add its own address label to the selector.
+    select: false,
+    podMetadata: { labels: { ...props.labels, ...selector }, annotations: props.annotations },
+    containers: [{
+      ...props.containerOptions,
+      name: workload.containerName,
+      image: props.image,
+      args: props.args ?? props.containerOptions?.args,
+      command: props.command ?? props.containerOptions?.command,
+      envVariables: {
+        ...props.containerOptions?.envVariables,
+        ...Object.fromEntries(Object.entries(props.env ?? {}).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)])),
+      },
+      ports: workload.ports.map((p) => ({ number: p.number, name: p.name })),
+      resources: props.resources ?? props.containerOptions?.resources,
+      readiness: props.readiness ?? props.containerOptions?.readiness,
+      liveness: props.liveness ?? props.containerOptions?.liveness,
+      startup: props.startup ?? props.containerOptions?.startup,
+    }],
+  });
+  deployment.select(kplus.LabelSelector.of({ labels: selector }));
+  return deployment;
+}
