@@ -9,6 +9,7 @@ import { bookinfoReviews } from './bookinfo';
 import { EGRESS_CHARTS } from './egress';
 import { HOST_SPLIT_CHARTS } from './host-split';
 import { LANE_CHARTS } from './lanes';
+import { PROGRESSIVE_CHARTS } from './progressive';
 import { TRAFFIC_POLICY_CHARTS } from './traffic-policies';
 import { CanaryService, GatewayTls, Match, MeshGateway, MeshNamespace, Protocol } from '../src';
 
@@ -188,6 +189,7 @@ export const EXAMPLE_CHARTS = {
   ...HOST_SPLIT_CHARTS,
   ...LANE_CHARTS,
   ...EGRESS_CHARTS,
+  ...PROGRESSIVE_CHARTS,
 } as const;
 
 /** Adds every example chart to `app`. */

@@ -24,3 +24,5 @@ export * from './egress';
 export * from './external-service';
 export * from './mesh-sidecar';
 export * from './workload';
+export * from './flagger';
+export * from './progressive-service';

@@ -8,7 +8,7 @@ import { Testing, Duration } from 'cdk8s';
 import { EXAMPLE_CHARTS } from '../examples/scenarios';
 import {
   CanaryService, ClientTlsMode, ExternalProtocol, ExternalService, GatewaySpecServersTlsMode, IstioApiVersion, LoadBalancer, Match,
-  MeshGateway, MeshSidecar, Protocol, Resolution,
+  MeshGateway, MeshSidecar, Metric, ProgressiveService, Protocol, Resolution, Webhook,
 } from '../src';
 import { newChart } from './util';
 import { CrdSchemas } from '../src/validation/crd-schema';
@@ -23,7 +23,7 @@ describeWithCrds('conformance with the Istio 1.30.3 CRDs', () => {
   const schemas = CrdSchemas.fromPaths([CRD_DIR]);
 
   function expectConformant(objects: any[]): void {
-    const istio = objects.filter((o) => o.apiVersion.includes('istio.io'));
+    const istio = objects.filter((o) => o.apiVersion.includes('istio.io') || o.apiVersion.startsWith('flagger.app/'));
     expect(istio.length).toBeGreaterThan(0);
     for (const obj of istio) {
       const findings = schemas.validate(obj);
@@ -132,6 +132,59 @@ describeWithCrds('conformance with the Istio 1.30.3 CRDs', () => {
     });
     new MeshSidecar(chart, 'sidecar', { apiVersion, externalServices: [api, wiki], namespaces: ['payments'] });
     expectConformant(Testing.synth(chart));
+  });
+
+  test('every ProgressiveService option passes the Flagger 1.44.0 CRDs', () => {
+    const chart = newChart('conformance');
+    const gw = new MeshGateway(chart, 'gw', { hosts: ['*.example.com'] });
+    const common = {
+      port: 8080,
+      containerPort: 9080,
+      protocol: Protocol.GRPC,
+      image: 'web:1',
+      hosts: ['web.example.com'],
+      gateways: [gw],
+      timeout: Duration.seconds(5),
+      retries: { attempts: 2, perTryTimeout: Duration.seconds(1), retryOn: ['5xx', 'reset'] },
+      match: [Match.uriPrefix('/web')],
+      trafficPolicy: {
+        loadBalancer: LoadBalancer.consistentHashByHeader('x-user'),
+        connectionPool: {
+          http1MaxPendingRequests: 5, http2MaxRequests: 100, maxRequestsPerConnection: 1, maxRetries: 2, idleTimeout: Duration.minutes(1),
+        },
+        outlierDetection: { consecutive5xxErrors: 3, interval: Duration.seconds(10), baseEjectionTime: Duration.seconds(30) },
+        tls: { mode: ClientTlsMode.ISTIO_MUTUAL },
+      },
+      progressDeadline: Duration.minutes(5),
+      autoscalerName: 'web',
+    };
+    new ProgressiveService(chart, 'web', {
+      ...common,
+      analysis: {
+        interval: Duration.seconds(30),
+        threshold: 2,
+        stepWeights: [1, 5, 20, 50],
+        stepWeightPromotion: 25,
+        maxWeight: 50,
+        mirror: true,
+        mirrorWeight: 10,
+        sessionAffinity: { cookieName: 'canary', maxAge: Duration.hours(1) },
+        metrics: [Metric.requestDuration({ max: 300, interval: Duration.seconds(30) }), Metric.prometheus('errors', 'sum(x)', { min: 0, max: 1, address: 'http://prom:9090' })],
+        webhooks: [
+          Webhook.preRollout('http://tests.test/', { name: 'acceptance', timeout: Duration.seconds(30), metadata: { type: 'bash', cmd: 'true' } }),
+          Webhook.confirmRollout('http://gate.test/approve'),
+          Webhook.loadTest({ cmd: 'hey http://web-canary.conformance:8080/', timeout: Duration.seconds(15) }),
+        ],
+      },
+    });
+    new ProgressiveService(chart, 'ab', {
+      ...common,
+      name: 'ab',
+      hosts: ['ab.example.com'],
+      mesh: false,
+      analysis: { iterations: 5, match: [Match.headerRegex('cookie', '^(.*?;)?(canary=always)(;.*)?$'), Match.sourceLabels({ app: 'qa' })] },
+    });
+    expectConformant(Testing.synth(chart).filter((o) => o.apiVersion.startsWith('flagger.app/')));
   });
 
   test('a broken object is caught, so the checks above can fail', () => {

@@ -3,6 +3,7 @@ import { only, synthToFiles } from './util';
 import { CnnEgressChart, GoogleApisTlsOriginationChart } from '../examples/egress';
 import { BookinfoReviewsHostSplitChart, WebSplitHeaderChart, WebSplitWeightedChart } from '../examples/host-split';
 import { CatMouseLaneChart, TwoLanesChart } from '../examples/lanes';
+import { ERROR_RATE_QUERY, WeatherAdAbTestChart, WeatherAdProgressiveChart } from '../examples/progressive';
 import {
   BookinfoGatewayChart, BookinfoHttpsGatewayChart, BookinfoReviewsChart, CatMouseGatewayChart, EXAMPLE_CHARTS,
   GrpcHeaderChart, GrpcWeightedChart, NginxCanaryChart, NginxGatewayCanaryChart, addExampleCharts,
@@ -366,6 +367,40 @@ describe('egress scenarios', () => {
       trafficPolicy: { portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'SIMPLE', sni: 'www.googleapis.com' } }] },
     });
     expect(out.filter((o) => o.kind === 'VirtualService')).toEqual([]);
+  });
+});
+
+describe('Flagger scenarios', () => {
+  test('weather ad: 20% steps every 40s to 100, threshold 3, 60s deadline, success rate >= 95 and error rate <= 5 from a MetricTemplate', () => {
+    const out = Testing.synth(new WeatherAdProgressiveChart(Testing.app(), 'weather'));
+    expect(out.filter((o) => ['Service', 'VirtualService', 'DestinationRule'].includes(o.kind))).toEqual([]);
+    const spec = only(out, 'Canary', 'ad').spec;
+    expect(spec.targetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'ad' });
+    expect(spec.progressDeadlineSeconds).toBe(60);
+    expect(spec.service).toEqual({ port: 3003, portName: 'http', targetPort: 3003, hosts: ['ad'] });
+    const { interval, threshold, maxWeight, stepWeight, metrics } = spec.analysis;
+    expect({ interval, threshold, maxWeight, stepWeight }).toEqual({ interval: '40s', threshold: 3, maxWeight: 100, stepWeight: 20 });
+    expect(metrics).toEqual([
+      { name: 'request-success-rate', thresholdRange: { min: 95 }, interval: '60s' },
+      { name: 'request-error-rate', templateRef: { name: 'ad-request-error-rate', namespace: 'weather' }, thresholdRange: { max: 5 }, interval: '60s' },
+    ]);
+    expect(only(out, 'MetricTemplate', 'ad-request-error-rate').spec).toEqual({
+      provider: { type: 'prometheus', address: 'http://prometheus.istio-system:9090' }, query: ERROR_RATE_QUERY,
+    });
+    expect(only(out, 'Deployment', 'ad').spec.template.spec.containers[0].image).toBe('istioweather/advertisement:v1');
+  });
+
+  test('weather ad A/B: x-canary insider for 10 iterations, through the gateway and the mesh, with a load test', () => {
+    const out = Testing.synth(new WeatherAdAbTestChart(Testing.app(), 'ab'));
+    const spec = only(out, 'Canary', 'ad').spec;
+    expect(spec.analysis.iterations).toBe(10);
+    expect(spec.analysis.match).toEqual([{ headers: { 'x-canary': { exact: 'insider' } } }]);
+    expect(spec.analysis.stepWeight).toBeUndefined();
+    expect(spec.analysis.maxWeight).toBeUndefined();
+    expect(spec.service.gateways).toEqual(['weather-gateway', 'mesh']);
+    expect(spec.service.hosts).toEqual(['ad.weather.example.com']);
+    expect(only(out, 'Gateway', 'weather-gateway').spec.servers[0].hosts).toEqual(['ad.weather.example.com']);
+    expect(spec.analysis.webhooks.map((w: any) => [w.name, w.type, w.url])).toEqual([['load-test', 'rollout', 'http://flagger-loadtester.test/']]);
   });
 });
 

@@ -1,0 +1,310 @@
+/**
+ * Flagger's canary analysis as plain data: metrics, webhooks and the analysis schedule, with their checks and
+ * their rendering into a `Canary`'s `spec.analysis` and `MetricTemplate`s. ProgressiveService renders them.
+ */
+import { Duration } from 'cdk8s';
+import { invalid, show } from './errors';
+import { Match, checkMatch } from './match';
+import { routeNameFrom } from './release';
+import { checkDuration, dropUndefined, renderDuration } from './route-policy';
+
+/** A metric's pass range: the analysis fails a check when the value is below `min` or above `max`. */
+export interface MetricThreshold {
+  /** Lowest passing value. */
+  readonly min?: number;
+  /** Highest passing value. */
+  readonly max?: number;
+  /**
+   * Window the metric is computed over.
+   * @default Duration.minutes(1)
+   */
+  readonly interval?: Duration;
+}
+
+/** Where a custom metric's query runs. */
+export interface PrometheusOptions extends MetricThreshold {
+  /**
+   * Prometheus address.
+   * @default 'http://prometheus.istio-system:9090' (Istio's Prometheus add-on)
+   */
+  readonly address?: string;
+}
+
+/** Istio's Prometheus add-on, where Flagger's Istio docs point. */
+export const DEFAULT_PROMETHEUS = 'http://prometheus.istio-system:9090';
+
+/** A metric Flagger checks at every analysis step. */
+export class Metric {
+  /** Flagger's built-in percentage of non-5xx responses, e.g. `{ min: 99 }`. */
+  public static requestSuccessRate(threshold: MetricThreshold): Metric {
+    return new Metric('request-success-rate', threshold);
+  }
+
+  /** Flagger's built-in P99 request duration in milliseconds, e.g. `{ max: 500 }`. */
+  public static requestDuration(threshold: MetricThreshold): Metric {
+    return new Metric('request-duration', threshold);
+  }
+
+  /**
+   * A PromQL query, as a `MetricTemplate`. Flagger fills in `{{ namespace }}`, `{{ target }}` (the Deployment),
+   * `{{ interval }}` and friends, e.g. the request error rate in percent with `{ max: 5 }`.
+   */
+  public static prometheus(name: string, query: string, options: PrometheusOptions): Metric {
+    return new Metric(routeNameFrom(name), options, { query, address: options.address ?? DEFAULT_PROMETHEUS, title: name });
+  }
+
+  private constructor(
+    /** The metric's name in the Canary (and, for a query, the template's suffix). */
+    public readonly name: string,
+    /** Its pass range and window. */
+    public readonly threshold: MetricThreshold,
+    /** For a custom query: the PromQL, the Prometheus address and the name as given. */
+    public readonly template?: { readonly query: string; readonly address: string; readonly title: string },
+  ) {}
+}
+
+/** Request the load tester runs, or a gate Flagger asks before moving on. */
+export class Webhook {
+  /**
+   * Generates traffic during the analysis through Flagger's load tester, e.g.
+   * `cmd: 'hey -z 1m -q 10 -c 2 http://ad-canary.weather:3003/'`.
+   */
+  public static loadTest(options: { cmd: string; url?: string; timeout?: Duration }): Webhook {
+    return new Webhook('load-test', 'rollout', options.url ?? DEFAULT_LOADTESTER, options.timeout, { type: 'cmd', cmd: options.cmd });
+  }
+
+  /** Holds the rollout until `url` answers 200 (e.g. a manual approval gate). */
+  public static confirmRollout(url: string, options: { timeout?: Duration } = {}): Webhook {
+    return new Webhook('confirm-rollout', 'confirm-rollout', url, options.timeout);
+  }
+
+  /** Runs before traffic is shifted (e.g. acceptance tests against the canary); failure stops the rollout. */
+  public static preRollout(url: string, options: { name?: string; timeout?: Duration; metadata?: Record<string, string> } = {}): Webhook {
+    return new Webhook(options.name ?? 'pre-rollout', 'pre-rollout', url, options.timeout, options.metadata);
+  }
+
+  private constructor(
+    /** Webhook name, unique in the analysis. */
+    public readonly name: string,
+    /** Flagger's webhook type. */
+    public readonly type: string,
+    /** The URL Flagger calls. */
+    public readonly url: string,
+    /** How long Flagger waits. */
+    public readonly timeout?: Duration,
+    /** Data sent with the call. */
+    public readonly metadata?: Record<string, string>,
+  ) {}
+}
+
+/** Flagger's load tester in its install namespace (`test`), as in Flagger's Istio tutorial. */
+export const DEFAULT_LOADTESTER = 'http://flagger-loadtester.test/';
+
+/** The analysis schedule and checks. */
+export interface Analysis {
+  /**
+   * Time between steps.
+   * @default Duration.minutes(1)
+   */
+  readonly interval?: Duration;
+  /**
+   * Failed checks before Flagger rolls back.
+   * @default 5
+   */
+  readonly threshold?: number;
+  /** Canary: the weight at which Flagger promotes (with `stepWeight` or `stepWeights`). */
+  readonly maxWeight?: number;
+  /** Canary: percent added at each step. */
+  readonly stepWeight?: number;
+  /** Canary: the weights of each step, increasing, e.g. `[1, 2, 10, 80]`. */
+  readonly stepWeights?: number[];
+  /** Canary: percent taken off the canary at each step of the promotion. @default promotion in one step */
+  readonly stepWeightPromotion?: number;
+  /** A/B testing or blue/green: the number of steps, each sending the matching (or all) requests to the canary. */
+  readonly iterations?: number;
+  /**
+   * A/B testing: the requests that go to the canary (headers, cookies via `cookie` regex, source labels); needs
+   * `iterations`, and no weights (Flagger ignores them then).
+   */
+  readonly match?: Match[];
+  /** Blue/green or canary: copy traffic to the canary instead of (iterations) or besides (mirrorWeight) sending it. */
+  readonly mirror?: boolean;
+  /** With `mirror` and weights: the percent of traffic copied. */
+  readonly mirrorWeight?: number;
+  /** Sticky canary: once a request reaches the canary, a cookie keeps the client there. */
+  readonly sessionAffinity?: { readonly cookieName: string; readonly maxAge?: Duration };
+  /**
+   * What every step checks.
+   * @default request success rate at least 99% and P99 duration at most 500ms, each over 1m (Flagger's Istio tutorial)
+   */
+  readonly metrics?: Metric[];
+  /**
+   * Load tests and gates.
+   * @default none
+   */
+  readonly webhooks?: Webhook[];
+}
+
+/** The metrics of `analysis`, defaults applied. */
+export function analysisMetrics(analysis: Analysis): Metric[] {
+  return analysis.metrics ?? [Metric.requestSuccessRate({ min: 99 }), Metric.requestDuration({ max: 500 })];
+}
+
+function checkWhole(subject: string, what: string, value: number | undefined, min: number, max: number): void {
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw invalid(subject, `${what} must be a whole number from ${min} to ${max}`, show(value), `use e.g. ${Math.max(min, Math.min(max, 10))}`);
+  }
+}
+
+/** Checks an analysis; throws the first problem, naming how Flagger would misread it. */
+export function checkAnalysis(subject: string, analysis: Analysis): void {
+  if (!analysis || typeof analysis !== 'object') {
+    throw invalid(subject, 'needs an analysis', show(analysis), 'set analysis: { stepWeight: 20, maxWeight: 100, metrics: [...] }');
+  }
+  if (analysis.interval !== undefined) checkDuration(subject, 'analysis interval', analysis.interval);
+  checkWhole(subject, 'analysis threshold', analysis.threshold, 1, 1000);
+  checkWhole(subject, 'maxWeight', analysis.maxWeight, 1, 100);
+  checkWhole(subject, 'stepWeight', analysis.stepWeight, 1, 100);
+  checkWhole(subject, 'stepWeightPromotion', analysis.stepWeightPromotion, 1, 100);
+  checkWhole(subject, 'iterations', analysis.iterations, 1, 1000);
+  checkWhole(subject, 'mirrorWeight', analysis.mirrorWeight, 1, 100);
+  const weighted = analysis.stepWeight !== undefined || analysis.stepWeights !== undefined;
+  if (analysis.stepWeight !== undefined && analysis.stepWeights !== undefined) {
+    throw invalid(subject, 'give stepWeight or stepWeights, not both', `stepWeight ${analysis.stepWeight}, stepWeights ${show(analysis.stepWeights)}`,
+      'keep stepWeight for even steps, or stepWeights for a schedule');
+  }
+  if (analysis.stepWeights !== undefined) {
+    const steps = analysis.stepWeights;
+    steps.forEach((w) => checkWhole(subject, 'stepWeights', w, 1, 100));
+    if (steps.length === 0 || steps.some((w, i) => i > 0 && w <= steps[i - 1])) {
+      throw invalid(subject, 'stepWeights must be a non-empty, increasing list', show(steps), 'list the weights in order, e.g. [5, 10, 25, 50]');
+    }
+  }
+  if (analysis.match !== undefined) {
+    if (analysis.match.length === 0) throw invalid(subject, 'analysis match is empty', '[]', 'give the A/B match, or drop match');
+    analysis.match.forEach((m) => checkMatch(subject, 'analysis match', m));
+    const unsupported = analysis.match.filter((m) => m.conditions.uri || m.conditions.method || m.conditions.port !== undefined);
+    if (unsupported.length > 0) {
+      throw invalid(subject, 'Flagger\'s A/B match takes headers, query parameters and source labels only', show(unsupported.map(String)),
+        'match on a header or cookie, e.g. Match.headerExact("x-canary", "insider")');
+    }
+    if (weighted || analysis.maxWeight !== undefined) {
+      throw invalid(subject, 'an A/B match sends the matching requests to the canary for each iteration, and Flagger ignores weights then',
+        `match with ${['maxWeight', 'stepWeight', 'stepWeights'].filter((k) => (analysis as any)[k] !== undefined).join(', ')}`,
+        'drop the weights and set iterations, or drop the match for a weighted canary');
+    }
+    if (analysis.iterations === undefined) {
+      throw invalid(subject, 'an A/B match needs iterations (the number of steps)', 'no iterations', 'set iterations, e.g. 10');
+    }
+  }
+  if (weighted) {
+    if (analysis.iterations !== undefined) {
+      throw invalid(subject, 'a weighted canary and iterations are different strategies', `iterations ${analysis.iterations} with weights`,
+        'drop iterations for a canary, or the weights for blue/green');
+    }
+    const last = analysis.stepWeight ?? analysis.stepWeights![analysis.stepWeights!.length - 1];
+    const maxWeight = analysis.maxWeight ?? (analysis.stepWeights ? last : undefined);
+    if (maxWeight === undefined) throw invalid(subject, 'stepWeight needs maxWeight, the weight at which Flagger promotes', 'no maxWeight', 'set maxWeight, e.g. 50');
+    if (last > maxWeight) {
+      throw invalid(subject, `${analysis.stepWeight !== undefined ? 'stepWeight' : 'the last of stepWeights'} is above maxWeight`,
+        `${last} > ${maxWeight}`, 'lower the step or raise maxWeight');
+    }
+  } else if (analysis.iterations === undefined) {
+    throw invalid(subject, 'analysis needs a strategy', 'neither weights nor iterations',
+      'set stepWeight and maxWeight for a canary, or iterations for blue/green (with match for A/B testing)');
+  } else if (analysis.maxWeight !== undefined) {
+    throw invalid(subject, 'maxWeight needs stepWeight or stepWeights', `maxWeight ${analysis.maxWeight}`, 'add stepWeight, or drop maxWeight');
+  }
+  if (analysis.mirrorWeight !== undefined && !analysis.mirror) {
+    throw invalid(subject, 'mirrorWeight needs mirror: true', `mirrorWeight ${analysis.mirrorWeight}`, 'set mirror: true, or drop mirrorWeight');
+  }
+  if (analysis.mirror && analysis.match) {
+    throw invalid(subject, 'mirroring copies traffic to the canary, and an A/B match sends it there', 'mirror with match', 'choose one');
+  }
+  if (analysis.sessionAffinity !== undefined) {
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(analysis.sessionAffinity.cookieName ?? '')) {
+      throw invalid(subject, 'sessionAffinity cookieName must be a cookie name', show(analysis.sessionAffinity.cookieName), 'use e.g. "flagger-cookie"');
+    }
+    if (!weighted) throw invalid(subject, 'session affinity applies to weighted canaries', 'sessionAffinity without weights', 'add stepWeight, or drop it');
+    if (analysis.sessionAffinity.maxAge !== undefined) checkDuration(subject, 'sessionAffinity maxAge', analysis.sessionAffinity.maxAge);
+  }
+  const names = new Set<string>();
+  for (const metric of analysisMetrics(analysis)) {
+    if (!(metric instanceof Metric)) throw invalid(subject, 'metrics take Metric factories', show(metric), 'use e.g. Metric.requestSuccessRate({ min: 99 })');
+    const where = `metric ${show(metric.name)}`;
+    if (names.has(metric.name)) throw invalid(subject, 'metric names must be unique', show(metric.name), 'rename or remove the duplicate');
+    names.add(metric.name);
+    const { min, max, interval } = metric.threshold ?? {};
+    if (min === undefined && max === undefined) {
+      throw invalid(subject, `${where} has no threshold, so it could never fail a check`, show(metric.threshold ?? {}), 'give min, max or both');
+    }
+    for (const [k, v] of [['min', min], ['max', max]] as const) {
+      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw invalid(subject, `${where} ${k} must be a number`, show(v), 'use e.g. 99');
+    }
+    if (min !== undefined && max !== undefined && min > max) throw invalid(subject, `${where}: min is above max`, `${min} > ${max}`, 'swap them');
+    if (interval !== undefined) checkDuration(subject, `${where} interval`, interval);
+    if (metric.name === 'request-success-rate' && ((min ?? 0) < 0 || (max ?? 100) > 100 || (min ?? 0) > 100)) {
+      throw invalid(subject, `${where} is a percentage`, show(metric.threshold), 'use a range within 0 to 100');
+    }
+    if (metric.template) {
+      if (metric.template.query.trim() === '') throw invalid(subject, `${where} has an empty query`, show(metric.template.query), 'write the PromQL');
+      if (!/^https?:\/\/[^\s]+$/.test(metric.template.address)) {
+        throw invalid(subject, `${where}: Prometheus address must be an http(s) URL`, show(metric.template.address), `use e.g. ${show(DEFAULT_PROMETHEUS)}`);
+      }
+    }
+  }
+  const hooks = new Set<string>();
+  for (const hook of analysis.webhooks ?? []) {
+    if (!(hook instanceof Webhook)) throw invalid(subject, 'webhooks take Webhook factories', show(hook), 'use e.g. Webhook.loadTest({ cmd })');
+    if (hooks.has(hook.name)) throw invalid(subject, 'webhook names must be unique', show(hook.name), 'name the webhooks apart (preRollout takes a name)');
+    hooks.add(hook.name);
+    if (!/^https?:\/\/[^\s]+$/.test(hook.url)) throw invalid(subject, `webhook ${show(hook.name)} url must be an http(s) URL`, show(hook.url), 'use e.g. "http://flagger-loadtester.test/"');
+    if (hook.timeout !== undefined) checkDuration(subject, `webhook ${show(hook.name)} timeout`, hook.timeout);
+    if (hook.metadata?.cmd !== undefined && hook.metadata.cmd.trim() === '') throw invalid(subject, 'load test cmd is empty', '""', 'give the command, e.g. "hey -z 1m ..."');
+  }
+}
+
+/** The MetricTemplate name of a custom metric of `service`. */
+export function metricTemplateName(service: string, metric: Metric): string {
+  return `${service}-${metric.name}`;
+}
+
+/** The `spec.analysis` of a Canary; custom metrics reference their templates in `namespace`. */
+export function renderAnalysis(service: string, namespace: string, analysis: Analysis): Record<string, any> {
+  return dropUndefined({
+    interval: renderDuration(analysis.interval ?? Duration.minutes(1)),
+    threshold: analysis.threshold ?? 5,
+    maxWeight: analysis.maxWeight,
+    stepWeight: analysis.stepWeight,
+    stepWeights: analysis.stepWeights && [...analysis.stepWeights],
+    stepWeightPromotion: analysis.stepWeightPromotion,
+    iterations: analysis.iterations,
+    match: analysis.match?.map(({ conditions: c }) => dropUndefined({
+      headers: c.headers, queryParams: c.queryParams, sourceLabels: c.sourceLabels,
+    })),
+    mirror: analysis.mirror,
+    mirrorWeight: analysis.mirrorWeight,
+    sessionAffinity: analysis.sessionAffinity && dropUndefined({
+      cookieName: analysis.sessionAffinity.cookieName,
+      maxAge: analysis.sessionAffinity.maxAge?.toSeconds(),
+    }),
+    metrics: analysisMetrics(analysis).map((m) => dropUndefined({
+      name: m.name,
+      templateRef: m.template ? { name: metricTemplateName(service, m), namespace } : undefined,
+      thresholdRange: dropUndefined({ min: m.threshold.min, max: m.threshold.max }),
+      interval: renderDuration(m.threshold.interval ?? Duration.minutes(1)),
+    })),
+    webhooks: analysis.webhooks?.map((w) => dropUndefined({
+      name: w.name, type: w.type, url: w.url, timeout: w.timeout && renderDuration(w.timeout), metadata: w.metadata,
+    })),
+  });
+}
+
+/** The MetricTemplate specs of the custom metrics. */
+export function renderMetricTemplates(service: string, analysis: Analysis): Array<{ name: string; spec: Record<string, any> }> {
+  return analysisMetrics(analysis).filter((m) => m.template).map((m) => ({
+    name: metricTemplateName(service, m),
+    spec: { provider: { type: 'prometheus', address: m.template!.address }, query: m.template!.query },
+  }));
+}

@@ -1,0 +1,219 @@
+import { ApiObject, Chart, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { invalid, show } from './errors';
+import { Analysis, checkAnalysis, renderAnalysis, renderMetricTemplates } from './flagger';
+import { MESH_GATEWAY, checkHostsFitGateway } from './hosts';
+import { Match, checkMatch, checkPort } from './match';
+import type { IMeshGateway } from './mesh-gateway';
+import { checkServiceName } from './names';
+import { Protocol, isHttpProtocol } from './protocol';
+import { renderHttpMatch } from './release';
+import { Retries, checkDuration, checkRoutePolicy, dropUndefined, renderRoutePolicy } from './route-policy';
+import { TrafficPolicy, checkTrafficPolicy, renderTrafficPolicy } from './traffic-policy';
+import { WorkloadProps, checkWorkloadProps, createWorkloadDeployment } from './workload';
+import { Canary, MetricTemplate } from '../imports/flagger.app';
+
+/** Props of a {@link ProgressiveService}. */
+export interface ProgressiveServiceProps extends WorkloadProps {
+  /**
+   * Service name: the Deployment, the `app` label, the Canary and the Services Flagger creates
+   * (`<name>`, `<name>-primary`, `<name>-canary`).
+   * @default the construct id
+   */
+  readonly name?: string;
+  /**
+   * Namespace.
+   * @default the chart's namespace, else 'default'
+   */
+  readonly namespace?: string;
+  /** Service port. */
+  readonly port: number;
+  /**
+   * Port the container listens on.
+   * @default `port`
+   */
+  readonly containerPort?: number;
+  /**
+   * Application protocol; names the port (`http`, `grpc`, ...) so Istio can tell it.
+   * @default Protocol.HTTP
+   */
+  readonly protocol?: Protocol;
+  /**
+   * Further hosts of Flagger's VirtualService, e.g. the public host at a gateway.
+   * @default none: Flagger's VirtualService routes the service name only
+   */
+  readonly hosts?: string[];
+  /**
+   * Gateways the VirtualService is bound to; each host must fit one of the gateway's hosts.
+   * @default none (mesh only)
+   */
+  readonly gateways?: IMeshGateway[];
+  /**
+   * Also bind to the mesh. With gateways and `mesh: false`, in-mesh callers reach the primary only: their
+   * requests never reach the canary and never count in the analysis.
+   * @default true
+   */
+  readonly mesh?: boolean;
+  /**
+   * Route timeout.
+   * @default Istio's (none)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Retry policy.
+   * @default Istio's (2 attempts on connection failures)
+   */
+  readonly retries?: Retries;
+  /**
+   * Conditions every request of the VirtualService must meet (e.g. a path prefix at a shared gateway).
+   * @default every request
+   */
+  readonly match?: Match[];
+  /**
+   * DestinationRule traffic policy Flagger applies to the primary and the canary.
+   * @default none
+   */
+  readonly trafficPolicy?: TrafficPolicy;
+  /** The analysis: schedule, strategy (weights, A/B match or iterations), metrics and webhooks. */
+  readonly analysis: Analysis;
+  /**
+   * How long a rollout may make no progress before Flagger rolls it back.
+   * @default Flagger's default (10 minutes)
+   */
+  readonly progressDeadline?: Duration;
+  /**
+   * A HorizontalPodAutoscaler for the Deployment, by name: Flagger makes one for the primary from it.
+   * @default none
+   */
+  readonly autoscalerName?: string;
+  /**
+   * Name of an existing service account for the pods.
+   * @default a ServiceAccount named after the service is created
+   */
+  readonly serviceAccountName?: string;
+}
+
+/**
+ * A service whose releases Flagger moves: the target Deployment, a `flagger.app/v1beta1` Canary with its analysis
+ * and a MetricTemplate per custom metric. Flagger creates and owns the primary Deployment, the Services and the
+ * VirtualService and DestinationRules, so none are synthesized here. To release, change the image: Flagger
+ * shifts traffic step by step while the metrics pass, rolls back after `threshold` failed checks, and promotes.
+ */
+export class ProgressiveService extends Construct {
+  /** Service name. */
+  public readonly name: string;
+  /** Namespace. */
+  public readonly namespace: string;
+  /** The target Deployment (Flagger scales it to 0 after copying it to `<name>-primary`). */
+  public readonly deployment: kplus.Deployment;
+  /** The Canary. */
+  public readonly canary: ApiObject;
+  /** The MetricTemplates of the custom metrics. */
+  public readonly metricTemplates: ApiObject[];
+
+  public constructor(scope: Construct, id: string, props: ProgressiveServiceProps) {
+    super(scope, id);
+    this.name = props.name ?? id;
+    const subject = `progressive service ${show(this.name)}`;
+    checkServiceName(subject, this.name);
+    this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
+    checkWorkloadProps(subject, 'the service', props, { app: this.name });
+    checkPort(subject, 'port', props.port);
+    if (props.containerPort !== undefined) checkPort(subject, 'containerPort', props.containerPort);
+    const protocol = props.protocol ?? Protocol.HTTP;
+    if (!isHttpProtocol(protocol)) {
+      throw invalid(subject, 'Flagger shifts traffic with HTTP routes, so the service must speak an HTTP-family protocol', show(protocol),
+        'use Protocol.HTTP, HTTP2, GRPC or GRPC_WEB');
+    }
+    checkAnalysis(subject, props.analysis);
+    if (props.progressDeadline !== undefined) checkDuration(subject, 'progressDeadline', props.progressDeadline);
+    checkRoutePolicy(subject, 'service', { timeout: props.timeout, retries: props.retries }, []);
+    if (props.trafficPolicy) {
+      checkTrafficPolicy(subject, 'trafficPolicy', props.trafficPolicy);
+      // Flagger's Canary carries a subset of Istio's traffic policy (its CRD rejects the rest).
+      const { connectionPool, tls } = props.trafficPolicy;
+      const unsupported = [
+        ...(connectionPool?.maxConnections !== undefined ? ['connectionPool.maxConnections'] : []),
+        ...(connectionPool?.connectTimeout !== undefined ? ['connectionPool.connectTimeout'] : []),
+        ...(tls?.credentialName !== undefined ? ['tls.credentialName'] : []),
+      ];
+      if (unsupported.length > 0) {
+        throw invalid(subject, 'Flagger\'s Canary has no field for these traffic policy settings (its connection pool takes HTTP settings only)',
+          unsupported.join(', '), 'drop them: Flagger owns the DestinationRules it writes from this policy');
+      }
+    }
+    (props.match ?? []).forEach((m) => checkMatch(subject, 'match', m));
+    const gateways = props.gateways ?? [];
+    const mesh = props.mesh ?? true;
+    if (!mesh && gateways.length === 0) {
+      throw invalid(subject, 'its routes would be bound to nothing', 'mesh: false and no gateways', 'add gateways, or leave mesh at its default (true)');
+    }
+    const hosts = props.hosts ?? [];
+    if (gateways.length > 0 && hosts.length === 0) {
+      throw invalid(subject, 'a gateway routes by host, and no host is given', 'gateways without hosts', 'set hosts, e.g. ["ad.example.com"]');
+    }
+    for (const host of gateways.length > 0 ? hosts : []) {
+      if (!gateways.some((g) => fits(subject, g, host, this.namespace))) {
+        throw invalid(subject, `host ${show(host)} fits none of its gateways' hosts`, `${host} against ${gateways.flatMap((g) => g.serverHosts).join(', ') || 'no gateway'}`,
+          'use a host a gateway admits, or add the gateway');
+      }
+    }
+    if (props.autoscalerName !== undefined) checkServiceName(subject, props.autoscalerName);
+
+    const serviceAccount = props.serviceAccountName
+      ? kplus.ServiceAccount.fromServiceAccountName(this, 'ServiceAccountRef', props.serviceAccountName)
+      : new kplus.ServiceAccount(this, 'ServiceAccount', {
+        metadata: { name: this.name, namespace: this.namespace, labels: { app: this.name } }, automountToken: false,
+      });
+    const containerPort = props.containerPort ?? props.port;
+    this.deployment = createWorkloadDeployment(this, 'Deployment', {
+      name: this.name,
+      namespace: this.namespace,
+      selector: { app: this.name },
+      containerName: this.name,
+      ports: [{ number: containerPort, name: protocol }],
+      serviceAccount,
+    }, props);
+
+    this.metricTemplates = renderMetricTemplates(this.name, props.analysis).map(({ name, spec }) => new ApiObject(this, `MetricTemplate-${name}`, {
+      ...MetricTemplate.GVK,
+      metadata: { name, namespace: this.namespace, labels: { app: this.name } },
+      spec,
+    }));
+    // The Canary is written in Flagger's wire format with the generated GVK: the generated toJson would rename
+    // and drop fields such as trafficPolicy.outlierDetection.consecutive5xxErrors.
+    this.canary = new ApiObject(this, 'Canary', {
+      ...Canary.GVK,
+      metadata: { name: this.name, namespace: this.namespace, labels: { app: this.name } },
+      spec: dropUndefined({
+        provider: 'istio',
+        targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
+        autoscalerRef: props.autoscalerName && { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: props.autoscalerName },
+        progressDeadlineSeconds: props.progressDeadline?.toSeconds(),
+        service: dropUndefined({
+          port: props.port,
+          portName: protocol,
+          targetPort: containerPort,
+          hosts: hosts.length > 0 ? [...hosts] : undefined,
+          gateways: gateways.length > 0 ? [...gateways.map((g) => g.referenceFrom(this.namespace)), ...(mesh ? [MESH_GATEWAY] : [])] : undefined,
+          match: props.match?.map(renderHttpMatch),
+          // No mirror here, so the route's own destination is never asked for.
+          ...renderRoutePolicy({ timeout: props.timeout, retries: props.retries }, { destination: () => ({}) }),
+          trafficPolicy: renderTrafficPolicy(props.trafficPolicy),
+        }),
+        analysis: renderAnalysis(this.name, this.namespace, props.analysis),
+      }),
+    });
+    this.canary.node.addDependency(this.deployment, ...this.metricTemplates);
+  }
+}
+
+function fits(subject: string, gateway: IMeshGateway, host: string, namespace: string): boolean {
+  try {
+    checkHostsFitGateway(subject, gateway, [host], namespace);
+    return true;
+  } catch {
+    return false;
+  }
+}
