@@ -14,7 +14,7 @@ function service(scope: Construct, name: string, versions: string[]): CanaryServ
 }
 
 /**
- * The cat -> mouse gray lane: requests with `env: gray` at `cat.istio.gray.com` go to cat-gray, and cat-gray's
+ * The cat -> mouse gray lane: requests with `env: gray` at `cat.lane.gray.com` go to cat-gray, and cat-gray's
  * calls to mouse go to mouse-gray, by header and (sticky) by the caller's version; everything else stays on prod.
  */
 export class CatMouseLaneChart extends Chart {
@@ -25,12 +25,13 @@ export class CatMouseLaneChart extends Chart {
   constructor(scope: Construct, id: string) {
     super(scope, id, { namespace: 'lane' });
     new MeshNamespace(this, 'lane');
-    const gateway = new MeshGateway(this, 'gray-gateway', { hosts: ['*.istio.gray.com'] });
+    // Its own host, so that it shares the ingress gateway with the cat-mouse-gateway chart's *.istio.gray.com.
+    const gateway = new MeshGateway(this, 'gray-gateway', { hosts: ['*.lane.gray.com'] });
     this.lane = new ReleaseLane(this, 'gray', { header: { name: 'env', value: 'gray' }, sticky: true });
     this.cat = service(this, 'cat', ['prod', 'gray']);
     this.mouse = service(this, 'mouse', ['prod', 'gray']);
     this.lane.include(this.cat, this.mouse);
-    this.cat.exposeVia(gateway, { hosts: ['cat.istio.gray.com'] });
+    this.cat.exposeVia(gateway, { hosts: ['cat.lane.gray.com'] });
   }
 }
 

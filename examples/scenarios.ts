@@ -114,13 +114,17 @@ export class CatMouseGatewayChart extends Chart {
   }
 }
 
-/** The Kubernetes canary tutorial: nginx v1/v2 behind `canary-gateway` (hosts `*`, port 80), 90/10, ingress only. */
+/**
+ * The Kubernetes canary tutorial: nginx v1/v2 behind `canary-gateway` on port 80, 90/10, ingress only. The tutorial's
+ * gateway serves host `*`; here it serves `nginx.example.com`, because a `*` server on the shared ingress gateway
+ * would conflict with every other chart's Gateway on port 80 (Istio's IST0145, which the synth-time analysis reports).
+ */
 export class NginxGatewayCanaryChart extends Chart {
   public readonly nginx: CanaryService;
 
   constructor(scope: Construct, id: string) {
     super(scope, id, { namespace: 'canary-gateway' });
-    const gateway = new MeshGateway(this, 'canary-gateway', { hosts: ['*'] });
+    const gateway = new MeshGateway(this, 'canary-gateway', { hosts: ['nginx.example.com'] });
     const nginxNeeds = { securityContext: { ensureNonRoot: false, readOnlyRootFilesystem: false } };
     this.nginx = new CanaryService(this, 'nginx', {
       port: 80,
@@ -131,20 +135,23 @@ export class NginxGatewayCanaryChart extends Chart {
       weights: { v1: 90, v2: 10 },
       mesh: false, // the tutorial routes ingress traffic only
     });
-    this.nginx.exposeVia(gateway); // inherits the gateway's one host, "*"
+    this.nginx.exposeVia(gateway); // inherits the gateway's one host
   }
 }
 
-/** Bookinfo's gateway: the productpage paths to productpage on 9080, reviews canary in the mesh; optionally HTTPS. */
+/**
+ * Bookinfo's gateway: the productpage paths to productpage on 9080, reviews canary in the mesh; optionally HTTPS.
+ * Bookinfo serves host `*`; here each chart names its host, so the charts can share one ingress gateway (IST0145).
+ */
 export class BookinfoGatewayChart extends Chart {
   public readonly gateway: MeshGateway;
   public readonly productpage: CanaryService;
 
-  constructor(scope: Construct, id: string, options: { namespace?: string; tls?: GatewayTls } = {}) {
+  constructor(scope: Construct, id: string, options: { namespace?: string; host?: string; tls?: GatewayTls } = {}) {
     // Each example chart has its own namespace, so that all of manifests/ can be applied to one cluster.
     super(scope, id, { namespace: options.namespace ?? 'bookinfo-gateway' });
     const tls = options.tls;
-    this.gateway = new MeshGateway(this, 'bookinfo-gateway', { hosts: ['*'], tls });
+    this.gateway = new MeshGateway(this, 'bookinfo-gateway', { hosts: [options.host ?? 'bookinfo.example.com'], tls });
     this.productpage = new CanaryService(this, 'productpage', {
       port: 9080,
       versions: [{
@@ -171,7 +178,7 @@ export class BookinfoGatewayChart extends Chart {
 /** Bookinfo's gateway over HTTPS (certificate in Secret `bookinfo-cert`), with HTTP redirected to HTTPS. */
 export class BookinfoHttpsGatewayChart extends BookinfoGatewayChart {
   constructor(scope: Construct, id: string) {
-    super(scope, id, { namespace: 'bookinfo-https', tls: { credentialName: 'bookinfo-cert', httpsRedirect: true } });
+    super(scope, id, { namespace: 'bookinfo-https', host: 'secure.bookinfo.example.com', tls: { credentialName: 'bookinfo-cert', httpsRedirect: true } });
   }
 }
 

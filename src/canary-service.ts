@@ -7,6 +7,7 @@ import { checkHostsFitGateway, checkVirtualServiceHosts, claimMeshHost, gatewayH
 import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
 import { withLanes } from './lane';
 import { Match, checkPort } from './match';
+import { MeshAnalysis } from './mesh-analysis';
 import type { IMeshGateway } from './mesh-gateway';
 import { serviceHost } from './names';
 import { Protocol } from './protocol';
@@ -243,6 +244,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
 
   public constructor(scope: Construct, id: string, props: CanaryServiceProps) {
     super(scope, id);
+    MeshAnalysis.of(this);
     this.name = props.name ?? id;
     this.subject = releaseSubject(this.name);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';

@@ -6,6 +6,7 @@ import {
 } from './egress';
 import { claimMeshHost } from './hosts';
 import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
+import { MeshAnalysis } from './mesh-analysis';
 import { checkDnsLabel } from './names';
 
 /** Props of an {@link ExternalService}. */
@@ -80,6 +81,7 @@ export class ExternalService extends Construct {
 
   public constructor(scope: Construct, id: string, props: ExternalServiceProps) {
     super(scope, id);
+    MeshAnalysis.of(this);
     const name = props.name ?? id;
     const subject = externalSubject(name);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';

@@ -26,3 +26,6 @@ export * from './mesh-sidecar';
 export * from './workload';
 export * from './flagger';
 export * from './progressive-service';
+export * from './manifest';
+export * from './analysis';
+export * from './mesh-analysis';

@@ -5,6 +5,7 @@ import { invalid, renderNowAndAtSynth, show } from './errors';
 import { checkVirtualServiceHosts, gatewayHosts, parseServerHost } from './hosts';
 import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
 import { Match, checkMatch, checkPort } from './match';
+import { MeshAnalysis } from './mesh-analysis';
 import { checkDnsLabel, serviceHost } from './names';
 import { renderHttpMatch, renderHttpRoutes } from './release';
 import { Rewrite } from './route-policy';
@@ -140,6 +141,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
 
   public constructor(scope: Construct, id: string, props: MeshGatewayProps) {
     super(scope, id);
+    MeshAnalysis.of(this);
     this.gatewayName = props.name ?? id;
     this.subject = `gateway ${show(this.gatewayName)}`;
     this.gatewayNamespace = props.namespace ?? Chart.of(this).namespace ?? 'default';

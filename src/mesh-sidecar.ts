@@ -3,6 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { invalid, show } from './errors';
 import { ExternalService } from './external-service';
 import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
+import { MeshAnalysis } from './mesh-analysis';
 import { checkDnsLabel } from './names';
 
 /** Props of a {@link MeshSidecar}. */
@@ -52,6 +53,7 @@ export class MeshSidecar extends Construct {
 
   public constructor(scope: Construct, id: string, props: MeshSidecarProps = {}) {
     super(scope, id);
+    MeshAnalysis.of(this);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
     const subject = `sidecar ${show(this.namespace)}`;
     checkDnsLabel(subject, 'namespace', this.namespace);

@@ -5,6 +5,7 @@ import { invalid, show } from './errors';
 import { Analysis, checkAnalysis, renderAnalysis, renderMetricTemplates } from './flagger';
 import { MESH_GATEWAY, checkHostsFitGateway } from './hosts';
 import { Match, checkMatch, checkPort } from './match';
+import { MeshAnalysis } from './mesh-analysis';
 import type { IMeshGateway } from './mesh-gateway';
 import { checkServiceName } from './names';
 import { Protocol, isHttpProtocol } from './protocol';
@@ -114,6 +115,7 @@ export class ProgressiveService extends Construct {
 
   public constructor(scope: Construct, id: string, props: ProgressiveServiceProps) {
     super(scope, id);
+    MeshAnalysis.of(this);
     this.name = props.name ?? id;
     const subject = `progressive service ${show(this.name)}`;
     checkServiceName(subject, this.name);

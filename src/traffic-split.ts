@@ -4,6 +4,7 @@ import { invalid, show } from './errors';
 import { claimMeshHost } from './hosts';
 import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
 import { checkPort } from './match';
+import { MeshAnalysis } from './mesh-analysis';
 import { checkDnsLabel, checkServiceName, serviceHost } from './names';
 import { Protocol } from './protocol';
 import { VersionHost, renderRoutes } from './release';
@@ -91,6 +92,7 @@ export class TrafficSplit extends RoutedRelease {
 
   public constructor(scope: Construct, id: string, props: TrafficSplitProps) {
     super(scope, id);
+    MeshAnalysis.of(this);
     this.name = props.name ?? id;
     this.subject = `traffic split ${show(this.name)}`;
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';

@@ -115,26 +115,28 @@ describe('ingress seed scenarios', () => {
     expect(out.filter((o) => o.kind === 'VirtualService' && o.metadata.name.startsWith('mouse-'))).toEqual([]);
   });
 
-  test('nginx through canary-gateway: exactly the tutorial objects, 90/10', () => {
+  test('nginx through canary-gateway: the tutorial objects (with a named host), 90/10', () => {
     const out = Testing.synth(new NginxGatewayCanaryChart(Testing.app(), 'canary'));
     expect(out.map((o) => o.kind).sort()).toEqual(['Deployment', 'Deployment', 'DestinationRule', 'Gateway', 'Service', 'ServiceAccount', 'VirtualService']);
-    expect(only(out, 'Gateway', 'canary-gateway').spec.servers).toEqual([{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }]);
+    expect(only(out, 'Gateway', 'canary-gateway').spec.servers).toEqual([{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['nginx.example.com'] }]);
     const vs = only(out, 'VirtualService');
     expect(vs.spec.gateways).toEqual(['canary-gateway']);
-    expect(vs.spec.hosts).toEqual(['*']);
+    expect(vs.spec.hosts).toEqual(['nginx.example.com']);
     expect(routes(vs)).toEqual([['default', 'null', 'v1=90', 'v2=10']]);
     expect(only(out, 'DestinationRule').spec.subsets.map((s: any) => s.name)).toEqual(['v1', 'v2']);
   });
 
   test.each([
-    ['HTTP', BookinfoGatewayChart, ['http']],
-    ['HTTPS with redirect', BookinfoHttpsGatewayChart, ['http', 'https']],
-  ])('bookinfo gateway over %s: the five productpage paths, reviews canary in the mesh', (_what, ChartClass, portNames) => {
+    ['HTTP', BookinfoGatewayChart, ['http'], 'bookinfo.example.com'],
+    ['HTTPS with redirect', BookinfoHttpsGatewayChart, ['http', 'https'], 'secure.bookinfo.example.com'],
+  ])('bookinfo gateway over %s: the five productpage paths, reviews canary in the mesh', (_what, ChartClass, portNames, host) => {
     const out = Testing.synth(new ChartClass(Testing.app(), 'bookinfo'));
     const gateway = only(out, 'Gateway', 'bookinfo-gateway');
     expect(gateway.spec.servers.map((s: any) => s.port.name)).toEqual(portNames);
+    expect(gateway.spec.servers.map((s: any) => s.hosts)).toEqual(portNames.map(() => [host]));
     const vs = only(out, 'VirtualService', 'bookinfo-gateway');
     expect(vs.spec.gateways).toEqual(['bookinfo-gateway']);
+    expect(vs.spec.hosts).toEqual([host]);
     expect(routes(vs)).toEqual([[
       'productpage',
       '[{"uri":{"exact":"/productpage"}},{"uri":{"prefix":"/static"}},{"uri":{"exact":"/login"}},{"uri":{"exact":"/logout"}},{"uri":{"prefix":"/api/v1/products"}}]',
@@ -303,7 +305,7 @@ describe('lane scenarios', () => {
     const out = Testing.synth(new CatMouseLaneChart(Testing.app(), 'lane'));
     const fromGray = '[{"sourceLabels":{"version":"gray"}}]';
     expect(routes(only(out, 'VirtualService', 'cat-gray-gateway'))).toEqual([['lane-gray', grayHeader, 'gray=100'], ['default', 'null', 'prod=100']]);
-    expect(only(out, 'VirtualService', 'cat-gray-gateway').spec.hosts).toEqual(['cat.istio.gray.com']);
+    expect(only(out, 'VirtualService', 'cat-gray-gateway').spec.hosts).toEqual(['cat.lane.gray.com']);
     for (const name of ['cat', 'mouse']) {
       expect(routes(only(out, 'VirtualService', name))).toEqual([
         ['lane-gray', grayHeader, 'gray=100'],

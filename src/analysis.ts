@@ -1,0 +1,372 @@
+/**
+ * The checks `istioctl analyze` runs that need no cluster, and ours, over a list of plain Kubernetes objects: the
+ * mistakes that show up in a cluster as 503s and 404s. Pure functions; `MeshAnalysis` runs them on a cdk8s app and
+ * the validation plugin on any manifests.
+ */
+import { hostsIntersect, parseServerHost } from './hosts';
+import {
+  K8sObject, Manifests, ObjectRef, RouteDestination, Workload, bindsToMesh, destinationsOf, namespaceOf, refOf, resolveGateway, resolveHost, selects,
+} from './manifest';
+import { canonicalJson } from './release';
+
+/** How bad a finding is: errors fail the synth, warnings are reported. */
+export enum Severity {
+  ERROR = 'error',
+  WARNING = 'warning',
+}
+
+/** One problem found in the manifests. */
+export interface Finding {
+  /** Istio's message code where one exists (`IST0101`), else ours (`CANARY001`). */
+  readonly code: string;
+  readonly severity: Severity;
+  /** The object at fault. */
+  readonly object: ObjectRef;
+  /** Field path in the object, e.g. `spec.http[0].route[1].destination`. */
+  readonly path: string;
+  /** What is wrong. */
+  readonly message: string;
+  /** How to fix it. */
+  readonly fix: string;
+}
+
+/** Every check, by code: its severity (where it has a single one) and what it finds. */
+export const CHECKS: Readonly<Record<string, string>> = {
+  IST0101: 'referenced host, subset, gateway or destination port not found',
+  IST0102: 'namespace not labelled for sidecar injection',
+  IST0109: 'two VirtualServices bound to the mesh claim one host',
+  IST0112: 'destination without a port while the Service has several',
+  IST0116: 'a workload behind Services that give one port different protocols',
+  IST0118: 'Service port name outside Istio\'s naming convention (and no appProtocol)',
+  IST0123: 'namespace with both injection labels',
+  IST0130: 'route that can never match',
+  IST0131: 'match that can never be used',
+  IST0132: 'VirtualService host admitted by none of its gateways',
+  IST0140: 'gateway route without subsets while the mesh routes the host by subsets',
+  IST0145: 'gateways with the same selector, port and host',
+  IST0173: 'subset that selects no pods',
+  IST0174: 'DestinationRule host that is no Service or ServiceEntry',
+  CANARY001: 'Service that selects no workload',
+  CANARY002: 'workload no Service selects',
+  CANARY003: 'subset whose labels select pods of several versions',
+  CANARY004: 'traffic sent to a version scaled to 0 replicas',
+};
+
+/** Options of an analysis. */
+export interface AnalysisOptions {
+  /**
+   * Codes to skip, e.g. `['IST0118']`.
+   * @default none
+   */
+  readonly disable?: readonly string[];
+  /**
+   * Hosts that exist outside these manifests (in the cluster or another app), as FQDNs or wildcards. Hosts in
+   * `istio-system` (the gateways, istiod) are always taken as present.
+   * @default none
+   */
+  readonly knownHosts?: readonly string[];
+}
+
+/** Analyzes manifests; findings in a stable order (by check, then object order). */
+export function analyze(objects: readonly K8sObject[], options: AnalysisOptions = {}): Finding[] {
+  const m = new Manifests(objects);
+  const known = (host: string) => m.hostKnown(host) || host.endsWith('.istio-system.svc.cluster.local')
+    || (options.knownHosts ?? []).some((k) => hostsIntersect(k, host));
+  const findings = [
+    ...checkDestinations(m, known),
+    ...checkVirtualServices(m),
+    ...checkGateways(m),
+    ...checkDestinationRules(m, known),
+    ...checkServicesAndWorkloads(m),
+    ...checkNamespaces(m),
+  ];
+  const disabled = new Set(options.disable ?? []);
+  return findings.filter((f) => !disabled.has(f.code));
+}
+
+/** One line: `IST0101 error VirtualService shop/reviews spec.http[0]...: <message>; <fix>`. */
+export function formatFinding(f: Finding): string {
+  return `${f.code} ${f.severity} ${f.object.kind} ${f.object.namespace}/${f.object.name} ${f.path}: ${f.message}; ${f.fix}`;
+}
+
+type Emit = (code: string, severity: Severity, obj: K8sObject, path: string, message: string, fix: string) => void;
+
+function collector(): { findings: Finding[]; emit: Emit } {
+  const findings: Finding[] = [];
+  return { findings, emit: (code, severity, obj, path, message, fix) => findings.push({ code, severity, object: refOf(obj), path, message, fix }) };
+}
+
+/** The labels a subset's pods carry: the Service's selector and the subset's own labels. */
+function subsetSelector(m: Manifests, host: string, subset: string): Record<string, string> | undefined {
+  for (const dr of m.destinationRulesFor(host)) {
+    const found = (dr.spec?.subsets ?? []).find((s: any) => s.name === subset);
+    if (found) return { ...m.services.get(host)?.spec?.selector, ...found.labels };
+  }
+  return undefined;
+}
+
+function checkDestinations(m: Manifests, known: (host: string) => boolean): Finding[] {
+  const { findings, emit } = collector();
+  for (const vs of m.virtualServices) {
+    const ns = namespaceOf(vs);
+    for (const d of destinationsOf(vs)) {
+      const host = resolveHost(d.destination.host ?? '', ns);
+      const service = m.services.get(host);
+      if (!known(host)) {
+        emit('IST0101', Severity.WARNING, vs, `${d.path}.host`, `destination host ${host} is no Service or ServiceEntry in these manifests`,
+          'fix the host, create the Service, or add a ServiceEntry for a host outside the mesh (ignore this if it exists in the cluster)');
+        continue;
+      }
+      if (d.destination.subset !== undefined) checkSubset(m, emit, vs, d, host);
+      if (service) checkDestinationPort(emit, vs, d, service);
+      if (d.destination.subset !== undefined && (d.weight === undefined || d.weight > 0) && !d.path.endsWith('mirror')) {
+        const selector = subsetSelector(m, host, d.destination.subset);
+        const pods = selector && service ? m.workloads.filter((w) => w.namespace === namespaceOf(service) && selects(selector, w.podLabels)) : [];
+        if (pods.length > 0 && pods.every((w) => w.replicas === 0)) {
+          emit('CANARY004', Severity.ERROR, vs, d.path, `traffic goes to subset ${d.destination.subset} of ${host}, whose workloads `
+            + `(${pods.map((w) => w.object.metadata?.name).join(', ')}) are scaled to 0 replicas, so it would fail with 503`,
+          'give the version replicas, or set its weight to 0');
+        }
+      }
+    }
+  }
+  return findings;
+}
+
+function checkSubset(m: Manifests, emit: Emit, vs: K8sObject, d: RouteDestination, host: string): void {
+  const rules = m.destinationRulesFor(host);
+  const subsets = rules.flatMap((dr) => (dr.spec?.subsets ?? []).map((s: any) => s.name));
+  if (rules.length === 0) {
+    emit('IST0101', Severity.ERROR, vs, `${d.path}.subset`, `subset ${d.destination.subset} of ${host} is used, but no DestinationRule for that host is in these manifests`,
+      `add a DestinationRule for ${host} with subset ${d.destination.subset}`);
+  } else if (!subsets.includes(d.destination.subset)) {
+    emit('IST0101', Severity.ERROR, vs, `${d.path}.subset`,
+      `subset ${d.destination.subset} is not defined by DestinationRule ${rules.map((r) => `${namespaceOf(r)}/${r.metadata?.name}`).join(', ')} `
+      + `(its subsets: ${subsets.join(', ') || 'none'})`, 'route to a defined subset, or add it to the DestinationRule');
+  }
+}
+
+function checkDestinationPort(emit: Emit, vs: K8sObject, d: RouteDestination, service: K8sObject): void {
+  const ports: any[] = service.spec?.ports ?? [];
+  const number = d.destination.port?.number;
+  if (number !== undefined && !ports.some((p) => p.port === number)) {
+    emit('IST0101', Severity.ERROR, vs, `${d.path}.port`, `port ${number} is not a port of Service ${namespaceOf(service)}/${service.metadata?.name} `
+      + `(its ports: ${ports.map((p) => p.port).join(', ')})`, 'route to one of its ports');
+  }
+  if (number === undefined && ports.length > 1) {
+    emit('IST0112', Severity.ERROR, vs, d.path, `Service ${namespaceOf(service)}/${service.metadata?.name} has several ports `
+      + `(${ports.map((p) => p.port).join(', ')}) and the destination names none`, 'set destination.port.number');
+  }
+}
+
+function checkVirtualServices(m: Manifests): Finding[] {
+  const { findings, emit } = collector();
+  const meshHosts = new Map<string, K8sObject>();
+  for (const vs of m.virtualServices) {
+    const ns = namespaceOf(vs);
+    const gateways: string[] = vs.spec?.gateways ?? [];
+    const hosts: string[] = vs.spec?.hosts ?? [];
+    if (bindsToMesh(gateways)) {
+      hosts.forEach((h, i) => {
+        const host = resolveHost(h, ns);
+        const first = meshHosts.get(host);
+        if (first) {
+          emit('IST0109', Severity.ERROR, vs, `spec.hosts[${i}]`, `host ${host} is also routed in the mesh by VirtualService ${namespaceOf(first)}/${first.metadata?.name}`,
+            'route each host in one VirtualService (merge the routes)');
+        } else {
+          meshHosts.set(host, vs);
+        }
+      });
+    }
+    const found = gateways.map((g, index) => ({ ref: resolveGateway(g, ns), index, name: g })).filter((r) => r.name !== 'mesh')
+      .map((r) => ({ ...r, gateway: m.gateways.get(r.ref) }));
+    for (const r of found.filter((x) => !x.gateway)) {
+      emit('IST0101', Severity.WARNING, vs, `spec.gateways[${r.index}]`, `gateway ${r.ref} is not in these manifests`,
+        'fix the reference (`<namespace>/<name>`), or ignore this if the gateway exists in the cluster');
+    }
+    if (found.length > 0 && found.every((x) => x.gateway)) {
+      hosts.forEach((host, i) => {
+        if (!found.some((x) => m.gatewayAdmits(x.gateway!, host, ns))) {
+          emit('IST0132', Severity.WARNING, vs, `spec.hosts[${i}]`, `host ${host} is admitted by none of its gateways (${found.map((x) => x.ref).join(', ')}), `
+            + 'so gateway requests for it get 404', 'use a host the gateway serves, or add it to the gateway\'s servers');
+        }
+      });
+    }
+    checkRuleOrder(emit, vs, 'http');
+    checkRuleOrder(emit, vs, 'tcp');
+  }
+  // Gateway routes that skip the subsets the mesh routes by.
+  for (const vs of m.virtualServices.filter((v) => !bindsToMesh(v.spec?.gateways))) {
+    for (const d of destinationsOf(vs).filter((x) => x.destination.subset === undefined)) {
+      const host = resolveHost(d.destination.host ?? '', namespaceOf(vs));
+      const mesh = meshHosts.get(host);
+      const bySubset = (x: RouteDestination) => x.destination.subset !== undefined && resolveHost(x.destination.host, namespaceOf(mesh!)) === host;
+      if (mesh && destinationsOf(mesh).some(bySubset)) {
+        emit('IST0140', Severity.WARNING, vs, d.path, `gateway traffic to ${host} goes to all its pods, while VirtualService `
+          + `${namespaceOf(mesh)}/${mesh.metadata?.name} splits that host by subsets`, 'route to the subsets here too (CanaryService.exposeVia does)');
+      }
+    }
+  }
+  return findings;
+}
+
+/** IST0130 / IST0131: rules after a catch-all, and matches an earlier rule already has. */
+function checkRuleOrder(emit: Emit, vs: K8sObject, protocol: 'http' | 'tcp'): void {
+  const routes: any[] = vs.spec?.[protocol] ?? [];
+  const seen = new Map<string, number>();
+  let catchAll: number | undefined;
+  routes.forEach((route, index) => {
+    const path = `spec.${protocol}[${index}]`;
+    if (catchAll !== undefined) {
+      emit('IST0130', Severity.WARNING, vs, path, `route ${index} can never match: route ${catchAll} before it matches every request`,
+        'move the catch-all route last, or give it a match');
+      return;
+    }
+    const matches: any[] = route.match ?? [];
+    if (matches.length === 0 || matches.some((mt) => Object.keys(mt ?? {}).filter((k) => k !== 'name').length === 0)) {
+      catchAll = index;
+      return;
+    }
+    const keys = matches.map((mt) => canonicalJson({ ...mt, name: undefined }));
+    const earlier = keys.map((k) => seen.get(k));
+    if (earlier.every((e) => e !== undefined)) {
+      emit('IST0130', Severity.WARNING, vs, path, `route ${index} can never match: route ${earlier[0]} before it has the same match`,
+        'remove the route, or change its match');
+    } else {
+      earlier.forEach((e, i) => {
+        if (e !== undefined) {
+          emit('IST0131', Severity.WARNING, vs, `${path}.match[${i}]`, `this match is never used: route ${e} before it has the same match`, 'remove the match');
+        }
+      });
+    }
+    keys.forEach((k) => { if (!seen.has(k)) seen.set(k, index); });
+  });
+}
+
+/** True when two Gateway server hosts can serve the same request host (their namespace parts aside). */
+function overlap(a: string, b: string): boolean {
+  return hostsIntersect(parseServerHost(a).host, parseServerHost(b).host);
+}
+
+function checkGateways(m: Manifests): Finding[] {
+  const { findings, emit } = collector();
+  const gateways = [...m.gateways.values()];
+  gateways.forEach((gw, index) => {
+    for (const other of gateways.slice(0, index)) {
+      if (canonicalJson(gw.spec?.selector ?? {}) !== canonicalJson(other.spec?.selector ?? {})) continue;
+      (gw.spec?.servers ?? []).forEach((server: any, s: number) => {
+        const clash = (other.spec?.servers ?? []).find((o: any) => o.port?.number === server.port?.number
+          && (o.hosts ?? []).some((a: string) => (server.hosts ?? []).some((b: string) => overlap(a, b))));
+        if (clash) {
+          emit('IST0145', Severity.ERROR, gw, `spec.servers[${s}]`, `gateway ${namespaceOf(other)}/${other.metadata?.name} already serves port `
+            + `${server.port?.number} for an overlapping host on the same pods (${(server.hosts ?? []).join(', ')} and ${(clash.hosts ?? []).join(', ')})`,
+          'serve each host once per port: merge the gateways or make the hosts distinct');
+        }
+      });
+    }
+  });
+  return findings;
+}
+
+function checkDestinationRules(m: Manifests, known: (host: string) => boolean): Finding[] {
+  const { findings, emit } = collector();
+  for (const dr of m.destinationRules) {
+    const host = resolveHost(dr.spec?.host ?? '', namespaceOf(dr));
+    if (!known(host)) {
+      emit('IST0174', Severity.WARNING, dr, 'spec.host', `host ${host} is no Service or ServiceEntry in these manifests`,
+        'fix the host, or ignore this if the Service exists in the cluster');
+      continue;
+    }
+    const service = m.services.get(host);
+    const workloads = service ? m.workloadsOf(service) : [];
+    if (workloads.length === 0) continue; // nothing to judge the subsets by
+    (dr.spec?.subsets ?? []).forEach((subset: any, i: number) => {
+      const selected = workloads.filter((w) => selects(subset.labels, w.podLabels));
+      if (selected.length === 0) {
+        emit('IST0173', Severity.ERROR, dr, `spec.subsets[${i}]`, `subset ${subset.name} (${formatLabels(subset.labels)}) selects none of the pods of ${host} `
+          + `(${workloads.map((w) => `${w.object.metadata?.name}: ${formatLabels(w.podLabels)}`).join('; ')})`, 'fix the subset labels or the pod labels');
+      }
+      const versions = [...new Set(selected.map((w) => w.podLabels.version).filter((v) => v !== undefined))];
+      if (subset.labels && Object.keys(subset.labels).length > 0 && versions.length > 1) {
+        emit('CANARY003', Severity.ERROR, dr, `spec.subsets[${i}]`, `subset ${subset.name} (${formatLabels(subset.labels)}) selects pods of several versions (${versions.join(', ')})`,
+          'select one version, e.g. with its version label');
+      }
+    });
+  }
+  return findings;
+}
+
+function checkServicesAndWorkloads(m: Manifests): Finding[] {
+  const { findings, emit } = collector();
+  const flaggerTargets = new Set(m.objects.filter((o) => o.kind === 'Canary' && o.apiVersion?.startsWith('flagger.app/'))
+    .map((c) => `${namespaceOf(c)}/${c.spec?.targetRef?.name}`));
+  const servicesOf = new Map<Workload, K8sObject[]>();
+  for (const service of m.services.values()) {
+    const selector = service.spec?.selector;
+    const workloads = m.workloadsOf(service);
+    if (selector && Object.keys(selector).length > 0 && workloads.length === 0) {
+      emit('CANARY001', Severity.WARNING, service, 'spec.selector', `selects no workload in these manifests (${formatLabels(selector)})`,
+        'fix the selector or the pod labels, or ignore this if the pods are deployed elsewhere');
+    }
+    workloads.forEach((w) => servicesOf.set(w, [...servicesOf.get(w) ?? [], service]));
+    (service.spec?.ports ?? []).forEach((port: any, i: number) => {
+      if (port.protocol === 'UDP' || port.appProtocol) return;
+      if (!protocolOfPortName(port.name)) {
+        emit('IST0118', Severity.WARNING, service, `spec.ports[${i}].name`, `port ${port.port} is named ${JSON.stringify(port.name ?? '')}, which does not tell Istio `
+          + 'its protocol, so it is treated as TCP (no HTTP routing)', 'name it <protocol>[-<suffix>] (http, grpc, tcp, ...) or set appProtocol');
+      }
+    });
+  }
+  for (const w of m.workloads) {
+    const services = servicesOf.get(w) ?? [];
+    if (services.length === 0 && !flaggerTargets.has(`${w.namespace}/${w.object.metadata?.name}`)) {
+      emit('CANARY002', Severity.WARNING, w.object, 'spec.template.metadata.labels', `no Service selects these pods (${formatLabels(w.podLabels)})`,
+        'add a Service, or fix its selector');
+    }
+    const byPort = new Map<number, Set<string>>();
+    for (const service of services) {
+      for (const port of service.spec?.ports ?? []) {
+        const protocol = (port.appProtocol ?? protocolOfPortName(port.name) ?? 'tcp').toLowerCase();
+        byPort.set(port.port, new Set([...byPort.get(port.port) ?? [], protocol]));
+      }
+    }
+    for (const [port, protocols] of byPort) {
+      if (protocols.size > 1) {
+        emit('IST0116', Severity.WARNING, w.object, 'spec.template', `Services ${services.map((s) => s.metadata?.name).join(', ')} give port ${port} `
+          + `different protocols (${[...protocols].join(', ')})`, 'give the port one protocol in every Service');
+      }
+    }
+  }
+  return findings;
+}
+
+const PORT_PROTOCOLS = ['http', 'http2', 'https', 'grpc', 'grpc-web', 'tcp', 'tls', 'mongo', 'mysql', 'redis', 'udp'];
+
+/** The protocol a port name declares by Istio's convention, `<protocol>[-<suffix>]`. */
+function protocolOfPortName(name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  const lower = name.toLowerCase();
+  return PORT_PROTOCOLS.find((p) => lower === p || lower.startsWith(`${p}-`));
+}
+
+function checkNamespaces(m: Manifests): Finding[] {
+  const { findings, emit } = collector();
+  for (const ns of m.namespaces.values()) {
+    const labels = ns.metadata?.labels ?? {};
+    const injection = labels['istio-injection'];
+    const revision = labels['istio.io/rev'];
+    if (injection === undefined && revision === undefined) {
+      emit('IST0102', Severity.WARNING, ns, 'metadata.labels', 'has no istio-injection or istio.io/rev label, so its pods get no sidecar',
+        'label it istio-injection=enabled (or istio.io/rev=<revision>), or istio-injection=disabled if that is intended');
+    } else if (injection !== undefined && revision !== undefined) {
+      emit('IST0123', Severity.WARNING, ns, 'metadata.labels', `has both istio-injection=${injection} and istio.io/rev=${revision}; the first wins`,
+        'keep one of them');
+    }
+  }
+  return findings;
+}
+
+function formatLabels(labels: Readonly<Record<string, string>> | undefined): string {
+  const entries = Object.entries(labels ?? {});
+  return entries.length === 0 ? 'no labels' : entries.map(([k, v]) => `${k}=${v}`).join(',');
+}

@@ -1,0 +1,178 @@
+/**
+ * A model of a set of Kubernetes manifests as Istio reads them: Services, ServiceEntries, workloads, DestinationRules,
+ * VirtualServices and Gateways, indexed by host and namespace. Plain functions over plain objects, so it works on
+ * any YAML, ours or not.
+ */
+import { hostsIntersect, serverAdmits } from './hosts';
+
+/** A Kubernetes object as plain data. */
+export interface K8sObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: { readonly name?: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly [k: string]: any };
+  readonly spec?: any;
+  readonly [field: string]: any;
+}
+
+/** Where an object is: kind, namespace and name. */
+export interface ObjectRef {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** The cluster domain every Service host ends in. */
+export const CLUSTER_DOMAIN = 'svc.cluster.local';
+
+/** The namespace an object lives in (`default` when it names none, as kubectl applies it). */
+export function namespaceOf(obj: K8sObject, fallback = 'default'): string {
+  return obj.metadata?.namespace ?? fallback;
+}
+
+/** An object's reference. */
+export function refOf(obj: K8sObject, fallback = 'default'): ObjectRef {
+  return { kind: obj.kind ?? '<no kind>', namespace: namespaceOf(obj, fallback), name: obj.metadata?.name ?? '<no name>' };
+}
+
+/**
+ * A host as Istio resolves it from an object in `namespace`: `reviews` -> `reviews.<namespace>.svc.cluster.local`,
+ * `reviews.shop` -> `reviews.shop.svc.cluster.local`, `reviews.shop.svc` -> `...svc.cluster.local`; hosts with more
+ * labels (FQDNs, external hosts) and wildcards stay as written.
+ */
+export function resolveHost(host: string, namespace: string): string {
+  if (host.startsWith('*')) return host;
+  const labels = host.split('.');
+  if (labels.length === 1) return `${host}.${namespace}.${CLUSTER_DOMAIN}`;
+  if (labels.length === 2) return `${host}.${CLUSTER_DOMAIN}`;
+  if (labels.length === 3 && labels[2] === 'svc') return `${host}.cluster.local`;
+  return host;
+}
+
+/** True when a VirtualService with `gateways` (as written) applies to sidecars: no gateways, or `mesh` among them. */
+export function bindsToMesh(gateways: readonly string[] | undefined): boolean {
+  return !gateways || gateways.length === 0 || gateways.includes('mesh');
+}
+
+/**
+ * A gateway reference as Istio reads it from an object in `namespace`: `name` -> `<namespace>/name`,
+ * `ns/name` as is, `name.ns.svc.cluster.local` (the legacy form) -> `ns/name`.
+ */
+export function resolveGateway(reference: string, namespace: string): string {
+  if (reference.includes('/')) return reference;
+  const labels = reference.split('.');
+  if (labels.length > 1) return `${labels[1]}/${labels[0]}`;
+  return `${namespace}/${reference}`;
+}
+
+/** True when every label in `selector` is among `labels`. */
+export function selects(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
+  return Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
+}
+
+/** A workload: a Deployment (or StatefulSet, DaemonSet, ReplicaSet) and its pod template. */
+export interface Workload {
+  readonly object: K8sObject;
+  readonly namespace: string;
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** Replicas as written; undefined when the object does not set them (Kubernetes' default is 1). */
+  readonly replicas?: number;
+}
+
+const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
+
+/** The manifests, indexed the way Istio looks things up. */
+export class Manifests {
+  /** Every object, in input order. */
+  public readonly objects: readonly K8sObject[];
+  /** Services by FQDN host. */
+  public readonly services = new Map<string, K8sObject>();
+  /** Workloads, in input order. */
+  public readonly workloads: readonly Workload[];
+  /** ServiceEntries, in input order. */
+  public readonly serviceEntries: readonly K8sObject[];
+  /** DestinationRules, in input order. */
+  public readonly destinationRules: readonly K8sObject[];
+  /** VirtualServices, in input order. */
+  public readonly virtualServices: readonly K8sObject[];
+  /** Gateways by `<namespace>/<name>`. */
+  public readonly gateways = new Map<string, K8sObject>();
+  /** Namespace objects by name. */
+  public readonly namespaces = new Map<string, K8sObject>();
+
+  public constructor(objects: readonly K8sObject[]) {
+    this.objects = objects.filter((o) => o && typeof o === 'object');
+    const ofKind = (kind: string) => this.objects.filter((o) => o.kind === kind);
+    for (const service of ofKind('Service')) this.services.set(resolveHost(service.metadata?.name ?? '', namespaceOf(service)), service);
+    this.workloads = this.objects.filter((o) => WORKLOAD_KINDS.includes(o.kind ?? '')).map((object) => ({
+      object,
+      namespace: namespaceOf(object),
+      podLabels: object.spec?.template?.metadata?.labels ?? {},
+      replicas: object.kind === 'DaemonSet' ? undefined : object.spec?.replicas,
+    }));
+    this.serviceEntries = ofKind('ServiceEntry');
+    this.destinationRules = ofKind('DestinationRule');
+    this.virtualServices = ofKind('VirtualService');
+    for (const gateway of ofKind('Gateway')) this.gateways.set(`${namespaceOf(gateway)}/${gateway.metadata?.name}`, gateway);
+    for (const namespace of ofKind('Namespace')) this.namespaces.set(namespace.metadata?.name ?? '', namespace);
+  }
+
+  /** The ServiceEntries whose hosts cover `host` (wildcards included). */
+  public serviceEntriesFor(host: string): K8sObject[] {
+    return this.serviceEntries.filter((se) => (se.spec?.hosts ?? []).some((h: string) => hostsIntersect(resolveHost(h, namespaceOf(se)), host)));
+  }
+
+  /** True when a Service or ServiceEntry defines `host`. */
+  public hostKnown(host: string): boolean {
+    return this.services.has(host) || this.serviceEntriesFor(host).length > 0;
+  }
+
+  /** The DestinationRules for a host, from any namespace. */
+  public destinationRulesFor(host: string): K8sObject[] {
+    return this.destinationRules.filter((dr) => resolveHost(dr.spec?.host ?? '', namespaceOf(dr)) === host);
+  }
+
+  /** The workloads a Service selects (a Service without a selector selects none). */
+  public workloadsOf(service: K8sObject): Workload[] {
+    const selector = service.spec?.selector;
+    if (!selector || Object.keys(selector).length === 0) return [];
+    return this.workloads.filter((w) => w.namespace === namespaceOf(service) && selects(selector, w.podLabels));
+  }
+
+  /** The hosts a gateway admits, as `<namespace part>/<host>` server hosts. */
+  public gatewayServerHosts(gateway: K8sObject): string[] {
+    return (gateway.spec?.servers ?? []).flatMap((s: any) => s.hosts ?? []);
+  }
+
+  /** True when one of `gateway`'s server hosts admits `host` of a VirtualService in `vsNamespace`. */
+  public gatewayAdmits(gateway: K8sObject, host: string, vsNamespace: string): boolean {
+    return this.gatewayServerHosts(gateway).some((server) => serverAdmits(server, namespaceOf(gateway), host, vsNamespace));
+  }
+}
+
+/** One route destination of a VirtualService, with where it sits. */
+export interface RouteDestination {
+  /** The destination as written. */
+  readonly destination: { host: string; subset?: string; port?: { number?: number } };
+  /** The destination's weight (undefined = the route's only destination). */
+  readonly weight?: number;
+  /** Field path of the destination. */
+  readonly path: string;
+  /** `http`, `tcp` or `tls`. */
+  readonly protocol: 'http' | 'tcp' | 'tls';
+  /** Index of the route in its list. */
+  readonly routeIndex: number;
+}
+
+/** Every destination of a VirtualService's routes and mirrors. */
+export function destinationsOf(vs: K8sObject): RouteDestination[] {
+  const out: RouteDestination[] = [];
+  for (const protocol of ['http', 'tcp', 'tls'] as const) {
+    (vs.spec?.[protocol] ?? []).forEach((route: any, routeIndex: number) => {
+      (route.route ?? []).forEach((d: any, i: number) => {
+        if (d?.destination) out.push({ destination: d.destination, weight: d.weight, path: `spec.${protocol}[${routeIndex}].route[${i}].destination`, protocol, routeIndex });
+      });
+      if (route.mirror) out.push({ destination: route.mirror, weight: 0, path: `spec.${protocol}[${routeIndex}].mirror`, protocol, routeIndex });
+    });
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+import { ApiObject } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { AnalysisOptions, CHECKS, Finding, Severity, analyze, formatFinding } from './analysis';
+import { invalid, show } from './errors';
+
+const ANALYSES = new WeakMap<IConstruct, MeshAnalysis>();
+
+/**
+ * The analysis of a whole cdk8s app, run when it synthesizes: error findings fail the synth (all of them listed,
+ * nothing written), warnings are recorded as construct metadata on the app (`istio-canary:warning`) and printed.
+ * Every construct of this package turns it on for its app; `MeshAnalysis.of(app).disable('IST0118')` skips a check.
+ */
+export class MeshAnalysis {
+  /** The analysis of the app `scope` belongs to (created, and hooked into the app's validation, on first use). */
+  public static of(scope: IConstruct): MeshAnalysis {
+    const root = scope.node.root;
+    let analysis = ANALYSES.get(root);
+    if (!analysis) {
+      analysis = new MeshAnalysis(root);
+      ANALYSES.set(root, analysis);
+    }
+    return analysis;
+  }
+
+  private readonly disabled = new Set<string>();
+  private readonly knownHosts: string[] = [];
+  private readonly reported = new Set<string>();
+  private running = false;
+
+  private constructor(private readonly root: IConstruct) {
+    root.node.addValidation({ validate: () => this.validate() });
+  }
+
+  /** Skips checks by code (`IST0118`, `CANARY002`, ...). */
+  public disable(...codes: string[]): this {
+    for (const code of codes) {
+      if (!(code in CHECKS)) throw invalid('mesh analysis', 'unknown check code', show(code), `use one of ${Object.keys(CHECKS).join(', ')}`);
+      this.disabled.add(code);
+    }
+    return this;
+  }
+
+  /** Hosts that exist outside the app (in the cluster), so routes to them are not reported as missing. */
+  public addKnownHosts(...hosts: string[]): this {
+    this.knownHosts.push(...hosts);
+    return this;
+  }
+
+  /** The options the analysis runs with. */
+  public get options(): AnalysisOptions {
+    return { disable: [...this.disabled], knownHosts: [...this.knownHosts] };
+  }
+
+  /** Analyzes every object the app synthesizes, as it stands now. */
+  public findings(): Finding[] {
+    const objects = this.root.node.findAll().filter((c) => ApiObject.isApiObject(c)).map((o) => (o as ApiObject).toJson());
+    return analyze(objects, this.options);
+  }
+
+  private validate(): string[] {
+    // chart.toJson() validates the whole app; rendering the objects here must not start another analysis.
+    if (this.running) return [];
+    this.running = true;
+    try {
+      let findings: Finding[];
+      try {
+        findings = this.findings();
+      } catch {
+        return []; // an object that cannot render has its own validation error, which says why
+      }
+      for (const warning of findings.filter((f) => f.severity === Severity.WARNING).map(formatFinding)) {
+        if (this.reported.has(warning)) continue;
+        this.reported.add(warning);
+        this.root.node.addMetadata('istio-canary:warning', warning);
+        if (!process.env.JEST_WORKER_ID) process.stderr.write(`warning: ${warning}\n`);
+      }
+      return findings.filter((f) => f.severity === Severity.ERROR).map((f) => `mesh analysis: ${formatFinding(f)}`);
+    } finally {
+      this.running = false;
+    }
+  }
+}
