@@ -87,6 +87,14 @@ new YamlFile(project, 'cdk8s.yaml', {
     output: MANIFESTS_DIR,
     // Upstream sources of imports/, for users who regenerate online with `npx cdk8s import`.
     imports: [CRDS.istio.url, CRDS.flagger.url],
+    // The mesh analysis and CRD schema checks on every synth. Offline, CDK8S_ISTIO_CANARY_CRDS=../shared/crds
+    // replaces the URLs (as .ci/run does); an unreachable URL is logged and its schema checks skipped.
+    validations: [{
+      package: './examples/plugin.js',
+      version: '0.0.0',
+      class: 'IstioCanaryValidation',
+      properties: { crds: [CRDS.istio.url, CRDS.flagger.url] },
+    }],
   },
 });
 project.npmignore?.exclude(`/${MANIFESTS_DIR}/`, '/examples/', '/cdk8s.yaml', '/.ci/');

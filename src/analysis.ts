@@ -67,7 +67,7 @@ export interface AnalysisOptions {
   readonly knownHosts?: readonly string[];
 }
 
-/** Analyzes manifests; findings in a stable order (by check, then object order). */
+/** Analyzes manifests; findings in a stable order (by group of checks, then object order). */
 export function analyze(objects: readonly K8sObject[], options: AnalysisOptions = {}): Finding[] {
   const m = new Manifests(objects);
   const known = (host: string) => m.hostKnown(host) || host.endsWith('.istio-system.svc.cluster.local')
@@ -86,7 +86,8 @@ export function analyze(objects: readonly K8sObject[], options: AnalysisOptions 
 
 /** One line: `IST0101 error VirtualService shop/reviews spec.http[0]...: <message>; <fix>`. */
 export function formatFinding(f: Finding): string {
-  return `${f.code} ${f.severity} ${f.object.kind} ${f.object.namespace}/${f.object.name} ${f.path}: ${f.message}; ${f.fix}`;
+  const where = f.object.namespace ? `${f.object.namespace}/${f.object.name}` : f.object.name;
+  return `${f.code} ${f.severity} ${f.object.kind} ${where} ${f.path}: ${f.message}; ${f.fix}`;
 }
 
 type Emit = (code: string, severity: Severity, obj: K8sObject, path: string, message: string, fix: string) => void;

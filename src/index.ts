@@ -29,3 +29,5 @@ export * from './progressive-service';
 export * from './manifest';
 export * from './analysis';
 export * from './mesh-analysis';
+export * from './validation/crd-schema';
+export * from './validation/plugin';

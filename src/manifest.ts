@@ -31,7 +31,9 @@ export function namespaceOf(obj: K8sObject, fallback = 'default'): string {
 
 /** An object's reference. */
 export function refOf(obj: K8sObject, fallback = 'default'): ObjectRef {
-  return { kind: obj.kind ?? '<no kind>', namespace: namespaceOf(obj, fallback), name: obj.metadata?.name ?? '<no name>' };
+  // Namespaces are cluster-scoped: a namespace written on one means nothing.
+  const namespace = obj.kind === 'Namespace' ? '' : namespaceOf(obj, fallback);
+  return { kind: obj.kind ?? '<no kind>', namespace, name: obj.metadata?.name ?? '<no name>' };
 }
 
 /**

@@ -65,12 +65,14 @@ export class CrdSchemas {
 
   /** Reads CRDs from files, and from every .yaml/.yml/.json file in the folders named. */
   public static fromPaths(paths: string[]): CrdSchemas {
-    const schemas = new CrdSchemas();
-    for (const file of paths.flatMap(listFiles)) {
-      const loaded = CrdSchemas.fromYaml(fs.readFileSync(file, 'utf8'));
-      loaded.byKey.forEach((schema, k) => schemas.byKey.set(k, schema));
-    }
-    return schemas;
+    return CrdSchemas.merge(paths.flatMap(listFiles).map((file) => CrdSchemas.fromYaml(fs.readFileSync(file, 'utf8'))));
+  }
+
+  /** One set with the schemas of all `sets`; a later set's schema of a kind version wins. */
+  public static merge(sets: readonly CrdSchemas[]): CrdSchemas {
+    const merged = new CrdSchemas();
+    for (const set of sets) set.byKey.forEach((schema, k) => merged.byKey.set(k, schema));
+    return merged;
   }
 
   private readonly byKey = new Map<string, JsonSchema>();

@@ -1,0 +1,97 @@
+/**
+ * A deliberately broken mesh, written as plain objects, with one of each mistake the synth-time analysis finds.
+ * It is kept out of the example app (it would fail the synth); test/analysis.test.ts checks that every check fires.
+ */
+import { ApiObject, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+
+const NETWORKING = 'networking.istio.io/v1';
+
+export class BrokenMeshChart extends Chart {
+  constructor(scope: Construct, id: string) {
+    super(scope, id, { namespace: 'broken' });
+    const add = (name: string, object: Record<string, any>) => new ApiObject(this, name, object as any);
+    const namespace = (name: string, labels: Record<string, string>) => add(`ns-${name}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+    namespace('broken', { 'istio-injection': 'enabled' });
+    namespace('plain', {}); // IST0102
+    namespace('both', { 'istio-injection': 'enabled', 'istio.io/rev': 'canary' }); // IST0123
+    const service = (name: string, app: string, ports: Array<Record<string, any>>) =>
+      add(`svc-${name}`, { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app }, ports } });
+    const deployment = (name: string, labels: Record<string, string>, replicas = 1) => add(`deploy-${name}`, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name },
+      spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'app:1' }] } } },
+    });
+
+    // reviews: two ports, v2 scaled to 0, subsets that select nothing or everything.
+    service('reviews', 'reviews', [{ name: 'http', port: 9080 }, { name: 'grpc', port: 9090 }]);
+    deployment('reviews-v1', { app: 'reviews', version: 'v1' });
+    deployment('reviews-v2', { app: 'reviews', version: 'v2' }, 0);
+    add('dr-reviews', {
+      apiVersion: NETWORKING,
+      kind: 'DestinationRule',
+      metadata: { name: 'reviews' },
+      spec: {
+        host: 'reviews',
+        subsets: [
+          { name: 'v1', labels: { version: 'v1' } },
+          { name: 'v2', labels: { version: 'v2' } },
+          { name: 'v3', labels: { version: 'v3' } }, // IST0173
+          { name: 'all', labels: { app: 'reviews' } }, // CANARY003
+        ],
+      },
+    });
+    const to = (subset: string, weight?: number, port: number | undefined = 9080) => ({
+      destination: { host: 'reviews', subset, ...(port ? { port: { number: port } } : {}) }, ...(weight !== undefined ? { weight } : {}),
+    });
+    const jason = { headers: { 'end-user': { exact: 'jason' } } };
+    add('vs-reviews', {
+      apiVersion: NETWORKING,
+      kind: 'VirtualService',
+      metadata: { name: 'reviews' },
+      spec: {
+        hosts: ['reviews'],
+        http: [
+          { name: 'jason', match: [jason], route: [to('v9')] }, // IST0101: no such subset
+          { name: 'jason-or-beta', match: [jason, { uri: { prefix: '/beta' } }], route: [to('v1', undefined, 0)] }, // IST0131, IST0112
+          { name: 'default', route: [to('v1', 90), to('v2', 10)] }, // CANARY004
+          { name: 'never', match: [{ uri: { prefix: '/late' } }], route: [to('v1')] }, // IST0130
+        ],
+      },
+    });
+    add('vs-reviews-again', { // IST0109
+      apiVersion: NETWORKING,
+      kind: 'VirtualService',
+      metadata: { name: 'reviews-again' },
+      spec: { hosts: ['reviews.broken.svc.cluster.local'], http: [{ route: [to('v1')] }] },
+    });
+    const gateway = (name: string) => add(`gw-${name}`, {
+      apiVersion: NETWORKING,
+      kind: 'Gateway',
+      metadata: { name },
+      spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['reviews.example.com'] }] },
+    });
+    gateway('public');
+    gateway('public-copy'); // IST0145
+    add('vs-reviews-public', {
+      apiVersion: NETWORKING,
+      kind: 'VirtualService',
+      metadata: { name: 'reviews-public' },
+      spec: {
+        hosts: ['reviews.example.org'], // IST0132
+        gateways: ['public'],
+        http: [{ route: [{ destination: { host: 'reviews', port: { number: 9080 } } }] }], // IST0140
+      },
+    });
+
+    // ratings: one port with a name Istio cannot read, and another Service giving it another protocol.
+    service('ratings', 'ratings', [{ name: 'web', port: 9080 }]); // IST0118
+    service('ratings-grpc', 'ratings', [{ name: 'grpc', port: 9080 }]); // IST0116
+    deployment('ratings', { app: 'ratings' });
+
+    service('details', 'details', [{ name: 'http', port: 9080 }]); // CANARY001
+    deployment('orphan', { app: 'orphan' }); // CANARY002
+    add('dr-payments', { apiVersion: NETWORKING, kind: 'DestinationRule', metadata: { name: 'payments' }, spec: { host: 'payments' } }); // IST0174
+  }
+}
