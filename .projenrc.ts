@@ -40,7 +40,7 @@ const project = new typescript.TypeScriptProject({
   },
   // test/tsconfig.json type-checks tests, examples and src together (paths are relative to test/).
   tsconfigDev: {
-    include: ['../src/**/*.ts', '../imports/**/*.ts', '../examples/**/*.ts'],
+    include: ['../src/**/*.ts', '../imports/**/*.ts', '../examples/**/*.ts', '../bench/**/*.ts'],
     // ts-jest then transpiles without type-checking (imports/ holds about 1 MB of generated types);
     // `tsc -p test/tsconfig.json` runs first in `npm test` and type-checks everything once.
     compilerOptions: { isolatedModules: true },
@@ -58,7 +58,7 @@ const project = new typescript.TypeScriptProject({
   },
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'examples'],
+    devdirs: ['test', 'examples', 'bench'],
     ignorePatterns: ['imports/', 'lib/', 'dist/', MANIFESTS_DIR + '/', '*.d.ts', 'node_modules/'],
   },
 
@@ -76,6 +76,15 @@ new javascript.TypescriptConfig(project, {
   extends: javascript.TypescriptConfigExtends.fromPaths(['../tsconfig.json']),
   include: ['**/*.ts', '../src/**/*.ts', '../imports/**/*.ts'],
   exclude: ['node_modules'],
+  compilerOptions: { noEmit: true, rootDir: '..' },
+});
+
+// bench/ likewise (`npm run bench` runs it with this tsconfig).
+new javascript.TypescriptConfig(project, {
+  fileName: 'bench/tsconfig.json',
+  extends: javascript.TypescriptConfigExtends.fromPaths(['../tsconfig.json']),
+  include: ['**/*.ts', '../src/**/*.ts', '../imports/**/*.ts'],
+  exclude: ['node_modules', '.cache'],
   compilerOptions: { noEmit: true, rootDir: '..' },
 });
 
@@ -106,5 +115,12 @@ project.addTask('import:crds', {
     exec: `cdk8s import ${file} --language typescript --output imports --no-save`,
   })),
 });
+
+// `npm run bench`: synth cost at N = 10, 100, 1000 against plain ApiObjects and helm; writes bench/RESULTS.md.
+project.addTask('bench', {
+  description: 'Benchmark synth cost against plain cdk8s and helm (writes bench/RESULTS.md)',
+  exec: 'ts-node --transpile-only --project bench/tsconfig.json bench/run.ts',
+});
+project.gitignore.exclude('/bench/.cache/');
 
 project.synth();

@@ -122,7 +122,7 @@ function checkDestinations(m: Manifests, known: (host: string) => boolean): Find
       if (service) checkDestinationPort(emit, vs, d, service);
       if (d.destination.subset !== undefined && (d.weight === undefined || d.weight > 0) && !d.path.endsWith('mirror')) {
         const selector = subsetSelector(m, host, d.destination.subset);
-        const pods = selector && service ? m.workloads.filter((w) => w.namespace === namespaceOf(service) && selects(selector, w.podLabels)) : [];
+        const pods = selector && service ? m.workloadsSelecting(namespaceOf(service), selector) : [];
         if (pods.length > 0 && pods.every((w) => w.replicas === 0)) {
           emit('CANARY004', Severity.ERROR, vs, d.path, `traffic goes to subset ${d.destination.subset} of ${host}, whose workloads `
             + `(${pods.map((w) => w.object.metadata?.name).join(', ')}) are scaled to 0 replicas, so it would fail with 503`,

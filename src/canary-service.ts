@@ -326,7 +326,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     if (split === Split.SUBSET) {
       this.destinationRule = createNetworkingObject('DestinationRule', this, 'DestinationRule', this.apiVersion, {
         metadata: metadata(this.name),
-        spec: Lazy.any({ produce: () => renderDestinationRule(this.release) }),
+        spec: Lazy.any({ produce: () => this.rendered('DestinationRule', () => renderDestinationRule(this.release)) }),
       });
       this.destinationRule.node.addDependency(this.service, ...Object.values(deployments));
       this.routeTargets = [this.destinationRule];
@@ -351,7 +351,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     if (props.mesh ?? true) {
       this.virtualService = createNetworkingObject('VirtualService', this, 'VirtualService', this.apiVersion, {
         metadata: metadata(this.name),
-        spec: Lazy.any({ produce: () => ({ hosts: [this.host], ...renderRoutes(this.release) }) }),
+        spec: Lazy.any({ produce: () => this.rendered('VirtualService', () => ({ hosts: [this.host], ...renderRoutes(this.release) })) }),
       });
       this.virtualService.node.addDependency(...this.routeTargets);
     }
@@ -406,8 +406,8 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
       gateway: true,
       port: options.port,
     };
-    const render = () => renderHttpRoutes(this.release, edge);
-    renderNowAndAtSynth(this, render); // a path prefix may clash with a rule's path, now or later
+    const render = () => this.rendered(`VirtualService-${ref}`, () => renderHttpRoutes(this.release, edge));
+    renderNowAndAtSynth(this, render, () => this.revision); // a path prefix may clash with a rule's path, now or later
     const vs = createNetworkingObject('VirtualService', this, `VirtualService-${ref.replace('/', '-')}`, this.apiVersion, {
       metadata: { name: `${this.name}-${gateway.gatewayName}`, namespace: this.namespace, labels: { app: this.name } },
       spec: Lazy.any({ produce: () => ({ hosts: [...hosts], gateways: [ref], http: render() }) }),

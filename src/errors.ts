@@ -22,12 +22,15 @@ export function show(value: unknown): string {
 
 /**
  * Runs a render now, so bad input throws where it is given, and again as a validation of `scope`, so that a later
- * change (a rule added after the render was set up) fails the synth before anything is written.
+ * change (a rule added after the render was set up) fails the synth before anything is written. With `revision`
+ * (a stamp of what the render reads), the synth-time render is skipped when nothing changed since.
  */
-export function renderNowAndAtSynth(scope: IConstruct, render: () => unknown): void {
+export function renderNowAndAtSynth(scope: IConstruct, render: () => unknown, revision?: () => unknown): void {
   render();
+  const renderedAt = revision?.();
   scope.node.addValidation({
     validate: () => {
+      if (revision && revision() === renderedAt) return [];
       try {
         render();
         return [];

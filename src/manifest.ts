@@ -82,6 +82,11 @@ export interface Workload {
 
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
 
+/** The kinds the analysis reads; objects of other kinds need not even be rendered for it. */
+export const ANALYZED_KINDS: ReadonlySet<string> = new Set([
+  ...WORKLOAD_KINDS, 'Service', 'Namespace', 'ServiceEntry', 'DestinationRule', 'VirtualService', 'Gateway', 'Canary',
+]);
+
 /** The manifests, indexed the way Istio looks things up. */
 export class Manifests {
   /** Every object, in input order. */
@@ -100,6 +105,11 @@ export class Manifests {
   public readonly gateways = new Map<string, K8sObject>();
   /** Namespace objects by name. */
   public readonly namespaces = new Map<string, K8sObject>();
+  /** DestinationRules by resolved host. */
+  private readonly rulesByHost = new Map<string, K8sObject[]>();
+  /** Workloads by `<namespace> <label>=<value>`, so selectors are matched against few candidates. */
+  private readonly workloadsByLabel = new Map<string, Workload[]>();
+  private readonly serviceEntryCache = new Map<string, K8sObject[]>();
 
   public constructor(objects: readonly K8sObject[]) {
     this.objects = objects.filter((o) => o && typeof o === 'object');
@@ -116,11 +126,27 @@ export class Manifests {
     this.virtualServices = ofKind('VirtualService');
     for (const gateway of ofKind('Gateway')) this.gateways.set(`${namespaceOf(gateway)}/${gateway.metadata?.name}`, gateway);
     for (const namespace of ofKind('Namespace')) this.namespaces.set(namespace.metadata?.name ?? '', namespace);
+    for (const dr of this.destinationRules) {
+      const host = resolveHost(dr.spec?.host ?? '', namespaceOf(dr));
+      this.rulesByHost.set(host, [...this.rulesByHost.get(host) ?? [], dr]);
+    }
+    for (const w of this.workloads) {
+      for (const [k, v] of Object.entries(w.podLabels)) {
+        const key = labelKey(w.namespace, k, v);
+        const list = this.workloadsByLabel.get(key);
+        if (list) list.push(w); else this.workloadsByLabel.set(key, [w]);
+      }
+    }
   }
 
   /** The ServiceEntries whose hosts cover `host` (wildcards included). */
   public serviceEntriesFor(host: string): K8sObject[] {
-    return this.serviceEntries.filter((se) => (se.spec?.hosts ?? []).some((h: string) => hostsIntersect(resolveHost(h, namespaceOf(se)), host)));
+    let found = this.serviceEntryCache.get(host);
+    if (!found) {
+      found = this.serviceEntries.filter((se) => (se.spec?.hosts ?? []).some((h: string) => hostsIntersect(resolveHost(h, namespaceOf(se)), host)));
+      this.serviceEntryCache.set(host, found);
+    }
+    return found;
   }
 
   /** True when a Service or ServiceEntry defines `host`. */
@@ -130,14 +156,21 @@ export class Manifests {
 
   /** The DestinationRules for a host, from any namespace. */
   public destinationRulesFor(host: string): K8sObject[] {
-    return this.destinationRules.filter((dr) => resolveHost(dr.spec?.host ?? '', namespaceOf(dr)) === host);
+    return this.rulesByHost.get(host) ?? [];
+  }
+
+  /** The workloads of `namespace` whose pods carry every label of `selector` (none for an empty selector). */
+  public workloadsSelecting(namespace: string, selector: Readonly<Record<string, string>> | undefined): Workload[] {
+    const pairs = Object.entries(selector ?? {});
+    if (pairs.length === 0) return [];
+    const candidates = pairs.map(([k, v]) => this.workloadsByLabel.get(labelKey(namespace, k, v)) ?? [])
+      .reduce((fewest, list) => (list.length < fewest.length ? list : fewest));
+    return candidates.filter((w) => selects(selector, w.podLabels));
   }
 
   /** The workloads a Service selects (a Service without a selector selects none). */
   public workloadsOf(service: K8sObject): Workload[] {
-    const selector = service.spec?.selector;
-    if (!selector || Object.keys(selector).length === 0) return [];
-    return this.workloads.filter((w) => w.namespace === namespaceOf(service) && selects(selector, w.podLabels));
+    return this.workloadsSelecting(namespaceOf(service), service.spec?.selector);
   }
 
   /** The hosts a gateway admits, as `<namespace part>/<host>` server hosts. */
@@ -149,6 +182,10 @@ export class Manifests {
   public gatewayAdmits(gateway: K8sObject, host: string, vsNamespace: string): boolean {
     return this.gatewayServerHosts(gateway).some((server) => serverAdmits(server, namespaceOf(gateway), host, vsNamespace));
   }
+}
+
+function labelKey(namespace: string, key: string, value: string): string {
+  return `${namespace} ${key}=${value}`;
 }
 
 /** One route destination of a VirtualService, with where it sits. */
@@ -167,6 +204,8 @@ export interface RouteDestination {
 
 /** Every destination of a VirtualService's routes and mirrors. */
 export function destinationsOf(vs: K8sObject): RouteDestination[] {
+  const cached = DESTINATIONS.get(vs);
+  if (cached) return cached;
   const out: RouteDestination[] = [];
   for (const protocol of ['http', 'tcp', 'tls'] as const) {
     (vs.spec?.[protocol] ?? []).forEach((route: any, routeIndex: number) => {
@@ -176,5 +215,9 @@ export function destinationsOf(vs: K8sObject): RouteDestination[] {
       if (route.mirror) out.push({ destination: route.mirror, weight: 0, path: `spec.${protocol}[${routeIndex}].mirror`, protocol, routeIndex });
     });
   }
+  DESTINATIONS.set(vs, out);
   return out;
 }
+
+/** Destinations per VirtualService object (analyses treat the objects as read-only). */
+const DESTINATIONS = new WeakMap<K8sObject, RouteDestination[]>();

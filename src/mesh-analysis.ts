@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { AnalysisOptions, CHECKS, Finding, Severity, analyze, formatFinding } from './analysis';
 import { invalid, show } from './errors';
+import { ANALYZED_KINDS } from './manifest';
 
 const ANALYSES = new WeakMap<IConstruct, MeshAnalysis>();
 
@@ -53,7 +54,10 @@ export class MeshAnalysis {
 
   /** Analyzes every object the app synthesizes, as it stands now. */
   public findings(): Finding[] {
-    const objects = this.root.node.findAll().filter((c) => ApiObject.isApiObject(c)).map((o) => (o as ApiObject).toJson());
+    if (Object.keys(CHECKS).every((code) => this.disabled.has(code))) return []; // all off: not even a render
+    const objects = this.root.node.findAll()
+      .filter((c): c is ApiObject => ApiObject.isApiObject(c) && ANALYZED_KINDS.has(c.kind))
+      .map((o) => o.toJson());
     return analyze(objects, this.options);
   }
 

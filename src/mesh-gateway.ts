@@ -189,7 +189,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
       const edge = { match: options.match, rewrite: options.rewrite, namePrefix: name, gateway: true, port: options.port };
       render = () => renderHttpRoutes(to.release, edge);
       to.notifyGatewayRoute();
-      renderNowAndAtSynth(this, render); // the gateway match may clash with the service's rules, now or later
+      renderNowAndAtSynth(this, render, () => to.revision); // the gateway match may clash with the service's rules, now or later
     } else {
       if (!to.host || to.host.trim() === '') throw invalid(this.subject, `${where} needs a target host`, show(to.host), 'name the Service');
       if (to.port !== undefined) checkPort(this.subject, `${where} port`, to.port);

@@ -9,10 +9,17 @@ import { HeaderRouteOptions, RouteOptions, headerRoute, ruleFromOptions } from '
  */
 export abstract class RoutedRelease extends Construct {
   private own?: Release;
+  private revisionCount = 0;
+  private readonly renders = new Map<string, { revision: number; value: unknown }>();
 
   /** The routing model as it stands and is rendered: versions (or backends), the default split and the rules. */
   public get release(): Release {
     return this.decorate(this.own!);
+  }
+
+  /** Counts the changes to the routing; a render made at one revision holds until the next. */
+  public get revision(): number {
+    return this.revisionCount;
   }
 
   /**
@@ -37,6 +44,19 @@ export abstract class RoutedRelease extends Construct {
   protected commit(release: Release): void {
     checkRelease(this.decorate(release));
     this.own = release;
+    this.revisionCount += 1;
+  }
+
+  /**
+   * `render()` once per revision, under `key`: a synth renders each spec for the manifest and again for the mesh
+   * analysis, and the routing cannot change in between.
+   */
+  protected rendered<T>(key: string, render: () => T): T {
+    const cached = this.renders.get(key);
+    if (cached && cached.revision === this.revisionCount) return cached.value as T;
+    const value = render();
+    this.renders.set(key, { revision: this.revisionCount, value });
+    return value;
   }
 
   /** Checks the routing again after something `decorate` reads has changed. */

@@ -140,7 +140,7 @@ export class TrafficSplit extends RoutedRelease {
 
     this.virtualService = createNetworkingObject('VirtualService', this, 'VirtualService', props.apiVersion ?? IstioApiVersion.V1, {
       metadata: { name: this.name, namespace: this.namespace },
-      spec: Lazy.any({ produce: () => ({ hosts: [this.host], ...renderRoutes(this.release) }) }),
+      spec: Lazy.any({ produce: () => this.rendered('VirtualService', () => ({ hosts: [this.host], ...renderRoutes(this.release) })) }),
     });
     claimMeshHost(this, this.subject, this.host);
   }
