@@ -1,8 +1,9 @@
 import { ApiObject } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { AnalysisOptions, CHECKS, Finding, Severity, analyze, formatFinding } from './analysis';
 import { invalid, show } from './errors';
-import { ANALYZED_KINDS } from './manifest';
+import { ANALYZED_KINDS, K8sObject } from './manifest';
 
 const ANALYSES = new WeakMap<IConstruct, MeshAnalysis>();
 
@@ -57,7 +58,7 @@ export class MeshAnalysis {
     if (Object.keys(CHECKS).every((code) => this.disabled.has(code))) return []; // all off: not even a render
     const objects = this.root.node.findAll()
       .filter((c): c is ApiObject => ApiObject.isApiObject(c) && ANALYZED_KINDS.has(c.kind))
-      .map((o) => o.toJson());
+      .map(analysisView);
     return analyze(objects, this.options);
   }
 
@@ -83,4 +84,22 @@ export class MeshAnalysis {
       this.running = false;
     }
   }
+}
+
+/**
+ * The object as the analysis needs it. A cdk8s-plus Deployment is read from its construct (name, namespace, labels,
+ * replicas, pod labels) instead of rendering its whole pod spec, which is most of the cost of an analysis; every
+ * other object is rendered. (A JSON patch on a Deployment's pod labels is not seen by the analysis.)
+ */
+function analysisView(object: ApiObject): K8sObject {
+  const owner = object.node.scope;
+  if (object.kind === 'Deployment' && owner instanceof kplus.Deployment) {
+    return {
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      metadata: { name: object.name, namespace: object.metadata.namespace, labels: owner.metadata.toJson().labels },
+      spec: { replicas: owner.replicas, template: { metadata: { labels: owner.podMetadata.toJson().labels } } },
+    };
+  }
+  return object.toJson();
 }

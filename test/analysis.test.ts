@@ -215,7 +215,7 @@ describe('properties', () => {
     fc.assert(fc.property(releaseArb, (input) => {
       expect(analyze(build(input)).map(formatFinding)).toEqual([]);
     }), { numRuns: 200 });
-  });
+  }, 60_000);
 
   test('a single mutation of their output gives the expected code', () => {
     const mutations: Array<[string, (objects: any[], input: { name: string }) => void]> = [
@@ -232,5 +232,5 @@ describe('properties', () => {
       expect(analyze(objects).map((f) => f.code)).toContain(code);
       expect(analyze(objects).filter((f) => f.severity === Severity.ERROR || f.code === code).length).toBeGreaterThan(0);
     }), { numRuns: 200 });
-  });
+  }, 60_000);
 });
