@@ -233,6 +233,10 @@ export function checkAnalysis(subject: string, analysis: Analysis): void {
   for (const metric of analysisMetrics(analysis)) {
     if (!(metric instanceof Metric)) throw invalid(subject, 'metrics take Metric factories', show(metric), 'use e.g. Metric.requestSuccessRate({ min: 99 })');
     const where = `metric ${show(metric.name)}`;
+    if (metric.template && (metric.name.length === 0 || metric.name.length > 190)) {
+      // The MetricTemplate is named `<service>-<metric>`, a DNS subdomain of at most 253 characters.
+      throw invalid(subject, 'metric name must be 1 to 190 characters of letters, digits and "-"', show(metric.template.title), 'shorten the metric name');
+    }
     if (names.has(metric.name)) throw invalid(subject, 'metric names must be unique', show(metric.name), 'rename or remove the duplicate');
     names.add(metric.name);
     const { min, max, interval } = metric.threshold ?? {};

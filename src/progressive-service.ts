@@ -119,6 +119,11 @@ export class ProgressiveService extends Construct {
     this.name = props.name ?? id;
     const subject = `progressive service ${show(this.name)}`;
     checkServiceName(subject, this.name);
+    if (this.name.length > 55) {
+      // Flagger names its Services and Deployment `<name>-primary` and `<name>-canary`, which must stay DNS labels.
+      throw invalid(subject, 'name must be at most 55 characters, so that Flagger\'s `<name>-primary` stays a valid name',
+        `${show(this.name)}, ${this.name.length} characters`, 'shorten the name');
+    }
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
     checkWorkloadProps(subject, 'the service', props, { app: this.name });
     checkPort(subject, 'port', props.port);

@@ -66,6 +66,7 @@ describe('analysis model (pure)', () => {
     ['min above max', { ...canary, metrics: [Metric.requestDuration({ min: 500, max: 100 })] }, 'metric "request-duration": min is above max (got 500 > 100)'],
     ['success rate over 100', { ...canary, metrics: [Metric.requestSuccessRate({ min: 101 })] }, 'metric "request-success-rate" is a percentage'],
     ['duplicate metrics', { ...canary, metrics: [Metric.requestDuration({ max: 1 }), Metric.requestDuration({ max: 2 })] }, 'metric names must be unique'],
+    ['a metric name too long for its MetricTemplate', { ...canary, metrics: [Metric.prometheus('e'.repeat(191), 'x', { max: 1 })] }, 'metric name must be 1 to 190 characters'],
     ['an empty query', { ...canary, metrics: [Metric.prometheus('errors', ' ', { max: 1 })] }, 'metric "errors" has an empty query'],
     ['a bad Prometheus address', { ...canary, metrics: [Metric.prometheus('errors', 'x', { max: 1, address: 'prometheus:9090' })] }, 'metric "errors": Prometheus address must be an http(s) URL'],
     ['mirrorWeight without mirror', { ...canary, mirrorWeight: 10 }, 'mirrorWeight needs mirror: true'],
@@ -157,6 +158,7 @@ describe('ProgressiveService', () => {
       'Flagger\'s Canary has no field for these traffic policy settings (its connection pool takes HTTP settings only) (got connectionPool.maxConnections)'],
     ['a bad analysis', { analysis: { stepWeight: 50, maxWeight: 20 } }, 'stepWeight is above maxWeight'],
     ['a bad name', { name: 'Ad' }, 'progressive service "Ad"'],
+    ['a name too long for Flagger\'s -primary', { name: 'a'.repeat(56) }, 'name must be at most 55 characters, so that Flagger\'s `<name>-primary` stays a valid name'],
   ] as Array<[string, Partial<ProgressiveServiceProps>, string]>)('refuses %s', (_what, props, message) => {
     expect(() => ad(props)).toThrow(message);
   });
