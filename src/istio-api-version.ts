@@ -1,5 +1,6 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { registerAnalysisView } from './mesh-analysis';
 import * as istio from '../imports/networking.istio.io';
 
 /** The `networking.istio.io` API version our Istio objects are written in. */
@@ -35,5 +36,13 @@ export function createNetworkingObject<K extends keyof typeof CLASSES>(
   apiVersion: IstioApiVersion,
   props: PropsOf<K>,
 ): ApiObject {
-  return new ApiObject(scope, id, { ...CLASSES[kind][apiVersion].GVK, ...props });
+  const object = new ApiObject(scope, id, { ...CLASSES[kind][apiVersion].GVK, ...props });
+  const spec: unknown = props?.spec;
+  registerAnalysisView(object, () => ({
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    metadata: { name: object.name, namespace: object.metadata.namespace },
+    spec: spec instanceof Lazy ? spec.produce() : spec,
+  }));
+  return object;
 }

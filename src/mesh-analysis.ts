@@ -6,6 +6,15 @@ import { invalid, show } from './errors';
 import { ANALYZED_KINDS, K8sObject } from './manifest';
 
 const ANALYSES = new WeakMap<IConstruct, MeshAnalysis>();
+const VIEWS = new WeakMap<ApiObject, () => K8sObject>();
+
+/**
+ * Lets the analysis read `object` from the plain data it was made from instead of rendering it (rendering every
+ * object a second time is most of the cost of an analysis). For objects whose spec holds no tokens.
+ */
+export function registerAnalysisView(object: ApiObject, view: () => K8sObject): void {
+  VIEWS.set(object, view);
+}
 
 /**
  * The analysis of a whole cdk8s app, run when it synthesizes: error findings fail the synth (all of them listed,
@@ -87,11 +96,13 @@ export class MeshAnalysis {
 }
 
 /**
- * The object as the analysis needs it. A cdk8s-plus Deployment is read from its construct (name, namespace, labels,
- * replicas, pod labels) instead of rendering its whole pod spec, which is most of the cost of an analysis; every
- * other object is rendered. (A JSON patch on a Deployment's pod labels is not seen by the analysis.)
+ * The object as the analysis needs it: our Istio objects from the data they were made from, a cdk8s-plus Deployment
+ * from its construct (name, namespace, labels, replicas, pod labels) instead of its whole pod spec, every other
+ * object rendered. (So a JSON patch on one of our Istio objects or on a Deployment's labels is not seen.)
  */
 function analysisView(object: ApiObject): K8sObject {
+  const view = VIEWS.get(object);
+  if (view) return view();
   const owner = object.node.scope;
   if (object.kind === 'Deployment' && owner instanceof kplus.Deployment) {
     return {
