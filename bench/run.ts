@@ -79,10 +79,15 @@ function main(): void {
   const idle = medianRun(Array.from({ length: RUNS }, () => variant('idle', 0, '')));
   for (const n of SIZES) {
     const objectsFile = path.join(cache, `objects-${n}.json`);
-    const ours = medianRun(Array.from({ length: RUNS }, () => variant('ours', n, objectsFile)));
-    const bare = medianRun(Array.from({ length: RUNS }, () => variant('ours-no-analysis', n, '')));
-    const plain = medianRun(Array.from({ length: RUNS }, () => variant('plain', n, objectsFile)));
-    const helmResult = medianRun(Array.from({ length: RUNS }, () => helmRun(helm, n)));
+    // Interleaved, so that drift in the machine's load affects every variant alike.
+    const runs: Record<'ours' | 'bare' | 'plain' | 'helm', Run[]> = { ours: [], bare: [], plain: [], helm: [] };
+    for (let i = 0; i < RUNS; i++) {
+      runs.ours.push(variant('ours', n, objectsFile));
+      runs.bare.push(variant('ours-no-analysis', n, ''));
+      runs.plain.push(variant('plain', n, objectsFile));
+      runs.helm.push(helmRun(helm, n));
+    }
+    const [ours, bare, plain, helmResult] = [runs.ours, runs.bare, runs.plain, runs.helm].map(medianRun);
     results[n] = { ours, bare, plain, helm: helmResult };
     const ratio = (a: number, b: number) => (a / b).toFixed(2);
     const percent = (a: number, b: number) => `${((a / b) * 100).toFixed(0)}%`;
@@ -108,7 +113,7 @@ function main(): void {
   const report = [
     '# Benchmark results',
     '',
-    `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}. Median of ${RUNS} runs, each in a process of its own.`,
+    `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}. Median of ${RUNS} runs, each in a process of its own, the variants interleaved.`,
     '',
     `Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}.`,
     `Versions: Node.js ${process.version}, cdk8s ${versions}, cdk8s-plus-27 ${plusVersion}, helm ${helmVersion}.`,
