@@ -106,7 +106,7 @@ new YamlFile(project, 'cdk8s.yaml', {
     }],
   },
 });
-project.npmignore?.exclude(`/${MANIFESTS_DIR}/`, '/examples/', '/cdk8s.yaml', '/.ci/');
+project.npmignore?.exclude(`/${MANIFESTS_DIR}/`, '/examples/', '/bench/', '/cdk8s.yaml', '/.ci/');
 
 // Regenerates imports/ from the pinned local CRDs (offline); imports/ is committed and never hand-edited.
 project.addTask('import:crds', {

@@ -31,3 +31,6 @@ export * from './analysis';
 export * from './mesh-analysis';
 export * from './validation/crd-schema';
 export * from './validation/plugin';
+export * from './traffic';
+export * from './traffic-report';
+export * from './cli';

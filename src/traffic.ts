@@ -1,0 +1,333 @@
+/**
+ * Where a request goes, read from manifests with Istio's semantics: which VirtualService binds (gateway or mesh,
+ * exact host before the longest wildcard), which rule matches first (conditions ANDed, matches ORed; exact, prefix
+ * and RE2 full-match regex), how its weights split (relative, zeros dropped), and what a client would see when a
+ * subset, host or pod is missing. Plain functions over plain objects; the `istio-canary explain` command prints them.
+ */
+import { RE2JS } from '@bufbuild/re2';
+import { hostsIntersect } from './hosts';
+import { K8sObject, Manifests, Workload, bindsToMesh, namespaceOf, resolveGateway, resolveHost } from './manifest';
+
+/** A request to explain. */
+export interface TrafficRequest {
+  /** Host as the client names it (`reviews`, `reviews.shop`, `bookinfo.example.com`). */
+  readonly host: string;
+  /** Path, with an optional query string. @default / */
+  readonly path?: string;
+  /** Request headers, by lower-case name. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** HTTP method. @default GET */
+  readonly method?: string;
+  /** Port the request is sent to. @default 80 at a gateway; the Service's only (or first) port in the mesh */
+  readonly port?: number;
+  /** Arriving at this Gateway (`<namespace>/<name>`); without it the request comes from a sidecar in the mesh. */
+  readonly gateway?: string;
+  /** In the mesh: the caller's namespace and pod labels. @default namespace default, no labels */
+  readonly from?: { readonly namespace: string; readonly labels?: Readonly<Record<string, string>> };
+}
+
+/** One place the request may go. */
+export interface TrafficDestination {
+  /** Fully qualified host. */
+  readonly host: string;
+  /** Subset, if the route names one. */
+  readonly subset?: string;
+  /** Port, if the route names one. */
+  readonly port?: number;
+  /** Share of the matching requests, 0 to 1. */
+  readonly probability: number;
+  /** The workloads that serve it (pods selected by the Service and the subset's labels). */
+  readonly workloads: readonly ServingWorkload[];
+  /** What a client sees when it cannot be served (`503 NC: ...`); undefined when it can. */
+  readonly failure?: string;
+}
+
+/** A workload serving a destination. */
+export interface ServingWorkload {
+  readonly name: string;
+  readonly replicas: number;
+  readonly images: string[];
+  readonly labels: Record<string, string>;
+}
+
+/** Where a request goes, and why. */
+export interface TrafficExplanation {
+  /** The request as understood (host resolved). */
+  readonly request: { host: string; path: string; method: string; port?: number; headers: Record<string, string>; from: string };
+  /** `<namespace>/<name>` of the VirtualService that binds, if any. */
+  readonly virtualService?: string;
+  /** The route that matched: index, name, and the conditions that held. */
+  readonly rule?: { readonly index: number; readonly name?: string; readonly matched: string[] };
+  /** `routed`, or the failure the client sees, e.g. `404 NR`. */
+  readonly outcome: string;
+  /** Why the outcome, in words. */
+  readonly reason: string;
+  /** The destinations with their probabilities. */
+  readonly destinations: TrafficDestination[];
+  /** A redirect or direct response instead of forwarding. */
+  readonly response?: string;
+  /** Where our reading of Istio is uncertain or the manifests are incomplete. */
+  readonly notes: string[];
+}
+
+/** Explains where `request` goes in the mesh described by `objects`. */
+export function explain(objects: readonly K8sObject[], request: TrafficRequest): TrafficExplanation {
+  const m = new Manifests(objects);
+  const notes: string[] = [];
+  const callerNamespace = request.from?.namespace ?? 'default';
+  const host = request.gateway ? request.host : resolveHost(request.host, callerNamespace);
+  const [pathOnly, query] = splitPath(request.path ?? '/');
+  const headers = Object.fromEntries(Object.entries(request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+  const method = (request.method ?? 'GET').toUpperCase();
+  const from = request.gateway ? `gateway ${request.gateway}` : `mesh (namespace ${callerNamespace}${request.from?.labels ? `, labels ${formatLabels(request.from.labels)}` : ''})`;
+  const port = request.port ?? (request.gateway ? 80 : undefined);
+  const understood = { host, path: request.path ?? '/', method, port, headers, from };
+  const result = (outcome: string, reason: string, extra: Partial<TrafficExplanation> = {}): TrafficExplanation =>
+    ({ request: understood, outcome, reason, destinations: [], notes, ...extra });
+
+  if (request.gateway) {
+    const gateway = m.gateways.get(request.gateway);
+    if (!gateway) {
+      notes.push(`gateway ${request.gateway} is not in these manifests; its hosts were not checked`);
+    } else if (!(gateway.spec?.servers ?? []).some((s: any) => s.port?.number === port && (s.hosts ?? []).some((h: string) => hostsIntersect(h.split('/').pop()!, host)))) {
+      return result('404 NR', `gateway ${request.gateway} has no server for host ${host} on port ${port}`);
+    }
+  }
+
+  const bound = m.virtualServices.filter((vs) => (request.gateway
+    ? (vs.spec?.gateways ?? []).some((g: string) => g !== 'mesh' && resolveGateway(g, namespaceOf(vs)) === request.gateway)
+    : bindsToMesh(vs.spec?.gateways)));
+  const vs = pickVirtualService(bound, host, !request.gateway, notes);
+  if (!vs) {
+    if (request.gateway) return result('404 NR', `no VirtualService bound to gateway ${request.gateway} has host ${host}`);
+    const service = m.services.get(host);
+    if (!service) {
+      return result('unknown', `no VirtualService and no Service for ${host} in these manifests`, {
+        notes: [...notes, 'the host may exist in the cluster or outside it; nothing here says where it goes'],
+      });
+    }
+    return result('routed', `no VirtualService for ${host}: Istio balances across all pods of the Service`, {
+      destinations: [destination(m, { host }, 1, namespaceOf(service))],
+    });
+  }
+  const vsName = `${namespaceOf(vs)}/${vs.metadata?.name}`;
+  const routes: any[] = vs.spec?.http ?? [];
+  if (routes.length === 0) {
+    notes.push(`VirtualService ${vsName} has no http routes (tcp/tls routes are not explained)`);
+    return result('404 NR', `VirtualService ${vsName} has no http route`, { virtualService: vsName });
+  }
+  const context: MatchContext = {
+    path: pathOnly, query, headers, method, port, gateway: request.gateway, from: request.from, notes, vsNamespace: namespaceOf(vs),
+  };
+  for (const [index, route] of routes.entries()) {
+    const matched = matchRoute(route.match, context);
+    if (!matched) continue;
+    const rule = { index, name: route.name, matched };
+    if (route.redirect) {
+      return result('redirect', `route ${index}${route.name ? ` "${route.name}"` : ''} answers with a redirect`, {
+        virtualService: vsName, rule, response: `${route.redirect.redirectCode ?? 301} to ${route.redirect.uri ?? pathOnly}${route.redirect.authority ? ` at ${route.redirect.authority}` : ''}`,
+      });
+    }
+    if (route.directResponse) {
+      return result(`${route.directResponse.status}`, `route ${index} answers directly`, { virtualService: vsName, rule, response: `status ${route.directResponse.status}` });
+    }
+    const abort = route.fault?.abort;
+    if (abort) notes.push(`fault injection: ${abort.percentage?.value ?? 100}% of these requests are answered with ${abort.httpStatus ?? `gRPC ${abort.grpcStatus}`}`);
+    const delay = route.fault?.delay;
+    if (delay) notes.push(`fault injection: ${delay.percentage?.value ?? 100}% of these requests are delayed by ${delay.fixedDelay}`);
+    const weighted: any[] = (route.route ?? []).filter((d: any) => (d.weight ?? (route.route.length === 1 ? 100 : 0)) > 0);
+    const total = weighted.reduce((sum, d) => sum + (d.weight ?? 100), 0);
+    const destinations = weighted.map((d) => destination(m, d.destination, (d.weight ?? 100) / total, namespaceOf(vs)));
+    const failing = destinations.filter((d) => d.failure);
+    const outcome = failing.length === 0 ? 'routed' : failing.length === destinations.length ? failing[0].failure!.split(':')[0] : 'partly failing';
+    return result(outcome, `route ${index}${route.name ? ` "${route.name}"` : ''} of VirtualService ${vsName} is the first that matches`, {
+      virtualService: vsName, rule, destinations,
+    });
+  }
+  return result('404 NR', `no route of VirtualService ${vsName} matches the request`, { virtualService: vsName });
+}
+
+/** Istio's choice among VirtualServices: an exact host first, then the longest (most specific) wildcard. */
+function pickVirtualService(candidates: K8sObject[], host: string, mesh: boolean, notes: string[]): K8sObject | undefined {
+  const hostsOf = (vs: K8sObject): string[] => (vs.spec?.hosts ?? []).map((h: string) => (mesh ? resolveHost(h, namespaceOf(vs)) : h));
+  const exact = candidates.filter((vs) => hostsOf(vs).includes(host));
+  if (exact.length > 1) notes.push(`${exact.length} VirtualServices claim ${host} (IST0109); Istio uses one of them, here the first`);
+  if (exact.length > 0) return exact[0];
+  const wildcard = candidates.flatMap((vs) => hostsOf(vs).filter((h) => h.startsWith('*') && hostsIntersect(h, host)).map((h) => ({ vs, h })))
+    .sort((a, b) => b.h.length - a.h.length);
+  return wildcard[0]?.vs;
+}
+
+interface MatchContext {
+  readonly path: string;
+  readonly query: Record<string, string>;
+  readonly headers: Record<string, string>;
+  readonly method: string;
+  readonly port?: number;
+  readonly gateway?: string;
+  readonly from?: TrafficRequest['from'];
+  readonly notes: string[];
+  /** Namespace of the VirtualService, against which its gateway names resolve. */
+  readonly vsNamespace: string;
+}
+
+/** The conditions of the first match that holds (matches ORed), or undefined. A route without matches matches all. */
+function matchRoute(matches: any[] | undefined, c: MatchContext): string[] | undefined {
+  if (!matches || matches.length === 0) return ['no condition (matches every request)'];
+  for (const match of matches) {
+    const held = matchOne(match ?? {}, c);
+    if (held) return held.length > 0 ? held : ['no condition (matches every request)'];
+  }
+  return undefined;
+}
+
+/** The conditions of one match if all hold (ANDed), else undefined. */
+function matchOne(match: Record<string, any>, c: MatchContext): string[] | undefined {
+  const held: string[] = [];
+  const check = (what: string, ok: boolean) => {
+    if (ok) held.push(what);
+    return ok;
+  };
+  for (const [field, value] of Object.entries(match)) {
+    switch (field) {
+      case 'name':
+        break;
+      case 'uri':
+        if (!check(`uri ${describe(value)}`, stringMatches(value, c.path, match.ignoreUriCase === true))) return undefined;
+        break;
+      case 'ignoreUriCase':
+        break;
+      case 'method':
+        if (!check(`method ${describe(value)}`, stringMatches(value, c.method))) return undefined;
+        break;
+      case 'headers':
+        for (const [name, sm] of Object.entries<any>(value)) {
+          const actual = c.headers[name.toLowerCase()];
+          const ok = actual !== undefined && (Object.keys(sm ?? {}).length === 0 || stringMatches(sm, actual));
+          if (!check(`header ${name} ${Object.keys(sm ?? {}).length === 0 ? 'present' : describe(sm)}`, ok)) return undefined;
+        }
+        break;
+      case 'withoutHeaders':
+        for (const [name, sm] of Object.entries<any>(value)) {
+          const actual = c.headers[name.toLowerCase()];
+          const present = actual !== undefined && (Object.keys(sm ?? {}).length === 0 || stringMatches(sm, actual));
+          if (!check(`without header ${name}`, !present)) return undefined;
+        }
+        break;
+      case 'queryParams':
+        for (const [name, sm] of Object.entries<any>(value)) {
+          const actual = c.query[name];
+          if (!check(`query ${name} ${describe(sm)}`, actual !== undefined && stringMatches(sm, actual))) return undefined;
+        }
+        break;
+      case 'sourceLabels':
+        if (c.gateway) return undefined; // source labels never match at a gateway
+        if (!check(`caller labels ${formatLabels(value)}`, Object.entries<string>(value).every(([k, v]) => c.from?.labels?.[k] === v))) return undefined;
+        break;
+      case 'sourceNamespace':
+        if (c.gateway) return undefined;
+        if (!check(`caller namespace ${value}`, (c.from?.namespace ?? 'default') === value)) return undefined;
+        break;
+      case 'port':
+        if (c.port === undefined) c.notes.push(`a rule matches port ${value}; the request's port was not given (--port), so it was taken as matching`);
+        if (!check(`port ${value}`, c.port === undefined || c.port === value)) return undefined;
+        break;
+      case 'gateways': {
+        const here = c.gateway ?? 'mesh';
+        const via = (value as string[]).some((g) => (g === 'mesh' ? here === 'mesh' : resolveGateway(g, c.vsNamespace) === here));
+        if (!check(`arrives via ${here}`, via)) return undefined;
+        break;
+      }
+      default:
+        c.notes.push(`match field ${field} is not evaluated here; the rule was taken as matching it`);
+    }
+  }
+  return held;
+}
+
+/** Istio's StringMatch: exact, prefix, or RE2 full match. */
+function stringMatches(sm: any, actual: string, ignoreCase = false): boolean {
+  const value = ignoreCase ? actual.toLowerCase() : actual;
+  if (sm?.exact !== undefined) return value === (ignoreCase ? String(sm.exact).toLowerCase() : sm.exact);
+  if (sm?.prefix !== undefined) return value.startsWith(ignoreCase ? String(sm.prefix).toLowerCase() : sm.prefix);
+  if (sm?.regex !== undefined) return RE2JS.compile(sm.regex).matches(actual);
+  return true;
+}
+
+function describe(sm: any): string {
+  if (sm?.exact !== undefined) return `= ${JSON.stringify(sm.exact)}`;
+  if (sm?.prefix !== undefined) return `starts with ${JSON.stringify(sm.prefix)}`;
+  if (sm?.regex !== undefined) return `matches /${sm.regex}/`;
+  return 'present';
+}
+
+/** One destination: its workloads, or why it fails. */
+type RouteTarget = { host: string; subset?: string; port?: { number?: number } };
+
+function destination(m: Manifests, d: RouteTarget, probability: number, namespace: string): TrafficDestination {
+  const host = resolveHost(d.host, namespace);
+  const base = { host, subset: d.subset, port: d.port?.number, probability };
+  const service = m.services.get(host);
+  if (!service) {
+    if (m.serviceEntriesFor(host).length > 0) return { ...base, workloads: [] };
+    return { ...base, workloads: [], failure: `unknown: ${host} is no Service or ServiceEntry in these manifests` };
+  }
+  let selector: Record<string, string> = { ...service.spec?.selector };
+  if (d.subset !== undefined) {
+    const rules = m.destinationRulesFor(host);
+    const subset = rules.flatMap((r) => r.spec?.subsets ?? []).find((s: any) => s.name === d.subset);
+    if (!subset) {
+      return { ...base, workloads: [], failure: `503 NC: subset ${d.subset} of ${host} is defined by no DestinationRule here (no cluster for it)` };
+    }
+    selector = { ...selector, ...subset.labels };
+  }
+  const workloads = m.workloadsSelecting(namespaceOf(service), selector).map((w) => ({
+    name: w.object.metadata?.name ?? '', replicas: replicasOf(w), images: imagesOf(w), labels: { ...w.podLabels },
+  }));
+  if (workloads.length === 0) return { ...base, workloads, failure: `503 UH: no pods carry ${formatLabels(selector)} (no healthy upstream)` };
+  if (workloads.every((w) => w.replicas === 0)) return { ...base, workloads, failure: `503 UH: ${workloads.map((w) => w.name).join(', ')} scaled to 0 replicas` };
+  return { ...base, workloads };
+}
+
+function replicasOf(w: Workload): number {
+  return w.replicas ?? 1;
+}
+
+function imagesOf(w: Workload): string[] {
+  return (w.object.spec?.template?.spec?.containers ?? []).map((c: any) => c.image).filter(Boolean);
+}
+
+function splitPath(path: string): [string, Record<string, string>] {
+  const [p, q] = path.split('?', 2);
+  const query: Record<string, string> = {};
+  for (const pair of (q ?? '').split('&').filter(Boolean)) {
+    const [k, v] = pair.split('=', 2);
+    query[decodeURIComponent(k)] = decodeURIComponent(v ?? '');
+  }
+  return [p || '/', query];
+}
+
+/** `a=1,b=2`. */
+export function formatLabels(labels: Readonly<Record<string, string>> | undefined): string {
+  const entries = Object.entries(labels ?? {});
+  return entries.length === 0 ? 'no labels' : entries.map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+/** The explanation as text for a terminal. */
+export function formatExplanation(e: TrafficExplanation): string {
+  const lines = [
+    `request: ${e.request.method} ${e.request.host}${e.request.path}${e.request.port ? ` port ${e.request.port}` : ''} from ${e.request.from}`
+      + (Object.keys(e.request.headers).length ? ` with ${Object.entries(e.request.headers).map(([k, v]) => `${k}: ${v}`).join(', ')}` : ''),
+  ];
+  if (e.virtualService) lines.push(`virtual service: ${e.virtualService}`);
+  if (e.rule) lines.push(`rule: ${e.rule.index}${e.rule.name ? ` "${e.rule.name}"` : ''}, because ${e.rule.matched.join(' and ')}`);
+  lines.push(`outcome: ${e.outcome} (${e.reason})`);
+  if (e.response) lines.push(`response: ${e.response}`);
+  for (const d of e.destinations) {
+    const where = `${d.host}${d.subset ? ` subset ${d.subset}` : ''}${d.port ? ` port ${d.port}` : ''}`;
+    const pods = d.workloads.map((w) => `${w.name} (${w.replicas} replica${w.replicas === 1 ? '' : 's'}${w.images.length ? `, ${w.images.join(', ')}` : ''})`).join('; ');
+    lines.push(`  ${(d.probability * 100).toFixed(d.probability * 100 % 1 === 0 ? 0 : 1)}% -> ${where}${pods ? `: ${pods}` : ''}${d.failure ? `  !! ${d.failure}` : ''}`);
+  }
+  for (const note of e.notes) lines.push(`note: ${note}`);
+  return lines.join('\n');
+}
