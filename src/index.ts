@@ -33,4 +33,3 @@ export * from './validation/crd-schema';
 export * from './validation/plugin';
 export * from './traffic';
 export * from './traffic-report';
-export * from './cli';

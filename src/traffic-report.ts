@@ -68,11 +68,11 @@ export function summarize(objects: readonly K8sObject[]): VirtualServiceSummary[
         response: route.redirect ? `redirect ${route.redirect.redirectCode ?? 301} to ${route.redirect.uri ?? '(same path)'}` : route.directResponse ? `status ${route.directResponse.status}` : undefined,
       };
     });
-    const service_ = service ? m.services.get(service) : undefined;
+    const serviceObject = service ? m.services.get(service) : undefined;
     const versions = service ? m.destinationRulesFor(service).flatMap((dr) => dr.spec?.subsets ?? []).map((subset: any): VersionSummary => ({
       subset: subset.name,
       labels: formatLabels(subset.labels),
-      workloads: service_ ? m.workloadsSelecting(namespaceOf(service_), { ...service_.spec?.selector, ...subset.labels }).map((w) => ({
+      workloads: serviceObject ? m.workloadsSelecting(namespaceOf(serviceObject), { ...serviceObject.spec?.selector, ...subset.labels }).map((w) => ({
         name: w.object.metadata?.name ?? '',
         replicas: w.replicas ?? 1,
         images: (w.object.spec?.template?.spec?.containers ?? []).map((c: any) => c.image).filter(Boolean),
