@@ -108,6 +108,7 @@ function subsetSelector(m: Manifests, host: string, subset: string): Record<stri
 
 function checkDestinations(m: Manifests, known: (host: string) => boolean): Finding[] {
   const { findings, emit } = collector();
+  const subsetPods = new Map<string, Workload[]>(); // by `<host> <subset>`: many routes name the same subset
   for (const vs of m.virtualServices) {
     const ns = namespaceOf(vs);
     for (const d of destinationsOf(vs)) {
@@ -121,8 +122,13 @@ function checkDestinations(m: Manifests, known: (host: string) => boolean): Find
       if (d.destination.subset !== undefined) checkSubset(m, emit, vs, d, host);
       if (service) checkDestinationPort(emit, vs, d, service);
       if (d.destination.subset !== undefined && (d.weight === undefined || d.weight > 0) && !d.path.endsWith('mirror')) {
-        const selector = subsetSelector(m, host, d.destination.subset);
-        const pods = selector && service ? m.workloadsSelecting(namespaceOf(service), selector) : [];
+        const key = `${host} ${d.destination.subset}`;
+        let pods = subsetPods.get(key);
+        if (!pods) {
+          const selector = subsetSelector(m, host, d.destination.subset);
+          pods = selector && service ? m.workloadsSelecting(namespaceOf(service), selector) : [];
+          subsetPods.set(key, pods);
+        }
         if (pods.length > 0 && pods.every((w) => w.replicas === 0)) {
           emit('CANARY004', Severity.ERROR, vs, d.path, `traffic goes to subset ${d.destination.subset} of ${host}, whose workloads `
             + `(${pods.map((w) => w.object.metadata?.name).join(', ')}) are scaled to 0 replicas, so it would fail with 503`,
