@@ -7,7 +7,7 @@ import { checkHostsFitGateway, checkVirtualServiceHosts, claimMeshHost, gatewayH
 import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
 import { withLanes } from './lane';
 import { Match, checkPort } from './match';
-import { MeshAnalysis } from './mesh-analysis';
+import { MeshAnalysis, registerAnalysisView } from './mesh-analysis';
 import type { IMeshGateway } from './mesh-gateway';
 import { serviceHost } from './names';
 import { Protocol } from './protocol';
@@ -304,19 +304,20 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     }
     this.deployments = deployments;
 
-    const createService = (constructId: string, name: string, selector: Record<string, string>) => new kplus.k8s.KubeService(this, constructId, {
-      metadata: { name, namespace: this.namespace, labels: selector },
-      spec: {
-        selector,
-        ports: ports.map((p) => ({
-          name: p.name,
-          port: p.number,
-          targetPort: kplus.k8s.IntOrString.fromNumber(p.containerPort),
-          protocol: 'TCP',
-          appProtocol: p.protocol,
-        })),
-      },
-    });
+    const createService = (constructId: string, name: string, selector: Record<string, string>) => {
+      const servicePorts = ports.map((p) => ({ name: p.name, port: p.number, protocol: 'TCP', appProtocol: p.protocol }));
+      const service = new kplus.k8s.KubeService(this, constructId, {
+        metadata: { name, namespace: this.namespace, labels: selector },
+        spec: {
+          selector,
+          ports: servicePorts.map((p, i) => ({ ...p, targetPort: kplus.k8s.IntOrString.fromNumber(ports[i].containerPort) })),
+        },
+      });
+      registerAnalysisView(service, () => ({
+        apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: this.namespace }, spec: { selector, ports: servicePorts },
+      }));
+      return service;
+    };
     this.service = createService('Service', this.name, { app: this.name });
 
     this.apiVersion = props.apiVersion ?? IstioApiVersion.V1;
