@@ -207,7 +207,8 @@ describe('properties', () => {
       weights: { [input.versions[0]]: 90, [input.versions[1]]: 10 },
     });
     service.routeHeader('x-user', input.header, input.versions[input.versions.length - 1]);
-    if (input.exposed) service.exposeVia(new MeshGateway(chart, 'gw', { hosts: [`${input.name}.example.com`] }));
+    // Upper-case construct ids cannot clash with the random (lower-case) service names.
+    if (input.exposed) service.exposeVia(new MeshGateway(chart, 'Gateway', { name: 'gw', hosts: [`${input.name}.example.com`] }));
     return Testing.synth(chart);
   };
 

@@ -37,10 +37,15 @@ const inputArb = fc.uniqueArray(label, { minLength: 1, maxLength: 3 }).chain((ve
 }));
 type Input = typeof inputArb extends fc.Arbitrary<infer T> ? T : never;
 
-/** Builds the input as a user would: a CanaryService, header rules, an optional gateway and lane. */
+/**
+ * Builds the input as a user would: a CanaryService, header rules, an optional gateway and lane. The gateway and lane
+ * get upper-case construct ids, which cannot clash with the random (lower-case) service names.
+ */
 function build(app: App, input: Input): Chart {
   const chart = new Chart(app, 'robust', { namespace: input.namespace });
-  const lane = input.lane && new ReleaseLane(chart, 'lane', { version: input.versions[0], header: { name: 'x-lane', value: input.lane.value }, sticky: input.lane.sticky });
+  const lane = input.lane && new ReleaseLane(chart, 'Lane', {
+    name: 'lane', version: input.versions[0], header: { name: 'x-lane', value: input.lane.value }, sticky: input.lane.sticky,
+  });
   const service = new CanaryService(chart, input.name, {
     ports: input.protocols.map((protocol, i) => ({ number: 8080 + i, protocol })),
     versions: input.versions.map((name, i) => ({ name, image: `app:${name}`, replicas: input.replicas[i] })),
@@ -49,7 +54,7 @@ function build(app: App, input: Input): Chart {
   });
   input.headers.forEach((value, i) => service.routeHeader('x-user', value, input.versions[i % input.versions.length]));
   if (input.gateway) {
-    const gateway = new MeshGateway(chart, 'gateway', { hosts: [`*.${input.gateway}.example.com`] });
+    const gateway = new MeshGateway(chart, 'Gateway', { name: 'gateway', hosts: [`*.${input.gateway}.example.com`] });
     service.exposeVia(gateway, { hosts: [`${input.name}.${input.gateway}.example.com`], port: 8080 });
   }
   return chart;
@@ -123,13 +128,14 @@ describe('robustness', () => {
           const chart = build(app, { ...input, lane: undefined });
           const service = chart.node.findAll().find((c) => c instanceof CanaryService) as CanaryService;
           service.addRoute({ name: 'mine', match: [Match.headerExact('x-lane', 'same')], to: input.versions[0] });
-          service.addLane(new ReleaseLane(chart, 'lane', { version: input.versions[0], header: { name: 'x-lane', value: 'same' } }));
+          service.addLane(new ReleaseLane(chart, 'Lane', { name: 'lane', version: input.versions[0], header: { name: 'x-lane', value: 'same' } }));
           return;
         }
         if (input.badHost) {
           const chart = new Chart(app, 'c', { namespace: input.namespace });
           const service = new CanaryService(chart, input.name, { port: 8080, versions: [{ name: 'v1', image: 'x' }] });
-          service.exposeVia(new MeshGateway(chart, 'gw', { hosts: [`*.${input.gateway}.example.com`] }), { hosts: [`${input.name}.elsewhere.example.org`] });
+          const gateway = new MeshGateway(chart, 'Gateway', { name: 'gw', hosts: [`*.${input.gateway}.example.com`] });
+          service.exposeVia(gateway, { hosts: [`${input.name}.elsewhere.example.org`] });
           return;
         }
         build(app, input);
