@@ -5,7 +5,8 @@
  */
 import { hostsIntersect, parseServerHost } from './hosts';
 import {
-  K8sObject, Manifests, ObjectRef, RouteDestination, Workload, bindsToMesh, destinationsOf, namespaceOf, refOf, resolveGateway, resolveHost, selects,
+  K8sObject, Manifests, ObjectRef, RouteDestination, Workload, bindsToMesh, destinationsOf, formatLabels, namespaceOf, refOf, resolveGateway, resolveHost,
+  selects,
 } from './manifest';
 import { canonicalJson } from './release';
 
@@ -371,9 +372,4 @@ function checkNamespaces(m: Manifests): Finding[] {
     }
   }
   return findings;
-}
-
-function formatLabels(labels: Readonly<Record<string, string>> | undefined): string {
-  const entries = Object.entries(labels ?? {});
-  return entries.length === 0 ? 'no labels' : entries.map(([k, v]) => `${k}=${v}`).join(',');
 }

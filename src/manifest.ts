@@ -66,6 +66,23 @@ export function resolveGateway(reference: string, namespace: string): string {
   return `${namespace}/${reference}`;
 }
 
+/** `a=1,b=2`, or `no labels`. */
+export function formatLabels(labels: Readonly<Record<string, string>> | undefined): string {
+  const entries = Object.entries(labels ?? {});
+  return entries.length === 0 ? 'no labels' : entries.map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+/**
+ * The destinations of one route with their shares of its requests, as Istio splits them: weights are relative, a
+ * zero weight drops the destination, and a route's only destination needs no weight.
+ */
+export function routeShares(route: { route?: any[] }): Array<{ destination: any; share: number }> {
+  const all = route.route ?? [];
+  const weighted = all.filter((d) => (d.weight ?? (all.length === 1 ? 100 : 0)) > 0);
+  const total = weighted.reduce((sum, d) => sum + (d.weight ?? 100), 0);
+  return weighted.map((d) => ({ destination: d.destination, share: (d.weight ?? 100) / total }));
+}
+
 /** True when every label in `selector` is among `labels`. */
 export function selects(selector: Readonly<Record<string, string>> | undefined, labels: Readonly<Record<string, string>> | undefined): boolean {
   return Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);

@@ -4,8 +4,7 @@
  * the `istio-canary report` and `diff` commands print them.
  */
 import { Severity, analyze } from './analysis';
-import { K8sObject, Manifests, destinationsOf, namespaceOf, resolveHost } from './manifest';
-import { formatLabels } from './traffic';
+import { K8sObject, Manifests, destinationsOf, formatLabels, namespaceOf, resolveHost, routeShares } from './manifest';
 
 /** One target of a route and its share. */
 export interface SplitTarget {
@@ -55,15 +54,13 @@ export function summarize(objects: readonly K8sObject[]): VirtualServiceSummary[
     const service = destinationsOf(vs).map((d) => resolveHost(d.destination.host ?? '', ns))[0];
     const short = (host: string, subset?: string) => (host === service && subset ? subset : `${shortHost(host)}${subset ? `/${subset}` : ''}`);
     const routes = [...(vs.spec?.http ?? []), ...(vs.spec?.tcp ?? []), ...(vs.spec?.tls ?? [])].map((route: any, index: number): RouteSummary => {
-      const weighted = (route.route ?? []).filter((d: any) => (d.weight ?? (route.route.length === 1 ? 100 : 0)) > 0);
-      const total = weighted.reduce((sum: number, d: any) => sum + (d.weight ?? 100), 0);
       return {
         index,
         name: route.name,
         match: describeMatches(route.match),
-        split: weighted.map((d: any) => ({
+        split: routeShares(route).map((d) => ({
           target: short(resolveHost(d.destination.host, ns), d.destination.subset),
-          percent: Math.round(((d.weight ?? 100) / total) * 1000) / 10,
+          percent: Math.round(d.share * 1000) / 10,
         })),
         response: route.redirect ? `redirect ${route.redirect.redirectCode ?? 301} to ${route.redirect.uri ?? '(same path)'}` : route.directResponse ? `status ${route.directResponse.status}` : undefined,
       };

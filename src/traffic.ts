@@ -4,9 +4,9 @@
  * and RE2 full-match regex), how its weights split (relative, zeros dropped), and what a client would see when a
  * subset, host or pod is missing. Plain functions over plain objects; the `istio-canary explain` command prints them.
  */
-import { RE2JS } from '@bufbuild/re2';
 import { hostsIntersect } from './hosts';
-import { K8sObject, Manifests, Workload, bindsToMesh, namespaceOf, resolveGateway, resolveHost } from './manifest';
+import { K8sObject, Manifests, Workload, bindsToMesh, formatLabels, namespaceOf, resolveGateway, resolveHost, routeShares } from './manifest';
+import { stringMatchAccepts } from './match';
 
 /** A request to explain. */
 export interface TrafficRequest {
@@ -135,9 +135,7 @@ export function explain(objects: readonly K8sObject[], request: TrafficRequest):
     if (abort) notes.push(`fault injection: ${abort.percentage?.value ?? 100}% of these requests are answered with ${abort.httpStatus ?? `gRPC ${abort.grpcStatus}`}`);
     const delay = route.fault?.delay;
     if (delay) notes.push(`fault injection: ${delay.percentage?.value ?? 100}% of these requests are delayed by ${delay.fixedDelay}`);
-    const weighted: any[] = (route.route ?? []).filter((d: any) => (d.weight ?? (route.route.length === 1 ? 100 : 0)) > 0);
-    const total = weighted.reduce((sum, d) => sum + (d.weight ?? 100), 0);
-    const destinations = weighted.map((d) => destination(m, d.destination, (d.weight ?? 100) / total, namespaceOf(vs)));
+    const destinations = routeShares(route).map((d) => destination(m, d.destination, d.share, namespaceOf(vs)));
     const failing = destinations.filter((d) => d.failure);
     const outcome = failing.length === 0 ? 'routed' : failing.length === destinations.length ? failing[0].failure!.split(':')[0] : 'partly failing';
     return result(outcome, `route ${index}${route.name ? ` "${route.name}"` : ''} of VirtualService ${vsName} is the first that matches`, {
@@ -245,13 +243,13 @@ function matchOne(match: Record<string, any>, c: MatchContext): string[] | undef
   return held;
 }
 
-/** Istio's StringMatch: exact, prefix, or RE2 full match. */
+/** Istio's StringMatch (exact, prefix, RE2 full match); `ignoreUriCase` applies to exact and prefix only. */
 function stringMatches(sm: any, actual: string, ignoreCase = false): boolean {
-  const value = ignoreCase ? actual.toLowerCase() : actual;
-  if (sm?.exact !== undefined) return value === (ignoreCase ? String(sm.exact).toLowerCase() : sm.exact);
-  if (sm?.prefix !== undefined) return value.startsWith(ignoreCase ? String(sm.prefix).toLowerCase() : sm.prefix);
-  if (sm?.regex !== undefined) return RE2JS.compile(sm.regex).matches(actual);
-  return true;
+  if (ignoreCase && sm?.regex === undefined) {
+    const lower = Object.fromEntries(Object.entries(sm ?? {}).map(([k, v]) => [k, String(v).toLowerCase()]));
+    return stringMatchAccepts(lower, actual.toLowerCase());
+  }
+  return stringMatchAccepts(sm ?? {}, actual);
 }
 
 function describe(sm: any): string {
@@ -305,12 +303,6 @@ function splitPath(path: string): [string, Record<string, string>] {
     query[decodeURIComponent(k)] = decodeURIComponent(v ?? '');
   }
   return [p || '/', query];
-}
-
-/** `a=1,b=2`. */
-export function formatLabels(labels: Readonly<Record<string, string>> | undefined): string {
-  const entries = Object.entries(labels ?? {});
-  return entries.length === 0 ? 'no labels' : entries.map(([k, v]) => `${k}=${v}`).join(',');
 }
 
 /** The explanation as text for a terminal. */
