@@ -5,8 +5,8 @@
  */
 import { hostsIntersect, parseServerHost } from './hosts';
 import {
-  K8sObject, Manifests, ObjectRef, RouteDestination, Workload, bindsToMesh, destinationsOf, formatLabels, namespaceOf, refOf, resolveGateway, resolveHost,
-  selects,
+  K8sObject, Manifests, ObjectRef, RouteDestination, Workload, bindsToMesh, destinationsOf, formatLabels, namespaceOf, refOf, resolveGateway,
+  resolveHost, selects,
 } from './manifest';
 import { canonicalJson } from './release';
 
