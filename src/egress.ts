@@ -5,7 +5,7 @@
  */
 import { invalid, show } from './errors';
 import { checkPort } from './match';
-import { checkServiceName, serviceHost } from './names';
+import { checkDnsLabel, checkServiceName, serviceHost } from './names';
 
 /** Protocol of a ServiceEntry port, in Istio's spelling. */
 export enum ExternalProtocol {
@@ -84,9 +84,15 @@ export interface External {
   readonly ports: ReadonlyArray<Required<Pick<ExternalPort, 'number' | 'protocol' | 'name'>> & Pick<ExternalPort, 'targetPort'>>;
   /** Address resolution. */
   readonly resolution: Resolution;
-  /** Route through the egress gateway. */
+  /**
+   * Route through the egress gateway.
+   * @default the sidecars call the hosts directly
+   */
   readonly egressGateway?: Required<EgressGatewayOptions>;
-  /** Originate TLS on HTTP ports: plain HTTP inside the mesh, HTTPS to the outside. */
+  /**
+   * Originate TLS on HTTP ports: plain HTTP inside the mesh, HTTPS to the outside.
+   * @default false
+   */
   readonly originateTls?: boolean;
 }
 
@@ -157,9 +163,7 @@ export function checkExternal(external: External): void {
     }
     if (numbers.has(port.number)) throw invalid(subject, 'port numbers must be unique', show(port.number), 'remove the duplicate port');
     numbers.add(port.number);
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(port.name) || port.name.length > 62) {
-      throw invalid(subject, 'port name must be lower-case letters, digits and "-"', show(port.name), 'rename it, e.g. "https"');
-    }
+    checkDnsLabel(subject, 'port name', port.name);
     if (names.has(port.name)) throw invalid(subject, 'port names must be unique', show(port.name), 'give each port its own name');
     names.add(port.name);
   }

@@ -10,9 +10,15 @@ import { checkDuration, dropUndefined, renderDuration } from './route-policy';
 
 /** A metric's pass range: the analysis fails a check when the value is below `min` or above `max`. */
 export interface MetricThreshold {
-  /** Lowest passing value. */
+  /**
+   * Lowest passing value.
+   * @default no lower bound (give min, max or both)
+   */
   readonly min?: number;
-  /** Highest passing value. */
+  /**
+   * Highest passing value.
+   * @default no upper bound (give min, max or both)
+   */
   readonly max?: number;
   /**
    * Window the metric is computed over.
@@ -112,26 +118,51 @@ export interface Analysis {
    * @default 5
    */
   readonly threshold?: number;
-  /** Canary: the weight at which Flagger promotes (with `stepWeight` or `stepWeights`). */
+  /**
+   * Canary: the weight at which Flagger promotes (with `stepWeight` or `stepWeights`).
+   * @default required with stepWeight; with stepWeights, the last step
+   */
   readonly maxWeight?: number;
-  /** Canary: percent added at each step. */
+  /**
+   * Canary: percent added at each step.
+   * @default none: give stepWeight, stepWeights or iterations
+   */
   readonly stepWeight?: number;
-  /** Canary: the weights of each step, increasing, e.g. `[1, 2, 10, 80]`. */
+  /**
+   * Canary: the weights of each step, increasing, e.g. `[1, 2, 10, 80]`.
+   * @default none: give stepWeight, stepWeights or iterations
+   */
   readonly stepWeights?: number[];
-  /** Canary: percent taken off the canary at each step of the promotion. @default promotion in one step */
+  /**
+   * Canary: percent taken off the canary at each step of the promotion.
+   * @default promotion in one step
+   */
   readonly stepWeightPromotion?: number;
-  /** A/B testing or blue/green: the number of steps, each sending the matching (or all) requests to the canary. */
+  /**
+   * A/B testing or blue/green: the number of steps, each sending the matching (or all) requests to the canary.
+   * @default none: give stepWeight, stepWeights or iterations
+   */
   readonly iterations?: number;
   /**
    * A/B testing: the requests that go to the canary (headers, cookies via `cookie` regex, source labels); needs
    * `iterations`, and no weights (Flagger ignores them then).
+   * @default none: a weighted canary or blue/green
    */
   readonly match?: Match[];
-  /** Blue/green or canary: copy traffic to the canary instead of (iterations) or besides (mirrorWeight) sending it. */
+  /**
+   * Blue/green or canary: copy traffic to the canary instead of (iterations) or besides (mirrorWeight) sending it.
+   * @default false
+   */
   readonly mirror?: boolean;
-  /** With `mirror` and weights: the percent of traffic copied. */
+  /**
+   * With `mirror` and weights: the percent of traffic copied.
+   * @default all of it (Flagger's default with mirror)
+   */
   readonly mirrorWeight?: number;
-  /** Sticky canary: once a request reaches the canary, a cookie keeps the client there. */
+  /**
+   * Sticky canary: once a request reaches the canary, a cookie keeps the client there.
+   * @default none
+   */
   readonly sessionAffinity?: { readonly cookieName: string; readonly maxAge?: Duration };
   /**
    * What every step checks.

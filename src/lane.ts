@@ -25,9 +25,15 @@ export interface Lane {
   readonly version: string;
   /** The header that marks a request as in the lane. */
   readonly header: LaneHeader;
-  /** Also route calls from pods labelled `version: <version>` to the lane's version (mesh only). */
+  /**
+   * Also route calls from pods labelled `version: <version>` to the lane's version (mesh only).
+   * @default false
+   */
   readonly sticky?: boolean;
-  /** A member without the lane's version fails the synth instead of falling back to its stable version. */
+  /**
+   * A member without the lane's version fails the synth instead of falling back to its stable version.
+   * @default false
+   */
   readonly strict?: boolean;
 }
 

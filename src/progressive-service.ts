@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { invalid, show } from './errors';
 import { Analysis, checkAnalysis, renderAnalysis, renderMetricTemplates } from './flagger';
-import { MESH_GATEWAY, checkHostsFitGateway } from './hosts';
+import { MESH_GATEWAY, serverAdmits } from './hosts';
 import { Match, checkMatch, checkPort } from './match';
 import { MeshAnalysis } from './mesh-analysis';
 import type { IMeshGateway } from './mesh-gateway';
@@ -161,7 +161,7 @@ export class ProgressiveService extends Construct {
       throw invalid(subject, 'a gateway routes by host, and no host is given', 'gateways without hosts', 'set hosts, e.g. ["ad.example.com"]');
     }
     for (const host of gateways.length > 0 ? hosts : []) {
-      if (!gateways.some((g) => fits(subject, g, host, this.namespace))) {
+      if (!gateways.some((g) => g.serverHosts.some((server) => serverAdmits(server, g.gatewayNamespace, host, this.namespace)))) {
         throw invalid(subject, `host ${show(host)} fits none of its gateways' hosts`, `${host} against ${gateways.flatMap((g) => g.serverHosts).join(', ') || 'no gateway'}`,
           'use a host a gateway admits, or add the gateway');
       }
@@ -213,14 +213,5 @@ export class ProgressiveService extends Construct {
       }),
     });
     this.canary.node.addDependency(this.deployment, ...this.metricTemplates);
-  }
-}
-
-function fits(subject: string, gateway: IMeshGateway, host: string, namespace: string): boolean {
-  try {
-    checkHostsFitGateway(subject, gateway, [host], namespace);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -4,7 +4,7 @@
  * and RE2 full-match regex), how its weights split (relative, zeros dropped), and what a client would see when a
  * subset, host or pod is missing. Plain functions over plain objects; the `istio-canary explain` command prints them.
  */
-import { hostsIntersect } from './hosts';
+import { hostsIntersect, parseServerHost } from './hosts';
 import { K8sObject, Manifests, Workload, bindsToMesh, formatLabels, namespaceOf, resolveGateway, resolveHost, routeShares } from './manifest';
 import { stringMatchAccepts } from './match';
 
@@ -14,13 +14,22 @@ export interface TrafficRequest {
   readonly host: string;
   /** Path, with an optional query string. @default / */
   readonly path?: string;
-  /** Request headers, by lower-case name. */
+  /**
+   * Request headers, by lower-case name.
+   * @default none
+   */
   readonly headers?: Readonly<Record<string, string>>;
   /** HTTP method. @default GET */
   readonly method?: string;
-  /** Port the request is sent to. @default 80 at a gateway; the Service's only (or first) port in the mesh */
+  /**
+   * Port the request is sent to.
+   * @default 80 at a gateway; in the mesh unset, so a rule matching a port is taken as matching (and a note says so)
+   */
   readonly port?: number;
-  /** Arriving at this Gateway (`<namespace>/<name>`); without it the request comes from a sidecar in the mesh. */
+  /**
+   * Arriving at this Gateway (`<namespace>/<name>`).
+   * @default none: the request comes from a sidecar in the mesh
+   */
   readonly gateway?: string;
   /** In the mesh: the caller's namespace and pod labels. @default namespace default, no labels */
   readonly from?: { readonly namespace: string; readonly labels?: Readonly<Record<string, string>> };
@@ -89,7 +98,8 @@ export function explain(objects: readonly K8sObject[], request: TrafficRequest):
     const gateway = m.gateways.get(request.gateway);
     if (!gateway) {
       notes.push(`gateway ${request.gateway} is not in these manifests; its hosts were not checked`);
-    } else if (!(gateway.spec?.servers ?? []).some((s: any) => s.port?.number === port && (s.hosts ?? []).some((h: string) => hostsIntersect(h.split('/').pop()!, host)))) {
+    } else if (!(gateway.spec?.servers ?? []).some((s: any) => s.port?.number === port
+      && (s.hosts ?? []).some((h: string) => hostsIntersect(parseServerHost(h).host, host)))) {
       return result('404 NR', `gateway ${request.gateway} has no server for host ${host} on port ${port}`);
     }
   }

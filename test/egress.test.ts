@@ -56,7 +56,7 @@ describe('external service model (pure)', () => {
     [{ ports: [{ number: 80, protocol: 'SMTP' as ExternalProtocol, name: 'smtp' }] }, 'port 80 has an unknown protocol (got "SMTP")'],
     [{ ports: [cnn.ports[0], { ...cnn.ports[1], number: 80 }] }, 'port numbers must be unique (got 80)'],
     [{ ports: [cnn.ports[0], { ...cnn.ports[1], name: 'http' }] }, 'port names must be unique (got "http")'],
-    [{ ports: [{ ...cnn.ports[0], name: 'Http' }] }, 'port name must be lower-case letters'],
+    [{ ports: [{ ...cnn.ports[0], name: 'Http' }] }, 'external service "cnn": port name must be a DNS-1123 label (got "Http"); use at most 63 lower-case letters'],
     [{ ports: [cnn.ports[1]], originateTls: true }, 'TLS origination upgrades plain HTTP ports, and there is none (got 443/HTTPS)'],
     [{ hosts: ['*.cnn.com'], resolution: Resolution.NONE, originateTls: true }, 'TLS origination needs the host to be resolved by the mesh'],
   ] as Array<[Partial<External>, string]>)('refuses %j', (change, message) => {

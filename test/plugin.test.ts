@@ -84,6 +84,6 @@ describe('IstioCanaryValidation plugin', () => {
     expect(offline.violations).toEqual([]);
     expect(offline.logs[0]).toMatch(/^could not fetch CRDs from http:\/\/127\.0\.0\.1:9\/none\.yaml/);
     expect(offline.submitted().metadata!.skippedCrdSources).toBe('http://127.0.0.1:9/none.yaml');
-    await expect(new IstioCanaryValidation({ crds: ['/no/such/crds'] }).validate(context([[]]).ctx)).rejects.toThrow(/ENOENT/);
+    await expect(new IstioCanaryValidation({ crds: ['/no/such/crds'] }).validate(context([[]]).ctx)).rejects.toThrow(/^istio-canary validation: cannot read CRDs from "\/no\/such\/crds" \(ENOENT.*\); fix the path in crds, or set CDK8S_ISTIO_CANARY_CRDS/);
   });
 });

@@ -127,7 +127,12 @@ export async function loadSchemas(sources: readonly string[], log: (message: str
         skipped.push(source);
       }
     } else {
-      sets.push(CrdSchemas.fromPaths([source]));
+      try {
+        sets.push(CrdSchemas.fromPaths([source]));
+      } catch (e) {
+        throw new Error(`istio-canary validation: cannot read CRDs from ${JSON.stringify(source)} (${(e as Error).message}); `
+          + `fix the path in crds, or set ${CRDS_ENV} to files or folders that exist`);
+      }
     }
   }
   return { schemas: CrdSchemas.merge(sets), skipped };
