@@ -1,22 +1,13 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { invalid, show } from './errors';
-import { checkDnsLabel } from './names';
-import { IPolicyTarget, policyNamespace } from './peer-authentication';
+import { invalid, show } from './model/errors';
+import { checkDnsLabel } from './model/names';
+import { policyNamespace } from './private/policy-namespace';
+import { IAuthorizationTarget, ISourceWorkload } from './targets';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../imports/security.istio.io';
 
 /** Istio's default trust domain, the first part of every workload principal. */
 const TRUST_DOMAIN = 'cluster.local';
-
-/** A workload that runs under a service account: a CanaryService, say. */
-export interface ISourceWorkload {
-  /** The workload's name. */
-  readonly name: string;
-  /** The workload's namespace. */
-  readonly namespace: string;
-  /** The service account its pods run as. */
-  readonly serviceAccountName: string;
-}
 
 /**
  * Callers an authorization policy admits. Service-account sources are matched by the caller's mTLS identity, so
@@ -69,12 +60,6 @@ export class Source {
   public toString(): string {
     return `${this.kind} ${this.value}`;
   }
-}
-
-/** A service that may be exposed through gateways: then the gateway must be admitted too. */
-export interface IAuthorizationTarget extends IPolicyTarget {
-  /** True when gateways route to the service. */
-  readonly exposedViaGateway?: boolean;
 }
 
 /** Props of a MeshAuthorizationPolicy. */

@@ -1,24 +1,24 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import type { IAuthorizationTarget, ISourceWorkload } from './authorization-policy';
-import { invalid, renderNowAndAtSynth, show } from './errors';
-import { checkHostsFitGateway, checkVirtualServiceHosts, claimMeshHost, gatewayHosts } from './hosts';
-import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
-import { withLanes } from './lane';
-import { Match, checkPort } from './match';
-import { MeshAnalysis, registerAnalysisView } from './mesh-analysis';
-import type { IMeshGateway } from './mesh-gateway';
-import { serviceHost } from './names';
-import { Protocol } from './protocol';
-import {
-  Release, ReleasePort, VersionPolicy, Weights, releaseSubject, renderDestinationRule, renderHttpRoutes,
-  renderRoutes, renderVersionDestinationRules,
-} from './release';
-import type { ReleaseLane } from './release-lane';
-import { HeaderPolicy, Rewrite, RoutePolicy, routePolicyOf } from './route-policy';
+import { IstioApiVersion } from './istio/api-version';
+import { renderDestinationRule, renderHttpRoutes, renderRoutes, renderVersionDestinationRules } from './istio/routes';
+import { MeshAnalysis } from './mesh-analysis';
+import { invalid, show } from './model/errors';
+import { checkHostsFitGateway, checkVirtualServiceHosts, gatewayHosts } from './model/hosts';
+import { withLanes } from './model/lane';
+import { Match, checkPort } from './model/match';
+import { serviceHost } from './model/names';
+import { Protocol } from './model/protocol';
+import { Release, ReleasePort, VersionPolicy, Weights, releaseSubject } from './model/release';
+import { HeaderPolicy, Rewrite, RoutePolicy, routePolicyOf } from './model/route-policy';
+import { TrafficPolicy } from './model/traffic-policy';
+import { registerAnalysisView } from './private/analysis-view';
+import { claimMeshHost } from './private/host-claims';
+import { createNetworkingObject } from './private/networking-object';
+import { renderNowAndAtSynth } from './private/synth';
 import { RoutedRelease } from './routed-release';
-import { TrafficPolicy } from './traffic-policy';
+import { IAuthorizationTarget, IGatewayRouteTarget, ILaneMember, IMeshGateway, IReleaseLane, ISourceWorkload } from './targets';
 import { WorkloadProps, checkWorkloadProps, createWorkloadDeployment } from './workload';
 
 /** How the routes tell versions apart. */
@@ -163,7 +163,7 @@ export interface CanaryServiceProps extends RoutePolicy {
    * header go to the lane's version ahead of the service's own rules.
    * @default no lanes
    */
-  readonly lanes?: ReleaseLane[];
+  readonly lanes?: IReleaseLane[];
 }
 
 /** How a CanaryService is exposed through a gateway. */
@@ -203,7 +203,7 @@ export interface ExposeOptions {
  * });
  * reviews.routeHeader('end-user', 'jason', 'v2');
  */
-export class CanaryService extends RoutedRelease implements IAuthorizationTarget, ISourceWorkload {
+export class CanaryService extends RoutedRelease implements IAuthorizationTarget, ISourceWorkload, ILaneMember, IGatewayRouteTarget {
   /** Name of the Service, DestinationRule and VirtualService. */
   public readonly name: string;
   /** Namespace of every object. */
@@ -238,7 +238,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
   /** What routes depend on: the objects that must exist before traffic is sent (make before break). */
   private readonly routeTargets: IConstruct[];
   private gatewayRoutes = 0;
-  private readonly laneMemberships: ReleaseLane[] = [];
+  private readonly laneMemberships: IReleaseLane[] = [];
   private readonly subject: string;
   private readonly apiVersion: IstioApiVersion;
 
@@ -363,7 +363,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
   }
 
   /** The lanes the service is a member of, in the order they were added (the order of their routes). */
-  public get lanes(): readonly ReleaseLane[] {
+  public get lanes(): readonly IReleaseLane[] {
     return [...this.laneMemberships];
   }
 
@@ -371,7 +371,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
    * Makes the service a member of `lane`: requests carrying the lane's header go to the lane's version (or, when
    * the service has none, to its stable version), ahead of the service's own rules, in the mesh and at gateways.
    */
-  public addLane(lane: ReleaseLane): void {
+  public addLane(lane: IReleaseLane): void {
     if (this.laneMemberships.includes(lane)) {
       throw invalid(this.subject, 'is already a member of this lane', show(lane.lane.name), 'add each service to a lane once');
     }

@@ -1,13 +1,18 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { IstioApiVersion } from './istio/api-version';
 import {
-  DEFAULT_EGRESS_GATEWAY, EgressGatewayOptions, External, ExternalPort, ExternalProtocol, Resolution, checkExternal, externalPortNames,
-  externalSubject, renderEgressDestinationRule, renderEgressGateway, renderEgressVirtualService, renderServiceEntry, renderTlsOrigination,
-} from './egress';
-import { claimMeshHost } from './hosts';
-import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
+  renderEgressDestinationRule, renderEgressGateway, renderEgressVirtualService, renderServiceEntry, renderTlsOrigination,
+} from './istio/egress';
 import { MeshAnalysis } from './mesh-analysis';
-import { checkDnsLabel } from './names';
+import {
+  DEFAULT_EGRESS_GATEWAY, EgressGatewayOptions, External, ExternalPort, ExternalProtocol, Resolution, checkExternal,
+  externalPortNames, externalSubject,
+} from './model/egress';
+import { checkDnsLabel } from './model/names';
+import { claimMeshHost } from './private/host-claims';
+import { createNetworkingObject } from './private/networking-object';
+import { IExternalService } from './targets';
 
 /** Props of an {@link ExternalService}. */
 export interface ExternalServiceProps {
@@ -67,7 +72,7 @@ export interface ExternalServiceProps {
  *   egressGateway: true,
  * });
  */
-export class ExternalService extends Construct {
+export class ExternalService extends Construct implements IExternalService {
   /** The external service as plain data. */
   public readonly external: External;
   /** Namespace of the objects. */

@@ -1,35 +1,66 @@
-export * from './canary-service';
-export * from './errors';
-export * from './istio-api-version';
-export * from './match';
-export * from './names';
-export * from './protocol';
-export * from './release';
-export * from './route-policy';
-export * from './route-options';
-export * from './routed-release';
-export * from './traffic-policy';
-export * from './hosts';
-export * from './mesh-gateway';
-export * from './mesh-namespace';
-export * from './peer-authentication';
-export * from './authorization-policy';
-export * from './traffic-split';
-// Istio types that appear in our props (generated from the pinned CRDs).
-export type { GatewaySpecServers, GatewaySpecServersTls, GatewaySpecServersPort } from '../imports/networking.istio.io';
+// The public API: what users write. Constructs with their props and option types, enums, and the factories they
+// call. Helpers stay in their modules; programmatic analysis is the `cdk8s-istio-canary/analysis` entry.
+// test/public-api.test.ts pins these names, so a change here is a reviewed diff.
+
+// Releases of one service
+export { CanaryService, Split } from './canary-service';
+export type { CanaryServiceProps, ExposeOptions, PortProps, VersionProps } from './canary-service';
+export { TrafficSplit } from './traffic-split';
+export type { Backend, TrafficSplitProps } from './traffic-split';
+export { RoutedRelease } from './routed-release';
+export type { WorkloadProps } from './workload';
+export { Protocol } from './model/protocol';
+export type { Release, ReleasePort, RouteRule, VersionHost, VersionPolicy, Weights } from './model/release';
+export { Match } from './model/match';
+export type { MatchConditions, StringMatch } from './model/match';
+export type { HeaderRouteOptions, RouteOptions } from './model/route-options';
+export type {
+  Abort, CorsPolicy, Delay, Fault, HeaderOperations, HeaderPolicy, Mirror, Redirect, Retries, Rewrite, RoutePolicy,
+} from './model/route-policy';
+export { ClientTlsMode, LoadBalancer } from './model/traffic-policy';
+export type { ClientTls, ConnectionPool, OutlierDetection, TrafficPolicy } from './model/traffic-policy';
+export { IstioApiVersion } from './istio/api-version';
+
+// Gateways
+export { MeshGateway } from './mesh-gateway';
+export type { GatewayRouteOptions, GatewayTls, MeshGatewayProps, ServiceTarget } from './mesh-gateway';
+// Istio types that appear in MeshGateway's props (generated from the pinned CRDs).
 export { GatewaySpecServersTlsMode } from '../imports/networking.istio.io';
-export * from './lane';
-export * from './release-lane';
-export * from './egress';
-export * from './external-service';
-export * from './mesh-sidecar';
-export * from './workload';
-export * from './flagger';
-export * from './progressive-service';
-export * from './manifest';
-export * from './analysis';
-export * from './mesh-analysis';
-export * from './validation/crd-schema';
-export * from './validation/plugin';
-export * from './traffic';
-export * from './traffic-report';
+export type { GatewaySpecServers, GatewaySpecServersPort, GatewaySpecServersTls } from '../imports/networking.istio.io';
+
+// Full-link gray lanes
+export { ReleaseLane } from './release-lane';
+export type { ReleaseLaneProps } from './release-lane';
+export type { Lane, LaneHeader } from './model/lane';
+
+// Egress
+export { ExternalService } from './external-service';
+export type { ExternalServiceProps } from './external-service';
+export { MeshSidecar } from './mesh-sidecar';
+export type { MeshSidecarProps } from './mesh-sidecar';
+export { ExternalProtocol, Resolution } from './model/egress';
+export type { EgressGatewayOptions, External, ExternalPort } from './model/egress';
+
+// Namespaces and security
+export { MeshNamespace } from './mesh-namespace';
+export type { MeshNamespaceProps } from './mesh-namespace';
+export { MeshPeerAuthentication, MtlsMode } from './peer-authentication';
+export type { MeshPeerAuthenticationProps } from './peer-authentication';
+export { MeshAuthorizationPolicy, Source } from './authorization-policy';
+export type { MeshAuthorizationPolicyProps } from './authorization-policy';
+
+// Progressive delivery with Flagger
+export { ProgressiveService } from './progressive-service';
+export type { ProgressiveServiceProps } from './progressive-service';
+export { Metric, Webhook } from './model/flagger';
+export type { Analysis, MetricThreshold, PrometheusOptions } from './model/flagger';
+
+// What constructs take from one another
+export type {
+  IAuthorizationTarget, IExternalService, IGatewayRouteTarget, ILaneMember, IMeshGateway, IPolicyTarget, IReleaseLane, ISourceWorkload,
+} from './targets';
+
+// Checks of the whole app at synth time, and the cdk8s validation plugin
+export { MeshAnalysis } from './mesh-analysis';
+export { IstioCanaryValidation } from './validation/plugin';
+export type { IstioCanaryValidationProperties, ValidationContextLike } from './validation/plugin';

@@ -1,27 +1,17 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
-import { Construct, IConstruct } from 'constructs';
-import { CanaryService } from './canary-service';
-import { invalid, renderNowAndAtSynth, show } from './errors';
-import { checkVirtualServiceHosts, gatewayHosts, parseServerHost } from './hosts';
-import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
-import { Match, checkMatch, checkPort } from './match';
+import { Construct } from 'constructs';
+import { IstioApiVersion } from './istio/api-version';
+import { renderHttpMatch, renderHttpRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
-import { checkDnsLabel, serviceHost } from './names';
-import { renderHttpMatch, renderHttpRoutes } from './release';
-import { Rewrite } from './route-policy';
+import { invalid, show } from './model/errors';
+import { checkVirtualServiceHosts, gatewayHosts, parseServerHost } from './model/hosts';
+import { Match, checkMatch, checkPort } from './model/match';
+import { checkDnsLabel, serviceHost } from './model/names';
+import { Rewrite } from './model/route-policy';
+import { createNetworkingObject } from './private/networking-object';
+import { renderNowAndAtSynth } from './private/synth';
+import { IGatewayRouteTarget, IMeshGateway, isGatewayRouteTarget } from './targets';
 import { GatewaySpecServers, GatewaySpecServersTlsMode } from '../imports/networking.istio.io';
-
-/** A Gateway that routes can be bound to: one this app synthesizes, or an existing one (`MeshGateway.fromName`). */
-export interface IMeshGateway extends IConstruct {
-  /** The Gateway's name. */
-  readonly gatewayName: string;
-  /** The Gateway's namespace. */
-  readonly gatewayNamespace: string;
-  /** The hosts of all its servers, as written there (`host`, `ns/host`, `./host`, `*`). */
-  readonly serverHosts: readonly string[];
-  /** How a VirtualService in `namespace` names this gateway: `<name>` in the same namespace, else `<namespace>/<name>`. */
-  referenceFrom(namespace: string): string;
-}
 
 /** HTTPS on port 443 for the shorthand form. */
 export interface GatewayTls {
@@ -104,7 +94,7 @@ export interface GatewayRouteOptions {
    * Where they go. A CanaryService keeps its own rules and split: each of its rules also requires one of
    * these matches, and its default split applies to the rest.
    */
-  readonly to: CanaryService | ServiceTarget;
+  readonly to: IGatewayRouteTarget | ServiceTarget;
   /**
    * Rewrite before forwarding, e.g. `{ uri: '/' }` to strip a matched prefix.
    * @default none
@@ -185,7 +175,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
     options.match.forEach((m) => checkMatch(this.subject, where, m));
     const to = options.to;
     let render: () => Array<Record<string, any>>;
-    if (to instanceof CanaryService) {
+    if (isGatewayRouteTarget(to)) {
       const edge = { match: options.match, rewrite: options.rewrite, namePrefix: name, gateway: true, port: options.port };
       render = () => renderHttpRoutes(to.release, edge);
       to.notifyGatewayRoute();

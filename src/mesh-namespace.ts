@@ -1,8 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { invalid, show } from './errors';
-import { checkDnsLabel } from './names';
+import { invalid, show } from './model/errors';
+import { checkDnsLabel } from './model/names';
 
 const INJECTION_LABEL = 'istio-injection';
 const REVISION_LABEL = 'istio.io/rev';

@@ -1,10 +1,11 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { invalid, show } from './errors';
-import { ExternalService } from './external-service';
-import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
+import { IstioApiVersion } from './istio/api-version';
 import { MeshAnalysis } from './mesh-analysis';
-import { checkDnsLabel } from './names';
+import { invalid, show } from './model/errors';
+import { checkDnsLabel } from './model/names';
+import { createNetworkingObject } from './private/networking-object';
+import { IExternalService } from './targets';
 
 /** Props of a {@link MeshSidecar}. */
 export interface MeshSidecarProps {
@@ -17,7 +18,7 @@ export interface MeshSidecarProps {
    * External services the workloads may call (their hosts, `<namespace>/<host>`).
    * @default none
    */
-  readonly externalServices?: ExternalService[];
+  readonly externalServices?: IExternalService[];
   /**
    * Other namespaces whose services the workloads call (`<namespace>/*`). The own namespace and `istio-system`
    * (the control plane and the gateways) are always allowed.

@@ -1,7 +1,9 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { invalid, show } from './errors';
-import { checkDnsLabel } from './names';
+import { invalid, show } from './model/errors';
+import { checkDnsLabel } from './model/names';
+import { policyNamespace } from './private/policy-namespace';
+import { IPolicyTarget } from './targets';
 import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io';
 
 /** What a workload's sidecar accepts from callers. */
@@ -10,16 +12,6 @@ export enum MtlsMode {
   STRICT = 'STRICT',
   /** mTLS and plain text: for migrating callers into the mesh. */
   PERMISSIVE = 'PERMISSIVE',
-}
-
-/** A workload that can be named as the target of a security policy: a CanaryService, say. */
-export interface IPolicyTarget {
-  /** The target's name. */
-  readonly name: string;
-  /** Namespace of the target's pods; the policy must live there. */
-  readonly namespace: string;
-  /** Labels selecting every pod of the target. */
-  readonly podSelector: Readonly<Record<string, string>>;
 }
 
 /** Props of a MeshPeerAuthentication. */
@@ -72,18 +64,4 @@ export class MeshPeerAuthentication extends Construct {
       },
     });
   }
-}
-
-/**
- * The namespace a policy lives in: the target's (a policy selects pods of its own namespace only), the one
- * given, or the chart's.
- */
-export function policyNamespace(subject: string, scope: Construct, namespace: string | undefined, target: IPolicyTarget | undefined): string {
-  if (target && namespace !== undefined && namespace !== target.namespace) {
-    throw invalid(subject, `a policy applies to pods of its own namespace, and ${target.name} runs in ${show(target.namespace)}`,
-      show(namespace), 'leave namespace out, or set it to the service\'s namespace');
-  }
-  const resolved = target?.namespace ?? namespace ?? Chart.of(scope).namespace ?? 'default';
-  checkDnsLabel(subject, 'namespace', resolved);
-  return resolved;
 }

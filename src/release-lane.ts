@@ -1,8 +1,8 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { CanaryService } from './canary-service';
-import { invalid, show } from './errors';
-import { Lane, LaneHeader, checkLane, checkLaneBeside, laneSubject } from './lane';
+import { invalid, show } from './model/errors';
+import { Lane, LaneHeader, checkLane, checkLaneBeside, laneSubject } from './model/lane';
+import { ILaneMember, IReleaseLane, isLaneMember } from './targets';
 
 /** Props of a {@link ReleaseLane}. */
 export interface ReleaseLaneProps {
@@ -47,7 +47,7 @@ export interface ReleaseLaneProps {
  * const gray = new ReleaseLane(chart, 'gray', { header: { name: 'env', value: 'gray' } });
  * gray.include(cat, mouse);
  */
-export class ReleaseLane extends Construct {
+export class ReleaseLane extends Construct implements IReleaseLane {
   /** The lane as plain data. */
   public readonly lane: Lane;
 
@@ -63,12 +63,12 @@ export class ReleaseLane extends Construct {
   }
 
   /** The services in the lane, in the order of the app's construct tree. */
-  public get members(): CanaryService[] {
-    return this.node.root.node.findAll().filter((c: IConstruct): c is CanaryService => c instanceof CanaryService && c.lanes.includes(this));
+  public get members(): ILaneMember[] {
+    return this.node.root.node.findAll().filter((c: IConstruct): c is ILaneMember => isLaneMember(c) && c.lanes.includes(this));
   }
 
   /** Puts services in the lane; same as `member.addLane(lane)` for each. */
-  public include(...members: CanaryService[]): this {
+  public include(...members: ILaneMember[]): this {
     for (const member of members) member.addLane(this);
     return this;
   }

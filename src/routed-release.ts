@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import { Release, Weights, checkRelease } from './release';
-import { HeaderRouteOptions, RouteOptions, headerRoute, ruleFromOptions } from './route-options';
+import { Release, Weights, checkRelease } from './model/release';
+import { HeaderRouteOptions, RouteOptions, headerRoute, ruleFromOptions } from './model/route-options';
 
 /**
  * A construct that routes one host by a release model: the rule and weight mutators CanaryService and

@@ -1,14 +1,16 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { invalid, show } from './errors';
-import { claimMeshHost } from './hosts';
-import { IstioApiVersion, createNetworkingObject } from './istio-api-version';
-import { checkPort } from './match';
+import { IstioApiVersion } from './istio/api-version';
+import { renderRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
-import { checkDnsLabel, checkServiceName, serviceHost } from './names';
-import { Protocol } from './protocol';
-import { VersionHost, renderRoutes } from './release';
-import { RoutePolicy, routePolicyOf } from './route-policy';
+import { invalid, show } from './model/errors';
+import { checkPort } from './model/match';
+import { checkDnsLabel, checkServiceName, serviceHost } from './model/names';
+import { Protocol } from './model/protocol';
+import { VersionHost } from './model/release';
+import { RoutePolicy, routePolicyOf } from './model/route-policy';
+import { claimMeshHost } from './private/host-claims';
+import { createNetworkingObject } from './private/networking-object';
 import { RoutedRelease } from './routed-release';
 
 /** An existing Service that takes part of the traffic. */

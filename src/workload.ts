@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { invalid, show } from './errors';
+import { invalid, show } from './model/errors';
 
 /** The pods of one workload: image, replicas, container and Deployment options. */
 export interface WorkloadProps {

@@ -4,10 +4,10 @@ import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { BrokenMeshChart } from '../examples/broken';
-import {
-  CHECKS, CanaryService, K8sObject, Match, MeshAnalysis, MeshGateway, Severity, analyze, formatFinding, resolveGateway, resolveHost,
-} from '../src';
+import { CanaryService, Match, MeshAnalysis, MeshGateway } from '../src';
 import { newChart } from './util';
+import { CHECKS, K8sObject, Severity, analyze, formatFinding } from '../src/analysis';
+import { resolveGateway, resolveHost } from '../src/analysis/manifest';
 
 /** A small, correct mesh as plain objects: reviews v1/v2, 90/10 with a header rule, exposed through a gateway. */
 function base(): K8sObject[] {

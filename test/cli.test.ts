@@ -4,8 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
 import { BookinfoReviewsChart, addExampleCharts } from '../examples/scenarios';
-import { K8sObject, diffTraffic, explain, renderReport } from '../src';
-import { main } from '../src/cli';
+import { K8sObject, diffTraffic, explain, renderReport } from '../src/analysis';
+import { main } from '../src/cli/main';
 
 const BIN = path.join(__dirname, '..', 'bin', 'istio-canary');
 const BOOKINFO = path.join(__dirname, 'fixtures', 'bookinfo');

@@ -7,8 +7,8 @@ import * as path from 'path';
 import { Testing, Duration } from 'cdk8s';
 import { EXAMPLE_CHARTS } from '../examples/scenarios';
 import {
-  CanaryService, ClientTlsMode, ExternalProtocol, ExternalService, GatewaySpecServersTlsMode, IstioApiVersion, LoadBalancer, Match,
-  MeshGateway, MeshSidecar, Metric, ProgressiveService, Protocol, Resolution, Webhook,
+  CanaryService, ClientTlsMode, ExternalProtocol, ExternalService, GatewaySpecServersTlsMode, IstioApiVersion,
+  LoadBalancer, Match, MeshGateway, MeshSidecar, Metric, ProgressiveService, Protocol, Resolution, Webhook,
 } from '../src';
 import { newChart } from './util';
 import { CrdSchemas } from '../src/validation/crd-schema';

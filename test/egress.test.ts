@@ -1,9 +1,8 @@
 import { Testing } from 'cdk8s';
-import {
-  CanaryService, External, ExternalProtocol, ExternalService, MeshSidecar, Resolution, checkExternal, renderEgressVirtualService,
-  renderServiceEntry, renderTlsOrigination,
-} from '../src';
+import { CanaryService, External, ExternalProtocol, ExternalService, MeshSidecar, Resolution } from '../src';
 import { newChart, only, synth } from './util';
+import { renderEgressVirtualService, renderServiceEntry, renderTlsOrigination } from '../src/istio/egress';
+import { checkExternal } from '../src/model/egress';
 
 const cnn: External = {
   name: 'cnn',

@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { checkVirtualServiceHosts, hostsIntersect, parseServerHost, serverAdmits } from '../src';
+import { checkVirtualServiceHosts, hostsIntersect, parseServerHost, serverAdmits } from '../src/model/hosts';
 
 describe('host matching', () => {
   test.each([

@@ -1,8 +1,7 @@
 import { App, Chart, Testing } from 'cdk8s';
-import {
-  CanaryService, Lane, Match, MeshGateway, Protocol, Release, ReleaseLane, checkLane, checkLaneBeside, laneRules, withLanes,
-} from '../src';
+import { CanaryService, Lane, Match, MeshGateway, Protocol, Release, ReleaseLane } from '../src';
 import { newChart, only, synth } from './util';
+import { checkLane, checkLaneBeside, laneRules, withLanes } from '../src/model/lane';
 
 const release = (versions: string[], rules: Release['rules'] = []): Release => ({
   name: 'cat',

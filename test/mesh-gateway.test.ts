@@ -1,9 +1,8 @@
 import { Testing } from 'cdk8s';
 import * as fc from 'fast-check';
-import {
-  CanaryService, GatewaySpecServersTlsMode, Match, MeshGateway, MeshNamespace, Protocol, hostsIntersect, parseServerHost,
-} from '../src';
+import { CanaryService, GatewaySpecServersTlsMode, Match, MeshGateway, MeshNamespace, Protocol } from '../src';
 import { newChart, only, synth } from './util';
+import { hostsIntersect, parseServerHost } from '../src/model/hosts';
 
 const versions = [{ name: 'prod', image: 'cat:1' }, { name: 'gray', image: 'cat:2' }];
 

@@ -1,9 +1,8 @@
 import { Duration, Testing } from 'cdk8s';
-import {
-  Analysis, ClientTlsMode, Match, MeshGateway, Metric, ProgressiveService, ProgressiveServiceProps, Protocol, Webhook, checkAnalysis, renderAnalysis,
-  renderMetricTemplates,
-} from '../src';
+import { Analysis, ClientTlsMode, Match, MeshGateway, Metric, ProgressiveService, ProgressiveServiceProps, Protocol, Webhook } from '../src';
 import { newChart, only, synth } from './util';
+import { renderAnalysis, renderMetricTemplates } from '../src/flagger/canary';
+import { checkAnalysis } from '../src/model/flagger';
 
 const canary: Analysis = { interval: Duration.seconds(40), threshold: 3, maxWeight: 100, stepWeight: 20 };
 const subject = 'progressive service "ad"';

@@ -1,7 +1,8 @@
 import { Testing, Yaml } from 'cdk8s';
 import * as fc from 'fast-check';
-import { CanaryService, Match, Protocol, isHttpProtocol } from '../src';
+import { CanaryService, Match, Protocol } from '../src';
 import { newChart, only } from './util';
+import { isHttpProtocol } from '../src/model/protocol';
 
 const label = fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/);
 

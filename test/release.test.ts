@@ -1,7 +1,8 @@
 import { Duration } from 'cdk8s';
-import {
-  Match, Protocol, Release, checkRelease, formatWeights, renderDestinations, renderDuration, renderRoutes, renderSubsets,
-} from '../src';
+import { Match, Protocol, Release } from '../src';
+import { renderDestinations, renderRoutes, renderSubsets } from '../src/istio/routes';
+import { renderDuration } from '../src/model/data';
+import { checkRelease, formatWeights } from '../src/model/release';
 
 const HTTP_PORT = [{ name: 'http', number: 9080, protocol: Protocol.HTTP }];
 const TCP_PORT = [{ name: 'tcp', number: 3306, protocol: Protocol.TCP }];

@@ -9,7 +9,8 @@ import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { EXAMPLE_CHARTS, addExampleCharts } from '../examples/scenarios';
-import { CanaryService, Match, MeshGateway, Protocol, ReleaseLane, analyze, formatFinding } from '../src';
+import { CanaryService, Match, MeshGateway, Protocol, ReleaseLane } from '../src';
+import { analyze, formatFinding } from '../src/analysis';
 import { CrdSchemas } from '../src/validation/crd-schema';
 
 const RUNS = Number(process.env.FC_RUNS ?? 1000);

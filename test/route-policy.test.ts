@@ -1,8 +1,9 @@
 import { Duration } from 'cdk8s';
-import {
-  ClientTlsMode, LoadBalancer, Match, Protocol, Release, RouteRule, checkRelease, renderDestinationRule, renderHttpRoutes, renderRoutes,
-  renderRoutePolicy, renderTrafficPolicy,
-} from '../src';
+import { ClientTlsMode, LoadBalancer, Match, Protocol, Release, RouteRule } from '../src';
+import { renderRoutePolicy } from '../src/istio/route-policy';
+import { renderDestinationRule, renderHttpRoutes, renderRoutes } from '../src/istio/routes';
+import { renderTrafficPolicy } from '../src/istio/traffic-policy';
+import { checkRelease } from '../src/model/release';
 
 const HOST = 'reviews.bookinfo.svc.cluster.local';
 const HTTP = { name: 'http', number: 9080, protocol: Protocol.HTTP };

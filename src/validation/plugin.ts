@@ -15,8 +15,8 @@
  * The environment variable `CDK8S_ISTIO_CANARY_CRDS` (comma-separated) replaces `crds`, e.g. to use local copies offline.
  */
 import { CrdSchemas } from './crd-schema';
-import { Severity, analyze } from '../analysis';
-import { K8sObject, refOf } from '../manifest';
+import { Severity, analyze } from '../analysis/analyze';
+import { K8sObject, refOf } from '../analysis/manifest';
 
 /** Properties of the plugin, from cdk8s.yaml. */
 export interface IstioCanaryValidationProperties {

@@ -1,12 +1,12 @@
 /**
- * Flagger's canary analysis as plain data: metrics, webhooks and the analysis schedule, with their checks and
- * their rendering into a `Canary`'s `spec.analysis` and `MetricTemplate`s. ProgressiveService renders them.
+ * Flagger's canary analysis as plain data: metrics, webhooks and the analysis schedule, with their checks
+ * (flagger/canary.ts renders a `Canary`'s `spec.analysis` and `MetricTemplate`s).
  */
 import { Duration } from 'cdk8s';
 import { invalid, show } from './errors';
 import { Match, checkMatch } from './match';
 import { routeNameFrom } from './release';
-import { checkDuration, dropUndefined, renderDuration } from './route-policy';
+import { checkDuration } from './route-policy';
 
 /** A metric's pass range: the analysis fails a check when the value is below `min` or above `max`. */
 export interface MetricThreshold {
@@ -298,48 +298,4 @@ export function checkAnalysis(subject: string, analysis: Analysis): void {
     if (hook.timeout !== undefined) checkDuration(subject, `webhook ${show(hook.name)} timeout`, hook.timeout);
     if (hook.metadata?.cmd !== undefined && hook.metadata.cmd.trim() === '') throw invalid(subject, 'load test cmd is empty', '""', 'give the command, e.g. "hey -z 1m ..."');
   }
-}
-
-/** The MetricTemplate name of a custom metric of `service`. */
-export function metricTemplateName(service: string, metric: Metric): string {
-  return `${service}-${metric.name}`;
-}
-
-/** The `spec.analysis` of a Canary; custom metrics reference their templates in `namespace`. */
-export function renderAnalysis(service: string, namespace: string, analysis: Analysis): Record<string, any> {
-  return dropUndefined({
-    interval: renderDuration(analysis.interval ?? Duration.minutes(1)),
-    threshold: analysis.threshold ?? 5,
-    maxWeight: analysis.maxWeight,
-    stepWeight: analysis.stepWeight,
-    stepWeights: analysis.stepWeights && [...analysis.stepWeights],
-    stepWeightPromotion: analysis.stepWeightPromotion,
-    iterations: analysis.iterations,
-    match: analysis.match?.map(({ conditions: c }) => dropUndefined({
-      headers: c.headers, queryParams: c.queryParams, sourceLabels: c.sourceLabels,
-    })),
-    mirror: analysis.mirror,
-    mirrorWeight: analysis.mirrorWeight,
-    sessionAffinity: analysis.sessionAffinity && dropUndefined({
-      cookieName: analysis.sessionAffinity.cookieName,
-      maxAge: analysis.sessionAffinity.maxAge?.toSeconds(),
-    }),
-    metrics: analysisMetrics(analysis).map((m) => dropUndefined({
-      name: m.name,
-      templateRef: m.template ? { name: metricTemplateName(service, m), namespace } : undefined,
-      thresholdRange: dropUndefined({ min: m.threshold.min, max: m.threshold.max }),
-      interval: renderDuration(m.threshold.interval ?? Duration.minutes(1)),
-    })),
-    webhooks: analysis.webhooks?.map((w) => dropUndefined({
-      name: w.name, type: w.type, url: w.url, timeout: w.timeout && renderDuration(w.timeout), metadata: w.metadata,
-    })),
-  });
-}
-
-/** The MetricTemplate specs of the custom metrics. */
-export function renderMetricTemplates(service: string, analysis: Analysis): Array<{ name: string; spec: Record<string, any> }> {
-  return analysisMetrics(analysis).filter((m) => m.template).map((m) => ({
-    name: metricTemplateName(service, m),
-    spec: { provider: { type: 'prometheus', address: m.template!.address }, query: m.template!.query },
-  }));
 }

@@ -1,15 +1,9 @@
+/** Istio networking objects as ApiObjects of the generated kinds, with our wire-format spec. */
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { registerAnalysisView } from './mesh-analysis';
-import * as istio from '../imports/networking.istio.io';
-
-/** The `networking.istio.io` API version our Istio objects are written in. */
-export enum IstioApiVersion {
-  /** Served from Istio 1.22 on. */
-  V1 = 'networking.istio.io/v1',
-  /** Served from Istio 1.5 on: for older clusters (such as Rancher's Istio 1.5.9). */
-  V1BETA1 = 'networking.istio.io/v1beta1',
-}
+import { registerAnalysisView } from './analysis-view';
+import * as istio from '../../imports/networking.istio.io';
+import { IstioApiVersion } from '../istio/api-version';
 
 /** The generated classes of each networking kind we synthesize, per API version. */
 const CLASSES = {

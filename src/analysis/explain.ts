@@ -4,9 +4,11 @@
  * and RE2 full-match regex), how its weights split (relative, zeros dropped), and what a client would see when a
  * subset, host or pod is missing. Plain functions over plain objects; the `istio-canary explain` command prints them.
  */
-import { hostsIntersect, parseServerHost } from './hosts';
-import { K8sObject, Manifests, Workload, bindsToMesh, formatLabels, namespaceOf, resolveGateway, resolveHost, routeShares } from './manifest';
-import { stringMatchAccepts } from './match';
+import {
+  K8sObject, Manifests, Workload, bindsToMesh, formatLabels, namespaceOf, resolveGateway, resolveHost, routeShares,
+} from './manifest';
+import { hostsIntersect, parseServerHost } from '../model/hosts';
+import { stringMatchAccepts } from '../model/match';
 
 /** A request to explain. */
 export interface TrafficRequest {

@@ -1,16 +1,23 @@
 /**
- * Istio host matching, as plain functions: which VirtualService hosts a Gateway server admits; and the app-wide
- * claim that one host is routed by one construct.
+ * Istio host matching, as plain functions: which VirtualService hosts a Gateway server admits.
  */
-import { IConstruct } from 'constructs';
 import { invalid, show } from './errors';
-import type { IMeshGateway } from './mesh-gateway';
 
 /** A Gateway server host split into its namespace part and its host: `ns/host`, `./host`, `*\/host` or `host`. */
 export interface ServerHost {
   /** `*` (any namespace, also when no namespace is written), `.` (the gateway's own namespace) or a namespace name. */
   readonly namespace: string;
   readonly host: string;
+}
+
+/** What host checks need of a Gateway: its name, namespace and server hosts (a MeshGateway has them). */
+export interface GatewayRef {
+  /** The Gateway's name. */
+  readonly gatewayName: string;
+  /** The Gateway's namespace. */
+  readonly gatewayNamespace: string;
+  /** The hosts of all its servers, as written there (`host`, `ns/host`, `./host`, `*`). */
+  readonly serverHosts: readonly string[];
 }
 
 /** Splits `ns/host` as Istio reads Gateway server hosts; a host without `/` admits every namespace. */
@@ -32,7 +39,7 @@ export function hostsIntersect(a: string, b: string): boolean {
 }
 
 /** The distinct hosts of a gateway's servers without their namespace parts, sorted. */
-export function gatewayHosts(gateway: IMeshGateway): string[] {
+export function gatewayHosts(gateway: GatewayRef): string[] {
   return [...new Set(gateway.serverHosts.map((h) => parseServerHost(h).host))].sort();
 }
 
@@ -65,39 +72,11 @@ export function checkVirtualServiceHosts(subject: string, hosts: readonly string
  * Checks that every host of a gateway VirtualService in `vsNamespace` fits a server host of `gateway`
  * (Istio's IST0132: otherwise the gateway never sends it a request, and clients get 404).
  */
-export function checkHostsFitGateway(subject: string, gateway: IMeshGateway, hosts: readonly string[], vsNamespace: string): void {
+export function checkHostsFitGateway(subject: string, gateway: GatewayRef, hosts: readonly string[], vsNamespace: string): void {
   for (const host of hosts) {
     if (!gateway.serverHosts.some((server) => serverAdmits(server, gateway.gatewayNamespace, host, vsNamespace))) {
       throw invalid(subject, `host ${show(host)} fits none of gateway ${show(gateway.gatewayName)}'s hosts`,
         `${host} against ${gateway.serverHosts.join(', ')}`, 'use a host the gateway admits, or add it to the gateway');
     }
   }
-}
-
-/** Per app: who claims each mesh host. */
-const HOST_CLAIMS = new WeakMap<IConstruct, Map<string, IConstruct[]>>();
-
-/**
- * Records that `scope` routes `host` in the mesh, and fails the synth when another construct of the app claims the
- * same host: two VirtualServices (or DestinationRules) for one host are Istio's IST0109.
- */
-export function claimMeshHost(scope: IConstruct, subject: string, host: string): void {
-  const root = scope.node.root;
-  let claims = HOST_CLAIMS.get(root);
-  if (!claims) {
-    claims = new Map();
-    HOST_CLAIMS.set(root, claims);
-  }
-  const claimers = claims.get(host) ?? [];
-  claims.set(host, [...claimers, scope]);
-  const registry = claims;
-  scope.node.addValidation({
-    validate: () => {
-      const twins = (registry.get(host) ?? []).filter((c) => c !== scope);
-      return twins.length === 0 ? [] : [
-        `${subject}: another CanaryService, TrafficSplit or ExternalService routes the same host (got ${host} at ${twins.map((t) => t.node.path).join(', ')}); `
-        + 'give each its own name or namespace, or route the host in one of them',
-      ];
-    },
-  });
 }

@@ -3,7 +3,7 @@
  * VirtualServices and Gateways, indexed by host and namespace. Plain functions over plain objects, so it works on
  * any YAML, ours or not.
  */
-import { hostsIntersect, serverAdmits } from './hosts';
+import { hostsIntersect, serverAdmits } from '../model/hosts';
 
 /** A Kubernetes object as plain data. */
 export interface K8sObject {

@@ -3,12 +3,12 @@
  * mistakes that show up in a cluster as 503s and 404s. Pure functions; `MeshAnalysis` runs them on a cdk8s app and
  * the validation plugin on any manifests.
  */
-import { hostsIntersect, parseServerHost } from './hosts';
 import {
-  K8sObject, Manifests, ObjectRef, RouteDestination, Workload, bindsToMesh, destinationsOf, formatLabels, namespaceOf, refOf, resolveGateway,
-  resolveHost, selects,
+  K8sObject, Manifests, ObjectRef, RouteDestination, Workload, bindsToMesh, destinationsOf, formatLabels, namespaceOf,
+  refOf, resolveGateway, resolveHost, selects,
 } from './manifest';
-import { canonicalJson } from './release';
+import { canonicalJson } from '../model/data';
+import { hostsIntersect, parseServerHost } from '../model/hosts';
 
 /** How bad a finding is: errors fail the synth, warnings are reported. */
 export enum Severity {

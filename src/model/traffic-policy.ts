@@ -1,10 +1,12 @@
 /**
  * DestinationRule traffic policy: how the caller's sidecar picks a pod, limits connections, ejects failing pods
- * and speaks TLS to them. Plain data with pure checks and renderers; set service-wide or per version (subset).
+ * and speaks TLS to them. Plain data with pure checks; set service-wide or per version (subset). `LoadBalancer`
+ * keeps Istio's own field names, since every routing API we target takes Istio's load balancer settings.
  */
 import { Duration } from 'cdk8s';
+import { dropUndefined, renderDuration } from './data';
 import { invalid, show } from './errors';
-import { checkDuration, checkPercent, dropUndefined, renderDuration } from './route-policy';
+import { checkDuration, checkPercent } from './route-policy';
 
 /** How the caller picks one pod of a version (Istio's `LoadBalancerSettings`). */
 export class LoadBalancer {
@@ -281,39 +283,4 @@ function checkClientTls(subject: string, where: string, tls: ClientTls): void {
     throw invalid(subject, `${where}: SIMPLE sends no client certificate, so clientCertificate and privateKey would be ignored`,
       'a client certificate', 'drop them, or use MUTUAL');
   }
-}
-
-/** Istio's `TrafficPolicy`; undefined when nothing is set. */
-export function renderTrafficPolicy(policy: TrafficPolicy | undefined): Record<string, any> | undefined {
-  if (!policy) return undefined;
-  const pool = policy.connectionPool;
-  const tcp = pool && dropUndefined({
-    maxConnections: pool.maxConnections,
-    connectTimeout: pool.connectTimeout && renderDuration(pool.connectTimeout),
-  });
-  const http = pool && dropUndefined({
-    http1MaxPendingRequests: pool.http1MaxPendingRequests,
-    http2MaxRequests: pool.http2MaxRequests,
-    maxRequestsPerConnection: pool.maxRequestsPerConnection,
-    maxRetries: pool.maxRetries,
-    idleTimeout: pool.idleTimeout && renderDuration(pool.idleTimeout),
-  });
-  const outlier = policy.outlierDetection;
-  const rendered = dropUndefined({
-    loadBalancer: policy.loadBalancer?.spec,
-    connectionPool: pool && dropUndefined({
-      tcp: tcp && Object.keys(tcp).length ? tcp : undefined,
-      http: http && Object.keys(http).length ? http : undefined,
-    }),
-    outlierDetection: outlier && dropUndefined({
-      consecutive5xxErrors: outlier.consecutive5xxErrors,
-      consecutiveGatewayErrors: outlier.consecutiveGatewayErrors,
-      interval: outlier.interval && renderDuration(outlier.interval),
-      baseEjectionTime: outlier.baseEjectionTime && renderDuration(outlier.baseEjectionTime),
-      maxEjectionPercent: outlier.maxEjectionPercent,
-      minHealthPercent: outlier.minHealthPercent,
-    }),
-    tls: policy.tls && dropUndefined({ ...policy.tls }),
-  });
-  return Object.keys(rendered).length ? rendered : undefined;
 }

@@ -1,5 +1,3 @@
-import { IConstruct } from 'constructs';
-
 /**
  * Builds the one error format every check in this package uses:
  * `<subject>: <what is wrong> (got <value>); <how to fix>`.
@@ -18,25 +16,4 @@ export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'string') return JSON.stringify(value);
   return JSON.stringify(value) ?? String(value);
-}
-
-/**
- * Runs a render now, so bad input throws where it is given, and again as a validation of `scope`, so that a later
- * change (a rule added after the render was set up) fails the synth before anything is written. With `revision`
- * (a stamp of what the render reads), the synth-time render is skipped when nothing changed since.
- */
-export function renderNowAndAtSynth(scope: IConstruct, render: () => unknown, revision?: () => unknown): void {
-  render();
-  const renderedAt = revision?.();
-  scope.node.addValidation({
-    validate: () => {
-      if (revision && revision() === renderedAt) return [];
-      try {
-        render();
-        return [];
-      } catch (e) {
-        return [(e as Error).message];
-      }
-    },
-  });
 }

@@ -5,9 +5,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { K8sObject } from './manifest';
-import { TrafficRequest, explain, formatExplanation } from './traffic';
-import { diffTraffic, renderDiff, renderReport, summarize } from './traffic-report';
+import { TrafficRequest, explain, formatExplanation } from '../analysis/explain';
+import { K8sObject } from '../analysis/manifest';
+import { diffTraffic, renderDiff, renderReport, summarize } from '../analysis/report';
 
 /** Where the command writes. */
 export interface CliIo {

@@ -3,7 +3,7 @@
  * a Mermaid flowchart), and the traffic changes between two sets of manifests. Plain functions over plain objects;
  * the `istio-canary report` and `diff` commands print them.
  */
-import { Severity, analyze } from './analysis';
+import { Severity, analyze } from './analyze';
 import { K8sObject, Manifests, destinationsOf, formatLabels, namespaceOf, resolveHost, routeShares } from './manifest';
 
 /** One target of a route and its share. */

@@ -1,11 +1,11 @@
 /**
  * Services outside the mesh as plain data: the ServiceEntry that registers them, the egress-gateway objects that
- * send mesh traffic out through one gateway (Istio's egress gateway task), and TLS origination. Checks and
- * renderers are plain functions; ExternalService renders them.
+ * send mesh traffic out through one gateway (Istio's egress gateway task), and TLS origination. The checks are
+ * plain functions; istio/egress.ts renders the objects.
  */
 import { invalid, show } from './errors';
 import { checkPort } from './match';
-import { checkDnsLabel, checkServiceName, serviceHost } from './names';
+import { checkDnsLabel, checkServiceName } from './names';
 
 /** Protocol of a ServiceEntry port, in Istio's spelling. */
 export enum ExternalProtocol {
@@ -115,11 +115,11 @@ export function externalSubject(name: string): string {
 }
 
 /** Protocols the egress gateway carries as HTTP (routed by host) rather than as TLS (routed by SNI). */
-function isHttpFamily(protocol: ExternalProtocol): boolean {
+export function isHttpFamily(protocol: ExternalProtocol): boolean {
   return protocol === ExternalProtocol.HTTP || protocol === ExternalProtocol.HTTP2 || protocol === ExternalProtocol.GRPC;
 }
 
-function isTlsFamily(protocol: ExternalProtocol): boolean {
+export function isTlsFamily(protocol: ExternalProtocol): boolean {
   return protocol === ExternalProtocol.HTTPS || protocol === ExternalProtocol.TLS;
 }
 
@@ -197,74 +197,4 @@ export function checkExternal(external: External): void {
       }
     }
   }
-}
-
-/** The ServiceEntry spec: the hosts as `MESH_EXTERNAL`, with their ports and resolution. */
-export function renderServiceEntry(external: External): Record<string, any> {
-  return {
-    hosts: [...external.hosts],
-    location: 'MESH_EXTERNAL',
-    ports: external.ports.map((p) => {
-      const targetPort = p.targetPort ?? (external.originateTls && isHttpFamily(p.protocol) ? 443 : undefined);
-      return { number: p.number, name: p.name, protocol: p.protocol, ...(targetPort !== undefined && targetPort !== p.number ? { targetPort } : {}) };
-    }),
-    resolution: external.resolution,
-  };
-}
-
-/** The DestinationRule specs that originate TLS: one per host, `SIMPLE` with the host as SNI on every HTTP port. */
-export function renderTlsOrigination(external: External): Array<Record<string, any>> {
-  if (!external.originateTls) return [];
-  const plain = external.ports.filter((p) => isHttpFamily(p.protocol));
-  return external.hosts.map((host) => ({
-    host,
-    trafficPolicy: { portLevelSettings: plain.map((p) => ({ port: { number: p.number }, tls: { mode: 'SIMPLE', sni: host } })) },
-  }));
-}
-
-/** The egress gateway Service's host. */
-export function egressGatewayHost(external: External): string {
-  const egress = external.egressGateway ?? DEFAULT_EGRESS_GATEWAY;
-  return serviceHost(egress.service, egress.namespace);
-}
-
-/** The Gateway spec on the egress gateway: port 80 for the HTTP port, 443 (TLS passthrough) for the TLS port. */
-export function renderEgressGateway(external: External): Record<string, any> {
-  const egress = external.egressGateway ?? DEFAULT_EGRESS_GATEWAY;
-  const servers = [];
-  if (external.ports.some((p) => isHttpFamily(p.protocol))) {
-    servers.push({ port: { number: EGRESS_HTTP_PORT, name: 'http', protocol: 'HTTP' }, hosts: [...external.hosts] });
-  }
-  if (external.ports.some((p) => isTlsFamily(p.protocol))) {
-    servers.push({ port: { number: EGRESS_TLS_PORT, name: 'tls', protocol: 'TLS' }, hosts: [...external.hosts], tls: { mode: 'PASSTHROUGH' } });
-  }
-  return { selector: { ...egress.selector }, servers };
-}
-
-/** The DestinationRule spec for the egress gateway Service, with the subset the mesh routes this service's traffic to. */
-export function renderEgressDestinationRule(external: External): Record<string, any> {
-  return { host: egressGatewayHost(external), subsets: [{ name: external.name }] };
-}
-
-/**
- * The VirtualService spec for one host: from the mesh to the egress gateway's subset, and from the egress gateway
- * to the host, each told apart by `match.gateways`; HTTP by port, TLS by port and SNI.
- */
-export function renderEgressVirtualService(external: External, host: string, gatewayName: string): Record<string, any> {
-  const toGateway = (port: number) => [{ destination: { host: egressGatewayHost(external), subset: external.name, port: { number: port } } }];
-  const toHost = (port: number) => [{ destination: { host, port: { number: port } } }];
-  const http = external.ports.filter((p) => isHttpFamily(p.protocol)).flatMap((p) => [
-    { name: 'mesh-to-egress-gateway', match: [{ gateways: ['mesh'], port: p.number }], route: toGateway(EGRESS_HTTP_PORT) },
-    { name: 'egress-gateway-to-external', match: [{ gateways: [gatewayName], port: EGRESS_HTTP_PORT }], route: toHost(p.number) },
-  ]);
-  const tls = external.ports.filter((p) => isTlsFamily(p.protocol)).flatMap((p) => [
-    { match: [{ gateways: ['mesh'], port: p.number, sniHosts: [host] }], route: toGateway(EGRESS_TLS_PORT) },
-    { match: [{ gateways: [gatewayName], port: EGRESS_TLS_PORT, sniHosts: [host] }], route: toHost(p.number) },
-  ]);
-  return {
-    hosts: [host],
-    gateways: [gatewayName, 'mesh'],
-    ...(http.length > 0 ? { http } : {}),
-    ...(tls.length > 0 ? { tls } : {}),
-  };
 }

@@ -1,0 +1,224 @@
+/** Rendering a release to Istio objects as plain data: DestinationRule subsets and VirtualService routes. */
+import { renderHeaderPolicy, renderRedirect, renderRoutePolicy } from './route-policy';
+import { renderTrafficPolicy } from './traffic-policy';
+import { dropUndefined } from '../model/data';
+import { invalid, show } from '../model/errors';
+import { Match } from '../model/match';
+import { isHttpProtocol } from '../model/protocol';
+import {
+  DEFAULT_ROUTE_NAME, Release, ReleasePort, Weights, gatewayTargetPort, httpPorts, isHttpOnlyRule, matchesOnPort, subjectOf, tcpPorts,
+} from '../model/release';
+import { HeaderPolicy, Rewrite } from '../model/route-policy';
+
+/** One DestinationRule subset per version, selecting pods by their `version` label, with its traffic policy. */
+export function renderSubsets(release: Release): Array<Record<string, any>> {
+  return release.versions.map((version) => dropUndefined({
+    name: version,
+    labels: { version },
+    trafficPolicy: renderTrafficPolicy(release.versionPolicies?.[version]?.trafficPolicy),
+  }));
+}
+
+/** The DestinationRule spec: the FQDN host, the service-wide traffic policy and the subsets. */
+export function renderDestinationRule(release: Release): Record<string, any> {
+  return dropUndefined({ host: release.host, trafficPolicy: renderTrafficPolicy(release.trafficPolicy), subsets: renderSubsets(release) });
+}
+
+/** A DestinationRule spec for one version's own host. */
+export interface VersionDestinationRule {
+  /** The version. */
+  readonly version: string;
+  /** The DestinationRule spec. */
+  readonly spec: { host: string; trafficPolicy: Record<string, any> };
+}
+
+/**
+ * For a host-level split: one DestinationRule spec per version whose traffic policy (the service-wide one, with the
+ * version's own fields over it, as Istio merges a subset's) sets anything, for the version's own host.
+ */
+export function renderVersionDestinationRules(release: Release): VersionDestinationRule[] {
+  return release.versions.flatMap((version) => {
+    const own = release.versionPolicies?.[version]?.trafficPolicy ?? {};
+    const merged = { ...release.trafficPolicy, ...dropUndefined({ ...own }) };
+    const trafficPolicy = renderTrafficPolicy(merged);
+    const host = release.hosts?.[version]?.host;
+    return trafficPolicy && host ? [{ version, spec: { host, trafficPolicy } }] : [];
+  });
+}
+
+/**
+ * The destinations of a split, in version order. Zero weights are dropped; a single destination carries no
+ * weight (Istio sends it everything). Destinations carry the port when the service has several (Istio's IST0112),
+ * and, on HTTP ports, the version's header operations.
+ */
+export function renderDestinations(release: Release, weights: Weights, port: ReleasePort = release.ports[0]): Array<Record<string, any>> {
+  const live = release.versions.filter((v) => (weights[v] ?? 0) > 0);
+  const http = isHttpProtocol(port.protocol);
+  return live.map((version) => dropUndefined({
+    destination: renderDestination(release, version, port),
+    weight: live.length > 1 ? weights[version] : undefined,
+    headers: http ? versionHeaders(release, version) : undefined,
+  }));
+}
+
+/**
+ * Istio's `Destination` of one version on one port: a subset of the service's host, or in a host-level split the
+ * version's own host. The port is named when the service has several, or when the version's Service uses another.
+ */
+export function renderDestination(release: Release, version: string, port: ReleasePort = release.ports[0]): Record<string, any> {
+  const own = release.hosts?.[version];
+  const number = own?.port ?? destinationPort(release, port);
+  return dropUndefined({
+    host: own ? own.host : release.host,
+    subset: own ? undefined : version,
+    port: number !== undefined ? { number } : undefined,
+  });
+}
+
+/** Destinations name the port only when the service has several (Istio's IST0112); with one, Istio picks it. */
+function destinationPort(release: Release, port: ReleasePort): number | undefined {
+  return release.ports.length > 1 ? port.number : undefined;
+}
+
+function versionHeaders(release: Release, version: string): Record<string, any> | undefined {
+  const headers: HeaderPolicy | undefined = release.versionPolicies?.[version]?.headers;
+  return headers && renderHeaderPolicy(headers);
+}
+
+/** One Istio `HTTPMatchRequest`. */
+export function renderHttpMatch(match: Match): Record<string, any> {
+  const c = match.conditions;
+  return dropUndefined({
+    headers: c.headers,
+    uri: c.uri,
+    method: c.method,
+    queryParams: c.queryParams,
+    sourceLabels: c.sourceLabels,
+    port: c.port,
+  });
+}
+
+/** Conditions and options that hold for every route rendered for one entry point, such as a gateway. */
+export interface Edge {
+  /** Every route also requires one of these (AND with the route's own matches); none means no extra condition. */
+  readonly match?: readonly Match[];
+  /** Applied to every route. */
+  readonly rewrite?: Rewrite;
+  /** Prefixes route names, `<prefix>-<rule>`; the default route is then named `<prefix>`. */
+  readonly namePrefix?: string;
+  /**
+   * Routes for a gateway: they target one service port (`port`, else the only HTTP port), and the rules' port
+   * conditions select that port rather than being rendered (a gateway route's port match is the gateway's port).
+   */
+  readonly gateway?: boolean;
+  /** The service port a gateway targets. */
+  readonly port?: number;
+}
+
+/**
+ * The `http` routes of a release for one entry point: per HTTP port, the rules in order, then the default route,
+ * each also requiring one of the edge's matches (the cross product, as Istio ORs matches and ANDs conditions).
+ * In the mesh, a service with several HTTP ports gets its routes per port, each matching its port.
+ * @throws when an edge match or rewrite cannot be combined with a rule's
+ */
+export function renderHttpRoutes(release: Release, edge: Edge = {}): Array<Record<string, any>> {
+  const ports = edge.gateway ? [gatewayTargetPort(release, edge.port)] : httpPorts(release);
+  const perPort = ports.length > 1;
+  return ports.flatMap((port) => renderHttpRoutesOnPort(release, edge, port, perPort));
+}
+
+function renderHttpRoutesOnPort(release: Release, edge: Edge, port: ReleasePort, perPort: boolean): Array<Record<string, any>> {
+  const subject = subjectOf(release);
+  const edgeMatches = edge.match ?? [];
+  const combine = (matches: readonly Match[]): Match[] => {
+    // At a gateway, port conditions chose this port and must not be rendered; in the mesh, each port's routes match it.
+    const own = matches.map((m) => {
+      if (edge.gateway) return m.withoutPort();
+      return perPort && m.conditions.port === undefined ? m.and(Match.port(port.number)) : m;
+    });
+    if (edgeMatches.length === 0) return own;
+    return edgeMatches.flatMap((e) => own.map((m) => {
+      try {
+        return e.and(m);
+      } catch (err) {
+        throw invalid(subject, `the entry point's match ${show(e.toString())} cannot be combined with a rule's match`,
+          show(m.toString()), 'drop the path condition from the rule or from the entry point');
+      }
+    }));
+  };
+  const suffix = perPort ? `-${port.name}` : '';
+  const name = (rule: string) => (edge.namePrefix ? `${edge.namePrefix}-${rule}` : rule) + suffix;
+  const own = {
+    destination: (version: string) => renderDestination(release, version, port),
+    port: destinationPort(release, port),
+  };
+  const http: Array<Record<string, any>> = [];
+  for (const rule of release.rules) {
+    // Source labels name in-mesh callers: a gateway's routes never see them, so such matches are left out there.
+    const matches = matchesOnPort(rule, port).filter((m) => !(edge.gateway && m.conditions.sourceLabels));
+    if (matches.length === 0) continue;
+    const where = `route ${show(rule.name)}`;
+    const rewrite = mergeRewrites(subject, where, edge.rewrite, rule.rewrite);
+    if (rule.redirect && rewrite) {
+      throw invalid(subject, `${where}: a redirect cannot come with the entry point's rewrite`, show(rewrite), 'drop the rewrite, or the redirect');
+    }
+    http.push(dropUndefined({
+      name: name(rule.name),
+      match: combine(matches).map(renderHttpMatch),
+      redirect: rule.redirect && renderRedirect(rule.redirect),
+      rewrite,
+      route: rule.redirect ? undefined : renderDestinations(release, rule.to, port),
+      ...renderRoutePolicy(rule, own),
+    }));
+  }
+  const defaultMatches = edgeMatches.length > 0 ? edgeMatches : perPort && !edge.gateway ? [Match.port(port.number)] : [];
+  http.push(dropUndefined({
+    name: edge.namePrefix ? `${edge.namePrefix}${suffix}` : DEFAULT_ROUTE_NAME + suffix,
+    match: defaultMatches.length > 0 ? defaultMatches.map(renderHttpMatch) : undefined,
+    rewrite: mergeRewrites(subject, 'default route', edge.rewrite, release.policy?.rewrite),
+    route: renderDestinations(release, release.weights, port),
+    ...renderRoutePolicy(release.policy ?? {}, own),
+  }));
+  return http;
+}
+
+/** An entry point's rewrite and a route's, field by field; both rewriting one field is an error. */
+function mergeRewrites(subject: string, where: string, outer: Rewrite | undefined, inner: Rewrite | undefined): Rewrite | undefined {
+  if (!outer || !inner) return outer ?? inner;
+  for (const field of ['uri', 'authority'] as const) {
+    if (outer[field] !== undefined && inner[field] !== undefined) {
+      throw invalid(subject, `${where} rewrites the ${field} that the entry point already rewrites`,
+        `${show(outer[field])} and ${show(inner[field])}`, `rewrite the ${field} in one place`);
+    }
+  }
+  return { ...outer, ...inner };
+}
+
+/**
+ * The mesh VirtualService routes of a release: `http` routes for HTTP-family ports, weighted `tcp` routes for
+ * TCP-family ports (each matching its port when there are several).
+ */
+export function renderRoutes(release: Release): { http?: Array<Record<string, any>>; tcp?: Array<Record<string, any>> } {
+  const http = httpPorts(release).length > 0 ? renderHttpRoutes(release) : undefined;
+  const tcpOnly = tcpPorts(release);
+  const perPort = tcpOnly.length > 1;
+  const tcp = tcpOnly.flatMap((port) => {
+    const routes: Array<Record<string, any>> = release.rules.filter((rule) => !isHttpOnlyRule(rule)).flatMap((rule) => {
+      const matches = matchesOnPort(rule, port);
+      if (matches.length === 0) return [];
+      return [{
+        match: matches.map((m) => dropUndefined({
+          port: m.conditions.port ?? (perPort ? port.number : undefined),
+          sourceLabels: m.conditions.sourceLabels,
+        })),
+        route: renderDestinations(release, rule.to, port),
+      }];
+    });
+    routes.push(dropUndefined({
+      match: perPort ? [{ port: port.number }] : undefined,
+      route: renderDestinations(release, release.weights, port),
+    }));
+    return routes;
+  });
+  return dropUndefined({ http, tcp: tcp.length > 0 ? tcp : undefined });
+}
