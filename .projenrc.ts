@@ -65,9 +65,47 @@ const project = new typescript.TypeScriptProject({
   gitignore: [`/${MANIFESTS_DIR}/`],
 });
 
+// The layers of src/, one way: model <- istio, flagger (renderers) <- private (construct helpers) <- constructs at the
+// top of src/; analysis reads plain objects (model <- analysis <- validation, cli). docs/design.md explains them.
+const onlyFrom = (target: string, allowed: string[], message: string) =>
+  ({ target: `./src/${target}`, from: './src', except: allowed.map((a) => `./${a}`), message });
+const LAYERS = [
+  onlyFrom('model', ['model'], 'the release model is plain data and functions: it imports only src/model'),
+  onlyFrom('istio', ['istio', 'model'], 'renderers read the model only'),
+  onlyFrom('flagger', ['flagger', 'model'], 'renderers read the model only'),
+  onlyFrom('analysis', ['analysis', 'model'], 'the analysis reads plain objects and never imports a construct'),
+  onlyFrom('validation', ['validation', 'analysis', 'model'], 'validation reads manifests: no constructs'),
+  onlyFrom('cli', ['cli', 'analysis'], 'the CLI reads manifests through src/analysis'),
+  onlyFrom('private', ['private', 'model', 'istio', 'flagger', 'analysis', 'targets.ts'], 'construct helpers import no construct file'),
+  {
+    // A construct takes other constructs through the interfaces of targets.ts, not through their files.
+    target: './src/!(index).ts',
+    from: './src/*.ts',
+    except: ['routed-release', 'mesh-analysis', 'targets', 'workload'].map((f) => `**/src/${f}.ts`),
+    message: 'a construct names other constructs by the interfaces in src/targets.ts',
+  },
+];
+
 // unrs-resolver 1.13.0 (under eslint-import-resolver-typescript) names platform bindings the registry does not
 // serve, so npm cannot lock them and `npm ci` fails; 1.12.2 has all of them.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
+// Two entries: the constructs (main) and programmatic analysis. `main`/`types` keep working for older resolvers;
+// `typesVersions` lets TypeScript's node10 resolution find the analysis entry's types.
+project.package.addField('exports', {
+  '.': { types: './lib/src/index.d.ts', default: './lib/src/index.js' },
+  './analysis': { types: './lib/src/analysis/index.d.ts', default: './lib/src/analysis/index.js' },
+  './package.json': './package.json',
+});
+project.package.addField('typesVersions', { '*': { analysis: ['lib/src/analysis/index.d.ts'] } });
+
+project.eslint?.addRules({
+  // No import cycles. import/no-cycle skips `import type`, so type imports are written as plain imports (TypeScript
+  // drops them from the output all the same) and the cycle check sees every edge.
+  'import/no-cycle': ['error', { ignoreExternal: true }],
+  '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'no-type-imports' }],
+  'import/no-restricted-paths': ['error', { zones: LAYERS }],
+});
 
 // examples/ is type-checked and linted like the tests, with its own tsconfig (the language service and eslint
 // pick the nearest tsconfig.json).

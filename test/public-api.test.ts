@@ -1,0 +1,97 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as ts from 'typescript';
+
+/**
+ * The public API, pinned: every name an entry exports, with its kind. A change to what users can import shows up
+ * here as a reviewed diff; helpers stay unexported.
+ */
+function exportsOf(entry: string): string[] {
+  const file = path.join(__dirname, '..', entry);
+  const program = ts.createProgram([file], { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, skipLibCheck: true, noEmit: true });
+  const checker = program.getTypeChecker();
+  const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
+  return checker.getExportsOfModule(moduleSymbol).map((exported) => {
+    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+    return `${kindOf(symbol.flags)} ${exported.getName()}`;
+  }).sort();
+}
+
+function kindOf(flags: ts.SymbolFlags): string {
+  if (flags & ts.SymbolFlags.Class) return 'class';
+  if (flags & ts.SymbolFlags.Function) return 'function';
+  if (flags & ts.SymbolFlags.Enum) return 'enum';
+  if (flags & ts.SymbolFlags.Interface) return 'interface';
+  if (flags & ts.SymbolFlags.TypeAlias) return 'type';
+  if (flags & ts.SymbolFlags.Variable) return 'const';
+  return 'other';
+}
+
+const MAIN = [
+  'class CanaryService', 'class ExternalService', 'class IstioCanaryValidation', 'class LoadBalancer',
+  'class Match', 'class MeshAnalysis', 'class MeshAuthorizationPolicy', 'class MeshGateway',
+  'class MeshNamespace', 'class MeshPeerAuthentication', 'class MeshSidecar', 'class Metric',
+  'class ProgressiveService', 'class ReleaseLane', 'class RoutedRelease', 'class Source', 'class TrafficSplit',
+  'class Webhook',
+  'enum ClientTlsMode', 'enum ExternalProtocol', 'enum GatewaySpecServersTlsMode', 'enum IstioApiVersion',
+  'enum MtlsMode', 'enum Protocol', 'enum Resolution', 'enum Split',
+  'interface Abort', 'interface Analysis', 'interface Backend', 'interface CanaryServiceProps',
+  'interface ClientTls', 'interface ConnectionPool', 'interface CorsPolicy', 'interface Delay',
+  'interface EgressGatewayOptions', 'interface ExposeOptions', 'interface External', 'interface ExternalPort',
+  'interface ExternalServiceProps', 'interface Fault', 'interface GatewayRouteOptions',
+  'interface GatewaySpecServers', 'interface GatewaySpecServersPort', 'interface GatewaySpecServersTls',
+  'interface GatewayTls', 'interface HeaderOperations', 'interface HeaderPolicy',
+  'interface HeaderRouteOptions', 'interface IAuthorizationTarget', 'interface IExternalService',
+  'interface IGatewayRouteTarget', 'interface ILaneMember', 'interface IMeshGateway',
+  'interface IPolicyTarget', 'interface IReleaseLane', 'interface ISourceWorkload',
+  'interface IstioCanaryValidationProperties', 'interface Lane', 'interface LaneHeader',
+  'interface MatchConditions', 'interface MeshAuthorizationPolicyProps', 'interface MeshGatewayProps',
+  'interface MeshNamespaceProps', 'interface MeshPeerAuthenticationProps', 'interface MeshSidecarProps',
+  'interface MetricThreshold', 'interface Mirror', 'interface OutlierDetection', 'interface PortProps',
+  'interface ProgressiveServiceProps', 'interface PrometheusOptions', 'interface Redirect',
+  'interface Release', 'interface ReleaseLaneProps', 'interface ReleasePort', 'interface Retries',
+  'interface Rewrite', 'interface RouteOptions', 'interface RoutePolicy', 'interface RouteRule',
+  'interface ServiceTarget', 'interface StringMatch', 'interface TrafficPolicy', 'interface TrafficSplitProps',
+  'interface ValidationContextLike', 'interface VersionHost', 'interface VersionPolicy',
+  'interface VersionProps', 'interface WorkloadProps',
+  'type Weights',
+];
+
+const ANALYSIS = [
+  'enum Severity',
+  'function analyze', 'function diffTraffic', 'function explain', 'function formatExplanation',
+  'function formatFinding', 'function renderDiff', 'function renderReport', 'function summarize',
+  'const CHECKS',
+  'interface AnalysisOptions', 'interface Finding', 'interface K8sObject', 'interface ObjectRef',
+  'interface RouteSummary', 'interface ServingWorkload', 'interface SplitTarget', 'interface TrafficChange',
+  'interface TrafficDestination', 'interface TrafficExplanation', 'interface TrafficRequest',
+  'interface VersionSummary', 'interface VirtualServiceSummary',
+];
+
+describe('public API', () => {
+  test('the main entry exports exactly the constructs, their props, enums and factories', () => {
+    expect(exportsOf('src/index.ts')).toEqual([...MAIN].sort());
+  });
+
+  test('the main entry stays small, with at most 3 free functions', () => {
+    expect(MAIN.length).toBeLessThanOrEqual(90);
+    expect(MAIN.filter((name) => name.startsWith('function ')).length).toBeLessThanOrEqual(3);
+  });
+
+  test('the analysis entry exports the programmatic analysis, explain, report and diff', () => {
+    expect(exportsOf('src/analysis/index.ts')).toEqual([...ANALYSIS].sort());
+  });
+
+  test('package.json exports both entries, compiled from these sources', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
+    expect(Object.keys(pkg.exports)).toEqual(['.', './analysis', './package.json']);
+    expect(pkg.main).toBe(pkg.exports['.'].default.replace('./', ''));
+    expect(pkg.types).toBe(pkg.exports['.'].types.replace('./', ''));
+    const source = (compiled: string) => compiled.replace('./lib/', '').replace(/\.d\.ts$|\.js$/, '.ts');
+    expect(source(pkg.exports['.'].default)).toBe('src/index.ts');
+    expect(source(pkg.exports['.'].types)).toBe('src/index.ts');
+    expect(source(pkg.exports['./analysis'].default)).toBe('src/analysis/index.ts');
+    expect(source(pkg.exports['./analysis'].types)).toBe('src/analysis/index.ts');
+    expect(pkg.typesVersions['*'].analysis).toEqual([pkg.exports['./analysis'].types.replace('./', '')]);
+  });
+});
