@@ -12,18 +12,23 @@ function exportsOf(entry: string): string[] {
   const checker = program.getTypeChecker();
   const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
   return checker.getExportsOfModule(moduleSymbol).map((exported) => {
-    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+    const symbol = has(exported.flags, ts.SymbolFlags.Alias) ? checker.getAliasedSymbol(exported) : exported;
     return `${kindOf(symbol.flags)} ${exported.getName()}`;
   }).sort();
 }
 
+/** True when `flags` has `flag` set (symbol flags are a bit set). */
+function has(flags: ts.SymbolFlags, flag: ts.SymbolFlags): boolean {
+  return (flags & flag) !== 0; // eslint-disable-line no-bitwise
+}
+
 function kindOf(flags: ts.SymbolFlags): string {
-  if (flags & ts.SymbolFlags.Class) return 'class';
-  if (flags & ts.SymbolFlags.Function) return 'function';
-  if (flags & ts.SymbolFlags.Enum) return 'enum';
-  if (flags & ts.SymbolFlags.Interface) return 'interface';
-  if (flags & ts.SymbolFlags.TypeAlias) return 'type';
-  if (flags & ts.SymbolFlags.Variable) return 'const';
+  if (has(flags, ts.SymbolFlags.Class)) return 'class';
+  if (has(flags, ts.SymbolFlags.Function)) return 'function';
+  if (has(flags, ts.SymbolFlags.Enum)) return 'enum';
+  if (has(flags, ts.SymbolFlags.Interface)) return 'interface';
+  if (has(flags, ts.SymbolFlags.TypeAlias)) return 'type';
+  if (has(flags, ts.SymbolFlags.Variable)) return 'const';
   return 'other';
 }
 
