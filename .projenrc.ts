@@ -1,4 +1,4 @@
-import { javascript, typescript, YamlFile } from 'projen';
+import { javascript, JsonFile, typescript, YamlFile } from 'projen';
 
 // Pinned CRD sources. Offline we import the same files from ../shared/crds (see README).
 const CRDS = {
@@ -30,7 +30,7 @@ const project = new typescript.TypeScriptProject({
 
   peerDeps: ['cdk8s@^2.70.0', 'cdk8s-plus-27@^2.9.5', 'constructs@^10.3.0'],
   deps: ['yaml@^2.8.0', '@bufbuild/re2@^0.6.1', '@bufbuild/cel@^0.6.1'],
-  devDeps: ['cdk8s-cli@^2.207.0', 'fast-check@^4.3.0', 'ts-node@^10.9.2'],
+  devDeps: ['cdk8s-cli@^2.207.0', 'fast-check@^4.3.0', 'ts-node@^10.9.2', 'typedoc@^0.28.20'],
 
   // imports/ lives beside src/, so the compiler root is the repository root.
   entrypoint: 'lib/src/index.js',
@@ -145,6 +145,36 @@ new YamlFile(project, 'cdk8s.yaml', {
   },
 });
 project.npmignore?.exclude(`/${MANIFESTS_DIR}/`, '/examples/', '/bench/', '/cdk8s.yaml', '/.ci/');
+
+// The API reference from the doc comments of both entries; warnings are errors, so an undocumented export fails.
+new JsonFile(project, 'typedoc.json', {
+  allowComments: true, // typedoc reads JSON with comments; projen's marker is one
+  obj: {
+    entryPoints: ['src/index.ts', 'src/analysis/index.ts'],
+    tsconfig: 'tsconfig.json',
+    out: 'docs/api',
+    name: 'cdk8s-istio-canary',
+    readme: 'none',
+    excludePrivate: true,
+    excludeProtected: true,
+    excludeInternal: true,
+    treatWarningsAsErrors: true,
+    validation: { notExported: true, invalidLink: true, notDocumented: true },
+    disableSources: true, // no public repository to link to yet
+  },
+});
+// The generated imports/ tag every field with `@schema <Kind>#<field>`; declared so typedoc knows the tag.
+new JsonFile(project, 'tsdoc.json', {
+  allowComments: true,
+  obj: {
+    $schema: 'https://developer.microsoft.com/json-schemas/tsdoc/v0/tsdoc.schema.json',
+    extends: ['typedoc/tsdoc.json'],
+    tagDefinitions: [{ tagName: '@schema', syntaxKind: 'block' }],
+  },
+});
+project.addTask('docs', { description: 'Generate the API reference into docs/api (typedoc, warnings as errors)', exec: 'typedoc' });
+project.gitignore.exclude('/docs/api/');
+project.npmignore?.exclude('/docs/', '/typedoc.json', '/tsdoc.json');
 
 // Regenerates imports/ from the pinned local CRDs (offline); imports/ is committed and never hand-edited.
 project.addTask('import:crds', {

@@ -57,6 +57,7 @@ export class Source {
     if (this.parts.name !== undefined) checkDnsLabel(subject, 'source service account', this.parts.name);
   }
 
+  /** The source in words, for messages: `principal <spiffe path>` or `namespace <name>`. */
   public toString(): string {
     return `${this.kind} ${this.value}`;
   }

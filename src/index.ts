@@ -12,7 +12,6 @@ export type { WorkloadProps } from './workload';
 export { Protocol } from './model/protocol';
 export type { Release, ReleasePort, RouteRule, VersionHost, VersionPolicy, Weights } from './model/release';
 export { Match } from './model/match';
-export type { MatchConditions, StringMatch } from './model/match';
 export type { HeaderRouteOptions, RouteOptions } from './model/route-options';
 export type {
   Abort, CorsPolicy, Delay, Fault, HeaderOperations, HeaderPolicy, Mirror, Redirect, Retries, Rewrite, RoutePolicy,
@@ -25,8 +24,12 @@ export { IstioApiVersion } from './istio/api-version';
 export { MeshGateway } from './mesh-gateway';
 export type { GatewayRouteOptions, GatewayTls, MeshGatewayProps, ServiceTarget } from './mesh-gateway';
 // Istio types that appear in MeshGateway's props (generated from the pinned CRDs).
-export { GatewaySpecServersTlsMode } from '../imports/networking.istio.io';
-export type { GatewaySpecServers, GatewaySpecServersPort, GatewaySpecServersTls } from '../imports/networking.istio.io';
+export {
+  GatewaySpecServersTlsMaxProtocolVersion, GatewaySpecServersTlsMinProtocolVersion, GatewaySpecServersTlsMode,
+} from '../imports/networking.istio.io';
+export type {
+  GatewaySpecServers, GatewaySpecServersPort, GatewaySpecServersTls, GatewaySpecServersTlsTlsCertificates,
+} from '../imports/networking.istio.io';
 
 // Full-link gray lanes
 export { ReleaseLane } from './release-lane';
@@ -63,4 +66,4 @@ export type {
 // Checks of the whole app at synth time, and the cdk8s validation plugin
 export { MeshAnalysis } from './mesh-analysis';
 export { IstioCanaryValidation } from './validation/plugin';
-export type { IstioCanaryValidationProperties, ValidationContextLike } from './validation/plugin';
+export type { IstioCanaryValidationProperties } from './validation/plugin';

@@ -18,7 +18,7 @@ export interface ReleaseLaneProps {
   readonly version?: string;
   /**
    * The request header that puts a request in the lane, e.g. `{ name: 'env', value: 'gray' }`. Every application
-   * on the call chain must pass it on to its outgoing calls (see the README on header propagation).
+   * on the call chain must pass it on to its outgoing calls (see docs/lanes.md on header propagation).
    */
   readonly header: LaneHeader;
   /**

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ESLint, loadESLint } from 'eslint';
+import { loadESLint } from 'eslint';
 
 /**
  * The layer and cycle rules are eslint errors (`npm test` runs eslint over src/). These tests make sure the rules
@@ -9,7 +9,7 @@ import { ESLint, loadESLint } from 'eslint';
 const root = path.join(__dirname, '..');
 
 /** ESLint as projen's eslint task runs it: with the .eslintrc.json projen generates (legacy config). */
-async function newEslint(): Promise<ESLint> {
+async function newEslint() {
   const LegacyESLint = await loadESLint({ useFlatConfig: false });
   return new LegacyESLint({ cwd: root });
 }

@@ -12,7 +12,9 @@ import { hostsIntersect, parseServerHost } from '../model/hosts';
 
 /** How bad a finding is: errors fail the synth, warnings are reported. */
 export enum Severity {
+  /** Istio would reject the object, or traffic would fail (404, 503): the synth fails. */
   ERROR = 'error',
+  /** Likely a mistake, or something the manifests alone cannot settle: reported, the synth goes on. */
   WARNING = 'warning',
 }
 
@@ -20,6 +22,7 @@ export enum Severity {
 export interface Finding {
   /** Istio's message code where one exists (`IST0101`), else ours (`CANARY001`). */
   readonly code: string;
+  /** Error or warning. */
   readonly severity: Severity;
   /** The object at fault. */
   readonly object: ObjectRef;

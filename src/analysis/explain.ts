@@ -34,7 +34,12 @@ export interface TrafficRequest {
    */
   readonly gateway?: string;
   /** In the mesh: the caller's namespace and pod labels. @default namespace default, no labels */
-  readonly from?: { readonly namespace: string; readonly labels?: Readonly<Record<string, string>> };
+  readonly from?: {
+    /** The caller's namespace. */
+    readonly namespace: string;
+    /** The caller's pod labels. @default none */
+    readonly labels?: Readonly<Record<string, string>>;
+  };
 }
 
 /** One place the request may go. */
@@ -55,20 +60,44 @@ export interface TrafficDestination {
 
 /** A workload serving a destination. */
 export interface ServingWorkload {
+  /** The workload's name (a Deployment's, say). */
   readonly name: string;
+  /** Its replicas. */
   readonly replicas: number;
+  /** The images of its pod template. */
   readonly images: string[];
+  /** The labels of its pods. */
   readonly labels: Record<string, string>;
 }
 
 /** Where a request goes, and why. */
 export interface TrafficExplanation {
   /** The request as understood (host resolved). */
-  readonly request: { host: string; path: string; method: string; port?: number; headers: Record<string, string>; from: string };
+  readonly request: {
+    /** The fully qualified host. */
+    host: string;
+    /** The path, with the query string. */
+    path: string;
+    /** The HTTP method. */
+    method: string;
+    /** The port, when known. */
+    port?: number;
+    /** The headers, by lower-case name. */
+    headers: Record<string, string>;
+    /** Where the request comes from: a gateway, or the mesh with the caller's namespace and labels. */
+    from: string;
+  };
   /** `<namespace>/<name>` of the VirtualService that binds, if any. */
   readonly virtualService?: string;
   /** The route that matched: index, name, and the conditions that held. */
-  readonly rule?: { readonly index: number; readonly name?: string; readonly matched: string[] };
+  readonly rule?: {
+    /** Position of the route in the VirtualService, counting from 1 (as `report` numbers them). */
+    readonly index: number;
+    /** The route's name, if it has one. */
+    readonly name?: string;
+    /** The conditions that held, in words. */
+    readonly matched: string[];
+  };
   /** `routed`, or the failure the client sees, e.g. `404 NR`. */
   readonly outcome: string;
   /** Why the outcome, in words. */

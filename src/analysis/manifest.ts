@@ -7,17 +7,32 @@ import { hostsIntersect, serverAdmits } from '../model/hosts';
 
 /** A Kubernetes object as plain data. */
 export interface K8sObject {
+  /** `group/version`, e.g. `networking.istio.io/v1`. */
   readonly apiVersion?: string;
+  /** The kind, e.g. `VirtualService`. */
   readonly kind?: string;
-  readonly metadata?: { readonly name?: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly [k: string]: any };
+  /** Name, namespace and labels (other metadata is kept but not read). */
+  readonly metadata?: {
+    /** The object's name. */
+    readonly name?: string;
+    /** The object's namespace; `default` when unset. */
+    readonly namespace?: string;
+    /** The object's labels. */
+    readonly labels?: Record<string, string>;
+    readonly [k: string]: any;
+  };
+  /** The spec, as in the manifest. */
   readonly spec?: any;
   readonly [field: string]: any;
 }
 
 /** Where an object is: kind, namespace and name. */
 export interface ObjectRef {
+  /** The kind. */
   readonly kind: string;
+  /** The namespace. */
   readonly namespace: string;
+  /** The name. */
   readonly name: string;
 }
 

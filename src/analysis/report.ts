@@ -16,7 +16,9 @@ export interface SplitTarget {
 
 /** One route of a VirtualService, in order. */
 export interface RouteSummary {
+  /** Position in the VirtualService, counting from 1. */
   readonly index: number;
+  /** The route's name, if it has one. */
   readonly name?: string;
   /** The route's matches in words (`every request` for a catch-all). */
   readonly match: string;
@@ -28,21 +30,34 @@ export interface RouteSummary {
 
 /** A version of a service: its subset, its workloads. */
 export interface VersionSummary {
+  /** The subset name. */
   readonly subset: string;
+  /** The subset's labels, as `key=value` pairs. */
   readonly labels: string;
-  readonly workloads: ReadonlyArray<{ readonly name: string; readonly replicas: number; readonly images: string[] }>;
+  /** The workloads whose pods the subset selects. */
+  readonly workloads: ReadonlyArray<{
+    /** The workload's name. */
+    readonly name: string;
+    /** Its replicas. */
+    readonly replicas: number;
+    /** The images of its pod template. */
+    readonly images: string[];
+  }>;
 }
 
 /** One VirtualService and what it routes. */
 export interface VirtualServiceSummary {
   /** `<namespace>/<name>`. */
   readonly ref: string;
+  /** The hosts it routes. */
   readonly hosts: string[];
   /** `mesh` and/or the gateways it is bound to. */
   readonly bindings: string[];
   /** The host its routes mostly go to (the first destination's). */
   readonly service?: string;
+  /** The versions (subsets) of that host. */
   readonly versions: VersionSummary[];
+  /** Its routes, in order. */
   readonly routes: RouteSummary[];
 }
 

@@ -64,7 +64,10 @@ export class Metric {
     public readonly name: string,
     /** Its pass range and window. */
     public readonly threshold: MetricThreshold,
-    /** For a custom query: the PromQL, the Prometheus address and the name as given. */
+    /**
+     * For a custom query: the PromQL, the Prometheus address and the name as given.
+     * @internal
+     */
     public readonly template?: { readonly query: string; readonly address: string; readonly title: string },
   ) {}
 }
@@ -163,7 +166,12 @@ export interface Analysis {
    * Sticky canary: once a request reaches the canary, a cookie keeps the client there.
    * @default none
    */
-  readonly sessionAffinity?: { readonly cookieName: string; readonly maxAge?: Duration };
+  readonly sessionAffinity?: {
+    /** The cookie that pins a client to the canary. */
+    readonly cookieName: string;
+    /** How long the cookie lasts. @default Flagger's: one day */
+    readonly maxAge?: Duration;
+  };
   /**
    * What every step checks.
    * @default request success rate at least 99% and P99 duration at most 500ms, each over 1m (Flagger's Istio tutorial)

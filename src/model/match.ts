@@ -108,12 +108,15 @@ export class Match {
     return rest.reduce((acc, m) => acc.and(m), first);
   }
 
-  /** Wraps conditions that are already in Istio's shape. */
+  /** Wraps conditions that are already in Istio's shape. @internal */
   public static fromConditions(conditions: MatchConditions): Match {
     return new Match(conditions);
   }
 
-  private constructor(public readonly conditions: MatchConditions) {}
+  private constructor(
+    /** The conditions in Istio's `HTTPMatchRequest` shape, read by the renderers and checks. @internal */
+    public readonly conditions: MatchConditions,
+  ) {}
 
   /**
    * This match and `other` must both hold (AND).

@@ -61,6 +61,7 @@ export const CRDS_ENV = 'CDK8S_ISTIO_CANARY_CRDS';
 export class IstioCanaryValidation {
   public constructor(private readonly properties: IstioCanaryValidationProperties = {}) {}
 
+  /** @internal cdk8s-cli calls it with the synthesized manifests. */
   public async validate(context: ValidationContextLike): Promise<void> {
     const located = context.manifests.flatMap((manifestPath) => context.parseManifest(manifestPath)
       .filter((o) => o && typeof o === 'object')
