@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart, Testing } from 'cdk8s';
+import { App, Chart, Testing, Yaml } from 'cdk8s';
 import * as fc from 'fast-check';
 import { BrokenMeshChart } from '../examples/broken';
 import { CanaryService, Match, MeshAnalysis, MeshGateway } from '../src';
@@ -188,6 +188,63 @@ describe('MeshAnalysis on a cdk8s app', () => {
     expect(() => MeshAnalysis.of(chart).disable('IST9999')).toThrow('mesh analysis: unknown check code (got "IST9999")');
     MeshAnalysis.of(chart).addKnownHosts('legacy.shop.svc.cluster.local');
     expect(MeshAnalysis.of(chart).findings()).toEqual([]);
+  });
+});
+
+describe('cost of a synth with many charts', () => {
+  /** A chart (namespace) per team, each with a service exposed through its own gateway. */
+  const teams = (app: App, count: number) => {
+    for (let i = 0; i < count; i++) {
+      const chart = new Chart(app, `team-${i}`, { namespace: `team-${i}` });
+      const gw = new MeshGateway(chart, 'gw', { hosts: [`*.team-${i}.example.com`] });
+      new CanaryService(chart, 'web', { port: 8080, versions: [{ name: 'v1', image: 'w:1' }, { name: 'v2', image: 'w:2' }], weights: { v1: 90, v2: 10 } })
+        .exposeVia(gw, { hosts: [`web.team-${i}.example.com`] });
+    }
+  };
+  /** Counts the analysis runs of `app` from now on. */
+  const countRuns = (app: App) => {
+    const analysis = MeshAnalysis.of(app);
+    const findings = analysis.findings.bind(analysis);
+    const runs = { count: 0 };
+    analysis.findings = () => {
+      runs.count += 1;
+      return findings();
+    };
+    return runs;
+  };
+
+  test('the analysis runs once per synth of the app, not once per chart', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'analysis-')) });
+    teams(app, 20);
+    const runs = countRuns(app);
+    app.synth();
+    expect(fs.readdirSync(app.outdir)).toHaveLength(20);
+    expect(runs.count).toBe(1);
+    app.synthYaml();
+    expect(runs.count).toBe(2);
+  });
+
+  test('a change between two synths is analyzed again: the second synth fails on it', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'analysis-')) });
+    teams(app, 3);
+    const runs = countRuns(app);
+    app.synth();
+    const chart = app.node.findChild('team-1') as Chart;
+    new CanaryService(chart, 'api', { port: 8080, versions: [{ name: 'v1', image: 'a:1', replicas: 0 }, { name: 'v2', image: 'a:2' }], weights: { v1: 50, v2: 50 } });
+    expect(() => app.synth()).toThrow(/mesh analysis: CANARY004 error VirtualService team-1\/api/);
+    expect(runs.count).toBe(2);
+  });
+
+  test('charts render the same inside a synth as alone, and chart.toJson() outside a synth still analyzes', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'analysis-')) });
+    teams(app, 4);
+    app.synth();
+    const alone = app.charts.map((c) => Yaml.stringify(...c.toJson()));
+    const written = app.charts.map((c) => fs.readFileSync(path.join(app.outdir, `${c.node.id}.k8s.yaml`), 'utf8'));
+    expect(written).toEqual(alone);
+    const runs = countRuns(app);
+    app.charts[0].toJson();
+    expect(runs.count).toBe(1);
   });
 });
 

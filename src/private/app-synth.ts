@@ -1,0 +1,63 @@
+/**
+ * What happens around an App's synth, which cdk8s offers no hook for.
+ *
+ * `App.synth()` (and `synthYaml()`) resolves the dependencies of the whole app and validates it once, then renders
+ * every chart with `chart.toJson()`, and `chart.toJson()` resolves and validates the whole app again, for each chart:
+ * a synth costs charts x app. Inside our synth nothing can change between charts, so there each chart is rendered
+ * without the repeated passes (what `chart.toJson()` does after them), and the app's synth stays linear. Outside a
+ * synth (`chart.toJson()`, `Testing.synth(chart)`) cdk8s is untouched.
+ */
+import { ApiObject, App, Chart, DependencyGraph } from 'cdk8s';
+
+/** Told when an app's synth starts and when it has ended. */
+export interface SynthScope {
+  /** The synth started: nothing in the app changes until it ends. */
+  started(): void;
+  /** The synth ended, written or failed. */
+  ended(): void;
+}
+
+/** cdk8s's internal renderer of one chart, which `chart.toJson()` calls. */
+type SynthChart = (chart: Chart) => any[];
+interface AppStatics { _synthChart?: SynthChart }
+
+/** Calls `scope` around each `app.synth()` and `app.synthYaml()`, and renders each chart once inside them. */
+export function scopeToSynth(app: App, scope: SynthScope): void {
+  for (const method of ['synth', 'synthYaml'] as const) {
+    const synth = app[method] as (...args: unknown[]) => unknown;
+    Object.defineProperty(app, method, {
+      configurable: true,
+      writable: true,
+      value: (...args: unknown[]) => {
+        scope.started();
+        const restore = renderChartsOnce(app);
+        try {
+          return synth.apply(app, args);
+        } finally {
+          restore();
+          scope.ended();
+        }
+      },
+    });
+  }
+}
+
+/**
+ * Until the returned function is called, `chart.toJson()` for a chart of `app` renders the chart alone, as cdk8s does
+ * after resolving and validating the app (which `app.synth()` has done once already). Nothing changes when this
+ * version of cdk8s has no `App._synthChart`.
+ */
+function renderChartsOnce(app: App): () => void {
+  const statics = App as unknown as AppStatics;
+  const synthChart = statics._synthChart;
+  if (typeof synthChart !== 'function') return () => {};
+  statics._synthChart = (chart: Chart) => {
+    if (App.of(chart) !== app) return synthChart.call(App, chart);
+    return new DependencyGraph(chart.node).topology()
+      .filter((c): c is ApiObject => ApiObject.isApiObject(c) && Chart.of(c) === chart)
+      .map((object) => object.toJson());
+  };
+  return () => {
+    statics._synthChart = synthChart;
+  };
+}
