@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { CrdSchemas, toCelValue } from '../src/validation/crd-schema';
 
@@ -6,6 +7,27 @@ const schemas = CrdSchemas.fromYaml(fs.readFileSync(path.join(__dirname, 'fixtur
 const widget = (spec: Record<string, unknown>) => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec });
 
 describe('CrdSchemas', () => {
+  test('parsed schemas are cached by the text\'s hash; a damaged cache file is parsed again', () => {
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'crd-cache-'));
+    const previous = process.env.CDK8S_ISTIO_CANARY_CACHE;
+    process.env.CDK8S_ISTIO_CANARY_CACHE = folder;
+    try {
+      const text = fs.readFileSync(path.join(__dirname, 'fixtures', 'widget-crd.yaml'), 'utf8');
+      const parsed = CrdSchemas.fromYaml(text);
+      const files = fs.readdirSync(folder);
+      expect(files).toEqual([expect.stringMatching(/^crds-[0-9a-f]{64}\.json$/)]);
+      const cached = CrdSchemas.fromYaml(text);
+      expect(cached.size).toBe(1);
+      expect(cached.schemaFor('example.com/v1', 'Widget')).toEqual(parsed.schemaFor('example.com/v1', 'Widget'));
+      fs.writeFileSync(path.join(folder, files[0]), '{ not json');
+      expect(CrdSchemas.fromYaml(text).schemaFor('example.com/v1', 'Widget')).toEqual(parsed.schemaFor('example.com/v1', 'Widget'));
+      expect(JSON.parse(fs.readFileSync(path.join(folder, files[0]), 'utf8'))).toHaveLength(1); // rewritten whole
+    } finally {
+      if (previous === undefined) delete process.env.CDK8S_ISTIO_CANARY_CACHE;
+      else process.env.CDK8S_ISTIO_CANARY_CACHE = previous;
+    }
+  });
+
   test('loads the kinds of a CRD file and ignores other kinds', () => {
     expect(schemas.size).toBe(1);
     expect(schemas.validate({ apiVersion: 'v1', kind: 'Service' })).toBeUndefined();

@@ -4,7 +4,9 @@
  * patterns, unknown fields, oneOf/anyOf/allOf/not, and `x-kubernetes-validations` CEL rules.
  * Plain functions over plain data: no constructs, no cluster.
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { RE2JS } from '@bufbuild/re2';
 import { parseAllDocuments } from 'yaml';
@@ -48,8 +50,32 @@ export interface SchemaFinding {
 
 /** The schemas of a set of CRDs, by `<group>/<version>` and kind. */
 export class CrdSchemas {
-  /** Reads every CustomResourceDefinition in a multi-document YAML text. */
+  /**
+   * Reads every CustomResourceDefinition in a multi-document YAML text. Parsing megabytes of CRD YAML is most of
+   * a validation's time, so the schemas of a text are kept in a cache folder by the text's hash and read from there
+   * next time (`CDK8S_ISTIO_CANARY_CACHE`, else `node_modules/.cache/cdk8s-istio-canary` or the temp folder).
+   */
   public static fromYaml(text: string): CrdSchemas {
+    const file = path.join(cacheFolder(), `crds-${createHash('sha256').update(text).digest('hex')}.json`);
+    try {
+      const schemas = new CrdSchemas();
+      for (const [k, schema] of JSON.parse(fs.readFileSync(file, 'utf8')) as Array<[string, JsonSchema]>) schemas.byKey.set(k, schema);
+      return schemas;
+    } catch {
+      // not cached yet, or unreadable: parse the YAML
+    }
+    const schemas = CrdSchemas.parseYaml(text);
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(`${file}.${process.pid}`, JSON.stringify([...schemas.byKey]));
+      fs.renameSync(`${file}.${process.pid}`, file); // whole or not at all, when synths run side by side
+    } catch {
+      // a read-only folder only costs the next run the parse
+    }
+    return schemas;
+  }
+
+  private static parseYaml(text: string): CrdSchemas {
     const schemas = new CrdSchemas();
     for (const doc of parseAllDocuments(text)) {
       const crd = doc.toJS();
@@ -95,6 +121,13 @@ export class CrdSchemas {
     const schema = this.schemaFor(obj.apiVersion ?? '', obj.kind ?? '');
     return schema ? validateCustomResource(obj, schema) : undefined;
   }
+}
+
+/** Where parsed CRD schemas are kept between runs. */
+function cacheFolder(): string {
+  if (process.env.CDK8S_ISTIO_CANARY_CACHE) return process.env.CDK8S_ISTIO_CANARY_CACHE;
+  const nodeModules = path.join(process.cwd(), 'node_modules');
+  return path.join(fs.existsSync(nodeModules) ? path.join(nodeModules, '.cache') : os.tmpdir(), 'cdk8s-istio-canary');
 }
 
 function key(apiVersion: string, kind: string): string {
