@@ -47,7 +47,8 @@ if (variant === 'ours' || variant === 'ours-no-analysis') {
   ms = performance.now() - start;
   analysis.findings = findings; // what follows is counting, not part of the synth
   // Read back what the synth wrote (rendering the charts again would run the analysis again, outside the synth).
-  const written = fs.readdirSync(outdir).sort().flatMap((file) => parseAllDocuments(fs.readFileSync(path.join(outdir, file), 'utf8')).map((d) => d.toJSON()));
+  const written = fs.readdirSync(outdir).sort()
+    .flatMap((file) => parseAllDocuments(fs.readFileSync(path.join(outdir, file), 'utf8')).map((d) => d.toJSON()));
   objects = written.length;
   if (objectsFile) fs.writeFileSync(objectsFile, JSON.stringify(written));
 } else if (variant === 'plain') {

@@ -75,6 +75,18 @@ export class CrdSchemas {
     return schemas;
   }
 
+  /** Reads CRDs from files, and from every .yaml/.yml/.json file in the folders named. */
+  public static fromPaths(paths: string[]): CrdSchemas {
+    return CrdSchemas.merge(paths.flatMap(listFiles).map((file) => CrdSchemas.fromYaml(fs.readFileSync(file, 'utf8'))));
+  }
+
+  /** One set with the schemas of all `sets`; a later set's schema of a kind version wins. */
+  public static merge(sets: readonly CrdSchemas[]): CrdSchemas {
+    const merged = new CrdSchemas();
+    for (const set of sets) set.byKey.forEach((schema, k) => merged.byKey.set(k, schema));
+    return merged;
+  }
+
   private static parseYaml(text: string): CrdSchemas {
     const schemas = new CrdSchemas();
     for (const doc of parseAllDocuments(text)) {
@@ -87,18 +99,6 @@ export class CrdSchemas {
       }
     }
     return schemas;
-  }
-
-  /** Reads CRDs from files, and from every .yaml/.yml/.json file in the folders named. */
-  public static fromPaths(paths: string[]): CrdSchemas {
-    return CrdSchemas.merge(paths.flatMap(listFiles).map((file) => CrdSchemas.fromYaml(fs.readFileSync(file, 'utf8'))));
-  }
-
-  /** One set with the schemas of all `sets`; a later set's schema of a kind version wins. */
-  public static merge(sets: readonly CrdSchemas[]): CrdSchemas {
-    const merged = new CrdSchemas();
-    for (const set of sets) set.byKey.forEach((schema, k) => merged.byKey.set(k, schema));
-    return merged;
   }
 
   private readonly byKey = new Map<string, JsonSchema>();
