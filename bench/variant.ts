@@ -73,4 +73,5 @@ if (variant === 'ours' || variant === 'ours-no-analysis') {
   throw new Error(`unknown variant ${variant}`);
 }
 fs.rmSync(outdir, { recursive: true, force: true });
-console.log(JSON.stringify({ variant, layout, n, ms, constructMs, analysisMs, analysisRuns, objects, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+const maxRssMb = process.resourceUsage().maxRSS / 1024;
+console.log(JSON.stringify({ variant, layout, n, ms, constructMs, analysisMs, analysisRuns, objects, maxRssMb }));
