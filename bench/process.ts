@@ -45,7 +45,7 @@ export function exampleAppRun(): ProcessRun {
   const env = { CDK8S_ISTIO_CANARY_CRDS: CRDS };
   const total = timed('npx', ['cdk8s', 'synth', '--no-check-upgrade'], root, env);
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-example-'));
-  const app = timed('npx', ['ts-node', '--swc', 'examples/main.ts'], root, { CDK8S_OUTDIR: outdir });
+  const app = timed(process.execPath, ['-r', 'sucrase/register/ts', 'examples/main.ts'], root, { CDK8S_OUTDIR: outdir });
   fs.rmSync(outdir, { recursive: true, force: true });
   const plugin = pluginAlone(path.join(root, 'examples', 'plugin.js'), path.join(root, 'manifests'), root);
   return { total, app, plugin: plugin.ms, objects: plugin.objects };
