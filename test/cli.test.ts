@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
+import { WebSplitWeightedChart } from '../examples/host-split';
 import { BookinfoReviewsChart, addExampleCharts } from '../examples/scenarios';
 import { K8sObject, diffTraffic, explain, renderReport } from '../src/analysis';
 import { main } from '../src/cli/main';
@@ -37,10 +38,10 @@ describe('istio-canary as a process', () => {
     expect(jason.code).toBe(0);
     const parsed = JSON.parse(jason.out);
     expect(parsed.request.host).toBe('reviews.default.svc.cluster.local');
-    expect(parsed.rule).toEqual({ index: 0, matched: ['header end-user = "jason"'] });
+    expect(parsed.rule).toEqual({ index: 1, matched: ['header end-user = "jason"'] });
     expect(parsed.destinations.map((d: any) => [d.subset, d.probability, d.workloads[0].name])).toEqual([['v2', 1, 'reviews-v2']]);
     const others = run('explain', path.join(BOOKINFO, 'reviews.yaml'), path.join(BOOKINFO, 'virtual-service-reviews-jason-v2-v3.yaml'), '--host', 'reviews');
-    expect(others.out).toContain('rule: 1, because no condition (matches every request)');
+    expect(others.out).toContain('rule: 2, because no condition (matches every request)');
     expect(others.out).toContain('100% -> reviews.default.svc.cluster.local subset v3: reviews-v3 (1 replica, docker.io/istio/examples-bookinfo-reviews-v3:1.20.3)');
     const half = run('explain', path.join(BOOKINFO, 'reviews.yaml'), path.join(BOOKINFO, 'virtual-service-reviews-v2-v3.yaml'), '--host', 'reviews', '--json');
     expect(JSON.parse(half.out).destinations.map((d: any) => [d.subset, d.probability])).toEqual([['v2', 0.5], ['v3', 0.5]]);
@@ -51,7 +52,7 @@ describe('istio-canary as a process', () => {
     expect(nginx.virtualService).toBe('canary-gateway/nginx-canary-gateway');
     expect(nginx.destinations.map((d: any) => [d.subset, d.probability])).toEqual([['v1', 0.9], ['v2', 0.1]]);
     const gray = run('explain', examples, '--gateway', 'gray/gray-gateway', '--host', 'cat.istio.gray.com', '-H', 'env=gray');
-    expect(gray.out).toContain('rule: 1 "env-gray", because header env = "gray"');
+    expect(gray.out).toContain('rule: 2 "env-gray", because header env = "gray"');
     expect(gray.out).toContain('100% -> cat.gray.svc.cluster.local subset gray: cat-gray');
     const daily = JSON.parse(run('explain', examples, '--gateway', 'gray/gray-gateway', '--host', 'cat.istio.gray.com', '-H', 'env=daily', '--json').out);
     expect([daily.rule.name, daily.destinations[0].subset]).toEqual(['default', 'prod']);
@@ -121,7 +122,35 @@ describe('explain semantics (Istio\'s)', () => {
     expect(ask(routes, { headers: { 'end-user': 'jason' }, path: '/other' }).rule?.name).toBe('default');
     expect(ask(routes, { path: '/v2' }).rule?.name).toBe('either');
     expect(ask(routes, { path: '/v2/more' }).rule?.name).toBe('default'); // a regex must match the whole path
-    expect(ask(routes, { method: 'post' }).rule).toEqual({ index: 1, name: 'either', matched: ['method = "POST"'] });
+    expect(ask(routes, { method: 'post' }).rule).toEqual({ index: 2, name: 'either', matched: ['method = "POST"'] });
+  });
+
+  test('rules are numbered from 1 in explain, its JSON and the report alike', () => {
+    const routes = vs([{ name: 'jason', match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [to('v2')] }, { name: 'default', route: [to('v1')] }]);
+    const explained = ask(routes);
+    expect(explained.rule?.index).toBe(2);
+    expect(explained.reason).toBe('route 2 "default" of VirtualService bookinfo/reviews is the first that matches');
+    expect(renderReport(withVs(routes))).toContain('2. `default`: every request → v1 100%');
+  });
+
+  test('Istio\'s own Services in istio-system are taken as present, as the analysis takes them', () => {
+    const egress = vs([{ route: [{ destination: { host: 'istio-egressgateway.istio-system.svc.cluster.local', subset: 'cnn' } }] }]);
+    const explained = ask(egress);
+    expect(explained.outcome).toBe('routed');
+    expect(explained.destinations[0].failure).toBeUndefined();
+    expect(explained.notes).toContain('istio-egressgateway.istio-system.svc.cluster.local is taken as present: Istio\'s own Services live in istio-system, outside these manifests');
+  });
+
+  test('a Service whose pods are not in the manifests is routed to the Service, not 503 UH', () => {
+    // A TrafficSplit's backends are Services deployed by other means: only the Services are in the manifests.
+    const objects = Testing.synth(new WebSplitWeightedChart(Testing.app(), 'web')).filter((o) => o.kind !== 'Deployment');
+    const explained = explain(objects, { host: 'web-svc', from: { namespace: 'web-weighted' } });
+    expect(explained.outcome).toBe('routed');
+    expect(explained.destinations.map((d) => [d.host, Math.round(d.probability * 100), d.failure])).toEqual([
+      ['tomcat-svc.web-weighted.svc.cluster.local', 80, undefined],
+      ['httpd-svc.web-weighted.svc.cluster.local', 20, undefined],
+    ]);
+    expect(explained.notes).toContain('the pods of Service web-weighted/tomcat-svc are not in these manifests; explained as routed to the Service');
   });
 
   test('weights are relative and zero weights dropped; no rule -> 404 NR', () => {

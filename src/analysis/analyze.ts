@@ -5,7 +5,7 @@
  */
 import {
   K8sObject, Manifests, ObjectRef, RouteDestination, Workload, bindsToMesh, destinationsOf, formatLabels, namespaceOf,
-  refOf, resolveGateway, resolveHost, selects,
+  isIstioSystemHost, refOf, resolveGateway, resolveHost, selects,
 } from './manifest';
 import { canonicalJson } from '../model/data';
 import { hostsIntersect, parseServerHost } from '../model/hosts';
@@ -74,7 +74,7 @@ export interface AnalysisOptions {
 /** Analyzes manifests; findings in a stable order (by group of checks, then object order). */
 export function analyze(objects: readonly K8sObject[], options: AnalysisOptions = {}): Finding[] {
   const m = new Manifests(objects);
-  const known = (host: string) => m.hostKnown(host) || host.endsWith('.istio-system.svc.cluster.local')
+  const known = (host: string) => m.hostKnown(host) || isIstioSystemHost(host)
     || (options.knownHosts ?? []).some((k) => hostsIntersect(k, host));
   const findings = [
     ...checkDestinations(m, known),

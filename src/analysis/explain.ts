@@ -5,7 +5,7 @@
  * subset, host or pod is missing. Plain functions over plain objects; the `istio-canary explain` command prints them.
  */
 import {
-  K8sObject, Manifests, Workload, bindsToMesh, formatLabels, namespaceOf, resolveGateway, resolveHost, routeShares,
+  K8sObject, Manifests, Workload, bindsToMesh, formatLabels, isIstioSystemHost, namespaceOf, resolveGateway, resolveHost, routeShares,
 } from './manifest';
 import { hostsIntersect, parseServerHost } from '../model/hosts';
 import { stringMatchAccepts } from '../model/match';
@@ -148,7 +148,7 @@ export function explain(objects: readonly K8sObject[], request: TrafficRequest):
       });
     }
     return result('routed', `no VirtualService for ${host}: Istio balances across all pods of the Service`, {
-      destinations: [destination(m, { host }, 1, namespaceOf(service))],
+      destinations: [destination(m, { host }, 1, namespaceOf(service), notes)],
     });
   }
   const vsName = `${namespaceOf(vs)}/${vs.metadata?.name}`;
@@ -160,9 +160,11 @@ export function explain(objects: readonly K8sObject[], request: TrafficRequest):
   const context: MatchContext = {
     path: pathOnly, query, headers, method, port, gateway: request.gateway, from: request.from, notes, vsNamespace: namespaceOf(vs),
   };
-  for (const [index, route] of routes.entries()) {
+  for (const [position, route] of routes.entries()) {
     const matched = matchRoute(route.match, context);
     if (!matched) continue;
+    // Routes count from 1, as the report and the diff number them.
+    const index = position + 1;
     const rule = { index, name: route.name, matched };
     if (route.redirect) {
       return result('redirect', `route ${index}${route.name ? ` "${route.name}"` : ''} answers with a redirect`, {
@@ -176,7 +178,7 @@ export function explain(objects: readonly K8sObject[], request: TrafficRequest):
     if (abort) notes.push(`fault injection: ${abort.percentage?.value ?? 100}% of these requests are answered with ${abort.httpStatus ?? `gRPC ${abort.grpcStatus}`}`);
     const delay = route.fault?.delay;
     if (delay) notes.push(`fault injection: ${delay.percentage?.value ?? 100}% of these requests are delayed by ${delay.fixedDelay}`);
-    const destinations = routeShares(route).map((d) => destination(m, d.destination, d.share, namespaceOf(vs)));
+    const destinations = routeShares(route).map((d) => destination(m, d.destination, d.share, namespaceOf(vs), notes));
     const failing = destinations.filter((d) => d.failure);
     const outcome = failing.length === 0 ? 'routed' : failing.length === destinations.length ? failing[0].failure!.split(':')[0] : 'partly failing';
     return result(outcome, `route ${index}${route.name ? ` "${route.name}"` : ''} of VirtualService ${vsName} is the first that matches`, {
@@ -303,12 +305,17 @@ function describe(sm: any): string {
 /** One destination: its workloads, or why it fails. */
 type RouteTarget = { host: string; subset?: string; port?: { number?: number } };
 
-function destination(m: Manifests, d: RouteTarget, probability: number, namespace: string): TrafficDestination {
+function destination(m: Manifests, d: RouteTarget, probability: number, namespace: string, notes: string[]): TrafficDestination {
   const host = resolveHost(d.host, namespace);
   const base = { host, subset: d.subset, port: d.port?.number, probability };
   const service = m.services.get(host);
   if (!service) {
     if (m.serviceEntriesFor(host).length > 0) return { ...base, workloads: [] };
+    // Istio's own Services (the ingress and egress gateways, istiod) are present in every mesh, as the analysis takes them.
+    if (isIstioSystemHost(host)) {
+      notes.push(`${host} is taken as present: Istio's own Services live in istio-system, outside these manifests`);
+      return { ...base, workloads: [] };
+    }
     return { ...base, workloads: [], failure: `unknown: ${host} is no Service or ServiceEntry in these manifests` };
   }
   let selector: Record<string, string> = { ...service.spec?.selector };
@@ -323,6 +330,12 @@ function destination(m: Manifests, d: RouteTarget, probability: number, namespac
   const workloads = m.workloadsSelecting(namespaceOf(service), selector).map((w) => ({
     name: w.object.metadata?.name ?? '', replicas: replicasOf(w), images: imagesOf(w), labels: { ...w.podLabels },
   }));
+  if (workloads.length === 0 && m.workloadsSelecting(namespaceOf(service), { ...service.spec?.selector }).length === 0) {
+    // No pod of the Service is in these manifests (deployed by other means, as TrafficSplit backends are): the request
+    // reaches the Service; whether pods answer is the cluster's to say.
+    notes.push(`the pods of Service ${namespaceOf(service)}/${service.metadata?.name} are not in these manifests; explained as routed to the Service`);
+    return { ...base, workloads };
+  }
   if (workloads.length === 0) return { ...base, workloads, failure: `503 UH: no pods carry ${formatLabels(selector)} (no healthy upstream)` };
   if (workloads.every((w) => w.replicas === 0)) return { ...base, workloads, failure: `503 UH: ${workloads.map((w) => w.name).join(', ')} scaled to 0 replicas` };
   return { ...base, workloads };

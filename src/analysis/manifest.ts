@@ -39,6 +39,14 @@ export interface ObjectRef {
 /** The cluster domain every Service host ends in. */
 export const CLUSTER_DOMAIN = 'svc.cluster.local';
 
+/** Istio's own namespace: its gateways and istiod live there, outside an app's manifests, in every mesh. */
+const ISTIO_NAMESPACE = 'istio-system';
+
+/** True for a Service host in Istio's own namespace, taken as present by the analysis and by explain. */
+export function isIstioSystemHost(host: string): boolean {
+  return host.endsWith(`.${ISTIO_NAMESPACE}.${CLUSTER_DOMAIN}`);
+}
+
 /** The namespace an object lives in (`default` when it names none, as kubectl applies it). */
 export function namespaceOf(obj: K8sObject, fallback = 'default'): string {
   return obj.metadata?.namespace ?? fallback;
