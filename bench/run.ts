@@ -165,7 +165,7 @@ function main(): void {
     `Versions: Node.js ${process.version}, cdk8s ${cdk8sVersion}, cdk8s-plus-27 ${plusVersion}, helm ${helmVersion}.`,
     '',
     'Workload: N CanaryServices, each 3 versions (80/15/5), one header rule, exposed through a MeshGateway, with the mesh',
-    `analysis on (it runs inside every synth). Layouts: \`one-chart\`, every service in one chart behind one gateway;`,
+    'analysis on (it runs inside every synth). Layouts: `one-chart`, every service in one chart behind one gateway;',
     `\`chart-per-team\`, a chart (namespace) of ${TEAM_SIZE} services with its own gateway per team, as larger teams lay out apps.`,
     'Baseline 1 (plain): the same objects (identical JSON, read from our output) as plain cdk8s ApiObjects in the same',
     'charts, constructed and synthesized. Baseline 2: `helm template` of `bench/helm-chart`, which renders the same kinds',

@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { invalid, show } from './model/errors';
+import { checkList, invalid, show } from './model/errors';
 import { checkDnsLabel } from './model/names';
 import { policyNamespace } from './private/policy-namespace';
 import { IAuthorizationTarget, ISourceWorkload } from './targets';
@@ -99,7 +99,7 @@ export class MeshAuthorizationPolicy extends Construct {
     const subject = `authorization policy ${show(name)}`;
     checkDnsLabel(subject, 'name', name);
     const namespace = policyNamespace(subject, this, props.namespace, props.service);
-    const sources = props.allowFrom ?? [];
+    const sources = checkList(subject, 'allowFrom', props.allowFrom ?? [], '[Source.ingressGateway()]');
     if (sources.length === 0) {
       throw invalid(subject, 'admits no caller, which would deny every request', '[]',
         'list the callers in allowFrom, e.g. [Source.ingressGateway()]');

@@ -4,8 +4,9 @@ import { Construct, IConstruct } from 'constructs';
 import { IstioApiVersion } from './istio/api-version';
 import { renderDestinationRule, renderHttpRoutes, renderRoutes, renderVersionDestinationRules } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
-import { invalid, show } from './model/errors';
+import { checkList, invalid, show } from './model/errors';
 import { checkHostsFitGateway, checkVirtualServiceHosts, gatewayHosts } from './model/hosts';
+import { checkNamespace } from './model/kubernetes';
 import { withLanes } from './model/lane';
 import { Match, checkPort } from './model/match';
 import { serviceHost } from './model/names';
@@ -248,13 +249,14 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     this.name = props.name ?? id;
     this.subject = releaseSubject(this.name);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
+    checkNamespace(this.subject, this.namespace);
     this.host = serviceHost(this.name, this.namespace);
     const ports = this.portsFromProps(props);
     this.ports = ports.map(({ name, number, protocol }) => ({ name, number, protocol }));
     this.port = this.ports[0].number;
     this.protocol = this.ports[0].protocol;
 
-    const versions = props.versions ?? [];
+    const versions = checkList(this.subject, 'versions', props.versions ?? [], '[{ name: "v1", image: "app:1" }]');
     const stable = props.stable ?? versions[0]?.name;
     const split = props.split ?? Split.SUBSET;
     if (!Object.values(Split).includes(split)) {
@@ -359,7 +361,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
 
     claimMeshHost(this, this.subject, this.host);
     this.node.addValidation({ validate: () => this.validateBound() });
-    for (const lane of props.lanes ?? []) this.addLane(lane);
+    for (const lane of checkList(this.subject, 'lanes', props.lanes ?? [], '[grayLane]')) this.addLane(lane);
   }
 
   /** The lanes the service is a member of, in the order they were added (the order of their routes). */
@@ -453,7 +455,9 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     if (props.ports !== undefined && (props.containerPort !== undefined || props.protocol !== undefined)) {
       throw invalid(this.subject, 'containerPort and protocol go into each entry of ports', 'both at the top level', 'move them into ports');
     }
-    const given: PortProps[] = props.ports ?? [{ number: props.port!, protocol: props.protocol, containerPort: props.containerPort }];
+    const given: readonly PortProps[] = props.ports !== undefined
+      ? checkList(this.subject, 'ports', props.ports, '[{ number: 8080 }]')
+      : [{ number: props.port!, protocol: props.protocol, containerPort: props.containerPort }];
     const protocols = given.map((p) => p.protocol ?? Protocol.HTTP);
     return given.map((p, i) => {
       const protocol = protocols[i];

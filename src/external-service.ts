@@ -9,6 +9,7 @@ import {
   DEFAULT_EGRESS_GATEWAY, EgressGatewayOptions, External, ExternalPort, ExternalProtocol, Resolution, checkExternal,
   externalPortNames, externalSubject,
 } from './model/egress';
+import { checkList } from './model/errors';
 import { checkDnsLabel } from './model/names';
 import { claimMeshHost } from './private/host-claims';
 import { createNetworkingObject } from './private/networking-object';
@@ -91,7 +92,7 @@ export class ExternalService extends Construct implements IExternalService {
     const subject = externalSubject(name);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
     checkDnsLabel(subject, 'namespace', this.namespace);
-    const ports = props.ports ?? [{ number: 443, protocol: ExternalProtocol.HTTPS }];
+    const ports = checkList(subject, 'ports', props.ports ?? [{ number: 443, protocol: ExternalProtocol.HTTPS }], '[{ number: 443, protocol: ExternalProtocol.HTTPS }]');
     const names = externalPortNames(ports);
     const egress = props.egressGateway === true ? DEFAULT_EGRESS_GATEWAY
       : props.egressGateway ? { ...DEFAULT_EGRESS_GATEWAY, ...props.egressGateway } : undefined;
@@ -99,7 +100,7 @@ export class ExternalService extends Construct implements IExternalService {
     this.external = {
       name,
       namespace: this.namespace,
-      hosts: [...(props.hosts ?? [])],
+      hosts: [...checkList(subject, 'hosts', props.hosts ?? [], '["api.example.com"]')],
       ports: ports.map((p, i) => ({ number: p.number, protocol: p.protocol, name: names[i], targetPort: p.targetPort })),
       resolution: props.resolution ?? Resolution.DNS,
       egressGateway: egress,

@@ -3,8 +3,8 @@ import { Construct } from 'constructs';
 import { IstioApiVersion } from './istio/api-version';
 import { renderHttpMatch, renderHttpRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
-import { invalid, show } from './model/errors';
-import { checkVirtualServiceHosts, gatewayHosts, parseServerHost } from './model/hosts';
+import { checkList, invalid, show } from './model/errors';
+import { checkDnsHost, checkVirtualServiceHosts, gatewayHosts, parseServerHost } from './model/hosts';
 import { Match, checkMatch, checkPort } from './model/match';
 import { checkDnsLabel, serviceHost } from './model/names';
 import { Rewrite } from './model/route-policy';
@@ -141,6 +141,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
       throw invalid(this.subject, 'give either servers or the hosts/tls shorthand, not both', 'both', 'move the hosts into the servers');
     }
     this.servers = props.servers ?? shorthandServers(this.subject, props.hosts, props.tls);
+    checkList(this.subject, 'servers', this.servers, '[{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }]');
     checkServers(this.subject, this.servers);
 
     this.gateway = createNetworkingObject('Gateway', this, 'Gateway', this.apiVersion, {
@@ -242,6 +243,7 @@ function shorthandServers(subject: string, hosts: string[] | undefined, tls: Gat
   if (!hosts || hosts.length === 0) {
     throw invalid(subject, 'needs hosts (or servers)', show(hosts ?? []), 'e.g. hosts: ["shop.example.com"] or ["*"]');
   }
+  checkList(subject, 'hosts', hosts, '["shop.example.com"]');
   if (!tls) return [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: [...hosts] }];
   return [
     {
@@ -273,8 +275,14 @@ export function checkServers(subject: string, servers: readonly GatewaySpecServe
       throw invalid(subject, 'server port names must be unique', show(server.port.name), 'name each server port differently');
     }
     portNames.add(server.port.name);
-    if (!server.hosts || server.hosts.length === 0 || server.hosts.some((h) => !h || parseServerHost(h).host === '')) {
+    if (!Array.isArray(server.hosts) || server.hosts.length === 0 || server.hosts.some((h) => typeof h !== 'string' || parseServerHost(h).host === '')) {
       throw invalid(subject, `${where} needs hosts`, show(server.hosts), 'e.g. ["shop.example.com"] or ["*"]');
+    }
+    for (const serverHost of server.hosts) {
+      if (serverHost.includes('://')) checkDnsHost(subject, `${where} host`, serverHost); // a URL, not `namespace/host`
+      const { namespace, host } = parseServerHost(serverHost);
+      if (namespace !== '*' && namespace !== '.') checkDnsLabel(subject, `${where} host namespace`, namespace);
+      checkDnsHost(subject, `${where} host`, host);
     }
     const protocol = server.port.protocol?.toUpperCase();
     const tls = server.tls;

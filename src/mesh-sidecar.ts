@@ -2,7 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { IstioApiVersion } from './istio/api-version';
 import { MeshAnalysis } from './mesh-analysis';
-import { invalid, show } from './model/errors';
+import { checkList, invalid, show } from './model/errors';
 import { checkDnsLabel } from './model/names';
 import { createNetworkingObject } from './private/networking-object';
 import { IExternalService } from './targets';
@@ -58,7 +58,8 @@ export class MeshSidecar extends Construct {
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
     const subject = `sidecar ${show(this.namespace)}`;
     checkDnsLabel(subject, 'namespace', this.namespace);
-    for (const namespace of props.namespaces ?? []) checkDnsLabel(subject, 'allowed namespace', namespace);
+    for (const namespace of checkList(subject, 'namespaces', props.namespaces ?? [], '["payments"]')) checkDnsLabel(subject, 'allowed namespace', namespace);
+    checkList(subject, 'externalServices', props.externalServices ?? [], '[cnn]');
     const twin = this.node.root.node.findAll().find((c: IConstruct) => c !== this && (c as any)[SIDECAR_NAMESPACE] === this.namespace);
     if (twin) {
       throw invalid(subject, 'a namespace takes one Sidecar without a workload selector, and this one already has one', twin.node.path,

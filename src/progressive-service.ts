@@ -7,7 +7,7 @@ import { renderHttpMatch } from './istio/routes';
 import { renderTrafficPolicy } from './istio/traffic-policy';
 import { MeshAnalysis } from './mesh-analysis';
 import { dropUndefined } from './model/data';
-import { invalid, show } from './model/errors';
+import { checkList, invalid, show } from './model/errors';
 import { Analysis, checkAnalysis } from './model/flagger';
 import { MESH_GATEWAY, serverAdmits } from './model/hosts';
 import { Match, checkMatch, checkPort } from './model/match';
@@ -154,13 +154,13 @@ export class ProgressiveService extends Construct {
           unsupported.join(', '), 'drop them: Flagger owns the DestinationRules it writes from this policy');
       }
     }
-    (props.match ?? []).forEach((m) => checkMatch(subject, 'match', m));
-    const gateways = props.gateways ?? [];
+    checkList(subject, 'match', props.match ?? [], '[Match.headerExact("x-canary", "insider")]').forEach((m) => checkMatch(subject, 'match', m));
+    const gateways = checkList(subject, 'gateways', props.gateways ?? [], '[gateway]');
     const mesh = props.mesh ?? true;
     if (!mesh && gateways.length === 0) {
       throw invalid(subject, 'its routes would be bound to nothing', 'mesh: false and no gateways', 'add gateways, or leave mesh at its default (true)');
     }
-    const hosts = props.hosts ?? [];
+    const hosts = checkList(subject, 'hosts', props.hosts ?? [], '["ad.example.com"]');
     if (gateways.length > 0 && hosts.length === 0) {
       throw invalid(subject, 'a gateway routes by host, and no host is given', 'gateways without hosts', 'set hosts, e.g. ["ad.example.com"]');
     }

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Release, Weights, checkRelease } from './model/release';
+import { Release, Weights, checkRelease, subjectOf } from './model/release';
 import { HeaderRouteOptions, RouteOptions, headerRoute, ruleFromOptions } from './model/route-options';
 
 /**
@@ -32,7 +32,7 @@ export abstract class RoutedRelease extends Construct {
 
   /** Adds a rule after the existing ones and before the default route. */
   public addRoute(options: RouteOptions): void {
-    this.commit({ ...this.own!, rules: [...this.own!.rules, ruleFromOptions(options, this.own!.rules)] });
+    this.commit({ ...this.own!, rules: [...this.own!.rules, ruleFromOptions(subjectOf(this.own!), options, this.own!.rules)] });
   }
 
   /** Replaces the default route's split (percent per version, adding up to 100). */

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { IstioApiVersion } from './istio/api-version';
 import { renderRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
-import { invalid, show } from './model/errors';
+import { checkList, invalid, show } from './model/errors';
 import { checkPort } from './model/match';
 import { checkDnsLabel, checkServiceName, serviceHost } from './model/names';
 import { Protocol } from './model/protocol';
@@ -105,7 +105,7 @@ export class TrafficSplit extends RoutedRelease {
     this.host = props.host.includes('.') ? props.host : serviceHost(props.host, this.namespace);
     const protocol = props.protocol ?? Protocol.HTTP;
 
-    const backends = props.backends ?? [];
+    const backends = checkList(this.subject, 'backends', props.backends ?? [], '[{ service: "tomcat-svc", weight: 80 }]');
     if (backends.length === 0) {
       throw invalid(this.subject, 'needs at least one backend', '[]', 'list the Services, e.g. backends: [{ service: "tomcat-svc", weight: 100 }]');
     }

@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { invalid, show } from './model/errors';
+import { checkAnnotations, checkEnv, checkLabels } from './model/kubernetes';
 
 /** The pods of one workload: image, replicas, container and Deployment options. */
 export interface WorkloadProps {
@@ -79,6 +80,9 @@ export function checkWorkloadProps(subject: string, where: string, props: Worklo
   if (props.replicas !== undefined && (!Number.isInteger(props.replicas) || props.replicas < 0)) {
     throw invalid(subject, `${where}: replicas must be a whole number, 0 or more`, show(props.replicas), 'set replicas to e.g. 1');
   }
+  checkLabels(subject, `${where} labels`, props.labels);
+  checkAnnotations(subject, `${where} annotations`, props.annotations);
+  checkEnv(subject, `${where} env`, props.env);
   for (const [label, value] of Object.entries(reserved)) {
     if (props.labels && label in props.labels) {
       throw invalid(subject, `${where}: the "${label}" label is reserved, the pods are selected by it`, `${label}=${props.labels[label]}`,

@@ -45,7 +45,10 @@ describe('external service model (pure)', () => {
 
   test.each([
     [{ hosts: [] }, 'external service "cnn": needs at least one host (got []); set hosts'],
-    [{ hosts: ['Edition.cnn.com'] }, 'hosts must be DNS names, lower-case'],
+    [{ hosts: ['Edition.cnn.com'] }, 'host must be a DNS name: lower-case letters, digits and "-" in labels separated by "." (got "Edition.cnn.com"); write it like "edition.cnn.com"'],
+    [{ hosts: ['203.0.113.7'] }, 'external service "cnn": host is an IP address where Istio needs a DNS name (got "203.0.113.7")'],
+    [{ hosts: ['https://edition.cnn.com/world'] }, 'host must be a bare DNS name, without a scheme, port or path (got "https://edition.cnn.com/world"); write "edition.cnn.com"'],
+    [{ hosts: ['*'], resolution: Resolution.NONE }, 'a host cannot be "*": it would claim all external traffic'],
     [{ hosts: ['reviews.default.svc.cluster.local'] }, 'host is inside the cluster, not external (got "reviews.default.svc.cluster.local")'],
     [{ hosts: ['*.wikipedia.org'] }, 'a wildcard host cannot be resolved by DNS (Istio requires fully qualified hosts then) (got "*.wikipedia.org"); set resolution: Resolution.NONE'],
     [{ hosts: ['a.com', 'a.com'] }, 'hosts must be unique (got "a.com")'],

@@ -4,6 +4,7 @@
  * plain functions; istio/egress.ts renders the objects.
  */
 import { invalid, show } from './errors';
+import { checkDnsHost } from './hosts';
 import { checkPort } from './match';
 import { checkDnsLabel, checkServiceName } from './names';
 
@@ -107,8 +108,6 @@ export const DEFAULT_EGRESS_GATEWAY: Required<EgressGatewayOptions> = {
 export const EGRESS_HTTP_PORT = 80;
 export const EGRESS_TLS_PORT = 443;
 
-const HOST = /^(\*\.)?([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 /** How errors name an external service. */
 export function externalSubject(name: string): string {
   return `external service ${show(name)}`;
@@ -136,9 +135,8 @@ export function checkExternal(external: External): void {
   if (external.hosts.length === 0) throw invalid(subject, 'needs at least one host', '[]', 'set hosts, e.g. ["edition.cnn.com"]');
   const seenHosts = new Set<string>();
   for (const host of external.hosts) {
-    if (typeof host !== 'string' || !HOST.test(host) || host.length > 253) {
-      throw invalid(subject, 'hosts must be DNS names, lower-case, optionally starting with "*."', show(host), 'write it like "api.example.com" or "*.example.com"');
-    }
+    checkDnsHost(subject, 'host', host);
+    if (host === '*') throw invalid(subject, 'a host cannot be "*": it would claim all external traffic', show(host), 'name the hosts, e.g. "*.example.com"');
     if (host.endsWith('.svc.cluster.local') || !host.includes('.')) {
       throw invalid(subject, 'host is inside the cluster, not external', show(host), 'use the Service directly; ServiceEntries are for hosts outside the mesh');
     }

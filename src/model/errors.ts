@@ -17,3 +17,16 @@ export function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   return JSON.stringify(value) ?? String(value);
 }
+
+/**
+ * `value` when it is an array without undefined or null entries; from JavaScript or YAML-driven config a single
+ * object or a string can arrive where a list is expected.
+ */
+export function checkList<T>(subject: string, what: string, value: readonly T[] | undefined, example: string): readonly T[] {
+  if (!Array.isArray(value)) {
+    throw invalid(subject, `${what} must be a list`, show(value), `wrap it in [ ], e.g. ${example}`);
+  }
+  const hole = value.findIndex((entry) => entry === undefined || entry === null);
+  if (hole >= 0) throw invalid(subject, `${what} has an empty entry at position ${hole + 1}`, show(value), 'remove it, or fill it in');
+  return value;
+}

@@ -1,7 +1,7 @@
 /**
  * Istio host matching, as plain functions: which VirtualService hosts a Gateway server admits.
  */
-import { invalid, show } from './errors';
+import { checkList, invalid, show } from './errors';
 
 /** A Gateway server host split into its namespace part and its host: `ns/host`, `./host`, `*\/host` or `host`. */
 export interface ServerHost {
@@ -50,6 +50,38 @@ export function serverAdmits(server: string, gatewayNamespace: string, vsHost: s
   return namespaceOk && hostsIntersect(host, vsHost);
 }
 
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const IP_V4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/**
+ * Checks a host as Istio takes it in Gateway servers, VirtualServices and ServiceEntries: a DNS name of lower-case
+ * labels (at most 253 characters), with a wildcard only as the whole leftmost label (`*.example.com`, or `*` alone),
+ * and no scheme, port, path or IP address (Istio wants DNS names there; IPs go in a ServiceEntry's `addresses`).
+ * `what` names the field in the message.
+ */
+export function checkDnsHost(subject: string, what: string, host: unknown): void {
+  if (typeof host !== 'string' || host.trim() === '') {
+    throw invalid(subject, `${what} must be a non-empty DNS name`, show(host), 'e.g. "shop.example.com"');
+  }
+  const bare = host.replace(/^[a-z]+:\/\//i, '').replace(/[:/].*$/, '');
+  if (bare !== host) {
+    throw invalid(subject, `${what} must be a bare DNS name, without a scheme, port or path`, show(host), `write ${show(bare)}`);
+  }
+  if (IP_V4.test(host) || host.includes(':')) {
+    throw invalid(subject, `${what} is an IP address where Istio needs a DNS name`, show(host),
+      'use the DNS name; for an external IP, give an ExternalService a DNS name the application calls');
+  }
+  if (host === '*') return;
+  const labels = host.split('.');
+  if (labels.slice(1).includes('*') || labels.some((l) => l !== '*' && l.includes('*'))) {
+    throw invalid(subject, `${what}: a wildcard may only be the whole leftmost label`, show(host), 'write it like "*.example.com"');
+  }
+  if (host.length > 253 || labels.some((l, i) => !(i === 0 && l === '*') && !DNS_LABEL.test(l))) {
+    throw invalid(subject, `${what} must be a DNS name: lower-case letters, digits and "-" in labels separated by "."`, show(host),
+      `write it like ${show(host.toLowerCase().replace(/[^-a-z0-9.*]/g, '-'))}`);
+  }
+}
+
 /** Istio's reserved gateway name for the sidecars of the mesh. */
 export const MESH_GATEWAY = 'mesh';
 
@@ -58,9 +90,11 @@ export const MESH_GATEWAY = 'mesh';
  * (Istio rejects a mesh VirtualService for every host: it would capture all outbound HTTP traffic).
  */
 export function checkVirtualServiceHosts(subject: string, hosts: readonly string[], gateways: readonly string[]): void {
-  if (hosts.length === 0 || hosts.some((h) => h.trim() === '')) {
+  checkList(subject, 'hosts', hosts, '["shop.example.com"]');
+  if (hosts.length === 0 || hosts.some((h) => typeof h !== 'string' || h.trim() === '')) {
     throw invalid(subject, 'a VirtualService needs non-empty hosts', show(hosts), 'name the hosts the routes apply to');
   }
+  for (const host of hosts) checkDnsHost(subject, 'host', host);
   const meshBound = gateways.length === 0 || gateways.includes(MESH_GATEWAY);
   if (meshBound && hosts.includes('*')) {
     throw invalid(subject, 'a VirtualService bound to the mesh cannot have host "*"', show(hosts),

@@ -1,5 +1,6 @@
 import { RE2JS } from '@bufbuild/re2';
 import { invalid, show } from './errors';
+import { checkLabels } from './kubernetes';
 
 /** How one string is compared; Istio's `StringMatch`. Exactly one field is set. */
 export interface StringMatch {
@@ -40,61 +41,62 @@ export interface MatchConditions {
 export class Match {
   /** The request header `name` equals `value`. */
   public static headerExact(name: string, value: string): Match {
-    return new Match({ headers: { [name]: { exact: value } } });
+    return new Match({ headers: { [text('headerExact', 'name', name)]: { exact: text('headerExact', 'value', value) } } });
   }
 
   /** The request header `name` starts with `prefix`. */
   public static headerPrefix(name: string, prefix: string): Match {
-    return new Match({ headers: { [name]: { prefix } } });
+    return new Match({ headers: { [text('headerPrefix', 'name', name)]: { prefix: text('headerPrefix', 'prefix', prefix) } } });
   }
 
   /** The request header `name` fully matches the RE2 expression `regex`. */
   public static headerRegex(name: string, regex: string): Match {
-    return new Match({ headers: { [name]: { regex } } });
+    return new Match({ headers: { [text('headerRegex', 'name', name)]: { regex: text('headerRegex', 'regex', regex) } } });
   }
 
   /** The request carries the header `name`, whatever its value. */
   public static headerPresent(name: string): Match {
-    return new Match({ headers: { [name]: {} } });
+    return new Match({ headers: { [text('headerPresent', 'name', name)]: {} } });
   }
 
   /** The path equals `path`. */
   public static uriExact(path: string): Match {
-    return new Match({ uri: { exact: path } });
+    return new Match({ uri: { exact: text('uriExact', 'path', path) } });
   }
 
   /** The path starts with `prefix`. */
   public static uriPrefix(prefix: string): Match {
-    return new Match({ uri: { prefix } });
+    return new Match({ uri: { prefix: text('uriPrefix', 'prefix', prefix) } });
   }
 
   /** The path fully matches the RE2 expression `regex`. */
   public static uriRegex(regex: string): Match {
-    return new Match({ uri: { regex } });
+    return new Match({ uri: { regex: text('uriRegex', 'regex', regex) } });
   }
 
   /** A gRPC method: the path `/<service>/<method>`, e.g. `grpcMethod('helloworld.Greeter', 'SayHello')`. */
   public static grpcMethod(service: string, method: string): Match {
-    return Match.uriExact(`/${service}/${method}`);
+    return Match.uriExact(`/${text('grpcMethod', 'service', service)}/${text('grpcMethod', 'method', method)}`);
   }
 
   /** The HTTP method, e.g. `GET`. */
   public static method(method: string): Match {
-    return new Match({ method: { exact: method } });
+    return new Match({ method: { exact: text('method', 'method', method) } });
   }
 
   /** The query parameter `name` equals `value`. */
   public static queryParam(name: string, value: string): Match {
-    return new Match({ queryParams: { [name]: { exact: value } } });
+    return new Match({ queryParams: { [text('queryParam', 'name', name)]: { exact: text('queryParam', 'value', value) } } });
   }
 
   /** The query parameter `name` fully matches the RE2 expression `regex`. */
   public static queryParamRegex(name: string, regex: string): Match {
-    return new Match({ queryParams: { [name]: { regex } } });
+    return new Match({ queryParams: { [text('queryParamRegex', 'name', name)]: { regex: text('queryParamRegex', 'regex', regex) } } });
   }
 
   /** The calling workload's pods carry all of `labels` (only for calls from inside the mesh). */
   public static sourceLabels(labels: Record<string, string>): Match {
+    checkLabels('Match.sourceLabels', 'labels', labels ?? null);
     return new Match({ sourceLabels: { ...labels } });
   }
 
@@ -159,6 +161,20 @@ export class Match {
     return parts.length === 0 ? 'any request' : parts.join(' and ');
   }
 }
+
+/**
+ * `value` when it is a string. A factory given anything else (`undefined` from a config file, a number) must fail:
+ * an undefined header value would otherwise become a presence match and send every request with the header.
+ */
+function text(factory: string, what: string, value: unknown): string {
+  if (typeof value !== 'string') {
+    throw invalid(`Match.${factory}`, `${what} must be a string`, show(value), `pass the ${what} as text, e.g. ${what === 'name' ? '"end-user"' : '"gray"'}`);
+  }
+  return value;
+}
+
+/** RFC 7230 token characters: what an HTTP header name may contain. */
+const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 function mergeKeyed(
   what: string,
@@ -227,12 +243,24 @@ export function checkMatch(subject: string, where: string, match: Match): void {
     if (name.trim() === '') {
       throw invalid(subject, `${where}: header name is empty`, show(name), 'name the header, e.g. "end-user"');
     }
+    if (!HEADER_TOKEN.test(name)) {
+      throw invalid(subject, `${where}: a header name may contain only letters, digits and !#$%&'*+-.^_\`|~ (RFC 7230)`, show(name),
+        'remove spaces, colons and other separators from the name');
+    }
     if (name !== name.toLowerCase()) {
       throw invalid(subject, `${where}: Istio only accepts lower-case header names`, show(name), `write ${show(name.toLowerCase())}`);
     }
     checkString(`header ${show(name)}`, m, true);
   }
-  if (c.uri) checkString('uri', c.uri, false);
+  if (c.uri) {
+    checkString('uri', c.uri, false);
+    const path = c.uri.exact ?? c.uri.prefix;
+    if (path !== undefined && !path.startsWith('/')) {
+      // Envoy compares the path as sent, which always starts with "/": such a match never matches.
+      throw invalid(subject, `${where}: a uri ${c.uri.exact !== undefined ? 'exact' : 'prefix'} match must start with "/", or it never matches`,
+        show(path), `write ${show(`/${path}`)}`);
+    }
+  }
   if (c.method) checkString('method', c.method, false);
   for (const [name, m] of Object.entries(c.queryParams ?? {})) {
     if (name.trim() === '') {

@@ -205,8 +205,14 @@ export function checkVersions(subject: string, name: string, versions: readonly 
 
 /** Checks one split: known versions, whole percentages from 0 to 100 that add up to 100. */
 export function checkWeights(subject: string, what: string, weights: Weights, versions: readonly string[]): void {
+  if (weights === null || typeof weights !== 'object' || Array.isArray(weights)) {
+    throw invalid(subject, `${what} must be an object of versions to percent`, show(weights), 'e.g. { v1: 90, v2: 10 }');
+  }
   const entries = Object.entries(weights);
   for (const [version, weight] of entries) {
+    if (typeof weight !== 'number') {
+      throw invalid(subject, `${what}: the weight of ${show(version)} must be a number`, show(weight), `write ${String(weight)} without quotes`);
+    }
     if (!versions.includes(version)) {
       throw invalid(subject, `${what} name a version that does not exist`, show(version), `use one of ${versions.join(', ')}`);
     }

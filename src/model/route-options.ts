@@ -1,4 +1,5 @@
 /** The options of a rule as constructs take them, and how they become a rule of the release model. */
+import { checkList, invalid, show } from './errors';
 import { Match } from './match';
 import { RouteRule, Weights, routeNameFrom } from './release';
 import { Redirect, RoutePolicy } from './route-policy';
@@ -39,12 +40,22 @@ export function headerRoute(name: string, value: string, to: string, options: He
   return { ...options, name: options.name ?? routeNameFrom(`${name}-${value}`), match: [Match.headerExact(name, value)], to };
 }
 
-/** The release rule for route options, named `rule-<n>` after the existing rules when unnamed. */
-export function ruleFromOptions(options: RouteOptions, existing: readonly RouteRule[]): RouteRule {
+/**
+ * The release rule for route options, named `rule-<n>` after the existing rules when unnamed.
+ * @throws when `match` is not a list of `Match`es (as can arrive from JavaScript or a config file)
+ */
+export function ruleFromOptions(subject: string, options: RouteOptions, existing: readonly RouteRule[]): RouteRule {
+  const name = options.name ?? `rule-${existing.length + 1}`;
+  const match = checkList(subject, `route ${show(name)} match`, options.match ?? [], '[Match.headerExact("env", "gray")]');
+  const notMatch = match.find((m) => !(m instanceof Match));
+  if (notMatch) {
+    throw invalid(subject, `route ${show(name)}: every match must be made with the Match factories`, show(notMatch),
+      'e.g. Match.headerExact("env", "gray") or Match.uriPrefix("/api")');
+  }
   return {
     ...options,
-    name: options.name ?? `rule-${existing.length + 1}`,
-    match: options.match ?? [],
+    name,
+    match,
     to: typeof options.to === 'string' ? { [options.to]: 100 } : options.to ?? {},
   };
 }
