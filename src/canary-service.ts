@@ -471,8 +471,9 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
 
   /** With `mesh: false`, routes exist only through gateways; without one, nothing would route to the versions. */
   private validateBound(): string[] {
-    if (this.virtualService || Object.keys(this.gatewayVirtualServices).length > 0) return [];
-    return [`${this.subject}: its routes are bound to no gateway and not to the mesh (got mesh: false and no exposeVia()); `
-      + 'call exposeVia(gateway), or leave mesh at its default (true)'];
+    // Gateway routes to the service (MeshGateway.addRoute) bind its rules and split to that gateway too.
+    if (this.virtualService || this.exposedViaGateway) return [];
+    return [`${this.subject}: its routes are bound to no gateway and not to the mesh (got mesh: false, no exposeVia() and no gateway route); `
+      + 'call exposeVia(gateway) or gateway.addRoute({ to: service }), or leave mesh at its default (true)'];
   }
 }

@@ -48,6 +48,12 @@ export interface MeshGatewayProps {
    */
   readonly hosts?: string[];
   /**
+   * Port of the shorthand HTTP server, e.g. 8080 as in Istio's current Bookinfo gateway (whose ingress gateway
+   * Service maps 80 to the pods' 8080).
+   * @default 80
+   */
+  readonly port?: number;
+  /**
    * HTTPS for the shorthand servers.
    * @default HTTP only
    */
@@ -137,10 +143,11 @@ export class MeshGateway extends Construct implements IMeshGateway {
     this.gatewayNamespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
     this.apiVersion = props.apiVersion ?? IstioApiVersion.V1;
     checkGatewayName(this.subject, this.gatewayName);
-    if (props.servers && (props.hosts || props.tls)) {
-      throw invalid(this.subject, 'give either servers or the hosts/tls shorthand, not both', 'both', 'move the hosts into the servers');
+    if (props.servers && (props.hosts || props.tls || props.port !== undefined)) {
+      throw invalid(this.subject, 'give either servers or the hosts/port/tls shorthand, not both', 'both', 'move the hosts into the servers');
     }
-    this.servers = props.servers ?? shorthandServers(this.subject, props.hosts, props.tls);
+    if (props.port !== undefined) checkPort(this.subject, 'port', props.port);
+    this.servers = props.servers ?? shorthandServers(this.subject, props.hosts, props.tls, props.port ?? 80);
     checkList(this.subject, 'servers', this.servers, '[{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }]');
     checkServers(this.subject, this.servers);
 
@@ -239,15 +246,15 @@ function checkGatewayName(subject: string, name: string): void {
   checkDnsLabel(subject, 'Gateway name', name);
 }
 
-function shorthandServers(subject: string, hosts: string[] | undefined, tls: GatewayTls | undefined): GatewaySpecServers[] {
+function shorthandServers(subject: string, hosts: string[] | undefined, tls: GatewayTls | undefined, port: number): GatewaySpecServers[] {
   if (!hosts || hosts.length === 0) {
     throw invalid(subject, 'needs hosts (or servers)', show(hosts ?? []), 'e.g. hosts: ["shop.example.com"] or ["*"]');
   }
   checkList(subject, 'hosts', hosts, '["shop.example.com"]');
-  if (!tls) return [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: [...hosts] }];
+  if (!tls) return [{ port: { number: port, name: 'http', protocol: 'HTTP' }, hosts: [...hosts] }];
   return [
     {
-      port: { number: 80, name: 'http', protocol: 'HTTP' },
+      port: { number: port, name: 'http', protocol: 'HTTP' },
       hosts: [...hosts],
       ...(tls.httpsRedirect ?? true ? { tls: { httpsRedirect: true } } : {}),
     },

@@ -61,7 +61,7 @@ describe('MeshGateway', () => {
   test.each([
     ['a name with dots', { name: 'shop.gateway', hosts: ['*'] }, 'gateway "shop.gateway": a Gateway name cannot contain dots (Istio reads "name.namespace") (got "shop.gateway"); use "shop-gateway"'],
     ['no hosts', { hosts: [] }, 'gateway "gw": needs hosts (or servers) (got [])'],
-    ['both servers and hosts', { hosts: ['*'], servers: [https({ mode: 'SIMPLE', credentialName: 'c' })] }, 'give either servers or the hosts/tls shorthand, not both'],
+    ['both servers and hosts', { hosts: ['*'], servers: [https({ mode: 'SIMPLE', credentialName: 'c' })] }, 'give either servers or the hosts/port/tls shorthand, not both'],
     ['duplicate port names', { servers: [https({ mode: 'SIMPLE', credentialName: 'a' }), https({ mode: 'SIMPLE', credentialName: 'b' })] }, 'gateway "gw": server port names must be unique (got "https")'],
     ['an HTTPS server without a credential', { servers: [https({ mode: 'SIMPLE' })] }, 'gateway "gw": server "https": tls mode SIMPLE needs a certificate (got {"mode":"SIMPLE"}); set credentialName'],
     ['an HTTPS server without a mode', { servers: [https({ credentialName: 'c' })] }, 'server "https": a HTTPS server needs an explicit tls.mode, or Istio silently passes TLS through'],
@@ -126,7 +126,27 @@ describe('CanaryService.exposeVia', () => {
     expect(synth(chart).filter((o) => o.kind === 'VirtualService').map((o) => o.metadata.name)).toEqual(['cat-gw']);
     const lonely = newChart('shop');
     cat(lonely, { mesh: false });
-    expect(() => Testing.synth(lonely)).toThrow('canary "cat": its routes are bound to no gateway and not to the mesh (got mesh: false and no exposeVia()); call exposeVia(gateway)');
+    expect(() => Testing.synth(lonely)).toThrow('canary "cat": its routes are bound to no gateway and not to the mesh '
+      + '(got mesh: false, no exposeVia() and no gateway route); call exposeVia(gateway) or gateway.addRoute({ to: service })');
+  });
+
+  test('the hosts shorthand listens on port 80, or on the port given (Istio\'s current Bookinfo gateway: 8080)', () => {
+    const chart = newChart('bookinfo');
+    const gw = new MeshGateway(chart, 'bookinfo-gateway', { hosts: ['*'], port: 8080 });
+    expect(only(synth(chart), 'Gateway').spec.servers).toEqual([{ port: { number: 8080, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }]);
+    expect(new MeshGateway(newChart('b'), 'gw', { hosts: ['*'] }).servers[0].port.number).toBe(80);
+    expect(() => new MeshGateway(newChart('b'), 'gw', { hosts: ['*'], port: 0 })).toThrow('gateway "gw": port must be a whole number from 1 to 65535 (got 0)');
+    expect(() => new MeshGateway(newChart('b'), 'gw', { port: 8080, servers: gw.servers as any })).toThrow('give either servers or the hosts/port/tls shorthand, not both');
+  });
+
+  test('mesh: false reached only through a gateway route (Bookinfo\'s gateway sample) synthesizes', () => {
+    const chart = newChart('bookinfo');
+    const gw = new MeshGateway(chart, 'bookinfo-gateway', { hosts: ['*'] });
+    const productpage = cat(chart, { mesh: false });
+    gw.addRoute({ name: 'productpage', match: [Match.uriExact('/productpage'), Match.uriPrefix('/static')], to: productpage });
+    const out = synth(chart);
+    expect(out.filter((o) => o.kind === 'VirtualService').map((o) => o.metadata.name)).toEqual(['bookinfo-gateway']);
+    expect(only(out, 'VirtualService', 'bookinfo-gateway').spec.gateways).toEqual(['bookinfo-gateway']);
   });
 
   test.each([
