@@ -2,7 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IstioApiVersion } from './istio/api-version';
 import {
-  renderEgressDestinationRule, renderEgressGateway, renderEgressVirtualService, renderServiceEntry, renderTlsOrigination,
+  renderEgressDestinationRule, renderEgressGateway, renderEgressVirtualService, renderHostDestinationRules, renderServiceEntry,
 } from './istio/egress';
 import { MeshAnalysis } from './mesh-analysis';
 import {
@@ -11,6 +11,7 @@ import {
 } from './model/egress';
 import { checkList } from './model/errors';
 import { checkDnsLabel } from './model/names';
+import { TrafficPolicy } from './model/traffic-policy';
 import { claimMeshHost } from './private/host-claims';
 import { createNetworkingObject } from './private/networking-object';
 import { IExternalService } from './targets';
@@ -56,6 +57,12 @@ export interface ExternalServiceProps {
    */
   readonly originateTls?: boolean;
   /**
+   * DestinationRule traffic policy for calls to the hosts, e.g. `{ loadBalancer: LoadBalancer.roundRobin() }` as in
+   * Istio's google-apis egress sample; a DestinationRule per host carries it (with TLS origination, the same one).
+   * @default none (Istio's defaults)
+   */
+  readonly trafficPolicy?: TrafficPolicy;
+  /**
    * API version of the Istio objects.
    * @default IstioApiVersion.V1
    */
@@ -82,8 +89,8 @@ export class ExternalService extends Construct implements IExternalService {
   public readonly serviceEntry: ApiObject;
   /** With `egressGateway`: the Gateway, the DestinationRule for the egress gateway and a VirtualService per host. */
   public readonly egressObjects: ApiObject[] = [];
-  /** With `originateTls`: a DestinationRule per host. */
-  public readonly tlsOriginationRules: ApiObject[] = [];
+  /** With `originateTls` or a `trafficPolicy`: a DestinationRule per host. */
+  public readonly hostDestinationRules: ApiObject[] = [];
 
   public constructor(scope: Construct, id: string, props: ExternalServiceProps) {
     super(scope, id);
@@ -105,6 +112,7 @@ export class ExternalService extends Construct implements IExternalService {
       resolution: props.resolution ?? Resolution.DNS,
       egressGateway: egress,
       originateTls: props.originateTls ?? false,
+      trafficPolicy: props.trafficPolicy,
     };
     checkExternal(this.external);
 
@@ -115,10 +123,10 @@ export class ExternalService extends Construct implements IExternalService {
       metadata: metadata(name),
       spec: renderServiceEntry(this.external) as any,
     });
-    renderTlsOrigination(this.external).forEach((spec, i) => {
+    renderHostDestinationRules(this.external).forEach((spec, i) => {
       const rule = createNetworkingObject('DestinationRule', this, `TlsOrigination-${i}`, apiVersion, { metadata: metadata(perHost(name, i)), spec: spec as any });
       rule.node.addDependency(this.serviceEntry);
-      this.tlsOriginationRules.push(rule);
+      this.hostDestinationRules.push(rule);
     });
     if (egress) {
       const gatewayName = `${name}-egress`;

@@ -1,7 +1,7 @@
 import { Testing } from 'cdk8s';
-import { CanaryService, External, ExternalProtocol, ExternalService, MeshSidecar, Resolution } from '../src';
+import { CanaryService, ClientTlsMode, External, ExternalProtocol, ExternalService, LoadBalancer, MeshSidecar, Resolution } from '../src';
 import { newChart, only, synth } from './util';
-import { renderEgressVirtualService, renderServiceEntry, renderTlsOrigination } from '../src/istio/egress';
+import { renderEgressVirtualService, renderHostDestinationRules, renderServiceEntry } from '../src/istio/egress';
 import { checkExternal } from '../src/model/egress';
 
 const cnn: External = {
@@ -23,11 +23,32 @@ describe('external service model (pure)', () => {
     const originating = { ...cnn, originateTls: true };
     expect(renderServiceEntry(originating).ports[0]).toEqual({ number: 80, name: 'http', protocol: 'HTTP', targetPort: 443 });
     expect(renderServiceEntry({ ...originating, ports: [{ ...cnn.ports[0], targetPort: 8443 }] }).ports[0].targetPort).toBe(8443);
-    expect(renderTlsOrigination(originating)).toEqual([{
+    expect(renderHostDestinationRules(originating)).toEqual([{
       host: 'edition.cnn.com',
       trafficPolicy: { portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'SIMPLE', sni: 'edition.cnn.com' } }] },
     }]);
-    expect(renderTlsOrigination(cnn)).toEqual([]);
+    expect(renderHostDestinationRules(cnn)).toEqual([]);
+  });
+
+  test('a traffic policy lands on a DestinationRule per host, with TLS origination when both apply (google-apis sample)', () => {
+    const roundRobin = { ...cnn, trafficPolicy: { loadBalancer: LoadBalancer.roundRobin() } };
+    expect(renderHostDestinationRules(roundRobin)).toEqual([{ host: 'edition.cnn.com', trafficPolicy: { loadBalancer: { simple: 'ROUND_ROBIN' } } }]);
+    expect(renderHostDestinationRules({ ...roundRobin, originateTls: true })).toEqual([{
+      host: 'edition.cnn.com',
+      trafficPolicy: {
+        loadBalancer: { simple: 'ROUND_ROBIN' },
+        portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'SIMPLE', sni: 'edition.cnn.com' } }],
+      },
+    }]);
+    expect(() => checkExternal({ ...roundRobin, originateTls: true, trafficPolicy: { tls: { mode: ClientTlsMode.SIMPLE, sni: 'edition.cnn.com' } } }))
+      .toThrow('external service "cnn": TLS is set twice: by originateTls and by trafficPolicy.tls');
+    const chart = newChart('egress');
+    const google = new ExternalService(chart, 'googleapis', {
+      hosts: ['www.googleapis.com'], ports: [{ number: 443, protocol: ExternalProtocol.HTTPS }], trafficPolicy: { loadBalancer: LoadBalancer.roundRobin() },
+    });
+    const rule = only(synth(chart), 'DestinationRule', 'googleapis');
+    expect(rule.spec).toEqual({ host: 'www.googleapis.com', trafficPolicy: { loadBalancer: { simple: 'ROUND_ROBIN' } } });
+    expect(google.hostDestinationRules).toHaveLength(1);
   });
 
   test('egress VirtualService: mesh -> egress gateway subset, egress gateway -> host, for HTTP by port and TLS by SNI', () => {
@@ -118,7 +139,7 @@ describe('ExternalService', () => {
     expect(rules.map((r) => [r.metadata.name, r.spec.host, r.spec.trafficPolicy.portLevelSettings[0].tls.sni])).toEqual([
       ['api-1', 'a.example.com', 'a.example.com'], ['api-2', 'b.example.com', 'b.example.com'],
     ]);
-    expect(api.tlsOriginationRules).toHaveLength(2);
+    expect(api.hostDestinationRules).toHaveLength(2);
   });
 
   test('two routes for one external host in the app fail the synth (IST0109)', () => {

@@ -1,4 +1,5 @@
 /** Rendering external services to Istio objects as plain data: ServiceEntry, TLS origination, egress gateway routing. */
+import { renderTrafficPolicy } from './traffic-policy';
 import { DEFAULT_EGRESS_GATEWAY, EGRESS_HTTP_PORT, EGRESS_TLS_PORT, External, isHttpFamily, isTlsFamily } from '../model/egress';
 import { serviceHost } from '../model/names';
 
@@ -15,13 +16,20 @@ export function renderServiceEntry(external: External): Record<string, any> {
   };
 }
 
-/** The DestinationRule specs that originate TLS: one per host, `SIMPLE` with the host as SNI on every HTTP port. */
-export function renderTlsOrigination(external: External): Array<Record<string, any>> {
-  if (!external.originateTls) return [];
+/**
+ * The DestinationRule specs for the hosts themselves, one per host, when anything applies: the service's traffic
+ * policy, and TLS origination (`SIMPLE` with the host as SNI on every HTTP port).
+ */
+export function renderHostDestinationRules(external: External): Array<Record<string, any>> {
+  const policy = renderTrafficPolicy(external.trafficPolicy);
+  if (!external.originateTls && !policy) return [];
   const plain = external.ports.filter((p) => isHttpFamily(p.protocol));
   return external.hosts.map((host) => ({
     host,
-    trafficPolicy: { portLevelSettings: plain.map((p) => ({ port: { number: p.number }, tls: { mode: 'SIMPLE', sni: host } })) },
+    trafficPolicy: {
+      ...policy,
+      ...(external.originateTls ? { portLevelSettings: plain.map((p) => ({ port: { number: p.number }, tls: { mode: 'SIMPLE', sni: host } })) } : {}),
+    },
   }));
 }
 

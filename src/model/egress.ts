@@ -7,6 +7,7 @@ import { invalid, show } from './errors';
 import { checkDnsHost } from './hosts';
 import { checkPort } from './match';
 import { checkDnsLabel, checkServiceName } from './names';
+import { TrafficPolicy, checkTrafficPolicy } from './traffic-policy';
 
 /** Protocol of a ServiceEntry port, in Istio's spelling. */
 export enum ExternalProtocol {
@@ -95,6 +96,11 @@ export interface External {
    * @default false
    */
   readonly originateTls?: boolean;
+  /**
+   * How the sidecars (and the egress gateway) call the hosts: load balancing, connection pool, outlier detection, TLS.
+   * @default Istio's defaults
+   */
+  readonly trafficPolicy?: TrafficPolicy;
 }
 
 /** The egress gateway of a default Istio install. */
@@ -146,6 +152,13 @@ export function checkExternal(external: External): void {
     }
     if (seenHosts.has(host)) throw invalid(subject, 'hosts must be unique', show(host), 'remove the duplicate');
     seenHosts.add(host);
+  }
+  if (external.trafficPolicy !== undefined) {
+    checkTrafficPolicy(subject, 'trafficPolicy', external.trafficPolicy);
+    if (external.originateTls && external.trafficPolicy.tls) {
+      throw invalid(subject, 'TLS is set twice: by originateTls and by trafficPolicy.tls', show(external.trafficPolicy.tls),
+        'keep originateTls (TLS SIMPLE with the host as SNI) or trafficPolicy.tls, not both');
+    }
   }
   if (!Object.values(Resolution).includes(external.resolution)) {
     throw invalid(subject, 'unknown resolution', show(external.resolution), `use one of ${Object.values(Resolution).join(', ')}`);
