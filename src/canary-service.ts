@@ -11,7 +11,7 @@ import { withLanes } from './model/lane';
 import { Match, checkPort } from './model/match';
 import { serviceHost } from './model/names';
 import { Protocol } from './model/protocol';
-import { Release, ReleasePort, VersionPolicy, Weights, releaseSubject } from './model/release';
+import { DefaultRoute, Release, ReleasePort, VersionPolicy, Weights, releaseSubject } from './model/release';
 import { HeaderPolicy, Rewrite, RoutePolicy, routePolicyOf } from './model/route-policy';
 import { TrafficPolicy } from './model/traffic-policy';
 import { registerAnalysisView } from './private/analysis-view';
@@ -130,6 +130,14 @@ export interface CanaryServiceProps extends RoutePolicy {
    * @default 100 to the stable version
    */
   readonly weights?: Weights;
+  /**
+   * What the default route does: split by `weights` (percent), give every version the same share
+   * (`DefaultRoute.EVEN`, relative weights, so three versions get a third each), or spread requests over all pods as
+   * the Service alone would (`DefaultRoute.ALL_PODS`, subsets still defined for rules). `weights` go with `WEIGHTS`
+   * only.
+   * @default DefaultRoute.WEIGHTS
+   */
+  readonly defaultRoute?: DefaultRoute;
   /**
    * DestinationRule traffic policy for every version: load balancing (sticky sessions), connection limits,
    * circuit breaking, TLS. A version's own `trafficPolicy` overrides it field by field for that version.
@@ -275,7 +283,8 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
       ports: this.ports,
       versions: versions.map((v) => v.name),
       stable,
-      weights: props.weights ?? (stable === undefined ? {} : { [stable]: 100 }),
+      weights: props.weights ?? ((props.defaultRoute ?? DefaultRoute.WEIGHTS) !== DefaultRoute.WEIGHTS || stable === undefined ? {} : { [stable]: 100 }),
+      defaultRoute: props.defaultRoute,
       rules: [],
       policy: routePolicyOf(props),
       trafficPolicy: props.trafficPolicy,

@@ -81,7 +81,7 @@ export interface ExternalServiceProps {
  * });
  */
 export class ExternalService extends Construct implements IExternalService {
-  /** The external service as plain data. */
+  /** The external service as plain data, for the renderers. @internal */
   public readonly external: External;
   /** Namespace of the objects. */
   public readonly namespace: string;

@@ -10,6 +10,7 @@ export type { Backend, TrafficSplitProps } from './traffic-split';
 export { RoutedRelease } from './routed-release';
 export type { WorkloadProps } from './workload';
 export { Protocol } from './model/protocol';
+export { DefaultRoute } from './model/release';
 export type { Release, ReleasePort, RouteRule, VersionHost, VersionPolicy, Weights } from './model/release';
 export { Match } from './model/match';
 export type { HeaderRouteOptions, RouteOptions } from './model/route-options';
@@ -42,7 +43,7 @@ export type { ExternalServiceProps } from './external-service';
 export { MeshSidecar } from './mesh-sidecar';
 export type { MeshSidecarProps } from './mesh-sidecar';
 export { ExternalProtocol, Resolution } from './model/egress';
-export type { EgressGatewayOptions, External, ExternalPort } from './model/egress';
+export type { EgressGatewayOptions, ExternalPort } from './model/egress';
 
 // Namespaces and security
 export { MeshNamespace } from './mesh-namespace';

@@ -35,9 +35,12 @@ export abstract class RoutedRelease extends Construct {
     this.commit({ ...this.own!, rules: [...this.own!.rules, ruleFromOptions(subjectOf(this.own!), options, this.own!.rules)] });
   }
 
-  /** Replaces the default route's split (percent per version, adding up to 100). */
+  /**
+   * Replaces the default route's split (percent per version, adding up to 100); a service whose default route was
+   * even or followed the pods (`defaultRoute`) is split by these weights from now on.
+   */
   public setWeights(weights: Weights): void {
-    this.commit({ ...this.own!, weights: { ...weights } });
+    this.commit({ ...this.own!, weights: { ...weights }, defaultRoute: undefined });
   }
 
   /** Checks a candidate release and keeps it; a failed check leaves the routing as it was. */

@@ -1,7 +1,8 @@
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { CanaryService, CanaryServiceProps, IstioApiVersion, Match, Protocol } from '../src';
+import { CanaryService, CanaryServiceProps, DefaultRoute, IstioApiVersion, Match, Protocol } from '../src';
 import { newChart, only, synth } from './util';
+import { explain } from '../src/analysis';
 
 const versions = [
   { name: 'v1', image: 'reviews:v1' },
@@ -221,5 +222,50 @@ describe('CanaryService errors', () => {
     new CanaryService(chart, 'reviews', { port: 9080, versions });
     new CanaryService(chart, 'reviews-again', { name: 'reviews', port: 9080, versions });
     expect(() => Testing.synth(chart)).toThrow(/canary "reviews": another CanaryService, TrafficSplit or ExternalService routes the same host \(got reviews\.bookinfo\.svc\.cluster\.local at test\/reviews-again\)/);
+  });
+});
+
+describe('CanaryService default route: weights, an even split, or the pods', () => {
+  const three = [{ name: 'v1', image: 'r:1' }, { name: 'v2', image: 'r:2' }, { name: 'v3', image: 'r:3' }];
+
+  test('DefaultRoute.EVEN gives every version the same relative weight: a third each of three', () => {
+    const chart = newChart('bookinfo');
+    new CanaryService(chart, 'reviews', { port: 9080, versions: three, defaultRoute: DefaultRoute.EVEN });
+    const objects = synth(chart);
+    expect(only(objects, 'VirtualService').spec.http).toEqual([{
+      name: 'default',
+      route: [
+        { destination: { host: 'reviews.bookinfo.svc.cluster.local', subset: 'v1' }, weight: 1 },
+        { destination: { host: 'reviews.bookinfo.svc.cluster.local', subset: 'v2' }, weight: 1 },
+        { destination: { host: 'reviews.bookinfo.svc.cluster.local', subset: 'v3' }, weight: 1 },
+      ],
+    }]);
+    const shares = explain(objects, { host: 'reviews', from: { namespace: 'bookinfo' } }).destinations.map((d) => [d.subset, d.probability]);
+    expect(shares).toEqual([['v1', 1 / 3], ['v2', 1 / 3], ['v3', 1 / 3]]);
+  });
+
+  test('DefaultRoute.ALL_PODS defines the subsets for rules and sends the rest to the Service (Bookinfo\'s destination-rule-all)', () => {
+    const chart = newChart('bookinfo');
+    const reviews = new CanaryService(chart, 'reviews', { port: 9080, versions: three, defaultRoute: DefaultRoute.ALL_PODS });
+    reviews.routeHeader('end-user', 'jason', 'v2');
+    const objects = synth(chart);
+    expect(only(objects, 'DestinationRule').spec.subsets.map((s: any) => s.name)).toEqual(['v1', 'v2', 'v3']);
+    expect(only(objects, 'VirtualService').spec.http.map((r: any) => r.route)).toEqual([
+      [{ destination: { host: 'reviews.bookinfo.svc.cluster.local', subset: 'v2' } }],
+      [{ destination: { host: 'reviews.bookinfo.svc.cluster.local' } }],
+    ]);
+    const rest = explain(objects, { host: 'reviews', from: { namespace: 'bookinfo' } });
+    expect(rest.destinations[0].workloads.map((w) => w.name)).toEqual(['reviews-v1', 'reviews-v2', 'reviews-v3']);
+  });
+
+  test('weights go with DefaultRoute.WEIGHTS only; setWeights moves an even or all-pods service to weights', () => {
+    expect(() => new CanaryService(newChart('b'), 'reviews', { port: 9080, versions: three, weights: { v1: 100 }, defaultRoute: DefaultRoute.EVEN }))
+      .toThrow('canary "reviews": weights apply to the default route only with DefaultRoute.WEIGHTS, and defaultRoute is even (got v1=100); drop the weights, or the defaultRoute');
+    const chart = newChart('b');
+    const reviews = new CanaryService(chart, 'reviews', { port: 9080, versions: three, defaultRoute: DefaultRoute.ALL_PODS });
+    reviews.setWeights({ v1: 34, v2: 33, v3: 33 });
+    expect(only(synth(chart), 'VirtualService').spec.http[0].route.map((d: any) => [d.destination.subset, d.weight])).toEqual([['v1', 34], ['v2', 33], ['v3', 33]]);
+    expect(() => new CanaryService(newChart('b'), 'reviews', { port: 9080, versions: three, weights: { v1: 34, v2: 33, v3: 32 } }))
+      .toThrow('weights must add up to 100'); // percent stays percent
   });
 });

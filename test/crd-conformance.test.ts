@@ -7,7 +7,7 @@ import * as path from 'path';
 import { Testing, Duration } from 'cdk8s';
 import { EXAMPLE_CHARTS } from '../examples/scenarios';
 import {
-  CanaryService, ClientTlsMode, ExternalProtocol, ExternalService, GatewaySpecServersTlsMode, IstioApiVersion,
+  CanaryService, ClientTlsMode, DefaultRoute, ExternalProtocol, ExternalService, GatewaySpecServersTlsMode, IstioApiVersion,
   LoadBalancer, Match, MeshGateway, MeshSidecar, Metric, ProgressiveService, Protocol, Resolution, Webhook,
 } from '../src';
 import { newChart } from './util';
@@ -40,6 +40,21 @@ describeWithCrds('conformance with the Istio 1.30.3 CRDs', () => {
 
   test.each(Object.entries(EXAMPLE_CHARTS))('example chart %s', (id, ChartClass) => {
     expectConformant(Testing.synth(new ChartClass(Testing.app(), id)));
+  });
+
+  test('an even default route, one that follows the pods, an external traffic policy and a gateway on 8080', () => {
+    const chart = newChart('conformance');
+    const versions = [{ name: 'v1', image: 'a' }, { name: 'v2', image: 'b' }, { name: 'v3', image: 'c' }];
+    new CanaryService(chart, 'even', { port: 8080, versions, defaultRoute: DefaultRoute.EVEN });
+    const all = new CanaryService(chart, 'all', { ports: [{ number: 8080 }, { number: 9090, protocol: Protocol.TCP }], versions, defaultRoute: DefaultRoute.ALL_PODS });
+    all.exposeVia(new MeshGateway(chart, 'gw', { hosts: ['all.example.com'], port: 8080 }));
+    new ExternalService(chart, 'google', {
+      hosts: ['www.googleapis.com'],
+      trafficPolicy: { loadBalancer: LoadBalancer.roundRobin() },
+      originateTls: true,
+      ports: [{ number: 80, protocol: ExternalProtocol.HTTP }],
+    });
+    expectConformant(Testing.synth(chart));
   });
 
   test.each([IstioApiVersion.V1, IstioApiVersion.V1BETA1])('every match kind and a TCP service in %s', (apiVersion) => {

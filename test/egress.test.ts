@@ -1,8 +1,8 @@
 import { Testing } from 'cdk8s';
-import { CanaryService, ClientTlsMode, External, ExternalProtocol, ExternalService, LoadBalancer, MeshSidecar, Resolution } from '../src';
+import { CanaryService, ClientTlsMode, ExternalProtocol, ExternalService, LoadBalancer, MeshSidecar, Resolution } from '../src';
 import { newChart, only, synth } from './util';
 import { renderEgressVirtualService, renderHostDestinationRules, renderServiceEntry } from '../src/istio/egress';
-import { checkExternal } from '../src/model/egress';
+import { External, checkExternal } from '../src/model/egress';
 
 const cnn: External = {
   name: 'cnn',

@@ -6,7 +6,7 @@ import { invalid, show } from '../model/errors';
 import { Match } from '../model/match';
 import { isHttpProtocol } from '../model/protocol';
 import {
-  DEFAULT_ROUTE_NAME, Release, ReleasePort, Weights, gatewayTargetPort, httpPorts, isHttpOnlyRule, matchesOnPort, subjectOf, tcpPorts,
+  DEFAULT_ROUTE_NAME, DefaultRoute, Release, ReleasePort, Weights, gatewayTargetPort, httpPorts, isHttpOnlyRule, matchesOnPort, subjectOf, tcpPorts,
 } from '../model/release';
 import { HeaderPolicy, Rewrite } from '../model/route-policy';
 
@@ -59,6 +59,23 @@ export function renderDestinations(release: Release, weights: Weights, port: Rel
     weight: live.length > 1 ? weights[version] : undefined,
     headers: http ? versionHeaders(release, version) : undefined,
   }));
+}
+
+/**
+ * The default route's destinations: the split by weights, every version with relative weight 1 (`DefaultRoute.EVEN`),
+ * or the Service's host without a subset, so the Service's pods share the requests (`DefaultRoute.ALL_PODS`).
+ */
+function renderDefaultDestinations(release: Release, port: ReleasePort): Array<Record<string, any>> {
+  switch (release.defaultRoute ?? DefaultRoute.WEIGHTS) {
+    case DefaultRoute.EVEN:
+      return renderDestinations(release, Object.fromEntries(release.versions.map((v) => [v, 1])), port);
+    case DefaultRoute.ALL_PODS: {
+      const number = destinationPort(release, port);
+      return [{ destination: dropUndefined({ host: release.host, port: number !== undefined ? { number } : undefined }) }];
+    }
+    default:
+      return renderDestinations(release, release.weights, port);
+  }
 }
 
 /**
@@ -176,7 +193,7 @@ function renderHttpRoutesOnPort(release: Release, edge: Edge, port: ReleasePort,
     name: edge.namePrefix ? `${edge.namePrefix}${suffix}` : DEFAULT_ROUTE_NAME + suffix,
     match: defaultMatches.length > 0 ? defaultMatches.map(renderHttpMatch) : undefined,
     rewrite: mergeRewrites(subject, 'default route', edge.rewrite, release.policy?.rewrite),
-    route: renderDestinations(release, release.weights, port),
+    route: renderDefaultDestinations(release, port),
     ...renderRoutePolicy(release.policy ?? {}, own),
   }));
   return http;
@@ -216,7 +233,7 @@ export function renderRoutes(release: Release): { http?: Array<Record<string, an
     });
     routes.push(dropUndefined({
       match: perPort ? [{ port: port.number }] : undefined,
-      route: renderDestinations(release, release.weights, port),
+      route: renderDefaultDestinations(release, port),
     }));
     return routes;
   });

@@ -53,6 +53,23 @@ export interface VersionHost {
   readonly port?: number;
 }
 
+/** What the default route (the one after every rule) does with the requests that reach it. */
+export enum DefaultRoute {
+  /** Split by `weights`, whole percent per version adding up to 100. */
+  WEIGHTS = 'weights',
+  /**
+   * The same share for every version: relative weights of 1 each (Istio 1.15 and later take weights as relative),
+   * exactly a third each for three versions where percent would have to round to 34/33/33.
+   */
+  EVEN = 'even',
+  /**
+   * No split: the default route sends to the Service's host without a subset, so requests spread over the pods of
+   * every version as the Service alone would (Bookinfo's `destination-rule-all` samples: subsets defined for rules
+   * to use, traffic otherwise following the pods).
+   */
+  ALL_PODS = 'all-pods',
+}
+
 /** Everything needed to check and render the routing of one service. */
 export interface Release {
   /** Service name, also the `app` label. */
@@ -65,8 +82,13 @@ export interface Release {
   readonly versions: readonly string[];
   /** The version that gets traffic nothing else claims. */
   readonly stable: string;
-  /** The default route's split. */
+  /** The default route's split, with `DefaultRoute.WEIGHTS`. */
   readonly weights: Weights;
+  /**
+   * What the default route does.
+   * @default DefaultRoute.WEIGHTS
+   */
+  readonly defaultRoute?: DefaultRoute;
   /** Rules before the default route, first match wins. */
   readonly rules: readonly RouteRule[];
   /** Options of the default route (HTTP ports). */
@@ -127,7 +149,16 @@ export function checkRelease(release: Release): void {
   if (!release.versions.includes(release.stable)) {
     throw invalid(subject, 'stable version is not one of the versions', show(release.stable), `use one of ${release.versions.join(', ')}`);
   }
-  checkWeights(subject, 'weights', release.weights, release.versions);
+  const defaultRoute = release.defaultRoute ?? DefaultRoute.WEIGHTS;
+  if (!Object.values(DefaultRoute).includes(defaultRoute)) {
+    throw invalid(subject, 'unknown defaultRoute', show(defaultRoute), `use one of ${Object.keys(DefaultRoute).map((k) => `DefaultRoute.${k}`).join(', ')}`);
+  }
+  if (defaultRoute === DefaultRoute.WEIGHTS) {
+    checkWeights(subject, 'weights', release.weights, release.versions);
+  } else if (Object.keys(release.weights).length > 0) {
+    throw invalid(subject, `weights apply to the default route only with DefaultRoute.WEIGHTS, and defaultRoute is ${defaultRoute}`,
+      formatWeights(release.weights), 'drop the weights, or the defaultRoute');
+  }
   if (release.policy) {
     checkRoutePolicy(subject, 'default route', release.policy, release.versions);
     if (hasRoutePolicy(release.policy)) requireHttpPort(subject, 'default route', release, routePolicyKeys(release.policy));
