@@ -283,7 +283,8 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
       ports: this.ports,
       versions: versions.map((v) => v.name),
       stable,
-      weights: props.weights ?? ((props.defaultRoute ?? DefaultRoute.WEIGHTS) !== DefaultRoute.WEIGHTS || stable === undefined ? {} : { [stable]: 100 }),
+      // Without weights: 100 to the stable version, unless the default route is even or follows the pods.
+      weights: props.weights ?? (props.defaultRoute !== undefined && props.defaultRoute !== DefaultRoute.WEIGHTS || stable === undefined ? {} : { [stable]: 100 }),
       defaultRoute: props.defaultRoute,
       rules: [],
       policy: routePolicyOf(props),

@@ -246,8 +246,8 @@ describe('CanaryService default route: weights, an even split, or the pods', () 
 
   test('DefaultRoute.ALL_PODS defines the subsets for rules and sends the rest to the Service (Bookinfo\'s destination-rule-all)', () => {
     const chart = newChart('bookinfo');
-    const reviews = new CanaryService(chart, 'reviews', { port: 9080, versions: three, defaultRoute: DefaultRoute.ALL_PODS });
-    reviews.routeHeader('end-user', 'jason', 'v2');
+    const service = new CanaryService(chart, 'reviews', { port: 9080, versions: three, defaultRoute: DefaultRoute.ALL_PODS });
+    service.routeHeader('end-user', 'jason', 'v2');
     const objects = synth(chart);
     expect(only(objects, 'DestinationRule').spec.subsets.map((s: any) => s.name)).toEqual(['v1', 'v2', 'v3']);
     expect(only(objects, 'VirtualService').spec.http.map((r: any) => r.route)).toEqual([
@@ -262,8 +262,8 @@ describe('CanaryService default route: weights, an even split, or the pods', () 
     expect(() => new CanaryService(newChart('b'), 'reviews', { port: 9080, versions: three, weights: { v1: 100 }, defaultRoute: DefaultRoute.EVEN }))
       .toThrow('canary "reviews": weights apply to the default route only with DefaultRoute.WEIGHTS, and defaultRoute is even (got v1=100); drop the weights, or the defaultRoute');
     const chart = newChart('b');
-    const reviews = new CanaryService(chart, 'reviews', { port: 9080, versions: three, defaultRoute: DefaultRoute.ALL_PODS });
-    reviews.setWeights({ v1: 34, v2: 33, v3: 33 });
+    const service = new CanaryService(chart, 'reviews', { port: 9080, versions: three, defaultRoute: DefaultRoute.ALL_PODS });
+    service.setWeights({ v1: 34, v2: 33, v3: 33 });
     expect(only(synth(chart), 'VirtualService').spec.http[0].route.map((d: any) => [d.destination.subset, d.weight])).toEqual([['v1', 34], ['v2', 33], ['v3', 33]]);
     expect(() => new CanaryService(newChart('b'), 'reviews', { port: 9080, versions: three, weights: { v1: 34, v2: 33, v3: 32 } }))
       .toThrow('weights must add up to 100'); // percent stays percent
