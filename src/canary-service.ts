@@ -283,8 +283,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
       ports: this.ports,
       versions: versions.map((v) => v.name),
       stable,
-      // Without weights: 100 to the stable version, unless the default route is even or follows the pods.
-      weights: props.weights ?? (props.defaultRoute !== undefined && props.defaultRoute !== DefaultRoute.WEIGHTS || stable === undefined ? {} : { [stable]: 100 }),
+      weights: props.weights ?? defaultWeights(props.defaultRoute, stable),
       defaultRoute: props.defaultRoute,
       rules: [],
       policy: routePolicyOf(props),
@@ -486,4 +485,10 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     return [`${this.subject}: its routes are bound to no gateway and not to the mesh (got mesh: false, no exposeVia() and no gateway route); `
       + 'call exposeVia(gateway) or gateway.addRoute({ to: service }), or leave mesh at its default (true)'];
   }
+}
+
+/** Without weights: 100 to the stable version, unless the default route is even or follows the pods. */
+function defaultWeights(defaultRoute: DefaultRoute | undefined, stable: string | undefined): Weights {
+  const percent = defaultRoute === undefined || defaultRoute === DefaultRoute.WEIGHTS;
+  return percent && stable !== undefined ? { [stable]: 100 } : {};
 }
