@@ -78,14 +78,15 @@ function synthError(build_: (app: App) => void): Error | undefined {
 }
 
 /**
- * Our error formats: `<subject> "<name>": <problem> (got <value>); <fix>` thrown where the input is given, or at synth
+ * Our error formats: `<subject> "<name>": <problem> (got <value>); <fix>` thrown where the input is given (the subject
+ * of a match factory is the factory, `Match.headerExact`), or at synth
  * cdk8s's list of validation errors, each such a message or an analysis finding `mesh analysis: <code> error ...: <message>; <fix>`.
  */
 function expectOurError(error: Error | undefined): void {
   expect(error).toBeInstanceOf(Error);
   expect(error).not.toBeInstanceOf(TypeError);
   expect(error!.message).not.toMatch(/undefined|\[object Object\]|NaN/);
-  const ours = /^[a-z][a-z ]*( "[^"]*")?: .+ \(got .+\); .+|^mesh analysis: [A-Z]+[0-9]+ error \S+ \S+ \S+: .+; .+/s;
+  const ours = /^([a-z][a-z ]*( "[^"]*")?|Match\.[a-zA-Z]+): .+ \(got .+\); .+|^mesh analysis: [A-Z]+[0-9]+ error \S+ \S+ \S+: .+; .+/s;
   const synthList = /^Validation failed with the following errors:\n((  \[[^\]]*\] .+)\n?)+$/;
   if (synthList.test(error!.message)) {
     for (const line of error!.message.split('\n').slice(1)) expect(line.replace(/^ {2}\[[^\]]*\] /, '')).toMatch(ours);
@@ -164,6 +165,43 @@ describe('robustness', () => {
     expect(synthFiles((ids) => [...ids].sort())).toEqual(first);
     expect(Object.keys(first).length).toBe(addExampleCharts(Testing.app()).length);
   }, 120_000);
+
+  /** Values an untyped caller or a careless config can pass where a typed one could not, or that the API server refuses. */
+  const notText = fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer(), fc.boolean(), fc.constant({}), fc.constant([]));
+  const separators = fc.constantFrom(' ', ':', ';', ',', '(', ')', '/', '@', '=', '{', '"');
+  const badInputArb = fc.oneof(
+    notText.map((value) => ['a header value that is not text', (s: CanaryService) => s.routeHeader('x-user', value as any, s.release.versions[0])] as const),
+    fc.tuple(label, separators, label).map(([a, sep, b]) => ['a header name with a separator', (s: CanaryService) => s.routeHeader(`${a}${sep}${b}`, 'x', s.release.versions[0])] as const),
+    label.map((path) => ['a path match without a leading slash', (s: CanaryService) => s.addRoute({ match: [Match.uriPrefix(path)], to: s.release.versions[0] })] as const),
+    fc.oneof(fc.ipV4(), label.map((l) => `https://${l}.example.com`), fc.tuple(label, fc.integer({ min: 1, max: 65535 })).map(([l, p]) => `${l}.example.com:${p}`))
+      .map((host) => ['a gateway host that is no DNS name', (s: CanaryService) => new MeshGateway(Chart.of(s), 'Gateway', { hosts: [host] })] as const),
+    fc.oneof(fc.string({ minLength: 64, maxLength: 80 }).map((v) => v.replace(/[^a-z]/g, 'a')), fc.tuple(label, separators, label).map(([a, sep, b]) => `${a}${sep}${b}`))
+      .map((value) => ['a label value Kubernetes refuses', (s: CanaryService) => new CanaryService(Chart.of(s), 'Other', {
+        name: `${s.name}x`, port: 8080, versions: [{ name: 'v1', image: 'x', labels: { team: value } }],
+      })] as const),
+    fc.tuple(fc.integer({ min: 0, max: 9 }), label).map(([d, rest]) => ['an environment variable name starting with a digit', (s: CanaryService) => new CanaryService(Chart.of(s), 'Other', {
+      name: `${s.name}x`, port: 8080, versions: [{ name: 'v1', image: 'x', env: { [`${d}${rest}`]: 'x' } }],
+    })] as const),
+    notText.filter((v) => !Array.isArray(v)).map((value) => ['a match that is not a list', (s: CanaryService) => s.addRoute({ match: value as any, to: s.release.versions[0] })] as const),
+  );
+
+  test('untyped and API-server-invalid values always fail with our message, write nothing and never widen a match', () => {
+    fc.assert(fc.property(inputArb, badInputArb, (valid, [_what, spoil]) => {
+      let rules: string[] = [];
+      const error = synthError((app) => {
+        const chart = build(app, { ...valid, gateway: undefined, lane: undefined });
+        const service = chart.node.findAll().find((c) => c instanceof CanaryService) as CanaryService;
+        rules = service.release.rules.map((r) => r.name);
+        try {
+          spoil(service);
+        } finally {
+          // A refused call leaves the routing as it was: no rule was added (so no broader match either).
+          expect(service.release.rules.map((r) => r.name)).toEqual(rules);
+        }
+      });
+      expectOurError(error);
+    }), { numRuns: RUNS });
+  }, 300_000);
 
   test('long names are refused by the documented rule, never cut into invalid names', () => {
     const chart = Testing.chart();
