@@ -172,7 +172,7 @@ describe('robustness', () => {
   const badInputArb = fc.oneof(
     notText.map((value) => ['a header value that is not text', (s: CanaryService) => s.routeHeader('x-user', value as any, s.release.versions[0])] as const),
     fc.tuple(label, separators, label).map(([a, sep, b]) => ['a header name with a separator', (s: CanaryService) => s.routeHeader(`${a}${sep}${b}`, 'x', s.release.versions[0])] as const),
-    label.map((path) => ['a path match without a leading slash', (s: CanaryService) => s.addRoute({ match: [Match.uriPrefix(path)], to: s.release.versions[0] })] as const),
+    label.map((prefix) => ['a path match without a leading slash', (s: CanaryService) => s.addRoute({ match: [Match.uriPrefix(prefix)], to: s.release.versions[0] })] as const),
     fc.oneof(fc.ipV4(), label.map((l) => `https://${l}.example.com`), fc.tuple(label, fc.integer({ min: 1, max: 65535 })).map(([l, p]) => `${l}.example.com:${p}`))
       .map((host) => ['a gateway host that is no DNS name', (s: CanaryService) => new MeshGateway(Chart.of(s), 'Gateway', { hosts: [host] })] as const),
     fc.oneof(fc.string({ minLength: 64, maxLength: 80 }).map((v) => v.replace(/[^a-z]/g, 'a')), fc.tuple(label, separators, label).map(([a, sep, b]) => `${a}${sep}${b}`))
