@@ -30,7 +30,9 @@ const project = new typescript.TypeScriptProject({
 
   peerDeps: ['cdk8s@^2.70.0', 'cdk8s-plus-27@^2.9.5', 'constructs@^10.3.0'],
   deps: ['yaml@^2.8.0', '@bufbuild/re2@^0.6.1', '@bufbuild/cel@^0.6.1'],
-  devDeps: ['cdk8s-cli@^2.207.0', 'fast-check@^4.3.0', 'ts-node@^10.9.2', 'typedoc@^0.28.20', 'sucrase@^3.35.0'],
+  // @kubernetes/client-node 0.19.0 is generated from the Kubernetes 1.27 OpenAPI: test/kubernetes-schema.test.ts checks
+  // every core object we write against its models.
+  devDeps: ['cdk8s-cli@^2.207.0', 'fast-check@^4.3.0', 'ts-node@^10.9.2', 'typedoc@^0.28.20', 'sucrase@^3.35.0', '@kubernetes/client-node@0.19.0'],
 
   // imports/ lives beside src/, so the compiler root is the repository root.
   entrypoint: 'lib/src/index.js',
