@@ -141,6 +141,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
     this.gatewayName = props.name ?? id;
     this.subject = `gateway ${show(this.gatewayName)}`;
     this.gatewayNamespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
+    checkDnsLabel(this.subject, 'namespace', this.gatewayNamespace);
     this.apiVersion = props.apiVersion ?? IstioApiVersion.V1;
     checkGatewayName(this.subject, this.gatewayName);
     if (props.servers && (props.hosts || props.tls || props.port !== undefined)) {

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { invalid, show } from './model/errors';
+import { checkLabels } from './model/kubernetes';
 import { checkDnsLabel } from './model/names';
 
 const INJECTION_LABEL = 'istio-injection';
@@ -41,6 +42,7 @@ export class MeshNamespace extends Construct {
     this.name = props.name ?? id;
     const subject = `namespace ${show(this.name)}`;
     checkDnsLabel(subject, 'name', this.name);
+    checkLabels(subject, 'labels', props.labels);
     for (const label of [INJECTION_LABEL, REVISION_LABEL]) {
       if (props.labels && label in props.labels) {
         throw invalid(subject, `the ${label} label is set by MeshNamespace, and both injection labels on one namespace conflict`,

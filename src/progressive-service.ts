@@ -10,6 +10,7 @@ import { dropUndefined } from './model/data';
 import { checkList, invalid, show } from './model/errors';
 import { Analysis, checkAnalysis } from './model/flagger';
 import { MESH_GATEWAY, serverAdmits } from './model/hosts';
+import { checkNamespace } from './model/kubernetes';
 import { Match, checkMatch, checkPort } from './model/match';
 import { checkServiceName } from './model/names';
 import { Protocol, isHttpProtocol } from './model/protocol';
@@ -129,6 +130,7 @@ export class ProgressiveService extends Construct {
         `${show(this.name)}, ${this.name.length} characters`, 'shorten the name');
     }
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
+    checkNamespace(subject, this.namespace);
     checkWorkloadProps(subject, 'the service', props, { app: this.name });
     checkPort(subject, 'port', props.port);
     if (props.containerPort !== undefined) checkPort(subject, 'containerPort', props.containerPort);

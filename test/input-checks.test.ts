@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import {
-  CanaryService, ExternalService, Match, MeshGateway, MeshSidecar, TrafficSplit, VersionProps,
+  CanaryService, ExternalService, Match, MeshGateway, MeshNamespace, MeshSidecar, ProgressiveService, TrafficSplit, VersionProps,
 } from '../src';
 
 /**
@@ -23,6 +23,11 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
   ['label value with a space', version({ labels: { team: 'a b' } }), 'label "team" has a value Kubernetes refuses (got "a b")'],
   ['annotation key with a bad prefix', version({ annotations: { 'Example.com/x': 'y' } }), 'annotations: annotation key is not one Kubernetes accepts (got "Example.com/x")'],
   ['environment variable starting with a digit', version({ env: { '1A': 'x' } }), 'env: environment variable name "1A" is not valid (got "1A")'],
+  ['port name with "--"', (c) => service(c, { port: undefined, ports: [{ number: 80, name: 'http--a' }] }), 'port name cannot contain "--" (got "http--a"); use "http-a"'],
+  ['gateway namespace not a DNS label', (c) => new MeshGateway(c, 'gw', { namespace: 'Edge', hosts: ['*'] }), 'gateway "gw": namespace must be a DNS-1123 label (got "Edge")'],
+  ['progressive service namespace not a DNS label', (c) => new ProgressiveService(c, 'ad', { namespace: 'w_x', port: 3003, image: 'ad:1', analysis: { stepWeight: 20, maxWeight: 100 } }),
+    'progressive service "ad": namespace must be a DNS-1123 label (got "w_x")'],
+  ['namespace labels Kubernetes refuses', (c) => new MeshNamespace(c, 'shop', { labels: { 'team name': 'x' } }), 'namespace "shop": labels: label key is not one Kubernetes accepts (got "team name")'],
   ['port name over 15 characters', (c) => service(c, { port: undefined, ports: [{ number: 80, name: 'http-way-too-long-name' }] }), 'port name must be at most 15 characters'],
   ['source label key Kubernetes refuses', () => Match.sourceLabels({ 'app name': 'x' }), 'Match.sourceLabels: labels: label key is not one Kubernetes accepts (got "app name")'],
   // What Envoy and Istio enforce, or what silently never matches

@@ -198,6 +198,10 @@ export function checkPorts(subject: string, ports: readonly ReleasePort[]): void
     if (numbers.has(port.number)) throw invalid(subject, 'port numbers must be unique', show(port.number), 'remove the duplicate port');
     numbers.add(port.number);
     checkDnsLabel(subject, 'port name', port.name);
+    if (port.name.includes('--')) {
+      // IANA service names, which Kubernetes requires of port names, have no "--".
+      throw invalid(subject, 'port name cannot contain "--"', show(port.name), `use ${show(port.name.replace(/-+/g, '-'))}`);
+    }
     if (port.name.length > 15) {
       // Kubernetes limits container port names (IANA service names) to 15 characters.
       throw invalid(subject, 'port name must be at most 15 characters', show(port.name), `shorten it, e.g. ${show(port.protocol)}`);
