@@ -1,4 +1,4 @@
-/** Rendering external services to Istio objects as plain data: ServiceEntry, TLS origination, egress gateway routing. */
+/** Rendering external services to Istio objects as plain data: ServiceEntry, per-host DestinationRules (traffic policy, TLS origination), egress gateway routing. */
 import { renderTrafficPolicy } from './traffic-policy';
 import { DEFAULT_EGRESS_GATEWAY, EGRESS_HTTP_PORT, EGRESS_TLS_PORT, External, isHttpFamily, isTlsFamily } from '../model/egress';
 import { serviceHost } from '../model/names';

@@ -1,8 +1,7 @@
-/** Per app: who claims each mesh host. */
+/** The app-wide claim that one host is routed by one construct. */
 import { IConstruct } from 'constructs';
 
-/** The app-wide claim that one host is routed by one construct. */
-
+/** Per app: who claims each mesh host. */
 const HOST_CLAIMS = new WeakMap<IConstruct, Map<string, IConstruct[]>>();
 
 /**
