@@ -1,4 +1,7 @@
-/** Rendering external services to Istio objects as plain data: ServiceEntry, per-host DestinationRules (traffic policy, TLS origination), egress gateway routing. */
+/**
+ * Rendering external services to Istio objects as plain data: the ServiceEntry, per-host DestinationRules (traffic
+ * policy, TLS origination) and the egress gateway's routing.
+ */
 import { renderTrafficPolicy } from './traffic-policy';
 import { DEFAULT_EGRESS_GATEWAY, EGRESS_HTTP_PORT, EGRESS_TLS_PORT, External, isHttpFamily, isTlsFamily } from '../model/egress';
 import { serviceHost } from '../model/names';
