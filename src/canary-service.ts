@@ -13,6 +13,7 @@ import { serviceHost } from './model/names';
 import { Protocol } from './model/protocol';
 import { DefaultRoute, Release, ReleasePort, VersionPolicy, Weights, releaseSubject } from './model/release';
 import { HeaderPolicy, Rewrite, RoutePolicy, routePolicyOf } from './model/route-policy';
+import { StickyCanary, checkStickyCanary, withStickyCanary } from './model/sticky';
 import { TrafficPolicy } from './model/traffic-policy';
 import { registerAnalysisView } from './private/analysis-view';
 import { claimMeshHost } from './private/host-claims';
@@ -139,6 +140,13 @@ export interface CanaryServiceProps extends RoutePolicy {
    */
   readonly defaultRoute?: DefaultRoute;
   /**
+   * Keep clients on the canary once they reached it: responses from the canary set a cookie (`Set-Cookie`), and a
+   * rule after the service's own rules, ahead of the default split, sends requests with the cookie to the canary.
+   * New clients are split by the weights. While the canary's weight is 0 the rule and the cookie are left out.
+   * @default none: every request is split anew
+   */
+  readonly stickyCanary?: StickyCanary;
+  /**
    * DestinationRule traffic policy for every version: load balancing (sticky sessions), connection limits,
    * circuit breaking, TLS. A version's own `trafficPolicy` overrides it field by field for that version.
    * @default none (Istio's defaults: least-request balancing, no limits, automatic mTLS)
@@ -248,6 +256,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
   private readonly routeTargets: IConstruct[];
   private gatewayRoutes = 0;
   private readonly laneMemberships: IReleaseLane[] = [];
+  private readonly sticky?: StickyCanary;
   private readonly subject: string;
   private readonly apiVersion: IstioApiVersion;
 
@@ -273,6 +282,8 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     const hosts = split === Split.HOST
       ? Object.fromEntries(versions.map((v) => [v.name, { host: serviceHost(`${this.name}-${v.name}`, this.namespace) }]))
       : undefined;
+    if (props.stickyCanary !== undefined) checkStickyCanary(this.subject, props.stickyCanary);
+    this.sticky = props.stickyCanary;
     const versionPolicies: Record<string, VersionPolicy> = {};
     for (const v of versions) {
       if (v.trafficPolicy || v.headers) versionPolicies[v.name] = { trafficPolicy: v.trafficPolicy, headers: v.headers };
@@ -432,7 +443,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
 
   /** Puts the lanes' rules ahead of the service's own. */
   protected decorate(release: Release): Release {
-    return withLanes(release, this.laneMemberships.map((l) => l.lane));
+    return withStickyCanary(withLanes(release, this.laneMemberships.map((l) => l.lane)), this.sticky);
   }
 
   /** The gateway's one host, for exposeVia without hosts. */

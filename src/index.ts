@@ -14,6 +14,7 @@ export { DefaultRoute } from './model/release';
 export type { Release, ReleasePort, RouteRule, VersionHost, VersionPolicy, Weights } from './model/release';
 export { Match } from './model/match';
 export type { HeaderRouteOptions, RouteOptions } from './model/route-options';
+export type { StickyCanary } from './model/sticky';
 export type {
   Abort, CorsPolicy, Delay, Fault, HeaderOperations, HeaderPolicy, Mirror, Redirect, Retries, Rewrite, RoutePolicy,
 } from './model/route-policy';

