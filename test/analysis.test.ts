@@ -6,7 +6,7 @@ import * as fc from 'fast-check';
 import { BrokenMeshChart } from '../examples/broken';
 import { CanaryService, Match, MeshAnalysis, MeshGateway } from '../src';
 import { newChart } from './util';
-import { CHECKS, K8sObject, Severity, analyze, formatFinding } from '../src/analysis';
+import { CHECKS, K8sObject, Severity, analyze, explain, formatFinding } from '../src/analysis';
 import { resolveGateway, resolveHost } from '../src/analysis/manifest';
 
 /** A small, correct mesh as plain objects: reviews v1/v2, 90/10 with a header rule, exposed through a gateway. */
@@ -162,6 +162,43 @@ describe('analysis over plain manifests', () => {
     const findings = analyze(Testing.synth(new BrokenMeshChart(Testing.app(), 'broken')));
     expect([...new Set(findings.map((f) => f.code))].sort()).toEqual(Object.keys(CHECKS).sort());
     expect(findings.every((f) => f.message.length > 0 && f.fix.length > 0 && !/undefined/.test(formatFinding(f)))).toBe(true);
+  });
+});
+
+describe('Argo Rollouts as workloads', () => {
+  // The objects Argo Rollouts' Istio subset-level routing works with: one Service, a DestinationRule with stable and
+  // canary subsets, a VirtualService all to stable (the Rollout's initial state), and the Rollout's pod template.
+  const rollout = (labels: Record<string, string>): K8sObject => ({
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'ad', namespace: 'weather' },
+    spec: { replicas: 2, template: { metadata: { labels }, spec: { containers: [{ name: 'ad', image: 'istioweather/advertisement:v1' }] } } },
+  });
+  const mesh = (labels: Record<string, string>): K8sObject[] => [
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ad', namespace: 'weather' }, spec: { selector: { app: 'ad' }, ports: [{ name: 'http', port: 3003 }] } },
+    {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'DestinationRule',
+      metadata: { name: 'ad', namespace: 'weather' },
+      spec: { host: 'ad', subsets: [{ name: 'stable', labels: { app: 'ad' } }, { name: 'canary', labels: { app: 'ad' } }] },
+    },
+    {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'ad', namespace: 'weather' },
+      spec: { hosts: ['ad'], http: [{ name: 'primary', route: [{ destination: { host: 'ad', subset: 'stable' }, weight: 100 }, { destination: { host: 'ad', subset: 'canary' }, weight: 0 }] }] },
+    },
+    rollout(labels),
+  ];
+
+  test('a Rollout\'s pods count for Services and subsets: no orphaned Service, no empty subset; pods it lacks are found', () => {
+    expect(analyze(mesh({ app: 'ad' })).map(formatFinding)).toEqual([]);
+    expect(analyze(mesh({ app: 'other' })).map((f) => f.code).sort()).toEqual(['CANARY001', 'CANARY002']);
+  });
+
+  test('explain shows the Rollout\'s initial state: every request to stable, served by the Rollout\'s pods', () => {
+    const explained = explain(mesh({ app: 'ad' }), { host: 'ad', from: { namespace: 'weather' } });
+    expect(explained.destinations.map((d) => [d.subset, d.probability, d.workloads.map((w) => `${w.name} x${w.replicas}`)])).toEqual([['stable', 1, ['ad x2']]]);
   });
 });
 

@@ -111,7 +111,7 @@ export function selects(selector: Readonly<Record<string, string>> | undefined, 
   return Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
 }
 
-/** A workload: a Deployment (or StatefulSet, DaemonSet, ReplicaSet) and its pod template. */
+/** A workload: a Deployment (or StatefulSet, DaemonSet, ReplicaSet, Argo Rollout) and its pod template. */
 export interface Workload {
   readonly object: K8sObject;
   readonly namespace: string;
@@ -122,9 +122,14 @@ export interface Workload {
 
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
 
+/** True for an object that runs pods from a template: the core workload kinds and Argo Rollouts. */
+function isWorkload(o: K8sObject): boolean {
+  return WORKLOAD_KINDS.includes(o.kind ?? '') || (o.kind === 'Rollout' && (o.apiVersion ?? '').startsWith('argoproj.io/'));
+}
+
 /** The kinds the analysis reads; objects of other kinds need not even be rendered for it. */
 export const ANALYZED_KINDS: ReadonlySet<string> = new Set([
-  ...WORKLOAD_KINDS, 'Service', 'Namespace', 'ServiceEntry', 'DestinationRule', 'VirtualService', 'Gateway', 'Canary',
+  ...WORKLOAD_KINDS, 'Rollout', 'Service', 'Namespace', 'ServiceEntry', 'DestinationRule', 'VirtualService', 'Gateway', 'Canary',
 ]);
 
 /** The manifests, indexed the way Istio looks things up. */
@@ -155,7 +160,7 @@ export class Manifests {
     this.objects = objects.filter((o) => o && typeof o === 'object');
     const ofKind = (kind: string) => this.objects.filter((o) => o.kind === kind);
     for (const service of ofKind('Service')) this.services.set(resolveHost(service.metadata?.name ?? '', namespaceOf(service)), service);
-    this.workloads = this.objects.filter((o) => WORKLOAD_KINDS.includes(o.kind ?? '')).map((object) => ({
+    this.workloads = this.objects.filter(isWorkload).map((object) => ({
       object,
       namespace: namespaceOf(object),
       podLabels: object.spec?.template?.metadata?.labels ?? {},
