@@ -6,10 +6,9 @@ import { renderDestinationRule, renderHttpRoutes, renderRoutes, renderVersionDes
 import { MeshAnalysis } from './mesh-analysis';
 import { checkList, invalid, show } from './model/errors';
 import { checkHostsFitGateway, checkVirtualServiceHosts, gatewayHosts } from './model/hosts';
-import { checkNamespace } from './model/kubernetes';
 import { withLanes } from './model/lane';
 import { Match, checkPort } from './model/match';
-import { serviceHost } from './model/names';
+import { checkDnsLabel, serviceHost } from './model/names';
 import { Protocol } from './model/protocol';
 import { DefaultRoute, Release, ReleasePort, VersionPolicy, Weights, releaseSubject } from './model/release';
 import { HeaderPolicy, Rewrite, RoutePolicy, routePolicyOf } from './model/route-policy';
@@ -266,7 +265,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     this.name = props.name ?? id;
     this.subject = releaseSubject(this.name);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
-    checkNamespace(this.subject, this.namespace);
+    checkDnsLabel(this.subject, 'namespace', this.namespace);
     this.host = serviceHost(this.name, this.namespace);
     const ports = this.portsFromProps(props);
     this.ports = ports.map(({ name, number, protocol }) => ({ name, number, protocol }));

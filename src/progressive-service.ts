@@ -10,9 +10,8 @@ import { dropUndefined } from './model/data';
 import { checkList, invalid, show } from './model/errors';
 import { Analysis, checkAnalysis } from './model/flagger';
 import { MESH_GATEWAY, serverAdmits } from './model/hosts';
-import { checkNamespace } from './model/kubernetes';
 import { Match, checkMatch, checkPort } from './model/match';
-import { checkServiceName } from './model/names';
+import { checkDnsLabel, checkServiceName } from './model/names';
 import { Protocol, isHttpProtocol } from './model/protocol';
 import { Retries, checkDuration, checkRoutePolicy } from './model/route-policy';
 import { TrafficPolicy, checkTrafficPolicy } from './model/traffic-policy';
@@ -130,7 +129,7 @@ export class ProgressiveService extends Construct {
         `${show(this.name)}, ${this.name.length} characters`, 'shorten the name');
     }
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
-    checkNamespace(subject, this.namespace);
+    checkDnsLabel(subject, 'namespace', this.namespace);
     checkWorkloadProps(subject, 'the service', props, { app: this.name });
     checkPort(subject, 'port', props.port);
     if (props.containerPort !== undefined) checkPort(subject, 'containerPort', props.containerPort);

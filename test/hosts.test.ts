@@ -32,7 +32,7 @@ describe('host matching', () => {
     expect(() => checkVirtualServiceHosts('canary "x"', ['*'], [])).toThrow('canary "x": a VirtualService bound to the mesh cannot have host "*" (got ["*"])');
     expect(() => checkVirtualServiceHosts('canary "x"', ['*'], ['mesh', 'gw'])).toThrow('bound to the mesh cannot have host "*"');
     expect(() => checkVirtualServiceHosts('canary "x"', ['*'], ['gw'])).not.toThrow();
-    expect(() => checkVirtualServiceHosts('canary "x"', [], ['gw'])).toThrow('a VirtualService needs non-empty hosts');
+    expect(() => checkVirtualServiceHosts('canary "x"', [], ['gw'])).toThrow('a VirtualService needs hosts (got []); name the hosts');
   });
 
   // An independent oracle: two host patterns intersect when some concrete host name matches both globs.

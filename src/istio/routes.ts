@@ -6,7 +6,8 @@ import { invalid, show } from '../model/errors';
 import { Match } from '../model/match';
 import { isHttpProtocol } from '../model/protocol';
 import {
-  DEFAULT_ROUTE_NAME, DefaultRoute, Release, ReleasePort, Weights, gatewayTargetPort, httpPorts, isHttpOnlyRule, matchesOnPort, subjectOf, tcpPorts,
+  DEFAULT_ROUTE_NAME, Release, defaultRouteWeights, ReleasePort, Weights,
+  gatewayTargetPort, httpPorts, isHttpOnlyRule, matchesOnPort, subjectOf, tcpPorts,
 } from '../model/release';
 import { HeaderPolicy, Rewrite } from '../model/route-policy';
 
@@ -66,16 +67,10 @@ export function renderDestinations(release: Release, weights: Weights, port: Rel
  * or the Service's host without a subset, so the Service's pods share the requests (`DefaultRoute.ALL_PODS`).
  */
 function renderDefaultDestinations(release: Release, port: ReleasePort): Array<Record<string, any>> {
-  switch (release.defaultRoute ?? DefaultRoute.WEIGHTS) {
-    case DefaultRoute.EVEN:
-      return renderDestinations(release, Object.fromEntries(release.versions.map((v) => [v, 1])), port);
-    case DefaultRoute.ALL_PODS: {
-      const number = destinationPort(release, port);
-      return [{ destination: dropUndefined({ host: release.host, port: number !== undefined ? { number } : undefined }) }];
-    }
-    default:
-      return renderDestinations(release, release.weights, port);
-  }
+  const weights = defaultRouteWeights(release);
+  if (weights) return renderDestinations(release, weights, port);
+  const number = destinationPort(release, port);
+  return [{ destination: dropUndefined({ host: release.host, port: number !== undefined ? { number } : undefined }) }];
 }
 
 /**

@@ -67,7 +67,7 @@ export function checkDnsHost(subject: string, what: string, host: unknown): void
   if (bare !== host) {
     throw invalid(subject, `${what} must be a bare DNS name, without a scheme, port or path`, show(host), `write ${show(bare)}`);
   }
-  if (IP_V4.test(host) || host.includes(':')) {
+  if (IP_V4.test(host)) {
     throw invalid(subject, `${what} is an IP address where Istio needs a DNS name`, show(host),
       'use the DNS name; for an external IP, give an ExternalService a DNS name the application calls');
   }
@@ -91,9 +91,7 @@ export const MESH_GATEWAY = 'mesh';
  */
 export function checkVirtualServiceHosts(subject: string, hosts: readonly string[], gateways: readonly string[]): void {
   checkList(subject, 'hosts', hosts, '["shop.example.com"]');
-  if (hosts.length === 0 || hosts.some((h) => typeof h !== 'string' || h.trim() === '')) {
-    throw invalid(subject, 'a VirtualService needs non-empty hosts', show(hosts), 'name the hosts the routes apply to');
-  }
+  if (hosts.length === 0) throw invalid(subject, 'a VirtualService needs hosts', show(hosts), 'name the hosts the routes apply to');
   for (const host of hosts) checkDnsHost(subject, 'host', host);
   const meshBound = gateways.length === 0 || gateways.includes(MESH_GATEWAY);
   if (meshBound && hosts.includes('*')) {

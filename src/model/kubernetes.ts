@@ -3,7 +3,6 @@
  * synth so that `kubectl apply` does not refuse a manifest we wrote. Each check throws in the package's error format.
  */
 import { invalid, show } from './errors';
-import { checkDnsLabel } from './names';
 
 /** A qualified name's name part: at most 63 characters, alphanumeric at both ends, `-`, `_` and `.` between. */
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
@@ -11,11 +10,6 @@ const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** Kubernetes 1.27's rule for environment variable names. */
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
-
-/** Throws unless `namespace` can name a Namespace (a DNS-1123 label). */
-export function checkNamespace(subject: string, namespace: unknown): void {
-  checkDnsLabel(subject, 'namespace', namespace as string);
-}
 
 /** Throws unless `key` is a label or annotation key: `[prefix/]name`, the prefix a DNS subdomain of at most 253. */
 function checkQualifiedKey(subject: string, what: string, key: string): void {

@@ -1,6 +1,7 @@
 import { RE2JS } from '@bufbuild/re2';
 import { invalid, show } from './errors';
 import { checkLabels } from './kubernetes';
+import { isHttpToken } from './names';
 
 /** How one string is compared; Istio's `StringMatch`. Exactly one field is set. */
 export interface StringMatch {
@@ -173,9 +174,6 @@ function text(factory: string, what: string, value: unknown): string {
   return value;
 }
 
-/** RFC 7230 token characters: what an HTTP header name may contain. */
-const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
 function mergeKeyed(
   what: string,
   a: Record<string, StringMatch> | undefined,
@@ -243,7 +241,7 @@ export function checkMatch(subject: string, where: string, match: Match): void {
     if (name.trim() === '') {
       throw invalid(subject, `${where}: header name is empty`, show(name), 'name the header, e.g. "end-user"');
     }
-    if (!HEADER_TOKEN.test(name)) {
+    if (!isHttpToken(name)) {
       throw invalid(subject, `${where}: a header name may contain only letters, digits and !#$%&'*+-.^_\`|~ (RFC 7230)`, show(name),
         'remove spaces, colons and other separators from the name');
     }

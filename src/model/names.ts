@@ -32,6 +32,11 @@ export function checkServiceName(subject: string, value: string): void {
   }
 }
 
+/** True when `value` is an RFC 7230 token, as HTTP header names and cookie names (RFC 6265) must be. */
+export function isHttpToken(value: string): boolean {
+  return typeof value === 'string' && /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(value);
+}
+
 /** The fully qualified in-cluster host of a Service. */
 export function serviceHost(name: string, namespace: string | undefined): string {
   return `${name}.${namespace ?? 'default'}.svc.cluster.local`;

@@ -126,6 +126,18 @@ export function releaseSubject(name: string): string {
   return `canary ${show(name)}`;
 }
 
+/**
+ * The default route's weights: `weights`, or 1 per version for `DefaultRoute.EVEN`; undefined for
+ * `DefaultRoute.ALL_PODS`, which sends to the Service without a split.
+ */
+export function defaultRouteWeights(release: Release): Weights | undefined {
+  switch (release.defaultRoute ?? DefaultRoute.WEIGHTS) {
+    case DefaultRoute.EVEN: return Object.fromEntries(release.versions.map((v) => [v, 1]));
+    case DefaultRoute.ALL_PODS: return undefined;
+    default: return release.weights;
+  }
+}
+
 /** The error subject of a release, e.g. `canary "reviews"`. */
 export function subjectOf(release: Release): string {
   return release.subject ?? releaseSubject(release.name);

@@ -6,7 +6,8 @@
 import { Duration } from 'cdk8s';
 import { invalid, show } from './errors';
 import { Match } from './match';
-import { DefaultRoute, Release, RouteRule } from './release';
+import { isHttpToken } from './names';
+import { Release, RouteRule, defaultRouteWeights, subjectOf } from './release';
 import { checkDuration } from './route-policy';
 
 /** Options of a sticky canary. */
@@ -28,16 +29,13 @@ export interface StickyCanary {
   readonly maxAge?: Duration;
 }
 
-/** Cookie names are RFC 6265 tokens. */
-const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
 /** Checks the options where they are given. */
 export function checkStickyCanary(subject: string, sticky: StickyCanary): void {
   if (sticky === null || typeof sticky !== 'object') {
     throw invalid(subject, 'stickyCanary must be an object of options', show(sticky), 'e.g. { cookieName: "canary", maxAge: Duration.hours(12) }');
   }
   const cookie = sticky.cookieName ?? 'canary';
-  if (typeof cookie !== 'string' || !COOKIE_NAME.test(cookie)) {
+  if (!isHttpToken(cookie)) {
     throw invalid(subject, 'stickyCanary cookieName must be a cookie name (RFC 6265 token)', show(cookie), 'use letters, digits, "-" or "_", e.g. "canary"');
   }
   if (sticky.maxAge !== undefined) {
@@ -50,10 +48,11 @@ export function checkStickyCanary(subject: string, sticky: StickyCanary): void {
 
 /** The version the sticky canary holds clients on, or undefined while no canary takes traffic. */
 export function stickyVersion(release: Release, sticky: StickyCanary): string | undefined {
-  const takesTraffic = (v: string) => (release.defaultRoute ?? DefaultRoute.WEIGHTS) !== DefaultRoute.WEIGHTS || (release.weights[v] ?? 0) > 0;
+  const shares = defaultRouteWeights(release);
+  const takesTraffic = (v: string) => shares === undefined || (shares[v] ?? 0) > 0; // all pods: every version serves
   if (sticky.version !== undefined) {
     if (!release.versions.includes(sticky.version)) {
-      throw invalid(release.subject ?? `canary ${show(release.name)}`, 'stickyCanary version is not one of the versions', show(sticky.version),
+      throw invalid(subjectOf(release), 'stickyCanary version is not one of the versions', show(sticky.version),
         `use one of ${release.versions.join(', ')}`);
     }
     return takesTraffic(sticky.version) ? sticky.version : undefined;
@@ -80,7 +79,7 @@ export function withStickyCanary(release: Release, sticky: StickyCanary | undefi
   const own = release.versionPolicies?.[version];
   const response = own?.headers?.response;
   if (response?.add?.['set-cookie'] !== undefined || response?.set?.['set-cookie'] !== undefined) {
-    throw invalid(release.subject ?? `canary ${show(release.name)}`, `version ${show(version)} already sets set-cookie, which the sticky canary needs`,
+    throw invalid(subjectOf(release), `version ${show(version)} already sets set-cookie, which the sticky canary needs`,
       show(response), 'drop the set-cookie header operation, or the stickyCanary');
   }
   const headers = {
