@@ -11,6 +11,20 @@ const CRDS = {
     local: ['../shared/crds/flagger-1.44.0.yaml'],
   },
 };
+// Argo Rollouts: only the kinds we emit, each under its own module name (kinds of one group would otherwise all be
+// written to imports/argoproj.io.ts, each overwriting the last).
+const ARGO_ROLLOUTS = [
+  {
+    module: 'rollout',
+    url: 'https://raw.githubusercontent.com/argoproj/argo-rollouts/v1.9.1/manifests/crds/rollout-crd.yaml',
+    local: '../shared/crds/argo-rollouts-1.9.1-rollout.yaml',
+  },
+  {
+    module: 'analysistemplate',
+    url: 'https://raw.githubusercontent.com/argoproj/argo-rollouts/v1.9.1/manifests/crds/analysis-template-crd.yaml',
+    local: '../shared/crds/argo-rollouts-1.9.1-analysis-template.yaml',
+  },
+];
 
 /** Where `cdk8s synth` writes the example manifests; it wipes this folder, so nothing else lives here. */
 const MANIFESTS_DIR = 'manifests';
@@ -67,7 +81,7 @@ const project = new typescript.TypeScriptProject({
   gitignore: [`/${MANIFESTS_DIR}/`],
 });
 
-// The layers of src/, one way: model <- istio, flagger (renderers) <- private (construct helpers) <- constructs at the
+// The layers of src/, one way: model <- istio, flagger, argo (renderers) <- private (construct helpers) <- constructs at the
 // top of src/; analysis reads plain objects (model <- analysis <- validation, cli). docs/design.md explains them.
 const onlyFrom = (target: string, allowed: string[], message: string) =>
   ({ target: `./src/${target}`, from: './src', except: allowed.map((a) => `./${a}`), message });
@@ -75,10 +89,11 @@ const LAYERS = [
   onlyFrom('model', ['model'], 'the release model is plain data and functions: it imports only src/model'),
   onlyFrom('istio', ['istio', 'model'], 'renderers read the model only'),
   onlyFrom('flagger', ['flagger', 'model'], 'renderers read the model only'),
+  onlyFrom('argo', ['argo', 'model'], 'renderers read the model only'),
   onlyFrom('analysis', ['analysis', 'model'], 'the analysis reads plain objects and never imports a construct'),
   onlyFrom('validation', ['validation', 'analysis', 'model'], 'validation reads manifests: no constructs'),
   onlyFrom('cli', ['cli', 'analysis'], 'the CLI reads manifests through src/analysis'),
-  onlyFrom('private', ['private', 'model', 'istio', 'flagger', 'analysis', 'targets.ts'], 'construct helpers import no construct file'),
+  onlyFrom('private', ['private', 'model', 'istio', 'flagger', 'argo', 'analysis', 'targets.ts'], 'construct helpers import no construct file'),
   {
     // A construct takes other constructs through the interfaces of targets.ts, not through their files.
     target: './src/!(index).ts',
@@ -137,14 +152,14 @@ new YamlFile(project, 'cdk8s.yaml', {
     app: 'node -r sucrase/register/ts examples/main.ts',
     output: MANIFESTS_DIR,
     // Upstream sources of imports/, for users who regenerate online with `npx cdk8s import`.
-    imports: [CRDS.istio.url, CRDS.flagger.url],
+    imports: [CRDS.istio.url, CRDS.flagger.url, ...ARGO_ROLLOUTS.map((a) => `${a.module}:=${a.url}`)],
     // The mesh analysis and CRD schema checks on every synth. Offline, CDK8S_ISTIO_CANARY_CRDS=../shared/crds
     // replaces the URLs (as .ci/run does); an unreachable URL is logged and its schema checks skipped.
     validations: [{
       package: './examples/plugin.js',
       version: '0.0.0',
       class: 'IstioCanaryValidation',
-      properties: { crds: [CRDS.istio.url, CRDS.flagger.url] },
+      properties: { crds: [CRDS.istio.url, CRDS.flagger.url, ...ARGO_ROLLOUTS.map((a) => a.url)] },
     }],
   },
 });
@@ -183,8 +198,8 @@ project.npmignore?.exclude('/docs/', '/typedoc.json', '/tsdoc.json');
 // Regenerates imports/ from the pinned local CRDs (offline); imports/ is committed and never hand-edited.
 project.addTask('import:crds', {
   description: 'Regenerate imports/ from the pinned CRDs in ../shared/crds',
-  steps: [...CRDS.istio.local, ...CRDS.flagger.local].map((file) => ({
-    exec: `cdk8s import ${file} --language typescript --output imports --no-save`,
+  steps: [...CRDS.istio.local, ...CRDS.flagger.local, ...ARGO_ROLLOUTS.map((a) => `${a.module}:=${a.local}`)].map((source) => ({
+    exec: `cdk8s import ${source} --language typescript --output imports --no-save`,
   })),
 });
 

@@ -93,5 +93,32 @@ export class BrokenMeshChart extends Chart {
     service('details', 'details', [{ name: 'http', port: 9080 }]); // CANARY001
     deployment('orphan', { app: 'orphan' }); // CANARY002
     add('dr-payments', { apiVersion: NETWORKING, kind: 'DestinationRule', metadata: { name: 'payments' }, spec: { host: 'payments' } }); // IST0174
+
+    // An Argo Rollout whose traffic routing names a route the VirtualService does not have (ROLLOUT001).
+    service('ratings-stable', 'ratings', [{ name: 'http', port: 9080 }]);
+    service('ratings-canary', 'ratings', [{ name: 'http', port: 9080 }]);
+    add('vs-ratings', {
+      apiVersion: NETWORKING,
+      kind: 'VirtualService',
+      metadata: { name: 'ratings' },
+      spec: { hosts: ['ratings'], http: [{ name: 'primary', route: [{ destination: { host: 'ratings-stable' }, weight: 100 }, { destination: { host: 'ratings-canary' }, weight: 0 }] }] },
+    });
+    add('rollout-ratings', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: 'ratings' },
+      spec: {
+        selector: { matchLabels: { app: 'ratings' } },
+        template: { metadata: { labels: { app: 'ratings' } }, spec: { containers: [{ name: 'app', image: 'ratings:1' }] } },
+        strategy: {
+          canary: {
+            stableService: 'ratings-stable',
+            canaryService: 'ratings-canary',
+            trafficRouting: { istio: { virtualServices: [{ name: 'ratings', routes: ['default'] }] } },
+            steps: [{ setWeight: 20 }, { pause: {} }],
+          },
+        },
+      },
+    });
   }
 }

@@ -1,10 +1,13 @@
 /**
  * Progressive delivery with Flagger: the weather app's `ad` service moved 20% at a time every 40s while the error
- * rate stays under 5%, and an A/B test of the same service for `x-canary: insider` over 10 iterations.
+ * rate stays under 5%, and an A/B test of the same service for `x-canary: insider` over 10 iterations. The same
+ * progressive release with Argo Rollouts instead of Flagger.
  */
 import { Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Match, MeshGateway, MeshNamespace, Metric, ProgressiveService, Webhook } from '../src';
+import {
+  AnalysisTemplate, Match, MeshGateway, MeshNamespace, Metric, ProgressiveService, RolloutService, RolloutStep, Webhook,
+} from '../src';
 
 /** Percent of the target's requests answered with a 5xx over the interval (Istio's standard metrics). */
 export const ERROR_RATE_QUERY = [
@@ -62,8 +65,31 @@ export class WeatherAdAbTestChart extends Chart {
   }
 }
 
-/** The Flagger charts, by output file name. */
+/**
+ * `ad` in namespace weather with Argo Rollouts: 20% steps every 40s up to 100 while a background analysis measures
+ * the canary's error rate every 40s; the third measurement above 5% (failureLimit 2) aborts the rollout. Testers
+ * reach the canary with `x-canary: insider` from the first weight on. Its own namespace, beside the Flagger charts.
+ */
+export class WeatherAdRolloutChart extends Chart {
+  public readonly ad: RolloutService;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id, { namespace: 'weather-argo' });
+    new MeshNamespace(this, 'weather-argo');
+    const [first, ...rest] = RolloutStep.ramp({ stepWeight: 20, pause: Duration.seconds(40) });
+    this.ad = new RolloutService(this, 'ad', {
+      ...AD,
+      // The header route comes once the canary has pods (Argo Rollouts scales it with its weight).
+      steps: [first, RolloutStep.setHeaderRoute('insider', [Match.headerExact('x-canary', 'insider')]), ...rest],
+      analysisTemplates: [AnalysisTemplate.errorRate(5, { interval: Duration.seconds(40), failureLimit: 2 })],
+      analysis: { templates: ['error-rate'], startingStep: 1 },
+    });
+  }
+}
+
+/** The Flagger and Argo Rollouts charts, by output file name. */
 export const PROGRESSIVE_CHARTS = {
   'weather-ad-progressive': WeatherAdProgressiveChart,
   'weather-ad-ab': WeatherAdAbTestChart,
+  'weather-ad-rollout': WeatherAdRolloutChart,
 } as const;

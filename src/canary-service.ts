@@ -2,40 +2,23 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { IstioApiVersion } from './istio/api-version';
-import { renderDestinationRule, renderHttpRoutes, renderRoutes, renderVersionDestinationRules } from './istio/routes';
+import { renderDestinationRule, renderRoutes, renderVersionDestinationRules } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
 import { checkList, invalid, show } from './model/errors';
-import { checkHostsFitGateway, checkVirtualServiceHosts, gatewayHosts } from './model/hosts';
 import { withLanes } from './model/lane';
-import { Match, checkPort } from './model/match';
+import { checkPort } from './model/match';
 import { checkDnsLabel, serviceHost } from './model/names';
 import { Protocol } from './model/protocol';
-import { DefaultRoute, Release, ReleasePort, VersionPolicy, Weights, releaseSubject } from './model/release';
-import { HeaderPolicy, Rewrite, RoutePolicy, routePolicyOf } from './model/route-policy';
+import { DefaultRoute, Release, ReleasePort, Split, VersionPolicy, Weights, releaseSubject } from './model/release';
+import { HeaderPolicy, RoutePolicy, routePolicyOf } from './model/route-policy';
 import { StickyCanary, checkStickyCanary, withStickyCanary } from './model/sticky';
 import { TrafficPolicy } from './model/traffic-policy';
 import { registerAnalysisView } from './private/analysis-view';
 import { claimMeshHost } from './private/host-claims';
 import { createNetworkingObject } from './private/networking-object';
-import { renderNowAndAtSynth } from './private/synth';
-import { RoutedRelease } from './routed-release';
+import { ExposeOptions, RoutedRelease } from './routed-release';
 import { IAuthorizationTarget, IGatewayRouteTarget, ILaneMember, IMeshGateway, IReleaseLane, ISourceWorkload } from './targets';
 import { WorkloadProps, checkWorkloadProps, createWorkloadDeployment } from './workload';
-
-/** How the routes tell versions apart. */
-export enum Split {
-  /**
-   * Versions are subsets of the one Service, selected by the `version` label in a DestinationRule. The common
-   * choice: one Service, one DNS name, Istio picks the pods.
-   */
-  SUBSET = 'subset',
-  /**
-   * Each version also gets a Service of its own, `<name>-<version>`, and routes name those hosts (no subsets).
-   * For per-version DNS names (direct debugging, per-Service metrics and policies) and for tooling that splits
-   * by host.
-   */
-  HOST = 'host',
-}
 
 /** One version of the application: its Deployment `<name>-<version>` and its subset. */
 export interface VersionProps extends WorkloadProps {
@@ -180,30 +163,6 @@ export interface CanaryServiceProps extends RoutePolicy {
    * @default no lanes
    */
   readonly lanes?: IReleaseLane[];
-}
-
-/** How a CanaryService is exposed through a gateway. */
-export interface ExposeOptions {
-  /**
-   * Hosts clients use at the gateway; each must fit one of the gateway's hosts.
-   * @default the gateway's host, when it has exactly one
-   */
-  readonly hosts?: string[];
-  /**
-   * Only requests under this path prefix reach the service (gateway traffic only).
-   * @default every path
-   */
-  readonly pathPrefix?: string;
-  /**
-   * Rewrite before forwarding, e.g. `{ uri: '/' }` to strip `pathPrefix` (gateway traffic only).
-   * @default none
-   */
-  readonly rewrite?: Rewrite;
-  /**
-   * Service port the gateway sends requests to.
-   * @default the service's only HTTP-family port
-   */
-  readonly port?: number;
 }
 
 /**
@@ -415,44 +374,18 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
    * (`pathPrefix`, `rewrite`) apply to gateway traffic alone.
    */
   public exposeVia(gateway: IMeshGateway, options: ExposeOptions = {}): ApiObject {
-    const ref = gateway.referenceFrom(this.namespace);
-    if (this.gatewayVirtualServices[ref]) {
-      throw invalid(this.subject, 'is already exposed via this gateway', show(ref), 'call exposeVia once per gateway, with all its hosts');
-    }
-    const hosts = options.hosts ?? this.inheritHosts(gateway);
-    checkVirtualServiceHosts(this.subject, hosts, [ref]);
-    checkHostsFitGateway(this.subject, gateway, hosts, this.namespace);
-    const edge = {
-      match: options.pathPrefix !== undefined ? [Match.uriPrefix(options.pathPrefix)] : undefined,
-      rewrite: options.rewrite,
-      gateway: true,
-      port: options.port,
-    };
-    const render = () => this.rendered(`VirtualService-${ref}`, () => renderHttpRoutes(this.release, edge));
-    renderNowAndAtSynth(this, render, () => this.revision); // a path prefix may clash with a rule's path, now or later
-    const vs = createNetworkingObject('VirtualService', this, `VirtualService-${ref.replace('/', '-')}`, this.apiVersion, {
-      metadata: { name: `${this.name}-${gateway.gatewayName}`, namespace: this.namespace, labels: { app: this.name } },
-      spec: Lazy.any({ produce: () => ({ hosts: [...hosts], gateways: [ref], http: render() }) }),
+    return this.createGatewayVirtualService(gateway, options, {
+      subject: this.subject,
+      namespace: this.namespace,
+      apiVersion: this.apiVersion,
+      routeTargets: this.routeTargets,
+      exposed: this.gatewayVirtualServices,
     });
-    vs.node.addDependency(...this.routeTargets);
-    if (gateway instanceof Construct) vs.node.addDependency(gateway);
-    this.gatewayVirtualServices[ref] = vs;
-    return vs;
   }
 
   /** Puts the lanes' rules ahead of the service's own. */
   protected decorate(release: Release): Release {
     return withStickyCanary(withLanes(release, this.laneMemberships.map((l) => l.lane)), this.sticky);
-  }
-
-  /** The gateway's one host, for exposeVia without hosts. */
-  private inheritHosts(gateway: IMeshGateway): string[] {
-    const hosts = gatewayHosts(gateway);
-    if (hosts.length !== 1) {
-      throw invalid(this.subject, `exposeVia needs hosts: gateway ${show(gateway.gatewayName)} has no single host to inherit`,
-        show(hosts), 'pass { hosts: [...] } with the hosts clients use for this service');
-    }
-    return hosts;
   }
 
   /** True once `exposeVia` or a gateway route sends gateway traffic to this service. */

@@ -3,14 +3,15 @@
 // test/public-api.test.ts pins these names, so a change here is a reviewed diff.
 
 // Releases of one service
-export { CanaryService, Split } from './canary-service';
-export type { CanaryServiceProps, ExposeOptions, PortProps, VersionProps } from './canary-service';
+export { CanaryService } from './canary-service';
+export type { CanaryServiceProps, PortProps, VersionProps } from './canary-service';
 export { TrafficSplit } from './traffic-split';
 export type { Backend, TrafficSplitProps } from './traffic-split';
 export { RoutedRelease } from './routed-release';
+export type { ExposeOptions } from './routed-release';
 export type { WorkloadProps } from './workload';
 export { Protocol } from './model/protocol';
-export { DefaultRoute } from './model/release';
+export { DefaultRoute, Split } from './model/release';
 export type { Release, ReleasePort, RouteRule, VersionHost, VersionPolicy, Weights } from './model/release';
 export { Match } from './model/match';
 export type { HeaderRouteOptions, RouteOptions } from './model/route-options';
@@ -59,6 +60,12 @@ export { ProgressiveService } from './progressive-service';
 export type { ProgressiveServiceProps } from './progressive-service';
 export { Metric, Webhook } from './model/flagger';
 export type { Analysis, MetricThreshold, PrometheusOptions } from './model/flagger';
+
+// Progressive delivery with Argo Rollouts
+export { RolloutService } from './rollout-service';
+export type { RolloutServiceProps } from './rollout-service';
+export { AnalysisTemplate, RolloutStep } from './model/rollout';
+export type { AnalysisMetric, BackgroundAnalysis, RampOptions, RateTemplateOptions } from './model/rollout';
 
 // What constructs take from one another
 export type {

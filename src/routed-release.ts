@@ -1,6 +1,54 @@
-import { Construct } from 'constructs';
+import { ApiObject, Lazy } from 'cdk8s';
+import { Construct, IConstruct } from 'constructs';
+import { IstioApiVersion } from './istio/api-version';
+import { renderHttpRoutes } from './istio/routes';
+import { invalid, show } from './model/errors';
+import { checkHostsFitGateway, checkVirtualServiceHosts, gatewayHosts } from './model/hosts';
+import { Match } from './model/match';
 import { Release, Weights, checkRelease, subjectOf } from './model/release';
 import { HeaderRouteOptions, RouteOptions, headerRoute, ruleFromOptions } from './model/route-options';
+import { Rewrite } from './model/route-policy';
+import { createNetworkingObject } from './private/networking-object';
+import { renderNowAndAtSynth } from './private/synth';
+import { IMeshGateway } from './targets';
+
+/** How a service is exposed through a gateway (`exposeVia`). */
+export interface ExposeOptions {
+  /**
+   * Hosts clients use at the gateway; each must fit one of the gateway's hosts.
+   * @default the gateway's host, when it has exactly one
+   */
+  readonly hosts?: string[];
+  /**
+   * Only requests under this path prefix reach the service (gateway traffic only).
+   * @default every path
+   */
+  readonly pathPrefix?: string;
+  /**
+   * Rewrite before forwarding, e.g. `{ uri: '/' }` to strip `pathPrefix` (gateway traffic only).
+   * @default none
+   */
+  readonly rewrite?: Rewrite;
+  /**
+   * Service port the gateway sends requests to.
+   * @default the service's only HTTP-family port
+   */
+  readonly port?: number;
+}
+
+/** What a gateway VirtualService of a release is made with. */
+interface GatewayExposure {
+  /** How errors name the construct. */
+  readonly subject: string;
+  /** The release's namespace. */
+  readonly namespace: string;
+  /** API version of the VirtualService. */
+  readonly apiVersion: IstioApiVersion;
+  /** What the routes send traffic to (created first: make before break). */
+  readonly routeTargets: readonly IConstruct[];
+  /** The gateway VirtualServices so far, by gateway reference; the new one is added. */
+  readonly exposed: Record<string, ApiObject>;
+}
 
 /**
  * A construct that routes one host by a release model: the rule and weight mutators CanaryService and
@@ -62,6 +110,39 @@ export abstract class RoutedRelease extends Construct {
     return value;
   }
 
+  /**
+   * A VirtualService `<name>-<gateway>` bound to `gateway` only, with the release's rules and split: external
+   * hostnames stay out of the sidecars' routes, and edge-only options (`pathPrefix`, `rewrite`) apply to gateway
+   * traffic alone.
+   */
+  protected createGatewayVirtualService(gateway: IMeshGateway, options: ExposeOptions, exposure: GatewayExposure): ApiObject {
+    const { subject, namespace } = exposure;
+    const ref = gateway.referenceFrom(namespace);
+    if (exposure.exposed[ref]) {
+      throw invalid(subject, 'is already exposed via this gateway', show(ref), 'call exposeVia once per gateway, with all its hosts');
+    }
+    const hosts = options.hosts ?? inheritHosts(subject, gateway);
+    checkVirtualServiceHosts(subject, hosts, [ref]);
+    checkHostsFitGateway(subject, gateway, hosts, namespace);
+    const edge = {
+      match: options.pathPrefix !== undefined ? [Match.uriPrefix(options.pathPrefix)] : undefined,
+      rewrite: options.rewrite,
+      gateway: true,
+      port: options.port,
+    };
+    const render = () => this.rendered(`VirtualService-${ref}`, () => renderHttpRoutes(this.release, edge));
+    renderNowAndAtSynth(this, render, () => this.revision); // a path prefix may clash with a rule's path, now or later
+    const name = this.release.name;
+    const vs = createNetworkingObject('VirtualService', this, `VirtualService-${ref.replace('/', '-')}`, exposure.apiVersion, {
+      metadata: { name: `${name}-${gateway.gatewayName}`, namespace, labels: { app: name } },
+      spec: Lazy.any({ produce: () => ({ hosts: [...hosts], gateways: [ref], http: render() }) }),
+    });
+    vs.node.addDependency(...exposure.routeTargets);
+    if (gateway instanceof Construct) vs.node.addDependency(gateway);
+    exposure.exposed[ref] = vs;
+    return vs;
+  }
+
   /** Checks the routing again after something `decorate` reads has changed. */
   protected recheck(): void {
     this.commit(this.own!);
@@ -71,4 +152,14 @@ export abstract class RoutedRelease extends Construct {
   protected decorate(release: Release): Release {
     return release;
   }
+}
+
+/** The gateway's one host, for exposeVia without hosts. */
+function inheritHosts(subject: string, gateway: IMeshGateway): string[] {
+  const hosts = gatewayHosts(gateway);
+  if (hosts.length !== 1) {
+    throw invalid(subject, `exposeVia needs hosts: gateway ${show(gateway.gatewayName)} has no single host to inherit`,
+      show(hosts), 'pass { hosts: [...] } with the hosts clients use for this service');
+  }
+  return hosts;
 }

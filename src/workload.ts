@@ -1,3 +1,4 @@
+import { ApiObject, App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { invalid, show } from './model/errors';
@@ -137,4 +138,19 @@ export function createWorkloadDeployment(scope: Construct, id: string, workload:
   });
   deployment.select(kplus.LabelSelector.of({ labels: selector }));
   return deployment;
+}
+
+/**
+ * The pod template of a workload whose controller is not a Deployment (an Argo Rollout): exactly the template
+ * `createWorkloadDeployment` writes, so both get cdk8s-plus's defaults (non-root, resources, probes). It is rendered
+ * from a Deployment in a scratch app that is never synthesized.
+ */
+export function renderPodTemplate(workload: WorkloadDeployment, props: WorkloadProps): Record<string, any> {
+  const scratch = new Chart(new App(), 'pod-template');
+  const serviceAccount = kplus.ServiceAccount.fromServiceAccountName(scratch, 'ServiceAccount', workload.serviceAccount.name);
+  const deployment = createWorkloadDeployment(scratch, 'Deployment', { ...workload, serviceAccount }, props);
+  const template = ApiObject.of(deployment).toJson().spec.template;
+  // The scratch Deployment's construct address means nothing outside the scratch app.
+  delete template.metadata.labels['cdk8s.io/metadata.addr'];
+  return template;
 }

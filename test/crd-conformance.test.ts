@@ -9,6 +9,7 @@ import { EXAMPLE_CHARTS } from '../examples/scenarios';
 import {
   CanaryService, ClientTlsMode, DefaultRoute, ExternalProtocol, ExternalService, GatewaySpecServersTlsMode, IstioApiVersion,
   LoadBalancer, Match, MeshGateway, MeshSidecar, Metric, ProgressiveService, Protocol, Resolution, Webhook,
+  AnalysisTemplate, RolloutService, RolloutStep, Split,
 } from '../src';
 import { newChart } from './util';
 import { CrdSchemas } from '../src/validation/crd-schema';
@@ -23,13 +24,69 @@ describeWithCrds('conformance with the Istio 1.30.3 CRDs', () => {
   const schemas = CrdSchemas.fromPaths([CRD_DIR]);
 
   function expectConformant(objects: any[]): void {
-    const istio = objects.filter((o) => o.apiVersion.includes('istio.io') || o.apiVersion.startsWith('flagger.app/'));
+    const istio = objects.filter((o) => o.apiVersion.includes('istio.io') || /^(flagger\.app|argoproj\.io)\//.test(o.apiVersion));
     expect(istio.length).toBeGreaterThan(0);
     for (const obj of istio) {
       const findings = schemas.validate(obj);
       expect({ object: `${obj.kind}/${obj.metadata.name}`, findings }).toEqual({ object: `${obj.kind}/${obj.metadata.name}`, findings: [] });
     }
   }
+
+  test('Argo Rollouts 1.9.1: every step kind, both splits, a gateway, background and step analysis, every template option', () => {
+    const chart = newChart('conformance');
+    const gateway = new MeshGateway(chart, 'gw', { hosts: ['web.example.com'] });
+    const steps = [
+      RolloutStep.setWeight(10),
+      RolloutStep.setHeaderRoute('testers', [Match.headerExact('x-tester', 'yes'), Match.headerRegex('cookie', '.*tester.*')]),
+      RolloutStep.setMirrorRoute('mirror', [Match.method('GET').and(Match.uriPrefix('/api')).and(Match.headerPrefix('x-client', 'web'))], 50),
+      RolloutStep.analysis(['error-rate', 'latency'], { route: 'api' }),
+      RolloutStep.removeMirrorRoute('mirror'),
+      RolloutStep.removeHeaderRoute('testers'),
+      ...RolloutStep.ramp({ stepWeight: 30, pause: Duration.minutes(1) }),
+      RolloutStep.pause(),
+    ];
+    const templates = [
+      AnalysisTemplate.errorRate(5, { interval: Duration.seconds(30), count: 10, failureLimit: 2, address: 'http://prometheus.monitoring:9090' }),
+      AnalysisTemplate.successRate(99),
+      AnalysisTemplate.prometheus('latency', [{
+        name: 'p99',
+        query: 'histogram_quantile(0.99, sum(rate(x{route="{{args.route}}"}[1m])) by (le))',
+        successCondition: 'result[0] < 500',
+        interval: Duration.minutes(1),
+        initialDelay: Duration.seconds(30),
+        count: 5,
+        failureLimit: 1,
+      }], ['route']),
+    ];
+    for (const split of [Split.SUBSET, Split.HOST]) {
+      const web = new RolloutService(chart, `web-${split}`, {
+        port: 8080,
+        image: 'web:1',
+        split,
+        analysisTemplates: split === Split.HOST ? templates : [],
+        analysis: split === Split.HOST ? { templates: ['success-rate'], startingStep: 1 } : undefined,
+        maxSurge: '50%',
+        maxUnavailable: 0,
+        abortScaleDownDelay: Duration.seconds(60),
+        trafficPolicy: { loadBalancer: LoadBalancer.roundRobin() },
+        steps: split === Split.HOST ? steps : [RolloutStep.setWeight(50), RolloutStep.setWeight(100)],
+      });
+      web.routeHeader('end-user', 'jason', 'canary');
+      web.exposeVia(gateway, { hosts: ['web.example.com'], pathPrefix: `/${split}` });
+    }
+    const objects = Testing.synth(chart);
+    expect(objects.filter((o) => o.apiVersion === 'argoproj.io/v1alpha1').map((o) => o.kind).sort())
+      .toEqual(['AnalysisTemplate', 'AnalysisTemplate', 'AnalysisTemplate', 'Rollout', 'Rollout']);
+    expectConformant(objects);
+  });
+
+  test('an Argo Rollouts object our checks would let through fails the CRD, so the test above can fail', () => {
+    const chart = newChart('conformance');
+    new RolloutService(chart, 'web', { port: 8080, image: 'web:1', steps: [RolloutStep.setWeight(100)] });
+    const rollout = Testing.synth(chart).find((o) => o.kind === 'Rollout')!;
+    rollout.spec.strategy.canary.steps.push({ setWeight: '20' });
+    expect(schemas.validate(rollout)?.map((f) => f.path)).toEqual(['spec.strategy.canary.steps[1].setWeight']);
+  });
 
   test('the CRDs define our kinds in v1 and v1beta1', () => {
     for (const v of ['networking.istio.io/v1', 'networking.istio.io/v1beta1']) {

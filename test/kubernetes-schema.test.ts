@@ -6,7 +6,7 @@
  */
 import { Chart, Testing } from 'cdk8s';
 import { EXAMPLE_CHARTS } from '../examples/scenarios';
-import { CanaryService, MeshNamespace, Protocol, ProgressiveService, Metric } from '../src';
+import { CanaryService, MeshNamespace, Protocol, ProgressiveService, Metric, RolloutService, RolloutStep } from '../src';
 import { newChart } from './util';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -48,22 +48,30 @@ function check(value: unknown, type: string, path: string): string[] {
   }
 }
 
-/** Problems of every core object (no CRD kinds) in `objects`. */
+/**
+ * Problems of every core object (no CRD kinds) in `objects`, and of the pod template of every Argo Rollout (its CRD
+ * leaves the template's inner fields open, so only the Kubernetes model can tell an unknown or mistyped field).
+ */
 function coreProblems(objects: any[]): string[] {
   const core = objects.filter((o) => !/istio\.io|flagger\.app|argoproj\.io|gateway\.networking\.k8s\.io/.test(o.apiVersion));
-  return core.flatMap((o) => {
-    const model = modelOf(o.apiVersion, o.kind);
-    const where = `${o.kind}/${o.metadata?.name}`;
-    return model ? check(o, model, where) : [`${where}: no Kubernetes 1.27 model for ${o.apiVersion} ${o.kind}`];
-  });
+  const rollouts = objects.filter((o) => o.kind === 'Rollout' && o.apiVersion.startsWith('argoproj.io/'));
+  return [
+    ...core.flatMap((o) => {
+      const model = modelOf(o.apiVersion, o.kind);
+      const where = `${o.kind}/${o.metadata?.name}`;
+      return model ? check(o, model, where) : [`${where}: no Kubernetes 1.27 model for ${o.apiVersion} ${o.kind}`];
+    }),
+    ...rollouts.flatMap((o) => check(o.spec.template, 'V1PodTemplateSpec', `Rollout/${o.metadata.name}.spec.template`)),
+  ];
 }
 
 describe('core objects against the Kubernetes 1.27 OpenAPI', () => {
   test('the example app has core objects to check, and all have models', () => {
     const charts = Object.entries(EXAMPLE_CHARTS) as Array<[string, new (scope: any, id: string) => Chart]>;
     const objects = charts.flatMap(([id, ChartClass]) => Testing.synth(new ChartClass(Testing.app(), id)));
-    const kinds = new Set(objects.filter((o) => !/istio\.io|flagger\.app/.test(o.apiVersion)).map((o) => `${o.apiVersion} ${o.kind}`));
+    const kinds = new Set(objects.filter((o) => !/istio\.io|flagger\.app|argoproj\.io/.test(o.apiVersion)).map((o) => `${o.apiVersion} ${o.kind}`));
     expect([...kinds].sort()).toEqual(['apps/v1 Deployment', 'v1 Namespace', 'v1 Service', 'v1 ServiceAccount']);
+    expect(objects.filter((o) => o.kind === 'Rollout').length).toBeGreaterThan(0); // their pod templates are checked too
     expect([...kinds].every((k) => modelOf(k.split(' ')[0], k.split(' ')[1]))).toBe(true);
   });
 
@@ -96,6 +104,17 @@ describe('core objects against the Kubernetes 1.27 OpenAPI', () => {
       weights: { v1: 100 },
     });
     new ProgressiveService(chart, 'ad', { port: 3003, image: 'ad:1', analysis: { stepWeight: 20, maxWeight: 100, metrics: [Metric.requestSuccessRate({ min: 95 })] } });
+    new RolloutService(chart, 'banner', {
+      port: 8080,
+      image: 'banner:1',
+      replicas: 4,
+      args: ['--port', '8080'],
+      env: { LOG_LEVEL: 'info' },
+      labels: { 'example.com/team': 'shop' },
+      annotations: { 'example.com/owner': 'shop' },
+      containerOptions: { securityContext: { ensureNonRoot: false } },
+      steps: [RolloutStep.setWeight(100)],
+    });
     expect(coreProblems(Testing.synth(chart))).toEqual([]);
   });
 

@@ -33,15 +33,15 @@ function kindOf(flags: ts.SymbolFlags): string {
 }
 
 const MAIN = [
-  'class CanaryService', 'class ExternalService', 'class IstioCanaryValidation', 'class LoadBalancer',
+  'class AnalysisTemplate', 'class CanaryService', 'class ExternalService', 'class IstioCanaryValidation', 'class LoadBalancer',
   'class Match', 'class MeshAnalysis', 'class MeshAuthorizationPolicy', 'class MeshGateway',
   'class MeshNamespace', 'class MeshPeerAuthentication', 'class MeshSidecar', 'class Metric',
-  'class ProgressiveService', 'class ReleaseLane', 'class RoutedRelease', 'class Source', 'class TrafficSplit',
+  'class ProgressiveService', 'class ReleaseLane', 'class RolloutService', 'class RolloutStep', 'class RoutedRelease', 'class Source', 'class TrafficSplit',
   'class Webhook',
   'enum ClientTlsMode', 'enum DefaultRoute', 'enum ExternalProtocol', 'enum GatewaySpecServersTlsMaxProtocolVersion',
   'enum GatewaySpecServersTlsMinProtocolVersion', 'enum GatewaySpecServersTlsMode', 'enum IstioApiVersion',
   'enum MtlsMode', 'enum Protocol', 'enum Resolution', 'enum Split',
-  'interface Abort', 'interface Analysis', 'interface Backend', 'interface CanaryServiceProps',
+  'interface Abort', 'interface Analysis', 'interface AnalysisMetric', 'interface BackgroundAnalysis', 'interface Backend', 'interface CanaryServiceProps',
   'interface ClientTls', 'interface ConnectionPool', 'interface CorsPolicy', 'interface Delay',
   'interface EgressGatewayOptions', 'interface ExposeOptions', 'interface ExternalPort',
   'interface ExternalServiceProps', 'interface Fault', 'interface GatewayRouteOptions',
@@ -54,8 +54,8 @@ const MAIN = [
   'interface MeshAuthorizationPolicyProps', 'interface MeshGatewayProps', 'interface MeshNamespaceProps',
   'interface MeshPeerAuthenticationProps', 'interface MeshSidecarProps', 'interface MetricThreshold',
   'interface Mirror', 'interface OutlierDetection', 'interface PortProps', 'interface ProgressiveServiceProps',
-  'interface PrometheusOptions', 'interface Redirect', 'interface Release', 'interface ReleaseLaneProps',
-  'interface ReleasePort', 'interface Retries', 'interface Rewrite', 'interface RouteOptions',
+  'interface PrometheusOptions', 'interface RampOptions', 'interface RateTemplateOptions', 'interface Redirect', 'interface Release', 'interface ReleaseLaneProps',
+  'interface ReleasePort', 'interface Retries', 'interface Rewrite', 'interface RolloutServiceProps', 'interface RouteOptions',
   'interface RoutePolicy', 'interface RouteRule', 'interface ServiceTarget', 'interface StickyCanary', 'interface TrafficPolicy',
   'interface TrafficSplitProps', 'interface VersionHost', 'interface VersionPolicy', 'interface VersionProps',
   'interface WorkloadProps',
@@ -79,7 +79,8 @@ describe('public API', () => {
   });
 
   test('the main entry stays small, with at most 3 free functions', () => {
-    expect(MAIN.length).toBeLessThanOrEqual(92); // "at most about 90" (issue 15)
+    // "at most about 90" (issue 15), and the 8 names of Argo Rollouts (issue 17)
+    expect(MAIN.length).toBeLessThanOrEqual(100);
     expect(MAIN.filter((name) => name.startsWith('function ')).length).toBeLessThanOrEqual(3);
   });
 

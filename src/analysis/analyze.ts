@@ -54,6 +54,7 @@ export const CHECKS: Readonly<Record<string, string>> = {
   CANARY002: 'workload no Service selects',
   CANARY003: 'subset whose labels select pods of several versions',
   CANARY004: 'traffic sent to a version scaled to 0 replicas',
+  ROLLOUT001: 'Argo Rollout whose Istio traffic routing names a VirtualService, route, subset or Service that does not exist',
 };
 
 /** Options of an analysis. */
@@ -83,6 +84,7 @@ export function analyze(objects: readonly K8sObject[], options: AnalysisOptions 
     ...checkDestinationRules(m, known),
     ...checkServicesAndWorkloads(m),
     ...checkNamespaces(m),
+    ...checkRollouts(m),
   ];
   const disabled = new Set(options.disable ?? []);
   return findings.filter((f) => !disabled.has(f.code));
@@ -373,6 +375,79 @@ function checkNamespaces(m: Manifests): Finding[] {
       emit('IST0123', Severity.WARNING, ns, 'metadata.labels', `has both istio-injection=${injection} and istio.io/rev=${revision}; the first wins`,
         'keep one of them');
     }
+  }
+  return findings;
+}
+
+/**
+ * ROLLOUT001: what an Argo Rollout's `trafficRouting.istio` names must exist as Argo Rollouts reads it: each
+ * VirtualService (`<name>` or `<name>.<namespace>`) with the routes it lists (or exactly one route when it lists
+ * none), each such route sending to both the stable and the canary subset (or Service), the DestinationRule with
+ * both subsets, the stable and canary Services; and no managed route may take the name of a route already there.
+ */
+function checkRollouts(m: Manifests): Finding[] {
+  const { findings, emit } = collector();
+  const rollouts = m.objects.filter((o) => o.kind === 'Rollout' && (o.apiVersion ?? '').startsWith('argoproj.io/'));
+  for (const rollout of rollouts) {
+    const ns = namespaceOf(rollout);
+    const canary = rollout.spec?.strategy?.canary ?? {};
+    const istio = canary.trafficRouting?.istio;
+    if (!istio) continue;
+    const base = 'spec.strategy.canary';
+    const missing = (path: string, what: string, fix: string) => emit('ROLLOUT001', Severity.ERROR, rollout, path, `${what}, so Argo Rollouts cannot shift traffic`, fix);
+    const findIn = (objects: readonly K8sObject[], name: string, namespace: string) =>
+      objects.find((o) => o.metadata?.name === name && namespaceOf(o) === namespace);
+    for (const role of ['stableService', 'canaryService'] as const) {
+      const name = canary[role];
+      if (name !== undefined && !m.services.has(resolveHost(name, ns))) {
+        missing(`${base}.${role}`, `${role} ${name} is not a Service in namespace ${ns}`, 'add the Service, or fix the name');
+      }
+    }
+    const dr = istio.destinationRule;
+    const subsets = dr ? [dr.stableSubsetName, dr.canarySubsetName] : [];
+    if (dr) {
+      const found = findIn(m.destinationRules, dr.name, ns);
+      if (!found) {
+        missing(`${base}.trafficRouting.istio.destinationRule`, `DestinationRule ${ns}/${dr.name} does not exist`, 'add it, or fix the name');
+      } else {
+        for (const subset of subsets.filter((x) => !(found.spec?.subsets ?? []).some((s: any) => s.name === x))) {
+          missing(`${base}.trafficRouting.istio.destinationRule`, `DestinationRule ${ns}/${dr.name} has no subset ${subset}`, 'add the subset');
+        }
+      }
+    }
+    const refs: any[] = istio.virtualServices ?? (istio.virtualService ? [istio.virtualService] : []);
+    const managed: string[] = (canary.trafficRouting?.managedRoutes ?? []).map((r: any) => r.name);
+    refs.forEach((ref, i) => {
+      const path = `${base}.trafficRouting.istio.${istio.virtualServices ? `virtualServices[${i}]` : 'virtualService'}`;
+      const [name, namespace = ns] = String(ref.name ?? '').split('.');
+      const vs = findIn(m.virtualServices, name, namespace);
+      if (!vs) {
+        missing(path, `VirtualService ${namespace}/${name} does not exist`, 'add it, or fix the name');
+        return;
+      }
+      const http: any[] = vs.spec?.http ?? [];
+      const routeNames: string[] = ref.routes ?? [];
+      const routes = routeNames.length > 0 ? routeNames.map((r) => ({ name: r, route: http.find((h) => h.name === r) })) : [{ name: '(unnamed)', route: http.length === 1 ? http[0] : undefined }];
+      for (const { name: routeName, route } of routes) {
+        if (!route) {
+          missing(`${path}.routes`, routeNames.length > 0 ? `VirtualService ${namespace}/${name} has no http route ${routeName}`
+            : `VirtualService ${namespace}/${name} has ${http.length} http routes and the Rollout names none`, 'name the route the split is in, in routes');
+          continue;
+        }
+        const destinations: any[] = (route.route ?? []).map((d: any) => d.destination ?? {});
+        const wanted = dr ? subsets.map((s) => ({ what: `subset ${s}`, ok: destinations.some((d) => d.subset === s) }))
+          : (['stableService', 'canaryService'] as const).filter((r) => canary[r] !== undefined)
+            .map((r) => ({ what: `Service ${canary[r]}`, ok: destinations.some((d) => String(d.host ?? '').split('.')[0] === canary[r]) }));
+        for (const w of wanted.filter((x) => !x.ok)) {
+          missing(`${path}.routes`, `route ${routeName} of VirtualService ${namespace}/${name} sends nothing to the ${w.what}`,
+            'list both the stable and the canary destination in the route, the canary with weight 0');
+        }
+      }
+      for (const clash of managed.filter((r) => http.some((h) => h.name === r))) {
+        emit('ROLLOUT001', Severity.ERROR, rollout, `${base}.trafficRouting.managedRoutes`, `managed route ${clash} has the name of a route of VirtualService `
+          + `${namespace}/${name}, which Argo Rollouts would replace`, 'rename the managed route');
+      }
+    });
   }
   return findings;
 }

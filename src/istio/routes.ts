@@ -15,7 +15,7 @@ import { HeaderPolicy, Rewrite } from '../model/route-policy';
 export function renderSubsets(release: Release): Array<Record<string, any>> {
   return release.versions.map((version) => dropUndefined({
     name: version,
-    labels: { version },
+    labels: release.subsetLabels?.[version] ?? { version },
     trafficPolicy: renderTrafficPolicy(release.versionPolicies?.[version]?.trafficPolicy),
   }));
 }
@@ -68,6 +68,14 @@ export function renderDestinations(release: Release, weights: Weights, port: Rel
  */
 function renderDefaultDestinations(release: Release, port: ReleasePort): Array<Record<string, any>> {
   const weights = defaultRouteWeights(release);
+  if (weights && release.keepZeroWeights) {
+    const http = isHttpProtocol(port.protocol);
+    return release.versions.map((version) => dropUndefined({
+      destination: renderDestination(release, version, port),
+      weight: weights[version] ?? 0,
+      headers: http ? versionHeaders(release, version) : undefined,
+    }));
+  }
   if (weights) return renderDestinations(release, weights, port);
   const number = destinationPort(release, port);
   return [{ destination: dropUndefined({ host: release.host, port: number !== undefined ? { number } : undefined }) }];

@@ -53,6 +53,21 @@ export interface VersionHost {
   readonly port?: number;
 }
 
+/** How the routes tell versions apart. */
+export enum Split {
+  /**
+   * Versions are subsets of the one Service, selected by the `version` label in a DestinationRule. The common
+   * choice: one Service, one DNS name, Istio picks the pods.
+   */
+  SUBSET = 'subset',
+  /**
+   * Each version also gets a Service of its own, `<name>-<version>`, and routes name those hosts (no subsets).
+   * For per-version DNS names (direct debugging, per-Service metrics and policies) and for tooling that splits
+   * by host.
+   */
+  HOST = 'host',
+}
+
 /** What the default route (the one after every rule) does with the requests that reach it. */
 export enum DefaultRoute {
   /** Split by `weights`, whole percent per version adding up to 100. */
@@ -106,6 +121,16 @@ export interface Release {
    * The versions are existing Services (a TrafficSplit's backends), not workloads named `<name>-<version>`.
    */
   readonly external?: boolean;
+  /**
+   * Labels of each version's subset.
+   * @default `{ version: <version> }`
+   */
+  readonly subsetLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * The default route lists every version with its weight, zeros included: a controller (Argo Rollouts) patches
+   * the weights of the destinations it finds in place.
+   */
+  readonly keepZeroWeights?: boolean;
   /**
    * How errors name the release.
    * @default `canary "<name>"`
