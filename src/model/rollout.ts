@@ -201,8 +201,9 @@ function errorPercentQuery(window: string): string {
  */
 export class AnalysisTemplate {
   /**
-   * The percent of non-5xx responses must stay at or above `min`. With no requests in a window the measurement
-   * is inconclusive, which pauses the rollout rather than promoting a version nothing has called.
+   * The percent of non-5xx responses must stay at or above `min`. A window without requests gives NaN, which
+   * meets neither condition: the measurement is inconclusive, which pauses the rollout rather than promoting a
+   * version nothing has called.
    */
   public static successRate(min: number, options: RateTemplateOptions = {}): AnalysisTemplate {
     return AnalysisTemplate.rate(options.name ?? 'success-rate', `100 - (${errorPercentQuery(AnalysisTemplate.window(options))})`,
