@@ -283,7 +283,8 @@ export class RolloutService extends RoutedRelease {
       ports: [{ number: containerPort, name: protocol }],
       serviceAccount,
     }, props);
-    const renderStrategy = () => this.rendered('Rollout', () => renderCanaryStrategy({
+    // Keyed by the gateways too: exposeVia adds a VirtualService to the traffic routing without changing the release.
+    const renderStrategy = () => this.rendered(`Rollout-${Object.keys(this.gatewayVirtualServices).length}`, () => renderCanaryStrategy({
       ...this.strategy,
       trafficRouting: {
         virtualServices: [...(this.virtualService ? [this.virtualService] : []), ...Object.values(this.gatewayVirtualServices)]

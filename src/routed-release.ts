@@ -51,9 +51,9 @@ interface GatewayExposure {
 }
 
 /**
- * A construct that routes one host by a release model: the rule and weight mutators CanaryService and
- * TrafficSplit share. Every change is checked as a whole before it is kept, so a rejected call leaves the
- * routing as it was.
+ * A construct that routes one host by a release model: the rule and weight mutators CanaryService, TrafficSplit
+ * and RolloutService share, and their gateway VirtualServices. Every change is checked as a whole before it is
+ * kept, so a rejected call leaves the routing as it was.
  */
 export abstract class RoutedRelease extends Construct {
   private own?: Release;

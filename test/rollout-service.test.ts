@@ -162,6 +162,16 @@ describe('RolloutService: traffic routing names what exists', () => {
   });
 });
 
+test('a gateway exposed after a synth is in the next synth\'s traffic routing', () => {
+  const chart = newChart('shop');
+  const gateway = new MeshGateway(chart, 'gw', { hosts: ['web.example.com'] });
+  const web = new RolloutService(chart, 'web', { ...AD, steps: STEPS });
+  expect(only(synth(chart), 'Rollout').spec.strategy.canary.trafficRouting.istio.virtualServices).toEqual([{ name: 'web', routes: ['default'] }]);
+  web.exposeVia(gateway);
+  expect(only(synth(chart), 'Rollout').spec.strategy.canary.trafficRouting.istio.virtualServices)
+    .toEqual([{ name: 'web', routes: ['default'] }, { name: 'web-gw', routes: ['default'] }]);
+});
+
 describe('RolloutService: refused at synth', () => {
   const refuse = (props: Partial<RolloutServiceProps>) => () => rollout(props);
 
