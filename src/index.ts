@@ -25,7 +25,7 @@ export { IstioApiVersion } from './istio/api-version';
 
 // Gateways
 export { MeshGateway } from './mesh-gateway';
-export type { GatewayRouteOptions, GatewayTls, MeshGatewayProps, ServiceTarget } from './mesh-gateway';
+export type { EdgeIngress, GatewayRouteOptions, GatewayTls, MeshGatewayProps, ServiceTarget } from './mesh-gateway';
 // Istio types that appear in MeshGateway's props (generated from the pinned CRDs).
 export {
   GatewaySpecServersTlsMaxProtocolVersion, GatewaySpecServersTlsMinProtocolVersion, GatewaySpecServersTlsMode,

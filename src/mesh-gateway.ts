@@ -1,13 +1,16 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { IstioApiVersion } from './istio/api-version';
 import { renderHttpMatch, renderHttpRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
 import { checkList, invalid, show } from './model/errors';
 import { checkDnsHost, checkVirtualServiceHosts, gatewayHosts, parseServerHost } from './model/hosts';
+import { checkAnnotations } from './model/kubernetes';
 import { Match, checkMatch, checkPort } from './model/match';
 import { checkDnsLabel, serviceHost } from './model/names';
 import { Rewrite } from './model/route-policy';
+import { edgeIngressRules } from './private/edge-ingress';
 import { createNetworkingObject } from './private/networking-object';
 import { renderNowAndAtSynth } from './private/synth';
 import { IGatewayRouteTarget, IMeshGateway, isGatewayRouteTarget } from './targets';
@@ -27,6 +30,32 @@ export interface GatewayTls {
    * @default GatewaySpecServersTlsMode.SIMPLE
    */
   readonly mode?: GatewaySpecServersTlsMode;
+}
+
+/**
+ * A Kubernetes Ingress in front of the ingress gateway, for clusters whose edge is an Ingress controller (Rancher's
+ * nginx, say) that must forward the gateway's hosts to `istio-ingressgateway`.
+ */
+export interface EdgeIngress {
+  /** The edge controller's IngressClass, e.g. "nginx". */
+  readonly className: string;
+  /**
+   * Namespace of the ingress gateway's Service; the Ingress is created there (an Ingress backend is a Service of its
+   * own namespace).
+   * @default "istio-system"
+   */
+  readonly namespace?: string;
+  /**
+   * The ingress gateway's Service, which the Ingress forwards to on port 80 (443 for hosts the gateway serves over TLS).
+   * @default "istio-ingressgateway"
+   */
+  readonly serviceName?: string;
+  /**
+   * Annotations of the Ingress, for the controller: needed when a host goes to 443, to say the backend speaks TLS
+   * (`nginx.ingress.kubernetes.io/backend-protocol: HTTPS`) or to pass TLS through.
+   * @default none
+   */
+  readonly annotations?: Record<string, string>;
 }
 
 /** Props of a MeshGateway. */
@@ -74,6 +103,12 @@ export interface MeshGatewayProps {
    * @default IstioApiVersion.V1
    */
   readonly apiVersion?: IstioApiVersion;
+  /**
+   * Also emit a `networking.k8s.io/v1` Ingress `<name>-edge` that forwards the gateway's hosts from an edge Ingress
+   * controller to the ingress gateway's Service.
+   * @default none: clients reach the ingress gateway directly
+   */
+  readonly edgeIngress?: EdgeIngress;
 }
 
 /** A plain Kubernetes Service as a route target. */
@@ -129,6 +164,8 @@ export class MeshGateway extends Construct implements IMeshGateway {
   public readonly servers: readonly GatewaySpecServers[];
   /** The Gateway object. */
   public readonly gateway: ApiObject;
+  /** The edge Ingress, with `edgeIngress`. */
+  public readonly edgeIngress?: ApiObject;
 
   private readonly subject: string;
   private readonly apiVersion: IstioApiVersion;
@@ -156,6 +193,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
       metadata: { name: this.gatewayName, namespace: this.gatewayNamespace },
       spec: { selector: props.selector ?? { istio: 'ingressgateway' }, servers: [...this.servers] },
     });
+    if (props.edgeIngress) this.edgeIngress = this.createEdgeIngress(props.edgeIngress);
   }
 
   public get serverHosts(): readonly string[] {
@@ -198,6 +236,22 @@ export class MeshGateway extends Construct implements IMeshGateway {
     }
     this.routes.push({ name, render });
     this.routesObject ??= this.createRoutesObject();
+  }
+
+  private createEdgeIngress(edge: EdgeIngress): ApiObject {
+    if (typeof edge.className !== 'string' || edge.className.trim() === '') {
+      throw invalid(this.subject, 'edgeIngress needs the edge controller\'s IngressClass', show(edge.className), 'set className, e.g. "nginx"');
+    }
+    const namespace = edge.namespace ?? 'istio-system';
+    const serviceName = edge.serviceName ?? 'istio-ingressgateway';
+    checkDnsLabel(this.subject, 'edgeIngress namespace', namespace);
+    checkDnsLabel(this.subject, 'edgeIngress serviceName', serviceName);
+    checkAnnotations(this.subject, 'edgeIngress annotations', edge.annotations);
+    const rules = edgeIngressRules(this.subject, this.servers, serviceName, Object.keys(edge.annotations ?? {}).length > 0);
+    return new kplus.k8s.KubeIngress(this, 'EdgeIngress', {
+      metadata: { name: `${this.gatewayName}-edge`, namespace, annotations: edge.annotations && { ...edge.annotations } },
+      spec: { ingressClassName: edge.className, rules },
+    });
   }
 
   private createRoutesObject(): ApiObject {

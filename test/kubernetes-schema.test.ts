@@ -6,7 +6,7 @@
  */
 import { Chart, Testing } from 'cdk8s';
 import { EXAMPLE_CHARTS } from '../examples/scenarios';
-import { CanaryService, MeshNamespace, Protocol, ProgressiveService, Metric, RolloutService, RolloutStep } from '../src';
+import { CanaryService, MeshGateway, MeshNamespace, Protocol, ProgressiveService, Metric, RolloutService, RolloutStep } from '../src';
 import { newChart } from './util';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -115,7 +115,10 @@ describe('core objects against the Kubernetes 1.27 OpenAPI', () => {
       containerOptions: { securityContext: { ensureNonRoot: false } },
       steps: [RolloutStep.setWeight(100)],
     });
-    expect(coreProblems(Testing.synth(chart))).toEqual([]);
+    new MeshGateway(chart, 'edge', { hosts: ['shop.example.com', '*'], edgeIngress: { className: 'nginx', annotations: { 'example.com/edge': 'yes' } } });
+    const objects = Testing.synth(chart);
+    expect(objects.filter((o) => o.kind === 'Ingress')).toHaveLength(1);
+    expect(coreProblems(objects)).toEqual([]);
   });
 
   test('an unknown field, a wrong type and an unknown kind are caught, so the checks above can fail', () => {

@@ -284,3 +284,52 @@ describe('random gateway host sets and route hosts', () => {
     }), { numRuns: 300 });
   });
 });
+
+describe('MeshGateway edgeIngress (an Ingress controller in front of the ingress gateway)', () => {
+  const backend = (rule: any) => [rule.host ?? '*', rule.http.paths[0].backend.service.name, rule.http.paths[0].backend.service.port.number];
+
+  test('HTTP hosts: an Ingress in istio-system with the class, one rule per host, every path to istio-ingressgateway on 80', () => {
+    const chart = newChart('shop');
+    const gateway = new MeshGateway(chart, 'shop-gateway', { hosts: ['shop.example.com', 'web/*.example.org', '*'], edgeIngress: { className: 'nginx' } });
+    const ingress = only(synth(chart), 'Ingress');
+    expect(gateway.edgeIngress).toBeDefined();
+    expect(ingress.apiVersion).toBe('networking.k8s.io/v1');
+    expect(ingress.metadata).toEqual({ name: 'shop-gateway-edge', namespace: 'istio-system' });
+    expect(ingress.spec.ingressClassName).toBe('nginx');
+    expect(ingress.spec.rules.map(backend)).toEqual([
+      ['shop.example.com', 'istio-ingressgateway', 80], ['*.example.org', 'istio-ingressgateway', 80], ['*', 'istio-ingressgateway', 80],
+    ]);
+    expect(ingress.spec.rules[0].http.paths[0]).toMatchObject({ path: '/', pathType: 'Prefix' });
+  });
+
+  test('hosts the gateway redirects to HTTPS go to 443 (plain HTTP to a redirecting server would loop), with the controller\'s annotation', () => {
+    const chart = newChart('shop');
+    const annotations = { 'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS' };
+    new MeshGateway(chart, 'gw', {
+      hosts: ['shop.example.com'],
+      tls: { credentialName: 'shop-cert' },
+      edgeIngress: { className: 'nginx', namespace: 'ingress', serviceName: 'edge-gateway', annotations },
+    });
+    const ingress = only(synth(chart), 'Ingress');
+    expect(ingress.metadata).toEqual({ name: 'gw-edge', namespace: 'ingress', annotations });
+    expect(ingress.spec.rules.map(backend)).toEqual([['shop.example.com', 'edge-gateway', 443]]);
+  });
+
+  test('a host also served as plain HTTP goes to 80', () => {
+    const chart = newChart('shop');
+    new MeshGateway(chart, 'gw', { hosts: ['shop.example.com'], tls: { credentialName: 'shop-cert', httpsRedirect: false }, edgeIngress: { className: 'nginx' } });
+    expect(only(synth(chart), 'Ingress').spec.rules.map(backend)).toEqual([['shop.example.com', 'istio-ingressgateway', 80]]);
+  });
+
+  test.each([
+    ['a TLS host without annotations', { hosts: ['shop.example.com'], tls: { credentialName: 'c' }, edgeIngress: { className: 'nginx' } },
+      'gateway "gw": edgeIngress must forward shop.example.com to port 443 (the gateway serves it over TLS or redirects it there), and an Ingress has no field saying '
+      + 'the backend speaks TLS (got ["shop.example.com"]); set edgeIngress.annotations for your controller'],
+    ['no class', { hosts: ['a.example.com'], edgeIngress: { className: '' } }, 'gateway "gw": edgeIngress needs the edge controller\'s IngressClass (got ""); set className, e.g. "nginx"'],
+    ['a TCP-only gateway', { servers: [{ port: { number: 31400, name: 'tcp', protocol: 'TCP' }, hosts: ['*'] }], edgeIngress: { className: 'nginx' } },
+      'gateway "gw": edgeIngress forwards HTTP and HTTPS hosts, and the gateway serves none'],
+    ['a namespace that is no DNS label', { hosts: ['a.example.com'], edgeIngress: { className: 'nginx', namespace: 'Istio_System' } }, 'gateway "gw": edgeIngress namespace'],
+  ])('refused: %s', (_, props, message) => {
+    expect(() => new MeshGateway(newChart('shop'), 'gw', props as any)).toThrow(message);
+  });
+});
