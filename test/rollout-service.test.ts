@@ -226,6 +226,8 @@ describe('RolloutService: refused at synth', () => {
   test('the steps may stop short of 100 when told so, or end with a pause for a human', () => {
     expect(() => rollout({ steps: [RolloutStep.setWeight(40)], allowJumpToFull: true })).not.toThrow();
     expect(() => rollout({ steps: [RolloutStep.setWeight(40), RolloutStep.pause()] })).not.toThrow();
+    // Removing a route before any weight sends nothing to the canary.
+    expect(() => rollout({ steps: [RolloutStep.removeHeaderRoute('testers'), RolloutStep.setWeight(100)] })).not.toThrow();
   });
 });
 

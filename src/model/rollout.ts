@@ -340,7 +340,7 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
       }
     }
   });
-  const firstRoute = steps.findIndex((s) => s.spec.kind === 'setHeaderRoute' || s.spec.kind === 'setMirrorRoute');
+  const firstRoute = steps.findIndex((s) => (s.spec.kind === 'setHeaderRoute' || s.spec.kind === 'setMirrorRoute') && s.spec.match !== undefined);
   const firstWeight = steps.findIndex((s) => s.spec.kind === 'setWeight' && s.spec.weight > 0);
   if (firstRoute >= 0 && (firstWeight < 0 || firstWeight > firstRoute)) {
     // Argo Rollouts scales the canary with its weight: at 0% it has no pods, and the managed route would answer 503.
