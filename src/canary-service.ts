@@ -13,9 +13,9 @@ import { DefaultRoute, Release, ReleasePort, Split, VersionPolicy, Weights, rele
 import { HeaderPolicy, RoutePolicy, routePolicyOf } from './model/route-policy';
 import { StickyCanary, checkStickyCanary, withStickyCanary } from './model/sticky';
 import { TrafficPolicy } from './model/traffic-policy';
-import { registerAnalysisView } from './private/analysis-view';
 import { claimMeshHost } from './private/host-claims';
 import { createNetworkingObject } from './private/networking-object';
+import { createService as createServiceObject } from './private/service';
 import { ExposeOptions, RoutedRelease } from './routed-release';
 import { IAuthorizationTarget, IGatewayRouteTarget, ILaneMember, IMeshGateway, IReleaseLane, ISourceWorkload } from './targets';
 import { WorkloadProps, checkWorkloadProps, createWorkloadDeployment } from './workload';
@@ -284,20 +284,8 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     }
     this.deployments = deployments;
 
-    const createService = (constructId: string, name: string, selector: Record<string, string>) => {
-      const servicePorts = ports.map((p) => ({ name: p.name, port: p.number, protocol: 'TCP', appProtocol: p.protocol }));
-      const service = new kplus.k8s.KubeService(this, constructId, {
-        metadata: { name, namespace: this.namespace, labels: selector },
-        spec: {
-          selector,
-          ports: servicePorts.map((p, i) => ({ ...p, targetPort: kplus.k8s.IntOrString.fromNumber(ports[i].containerPort) })),
-        },
-      });
-      registerAnalysisView(service, () => ({
-        apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: this.namespace }, spec: { selector, ports: servicePorts },
-      }));
-      return service;
-    };
+    const createService = (constructId: string, name: string, selector: Record<string, string>) =>
+      createServiceObject(this, constructId, name, this.namespace, selector, ports);
     this.service = createService('Service', this.name, { app: this.name });
 
     this.apiVersion = props.apiVersion ?? IstioApiVersion.V1;

@@ -9,6 +9,7 @@ import { checkDnsHost, checkVirtualServiceHosts, gatewayHosts, parseServerHost }
 import { checkAnnotations } from './model/kubernetes';
 import { Match, checkMatch, checkPort } from './model/match';
 import { checkDnsLabel, serviceHost } from './model/names';
+import { TLS_SERVER_PROTOCOLS } from './model/protocol';
 import { Rewrite } from './model/route-policy';
 import { edgeIngressRules } from './private/edge-ingress';
 import { createNetworkingObject } from './private/networking-object';
@@ -321,8 +322,6 @@ function shorthandServers(subject: string, hosts: string[] | undefined, tls: Gat
   ];
 }
 
-const TLS_PROTOCOLS = ['HTTPS', 'TLS'];
-
 /**
  * Checks Gateway servers: hosts present, unique port names, an explicit TLS mode on TLS servers (without one Istio
  * passes TLS through), a certificate for SIMPLE and MUTUAL, and not both a credentialName and certificate files.
@@ -348,7 +347,7 @@ export function checkServers(subject: string, servers: readonly GatewaySpecServe
     }
     const protocol = server.port.protocol?.toUpperCase();
     const tls = server.tls;
-    if (TLS_PROTOCOLS.includes(protocol) && !tls?.mode) {
+    if (TLS_SERVER_PROTOCOLS.includes(protocol) && !tls?.mode) {
       throw invalid(subject, `${where}: a ${protocol} server needs an explicit tls.mode, or Istio silently passes TLS through`,
         show(tls ?? null), 'set tls.mode, e.g. SIMPLE with a credentialName');
     }

@@ -14,13 +14,15 @@ import { checkDnsLabel, serviceHost } from './model/names';
 import { Protocol, isHttpProtocol } from './model/protocol';
 import { DEFAULT_ROUTE_NAME, Release, Split, Weights } from './model/release';
 import {
-  AnalysisTemplate, BackgroundAnalysis, CANARY, CanaryStrategy, RolloutStep, SERVICE_NAME_ARG, STABLE, checkCanaryStrategy, managedRoutes,
+  AnalysisTemplate, BackgroundAnalysis, CANARY, CanaryStrategy, RolloutStep, SERVICE_NAME_ARG, STABLE,
+  checkCanaryStrategy, checkPodCount, checkWholeSeconds, managedRoutes,
 } from './model/rollout';
 import { RoutePolicy, routePolicyOf } from './model/route-policy';
 import { TrafficPolicy } from './model/traffic-policy';
 import { registerAnalysisView } from './private/analysis-view';
 import { claimMeshHost } from './private/host-claims';
 import { createNetworkingObject } from './private/networking-object';
+import { createService as createServiceObject } from './private/service';
 import { ExposeOptions, RoutedRelease } from './routed-release';
 import { IMeshGateway } from './targets';
 import { WorkloadProps, checkWorkloadProps, renderPodTemplate } from './workload';
@@ -193,14 +195,9 @@ export class RolloutService extends RoutedRelease {
       // The usual templates measure the requests to this host: the canary's own Service, else the whole service.
       defaultArgs: { [SERVICE_NAME_ARG]: hostLevel ? roleHost(CANARY) : this.host },
     };
-    if (props.abortScaleDownDelay !== undefined && !Number.isInteger(props.abortScaleDownDelay.toSeconds({ integral: false }))) {
-      throw invalid(this.subject, 'abortScaleDownDelay must be whole seconds', props.abortScaleDownDelay.toHumanString(), 'use e.g. Duration.seconds(30)');
-    }
-    for (const [field, value] of [['maxSurge', props.maxSurge], ['maxUnavailable', props.maxUnavailable]] as const) {
-      if (value !== undefined && !(typeof value === 'number' ? Number.isInteger(value) && value >= 0 : /^[0-9]+%$/.test(value))) {
-        throw invalid(this.subject, `${field} must be a whole number or a percentage`, show(value), 'use e.g. 1 or "25%"');
-      }
-    }
+    if (props.abortScaleDownDelay !== undefined) checkWholeSeconds(this.subject, 'abortScaleDownDelay', props.abortScaleDownDelay);
+    checkPodCount(this.subject, 'maxSurge', props.maxSurge);
+    checkPodCount(this.subject, 'maxUnavailable', props.maxUnavailable);
     this.commit({
       name: this.name,
       host: this.host,
@@ -230,17 +227,9 @@ export class RolloutService extends RoutedRelease {
       ? kplus.ServiceAccount.fromServiceAccountName(this, 'ServiceAccountRef', props.serviceAccountName)
       : new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: metadata(this.name), automountToken: false });
 
-    const createService = (constructId: string, name: string) => {
-      const ports = [{ name: protocol, port: props.port, protocol: 'TCP', appProtocol: protocol }];
-      const service = new kplus.k8s.KubeService(this, constructId, {
-        metadata: metadata(name),
-        spec: { selector: { ...this.podSelector }, ports: ports.map((p) => ({ ...p, targetPort: kplus.k8s.IntOrString.fromNumber(containerPort) })) },
-      });
-      registerAnalysisView(service, () => ({
-        apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: this.namespace }, spec: { selector: { ...this.podSelector }, ports },
-      }));
-      return service;
-    };
+    const ports = [{ name: protocol, number: props.port, protocol, containerPort }];
+    const createService = (constructId: string, name: string) =>
+      createServiceObject(this, constructId, name, this.namespace, this.podSelector, ports);
     this.service = createService('Service', this.name);
     const roleServices: Record<string, ApiObject> = {};
     if (hostLevel) {
@@ -287,8 +276,7 @@ export class RolloutService extends RoutedRelease {
     const renderStrategy = () => this.rendered(`Rollout-${Object.keys(this.gatewayVirtualServices).length}`, () => renderCanaryStrategy({
       ...this.strategy,
       trafficRouting: {
-        virtualServices: [...(this.virtualService ? [this.virtualService] : []), ...Object.values(this.gatewayVirtualServices)]
-          .map((vs) => ({ name: vs.name, routes: [DEFAULT_ROUTE_NAME] })),
+        virtualServices: this.routedVirtualServices.map((vs) => ({ name: vs.name, routes: [DEFAULT_ROUTE_NAME] })),
         destinationRule: this.destinationRule?.name,
       },
       services: hostLevel ? { stable: `${this.name}-${STABLE}`, canary: `${this.name}-${CANARY}` } : undefined,
@@ -364,7 +352,7 @@ export class RolloutService extends RoutedRelease {
     const managedBy = '.metadata.annotations["argo-rollouts.argoproj.io/managed-by-rollouts"]';
     const hash = '"rollouts-pod-template-hash"';
     return [
-      ...[...(this.virtualService ? [this.virtualService] : []), ...Object.values(this.gatewayVirtualServices)].map((vs) => ({
+      ...this.routedVirtualServices.map((vs) => ({
         group: 'networking.istio.io', kind: 'VirtualService', name: vs.name, namespace: this.namespace, jqPathExpressions: routes,
       })),
       ...(this.destinationRule ? [{
@@ -390,8 +378,13 @@ export class RolloutService extends RoutedRelease {
     super.commit(release);
   }
 
+  /** The VirtualServices Argo Rollouts moves the weights in: the mesh one and those of `exposeVia`. */
+  private get routedVirtualServices(): ApiObject[] {
+    return [...(this.virtualService ? [this.virtualService] : []), ...Object.values(this.gatewayVirtualServices)];
+  }
+
   private validateBound(): string[] {
-    if (this.virtualService || Object.keys(this.gatewayVirtualServices).length > 0) return [];
+    if (this.routedVirtualServices.length > 0) return [];
     return [`${this.subject}: its routes are bound to no gateway and not to the mesh (got mesh: false and no exposeVia()); `
       + 'call exposeVia(gateway), or leave mesh at its default (true)'];
   }

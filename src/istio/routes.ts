@@ -48,16 +48,17 @@ export function renderVersionDestinationRules(release: Release): VersionDestinat
 }
 
 /**
- * The destinations of a split, in version order. Zero weights are dropped; a single destination carries no
- * weight (Istio sends it everything). Destinations carry the port when the service has several (Istio's IST0112),
+ * The destinations of a split, in version order. Zero weights are dropped (kept with `keepZeroWeights`, for a
+ * controller that patches them); a single destination carries no weight (Istio sends it everything). Destinations carry the port when the service has several (Istio's IST0112),
  * and, on HTTP ports, the version's header operations.
  */
-export function renderDestinations(release: Release, weights: Weights, port: ReleasePort = release.ports[0]): Array<Record<string, any>> {
-  const live = release.versions.filter((v) => (weights[v] ?? 0) > 0);
+export function renderDestinations(release: Release, weights: Weights, port: ReleasePort = release.ports[0],
+  keepZeroWeights = false): Array<Record<string, any>> {
+  const live = keepZeroWeights ? release.versions : release.versions.filter((v) => (weights[v] ?? 0) > 0);
   const http = isHttpProtocol(port.protocol);
   return live.map((version) => dropUndefined({
     destination: renderDestination(release, version, port),
-    weight: live.length > 1 ? weights[version] : undefined,
+    weight: live.length > 1 ? weights[version] ?? 0 : undefined,
     headers: http ? versionHeaders(release, version) : undefined,
   }));
 }
@@ -68,15 +69,7 @@ export function renderDestinations(release: Release, weights: Weights, port: Rel
  */
 function renderDefaultDestinations(release: Release, port: ReleasePort): Array<Record<string, any>> {
   const weights = defaultRouteWeights(release);
-  if (weights && release.keepZeroWeights) {
-    const http = isHttpProtocol(port.protocol);
-    return release.versions.map((version) => dropUndefined({
-      destination: renderDestination(release, version, port),
-      weight: weights[version] ?? 0,
-      headers: http ? versionHeaders(release, version) : undefined,
-    }));
-  }
-  if (weights) return renderDestinations(release, weights, port);
+  if (weights) return renderDestinations(release, weights, port, release.keepZeroWeights);
   const number = destinationPort(release, port);
   return [{ destination: dropUndefined({ host: release.host, port: number !== undefined ? { number } : undefined }) }];
 }

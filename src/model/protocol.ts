@@ -26,3 +26,6 @@ export enum Protocol {
 export function isHttpProtocol(protocol: Protocol): boolean {
   return protocol === Protocol.HTTP || protocol === Protocol.HTTP2 || protocol === Protocol.GRPC || protocol === Protocol.GRPC_WEB;
 }
+
+/** Gateway server protocols that carry TLS (Istio's `Server.port.protocol`). */
+export const TLS_SERVER_PROTOCOLS: readonly string[] = ['HTTPS', 'TLS'];

@@ -6,7 +6,7 @@ import { Duration } from 'cdk8s';
 import { checkList, invalid, show } from './errors';
 import { Match, checkMatch } from './match';
 import { checkDnsLabel } from './names';
-import { checkDuration, checkPercent } from './route-policy';
+import { checkDuration, checkWholePercent } from './route-policy';
 
 /** The subsets (or Service suffixes) Argo Rollouts moves traffic between. */
 export const STABLE = 'stable';
@@ -305,9 +305,7 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
     const s = step.spec;
     switch (s.kind) {
       case 'setWeight':
-        if (typeof s.weight !== 'number' || !Number.isInteger(s.weight) || s.weight < 0 || s.weight > 100) {
-          throw invalid(subject, `${where}: setWeight must be a whole percentage from 0 to 100`, show(s.weight), 'use e.g. 20');
-        }
+        checkWholePercent(subject, `${where}: setWeight`, s.weight);
         break;
       case 'pause':
         if (s.duration !== undefined) checkWholeSeconds(subject, `${where} duration`, s.duration);
@@ -334,8 +332,7 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
           else s.match.forEach((m) => checkMirrorRouteMatch(subject, where, m));
         }
         if (s.kind === 'setMirrorRoute' && s.percentage !== undefined) {
-          checkPercent(subject, `${where} percentage`, s.percentage);
-          if (!Number.isInteger(s.percentage)) throw invalid(subject, `${where} percentage must be whole`, show(s.percentage), 'use e.g. 35');
+          checkWholePercent(subject, `${where}: percentage`, s.percentage);
         }
       }
     }
@@ -356,7 +353,8 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
   }
   const weights = steps.flatMap((s) => (s.spec.kind === 'setWeight' ? [s.spec.weight] : []));
   const last = weights.length > 0 ? weights[weights.length - 1] : 0;
-  const endsWithManualPause = steps.length > 0 && steps[steps.length - 1].spec.kind === 'pause' && (steps[steps.length - 1].spec as any).duration === undefined;
+  const lastStep = steps[steps.length - 1]?.spec;
+  const endsWithManualPause = lastStep?.kind === 'pause' && lastStep.duration === undefined;
   if (last < 100 && !endsWithManualPause && !strategy.allowJumpToFull) {
     throw invalid(subject, `the steps end at ${last}% to the canary, and Argo Rollouts then sends it 100% at once`,
       steps.length === 0 ? 'no steps' : steps.map(String).join(', '),
@@ -364,10 +362,19 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
   }
 }
 
-function checkWholeSeconds(subject: string, what: string, duration: Duration): void {
+/** A duration Argo Rollouts takes in whole seconds. */
+export function checkWholeSeconds(subject: string, what: string, duration: Duration): void {
   checkDuration(subject, what, duration);
   if (duration.toMilliseconds() % 1000 !== 0) {
     throw invalid(subject, `${what} must be whole seconds`, `${duration.toMilliseconds()}ms`, 'use e.g. Duration.seconds(40)');
+  }
+}
+
+/** `maxSurge` / `maxUnavailable`: a whole number of pods or a percentage, as Kubernetes takes them. */
+export function checkPodCount(subject: string, what: string, value: string | number | undefined): void {
+  if (value === undefined) return;
+  if (!(typeof value === 'number' ? Number.isInteger(value) && value >= 0 : typeof value === 'string' && /^[0-9]+%$/.test(value))) {
+    throw invalid(subject, `${what} must be a whole number or a percentage`, show(value), 'use e.g. 1 or "25%"');
   }
 }
 

@@ -292,6 +292,13 @@ export function checkDuration(subject: string, what: string, duration: Duration)
   }
 }
 
+/** A whole percentage from 0 to 100 (Argo Rollouts' weights and mirror percentages are integers). */
+export function checkWholePercent(subject: string, what: string, percent: number): void {
+  if (typeof percent !== 'number' || !Number.isInteger(percent) || percent < 0 || percent > 100) {
+    throw invalid(subject, `${what} must be a whole percentage from 0 to 100`, show(percent), 'use e.g. 20');
+  }
+}
+
 /** A percentage Istio takes as a double from 0 to 100. */
 export function checkPercent(subject: string, what: string, percent: number | undefined): void {
   if (percent === undefined) return;

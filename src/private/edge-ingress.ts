@@ -1,6 +1,7 @@
 /** The Kubernetes Ingress that forwards a gateway's hosts from an edge Ingress controller to the ingress gateway. */
 import { invalid, show } from '../model/errors';
 import { parseServerHost } from '../model/hosts';
+import { TLS_SERVER_PROTOCOLS } from '../model/protocol';
 
 /** A Gateway server as far as the edge Ingress needs it. */
 export interface EdgeServer {
@@ -27,7 +28,7 @@ export function edgeIngressRules(subject: string, servers: readonly EdgeServer[]
   for (const server of servers) {
     const protocol = server.port.protocol.toUpperCase();
     const plain = (protocol === 'HTTP' || protocol === 'HTTP2') && server.tls?.httpsRedirect !== true;
-    if (!plain && protocol !== 'HTTPS' && protocol !== 'TLS' && server.tls?.httpsRedirect !== true) continue; // TCP and the like
+    if (!plain && !TLS_SERVER_PROTOCOLS.includes(protocol) && server.tls?.httpsRedirect !== true) continue; // TCP and the like
     for (const serverHost of server.hosts) {
       const { host } = parseServerHost(serverHost);
       if (plain || !ports.has(host)) ports.set(host, plain ? EDGE_HTTP_PORT : EDGE_TLS_PORT);
