@@ -1,10 +1,12 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
+import { renderMeshRoutes } from './gatewayapi/routes';
 import { IstioApiVersion } from './istio/api-version';
 import { renderDestinationRule, renderRoutes, renderVersionDestinationRules } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
 import { checkList, invalid, show } from './model/errors';
+import { ROUTING_API_CONTEXT, RoutingApi, checkRoutingApi } from './model/gateway-api';
 import { withLanes } from './model/lane';
 import { checkPort } from './model/match';
 import { checkDnsLabel, serviceHost } from './model/names';
@@ -14,6 +16,7 @@ import { HeaderPolicy, RoutePolicy, routePolicyOf } from './model/route-policy';
 import { StickyCanary, checkStickyCanary, withStickyCanary } from './model/sticky';
 import { TrafficPolicy } from './model/traffic-policy';
 import { claimMeshHost } from './private/host-claims';
+import { createGatewayApiObject } from './private/gateway-api-object';
 import { createNetworkingObject } from './private/networking-object';
 import { createService as createServiceObject } from './private/service';
 import { ExposeOptions, RoutedRelease } from './routed-release';
@@ -146,6 +149,19 @@ export interface CanaryServiceProps extends RoutePolicy {
    */
   readonly apiVersion?: IstioApiVersion;
   /**
+   * The API the routes are written in: Istio's (a DestinationRule and a VirtualService) or the Kubernetes Gateway API
+   * (an HTTPRoute per HTTP port and a GRPCRoute per gRPC port, bound to the Service; a Service per version, since
+   * Gateway API has no subsets). What Gateway API cannot say (fault injection, source-label matches, ...) is refused.
+   * @default the app's or chart's `ROUTING_API_CONTEXT` context value, else RoutingApi.ISTIO
+   */
+  readonly routingApi?: RoutingApi;
+  /**
+   * With Gateway API: allow fields of its experimental channel (`retry` on HTTPRoute, for `retries`); the cluster then
+   * needs the experimental-channel CRDs, and the synth warns about it.
+   * @default false: retries are refused under Gateway API
+   */
+  readonly gatewayApiExperimental?: boolean;
+  /**
    * Name of an existing service account for the pods. Istio derives the workload's mTLS identity
    * (`spiffe://cluster.local/ns/<namespace>/sa/<name>`) from it, which authorization policies match on.
    * @default a ServiceAccount named after the service is created (one identity per service, as Istio recommends)
@@ -205,10 +221,14 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
   public readonly versionServices: Readonly<Record<string, ApiObject>>;
   /** With `Split.HOST`: the DestinationRule of each version that has a traffic policy, by version name. */
   public readonly versionDestinationRules: Readonly<Record<string, ApiObject>>;
-  /** The mesh VirtualService with the rules and the default route; undefined with `mesh: false`. */
+  /** The mesh VirtualService with the rules and the default route; undefined with `mesh: false` or Gateway API. */
   public readonly virtualService?: ApiObject;
   /** The gateway VirtualServices made by `exposeVia`, by gateway reference. */
   public readonly gatewayVirtualServices: Record<string, ApiObject> = {};
+  /** With Gateway API: the mesh HTTPRoutes and GRPCRoutes, one per HTTP-family port; none with `mesh: false`. */
+  public readonly meshRoutes: readonly ApiObject[];
+  /** With Gateway API: the HTTPRoutes made by `exposeVia`, by gateway `<namespace>/<name>`. */
+  public readonly gatewayHttpRoutes: Record<string, ApiObject> = {};
 
   /** What routes depend on: the objects that must exist before traffic is sent (make before break). */
   private readonly routeTargets: IConstruct[];
@@ -233,9 +253,16 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
 
     const versions = checkList(this.subject, 'versions', props.versions ?? [], '[{ name: "v1", image: "app:1" }]');
     const stable = props.stable ?? versions[0]?.name;
-    const split = props.split ?? Split.SUBSET;
+    this.routingApi = checkRoutingApi(this.subject, props.routingApi ?? this.node.tryGetContext(ROUTING_API_CONTEXT) ?? RoutingApi.ISTIO);
+    this.gatewayApiExperimental = props.gatewayApiExperimental ?? false;
+    const gatewayApi = this.routingApi === RoutingApi.GATEWAY_API;
+    const split = props.split ?? (gatewayApi ? Split.HOST : Split.SUBSET);
     if (!Object.values(Split).includes(split)) {
       throw invalid(this.subject, 'unknown split', show(split), `use one of ${Object.values(Split).join(', ')}`);
+    }
+    if (gatewayApi && split !== Split.HOST) {
+      throw invalid(this.subject, 'Gateway API routes have no subsets: versions are told apart by a Service each', `split ${split}`,
+        'leave split out (Split.HOST), or route with RoutingApi.ISTIO');
     }
     const hosts = split === Split.HOST
       ? Object.fromEntries(versions.map((v) => [v.name, { host: serviceHost(`${this.name}-${v.name}`, this.namespace) }]))
@@ -317,13 +344,14 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     }
     this.versionServices = versionServices;
     this.versionDestinationRules = versionDestinationRules;
-    if (props.mesh ?? true) {
+    if ((props.mesh ?? true) && !gatewayApi) {
       this.virtualService = createNetworkingObject('VirtualService', this, 'VirtualService', this.apiVersion, {
         metadata: metadata(this.name),
         spec: Lazy.any({ produce: () => this.rendered('VirtualService', () => ({ hosts: [this.host], ...renderRoutes(this.release) })) }),
       });
       this.virtualService.node.addDependency(...this.routeTargets);
     }
+    this.meshRoutes = (props.mesh ?? true) && gatewayApi ? this.createMeshRoutes(metadata) : [];
 
     claimMeshHost(this, this.subject, this.host);
     this.node.addValidation({ validate: () => this.validateBound() });
@@ -362,6 +390,14 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
    * (`pathPrefix`, `rewrite`) apply to gateway traffic alone.
    */
   public exposeVia(gateway: IMeshGateway, options: ExposeOptions = {}): ApiObject {
+    if (this.routingApi === RoutingApi.GATEWAY_API) {
+      return this.createGatewayHttpRoute(gateway, options, {
+        subject: this.subject,
+        namespace: this.namespace,
+        routeTargets: this.routeTargets,
+        exposed: this.gatewayHttpRoutes,
+      });
+    }
     return this.createGatewayVirtualService(gateway, options, {
       subject: this.subject,
       namespace: this.namespace,
@@ -378,7 +414,29 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
 
   /** True once `exposeVia` or a gateway route sends gateway traffic to this service. */
   public get exposedViaGateway(): boolean {
-    return Object.keys(this.gatewayVirtualServices).length > 0 || this.gatewayRoutes > 0;
+    return Object.keys(this.gatewayVirtualServices).length + Object.keys(this.gatewayHttpRoutes).length > 0 || this.gatewayRoutes > 0;
+  }
+
+  /**
+   * Gateway API in the mesh: per HTTP-family port an HTTPRoute (GRPCRoute for gRPC) bound to the Service and port
+   * (GAMMA), named after the service, suffixed with the port name when there are several.
+   */
+  private createMeshRoutes(metadata: (name: string) => { name: string; namespace: string; labels: Record<string, string> }): ApiObject[] {
+    const rendered = () => this.rendered('mesh-routes', () => renderMeshRoutes(this.release, { experimental: this.gatewayApiExperimental }));
+    const several = rendered().length > 1;
+    return rendered().map(({ kind, port }, index) => {
+      const route = createGatewayApiObject(kind, this, `${kind}-${port.name}`, {
+        metadata: metadata(several ? `${this.name}-${port.name}` : this.name),
+        spec: Lazy.any({
+          produce: () => ({
+            parentRefs: [{ group: '', kind: 'Service', name: this.name, port: port.number }],
+            rules: rendered()[index].rules,
+          }),
+        }),
+      });
+      route.node.addDependency(...this.routeTargets);
+      return route;
+    });
   }
 
   /** Counts gateway routes (MeshGateway.addRoute) to this service, for authorization checks. */
@@ -412,7 +470,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
   /** With `mesh: false`, routes exist only through gateways; without one, nothing would route to the versions. */
   private validateBound(): string[] {
     // Gateway routes to the service (MeshGateway.addRoute) bind its rules and split to that gateway too.
-    if (this.virtualService || this.exposedViaGateway) return [];
+    if (this.virtualService || this.meshRoutes.length > 0 || this.exposedViaGateway) return [];
     return [`${this.subject}: its routes are bound to no gateway and not to the mesh (got mesh: false, no exposeVia() and no gateway route); `
       + 'call exposeVia(gateway) or gateway.addRoute({ to: service }), or leave mesh at its default (true)'];
   }

@@ -22,6 +22,7 @@ export type {
 export { ClientTlsMode, LoadBalancer } from './model/traffic-policy';
 export type { ClientTls, ConnectionPool, OutlierDetection, TrafficPolicy } from './model/traffic-policy';
 export { IstioApiVersion } from './istio/api-version';
+export { ROUTING_API_CONTEXT, RoutingApi } from './model/gateway-api';
 
 // Gateways
 export { MeshGateway } from './mesh-gateway';

@@ -2,9 +2,12 @@ import { ApiObject, Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { IstioApiVersion } from './istio/api-version';
+import { renderHttpsRedirectRules, renderListeners } from './gatewayapi/gateway';
+import { renderGatewayRules, renderHttpMatch as renderGatewayApiMatch, rewriteFilter, serviceRefOf } from './gatewayapi/routes';
 import { renderHttpMatch, renderHttpRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
 import { checkList, invalid, show } from './model/errors';
+import { ROUTING_API_CONTEXT, RoutingApi, checkPrecedenceKeepsOrder, checkRoutingApi } from './model/gateway-api';
 import { checkDnsHost, checkVirtualServiceHosts, gatewayHosts, parseServerHost } from './model/hosts';
 import { checkAnnotations } from './model/kubernetes';
 import { Match, checkMatch, checkPort } from './model/match';
@@ -12,8 +15,10 @@ import { checkDnsLabel, serviceHost } from './model/names';
 import { TLS_SERVER_PROTOCOLS } from './model/protocol';
 import { Rewrite } from './model/route-policy';
 import { edgeIngressRules } from './private/edge-ingress';
+import { createGatewayApiObject } from './private/gateway-api-object';
 import { createNetworkingObject } from './private/networking-object';
 import { renderNowAndAtSynth } from './private/synth';
+import { gatewayParentRefs, routeHostnames } from './routed-release';
 import { IGatewayRouteTarget, IMeshGateway, isGatewayRouteTarget } from './targets';
 import { GatewaySpecServers, GatewaySpecServersTlsMode } from '../imports/networking.istio.io';
 
@@ -110,6 +115,17 @@ export interface MeshGatewayProps {
    * @default none: clients reach the ingress gateway directly
    */
   readonly edgeIngress?: EdgeIngress;
+  /**
+   * The API of the gateway: an Istio Gateway (servers, selector; routes are VirtualServices) or a Kubernetes Gateway
+   * API Gateway (listeners from `hosts`, `port` and `tls`; routes are HTTPRoutes; Istio deploys its proxy).
+   * @default the app's or chart's `ROUTING_API_CONTEXT` context value, else RoutingApi.ISTIO
+   */
+  readonly routingApi?: RoutingApi;
+  /**
+   * With Gateway API: the GatewayClass.
+   * @default "istio"
+   */
+  readonly gatewayClassName?: string;
 }
 
 /** A plain Kubernetes Service as a route target. */
@@ -117,7 +133,7 @@ export interface ServiceTarget {
   /** Service host; a short name (no dot) is resolved in the gateway's namespace, as Istio does. */
   readonly host: string;
   /**
-   * Service port; needed when the Service has more than one.
+   * Service port; needed when the Service has more than one, and always with Gateway API (its backendRefs name it).
    * @default none (the Service's only port)
    */
   readonly port?: number;
@@ -155,8 +171,8 @@ export class MeshGateway extends Construct implements IMeshGateway {
    * References a Gateway this app does not synthesize, as `<namespace>/<name>` (or `<name>` in the chart's
    * namespace), with the hosts its servers admit so that routes can be checked against them.
    */
-  public static fromName(scope: Construct, id: string, reference: string, options: { hosts: string[] }): IMeshGateway {
-    return new ImportedMeshGateway(scope, id, reference, options.hosts);
+  public static fromName(scope: Construct, id: string, reference: string, options: { hosts: string[]; routingApi?: RoutingApi }): IMeshGateway {
+    return new ImportedMeshGateway(scope, id, reference, options.hosts, options.routingApi);
   }
 
   public readonly gatewayName: string;
@@ -167,10 +183,18 @@ export class MeshGateway extends Construct implements IMeshGateway {
   public readonly gateway: ApiObject;
   /** The edge Ingress, with `edgeIngress`. */
   public readonly edgeIngress?: ApiObject;
+  /** The API the gateway is written in. */
+  public readonly routingApi: RoutingApi;
+  /** With Gateway API and HTTPS redirect: the HTTPS listeners, which service routes attach to. */
+  public readonly routeSections?: readonly string[];
+  /** With Gateway API, `tls` and `httpsRedirect`: the HTTPRoute that redirects plain HTTP to HTTPS. */
+  public readonly httpsRedirectRoute?: ApiObject;
 
   private readonly subject: string;
   private readonly apiVersion: IstioApiVersion;
-  private readonly routes: Array<{ name: string; render: () => Array<Record<string, any>> }> = [];
+  private readonly routes: Array<{ name: string; match: Match[]; render: () => Array<Record<string, any>> }> = [];
+  /** With Gateway API: the namespaces the gateway's route sends to outside its own, for ReferenceGrants. */
+  private readonly grants = new Map<string, ApiObject>();
   private routesObject?: ApiObject;
 
   public constructor(scope: Construct, id: string, props: MeshGatewayProps) {
@@ -182,19 +206,57 @@ export class MeshGateway extends Construct implements IMeshGateway {
     checkDnsLabel(this.subject, 'namespace', this.gatewayNamespace);
     this.apiVersion = props.apiVersion ?? IstioApiVersion.V1;
     checkGatewayName(this.subject, this.gatewayName);
+    this.routingApi = checkRoutingApi(this.subject, props.routingApi ?? this.node.tryGetContext(ROUTING_API_CONTEXT) ?? RoutingApi.ISTIO);
     if (props.servers && (props.hosts || props.tls || props.port !== undefined)) {
       throw invalid(this.subject, 'give either servers or the hosts/port/tls shorthand, not both', 'both', 'move the hosts into the servers');
     }
     if (props.port !== undefined) checkPort(this.subject, 'port', props.port);
+    if (this.routingApi === RoutingApi.GATEWAY_API) {
+      const istioOnly = (['servers', 'selector', 'apiVersion'] as const).filter((k) => props[k] !== undefined);
+      if (istioOnly.length > 0) {
+        throw invalid(this.subject, `${istioOnly.join(', ')} ${istioOnly.length > 1 ? 'are' : 'is'} Istio Gateway options, and the gateway uses Gateway API`,
+          istioOnly.join(', '), 'describe it with hosts, port and tls, or use RoutingApi.ISTIO');
+      }
+      if (props.tls?.mode !== undefined && props.tls.mode !== GatewaySpecServersTlsMode.SIMPLE) {
+        throw invalid(this.subject, 'a Gateway API listener terminates TLS with a server certificate (SIMPLE)', show(props.tls.mode),
+          'leave tls.mode out, or use RoutingApi.ISTIO for MUTUAL or passthrough');
+      }
+    } else if (props.gatewayClassName !== undefined) {
+      throw invalid(this.subject, 'gatewayClassName is a Gateway API option, and the gateway is an Istio Gateway', show(props.gatewayClassName),
+        'set routingApi: RoutingApi.GATEWAY_API, or drop gatewayClassName (use selector)');
+    }
     this.servers = props.servers ?? shorthandServers(this.subject, props.hosts, props.tls, props.port ?? 80);
     checkList(this.subject, 'servers', this.servers, '[{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }]');
     checkServers(this.subject, this.servers);
 
-    this.gateway = createNetworkingObject('Gateway', this, 'Gateway', this.apiVersion, {
-      metadata: { name: this.gatewayName, namespace: this.gatewayNamespace },
-      spec: { selector: props.selector ?? { istio: 'ingressgateway' }, servers: [...this.servers] },
-    });
-    if (props.edgeIngress) this.edgeIngress = this.createEdgeIngress(props.edgeIngress);
+    const gatewayClassName = props.gatewayClassName ?? 'istio';
+    if (this.routingApi === RoutingApi.GATEWAY_API) {
+      checkDnsHost(this.subject, 'gatewayClassName', gatewayClassName);
+      const tls = props.tls && { secretName: props.tls.credentialName, httpsRedirect: props.tls.httpsRedirect ?? true };
+      const rendered = renderListeners(this.subject, props.hosts!, props.port ?? 80, tls);
+      this.routeSections = rendered.routeSections;
+      this.gateway = createGatewayApiObject('Gateway', this, 'Gateway', {
+        metadata: { name: this.gatewayName, namespace: this.gatewayNamespace },
+        spec: { gatewayClassName, listeners: rendered.listeners },
+      });
+      if (rendered.redirectSections.length > 0) {
+        const redirect = createGatewayApiObject('HTTPRoute', this, 'HttpsRedirect', {
+          metadata: { name: `${this.gatewayName}-https-redirect`, namespace: this.gatewayNamespace },
+          spec: {
+            parentRefs: rendered.redirectSections.map((sectionName) => ({ name: this.gatewayName, namespace: this.gatewayNamespace, sectionName })),
+            rules: renderHttpsRedirectRules(),
+          },
+        });
+        redirect.node.addDependency(this.gateway);
+        this.httpsRedirectRoute = redirect;
+      }
+    } else {
+      this.gateway = createNetworkingObject('Gateway', this, 'Gateway', this.apiVersion, {
+        metadata: { name: this.gatewayName, namespace: this.gatewayNamespace },
+        spec: { selector: props.selector ?? { istio: 'ingressgateway' }, servers: [...this.servers] },
+      });
+    }
+    if (props.edgeIngress) this.edgeIngress = this.createEdgeIngress(props.edgeIngress, gatewayClassName);
   }
 
   public get serverHosts(): readonly string[] {
@@ -223,7 +285,9 @@ export class MeshGateway extends Construct implements IMeshGateway {
     options.match.forEach((m) => checkMatch(this.subject, where, m));
     const to = options.to;
     let render: () => Array<Record<string, any>>;
-    if (isGatewayRouteTarget(to)) {
+    if (this.routingApi === RoutingApi.GATEWAY_API) {
+      render = this.gatewayApiRoute(name, where, options);
+    } else if (isGatewayRouteTarget(to)) {
       const edge = { match: options.match, rewrite: options.rewrite, namePrefix: name, gateway: true, port: options.port };
       render = () => renderHttpRoutes(to.release, edge);
       to.notifyGatewayRoute();
@@ -235,16 +299,87 @@ export class MeshGateway extends Construct implements IMeshGateway {
       const route = [{ destination: { host, ...(to.port ? { port: { number: to.port } } : {}) } }];
       render = () => [{ name, match: options.match.map(renderHttpMatch), ...(options.rewrite ? { rewrite: options.rewrite } : {}), route }];
     }
-    this.routes.push({ name, render });
-    this.routesObject ??= this.createRoutesObject();
+    this.routes.push({ name, match: options.match, render });
+    if (this.routingApi === RoutingApi.GATEWAY_API) {
+      try {
+        checkPrecedenceKeepsOrder(this.subject, this.routes.map((r) => ({ name: r.name, matches: r.match, to: `route ${r.name}` })));
+      } catch (e) {
+        this.routes.pop();
+        throw e;
+      }
+    }
+    this.routesObject ??= this.routingApi === RoutingApi.GATEWAY_API ? this.createHttpRoute() : this.createRoutesObject();
   }
 
-  private createEdgeIngress(edge: EdgeIngress): ApiObject {
+  /**
+   * A gateway route's rules in Gateway API: a CanaryService's rules and split under the route's matches (its versions'
+   * Services as backends), or one rule to a plain Service; a ReferenceGrant in each other namespace sent to.
+   */
+  private gatewayApiRoute(name: string, where: string, options: GatewayRouteOptions): () => Array<Record<string, any>> {
+    const to = options.to;
+    if (isGatewayRouteTarget(to)) {
+      if (!to.release.hosts) {
+        throw invalid(this.subject, `${where}: Gateway API routes to a Service per version, and ${show(to.release.name)} has subsets only`,
+          show(to.release.name), 'route the service with RoutingApi.GATEWAY_API (or Split.HOST)');
+      }
+      const edge = { match: options.match, rewrite: options.rewrite, namePrefix: name, port: options.port };
+      const render = () => renderGatewayRules(to.release, edge);
+      to.notifyGatewayRoute();
+      renderNowAndAtSynth(this, render, () => to.revision);
+      for (const { host } of Object.values(to.release.hosts)) this.grantFrom(serviceRefOf(host)!.namespace);
+      return render;
+    }
+    if (!to.host || to.host.trim() === '') throw invalid(this.subject, `${where} needs a target host`, show(to.host), 'name the Service');
+    if (to.port === undefined) {
+      throw invalid(this.subject, `${where}: a Gateway API backendRef names the Service port`, show(to.host), 'set the port of the target');
+    }
+    checkPort(this.subject, `${where} port`, to.port);
+    const host = to.host.includes('.') ? to.host : serviceHost(to.host, this.gatewayNamespace);
+    const ref = serviceRefOf(host);
+    if (!ref) {
+      throw invalid(this.subject, `${where}: a Gateway API backendRef is a Service of the cluster`, show(to.host),
+        'name it as name or name.namespace.svc.cluster.local, or use RoutingApi.ISTIO');
+    }
+    this.grantFrom(ref.namespace);
+    const rule = {
+      name,
+      matches: options.match.map(renderGatewayApiMatch),
+      ...(options.rewrite ? { filters: [rewriteFilter(this.subject, where, options.rewrite, options.match)] } : {}),
+      backendRefs: [{ ...ref, port: to.port }],
+    };
+    return () => [rule];
+  }
+
+  /** A ReferenceGrant in `namespace` that lets this gateway's route (in the gateway's namespace) send to its Services. */
+  private grantFrom(namespace: string): void {
+    if (namespace === this.gatewayNamespace || this.grants.has(namespace)) return;
+    this.grants.set(namespace, createGatewayApiObject('ReferenceGrant', this, `ReferenceGrant-${namespace}`, {
+      metadata: { name: `${this.gatewayName}-${this.gatewayNamespace}-routes`, namespace },
+      spec: {
+        from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: this.gatewayNamespace }],
+        to: [{ group: '', kind: 'Service' }],
+      },
+    }));
+  }
+
+  private createHttpRoute(): ApiObject {
+    const hosts = gatewayHosts(this);
+    const route = createGatewayApiObject('HTTPRoute', this, 'Routes', {
+      metadata: { name: this.gatewayName, namespace: this.gatewayNamespace },
+      spec: Lazy.any({ produce: () => ({ parentRefs: gatewayParentRefs(this), hostnames: routeHostnames(hosts), rules: this.routes.flatMap((r) => r.render()) }) }),
+    });
+    route.node.addDependency(this.gateway);
+    return route;
+  }
+
+  private createEdgeIngress(edge: EdgeIngress, gatewayClassName: string): ApiObject {
     if (typeof edge.className !== 'string' || edge.className.trim() === '') {
       throw invalid(this.subject, 'edgeIngress needs the edge controller\'s IngressClass', show(edge.className), 'set className, e.g. "nginx"');
     }
-    const namespace = edge.namespace ?? 'istio-system';
-    const serviceName = edge.serviceName ?? 'istio-ingressgateway';
+    // Istio deploys a Gateway API Gateway's proxy beside it, behind a Service `<name>-<class>`.
+    const gatewayApi = this.routingApi === RoutingApi.GATEWAY_API;
+    const namespace = edge.namespace ?? (gatewayApi ? this.gatewayNamespace : 'istio-system');
+    const serviceName = edge.serviceName ?? (gatewayApi ? `${this.gatewayName}-${gatewayClassName}` : 'istio-ingressgateway');
     checkDnsLabel(this.subject, 'edgeIngress namespace', namespace);
     checkDnsLabel(this.subject, 'edgeIngress serviceName', serviceName);
     checkAnnotations(this.subject, 'edgeIngress annotations', edge.annotations);
@@ -272,7 +407,8 @@ class ImportedMeshGateway extends Construct implements IMeshGateway {
   public readonly gatewayName: string;
   public readonly gatewayNamespace: string;
 
-  constructor(scope: Construct, id: string, reference: string, public readonly serverHosts: readonly string[]) {
+  constructor(scope: Construct, id: string, reference: string, public readonly serverHosts: readonly string[],
+    public readonly routingApi: RoutingApi = RoutingApi.ISTIO) {
     super(scope, id);
     const [namespace, name] = reference.includes('/') ? reference.split('/', 2) : [Chart.of(this).namespace ?? 'default', reference];
     const subject = `gateway ${show(reference)}`;

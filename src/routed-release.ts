@@ -1,13 +1,16 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { renderGatewayRules, renderMeshRoutes } from './gatewayapi/routes';
 import { IstioApiVersion } from './istio/api-version';
 import { renderHttpRoutes } from './istio/routes';
 import { invalid, show } from './model/errors';
+import { RoutingApi, checkGatewayApiRelease } from './model/gateway-api';
 import { checkHostsFitGateway, checkVirtualServiceHosts, gatewayHosts } from './model/hosts';
 import { Match } from './model/match';
 import { Release, Weights, checkRelease, subjectOf } from './model/release';
 import { HeaderRouteOptions, RouteOptions, headerRoute, ruleFromOptions } from './model/route-options';
 import { Rewrite } from './model/route-policy';
+import { createGatewayApiObject } from './private/gateway-api-object';
 import { createNetworkingObject } from './private/networking-object';
 import { renderNowAndAtSynth } from './private/synth';
 import { IMeshGateway } from './targets';
@@ -56,6 +59,10 @@ interface GatewayExposure {
  * kept, so a rejected call leaves the routing as it was.
  */
 export abstract class RoutedRelease extends Construct {
+  /** The API the routes are written in; a subclass sets it before its first commit. */
+  protected routingApi = RoutingApi.ISTIO;
+  /** With Gateway API: fields of the experimental channel (`retry`) are allowed. */
+  protected gatewayApiExperimental = false;
   private own?: Release;
   private revisionCount = 0;
   private readonly renders = new Map<string, { revision: number; value: unknown }>();
@@ -93,7 +100,12 @@ export abstract class RoutedRelease extends Construct {
 
   /** Checks a candidate release and keeps it; a failed check leaves the routing as it was. */
   protected commit(release: Release): void {
-    checkRelease(this.decorate(release));
+    const decorated = this.decorate(release);
+    checkRelease(decorated);
+    if (this.routingApi === RoutingApi.GATEWAY_API) {
+      checkGatewayApiRelease(decorated, { experimental: this.gatewayApiExperimental });
+      renderMeshRoutes(decorated, { experimental: this.gatewayApiExperimental }); // refuses an order Gateway API would not keep
+    }
     this.own = release;
     this.revisionCount += 1;
   }
@@ -116,14 +128,9 @@ export abstract class RoutedRelease extends Construct {
    * traffic alone.
    */
   protected createGatewayVirtualService(gateway: IMeshGateway, options: ExposeOptions, exposure: GatewayExposure): ApiObject {
-    const { subject, namespace } = exposure;
+    const { namespace } = exposure;
     const ref = gateway.referenceFrom(namespace);
-    if (exposure.exposed[ref]) {
-      throw invalid(subject, 'is already exposed via this gateway', show(ref), 'call exposeVia once per gateway, with all its hosts');
-    }
-    const hosts = options.hosts ?? inheritHosts(subject, gateway);
-    checkVirtualServiceHosts(subject, hosts, [ref]);
-    checkHostsFitGateway(subject, gateway, hosts, namespace);
+    const hosts = this.checkExposure(gateway, options, exposure, ref);
     const edge = {
       match: options.pathPrefix !== undefined ? [Match.uriPrefix(options.pathPrefix)] : undefined,
       rewrite: options.rewrite,
@@ -141,6 +148,52 @@ export abstract class RoutedRelease extends Construct {
     if (gateway instanceof Construct) vs.node.addDependency(gateway);
     exposure.exposed[ref] = vs;
     return vs;
+  }
+
+  /**
+   * An HTTPRoute `<name>-<gateway>` attached to a Gateway API `gateway` (to its service listeners), with the release's
+   * rules and split, for the hosts given; the Gateway API twin of `createGatewayVirtualService`.
+   */
+  protected createGatewayHttpRoute(gateway: IMeshGateway, options: ExposeOptions, exposure: Omit<GatewayExposure, 'apiVersion'>): ApiObject {
+    const { namespace } = exposure;
+    const ref = `${gateway.gatewayNamespace}/${gateway.gatewayName}`;
+    const hosts = this.checkExposure(gateway, options, exposure, ref);
+    const edge = {
+      match: options.pathPrefix !== undefined ? [Match.uriPrefix(options.pathPrefix)] : undefined,
+      rewrite: options.rewrite,
+      port: options.port,
+    };
+    const experimental = { experimental: this.gatewayApiExperimental };
+    const render = () => this.rendered(`HTTPRoute-${ref}`, () => renderGatewayRules(this.release, edge, experimental));
+    renderNowAndAtSynth(this, render, () => this.revision);
+    const name = this.release.name;
+    const route = createGatewayApiObject('HTTPRoute', this, `HTTPRoute-${ref.replace('/', '-')}`, {
+      metadata: { name: `${name}-${gateway.gatewayName}`, namespace, labels: { app: name } },
+      spec: Lazy.any({ produce: () => ({ parentRefs: gatewayParentRefs(gateway), hostnames: routeHostnames(hosts), rules: render() }) }),
+    });
+    route.node.addDependency(...exposure.routeTargets);
+    if (gateway instanceof Construct) route.node.addDependency(gateway);
+    exposure.exposed[ref] = route;
+    return route;
+  }
+
+  /** Checks an exposure: once per gateway, a gateway of this routing API, hosts that fit it. Returns the hosts. */
+  private checkExposure(gateway: IMeshGateway, options: ExposeOptions, exposure: { subject: string; namespace: string; exposed: Record<string, ApiObject> },
+    ref: string): string[] {
+    const { subject, namespace } = exposure;
+    const gatewayApi = (gateway.routingApi ?? RoutingApi.ISTIO) === RoutingApi.GATEWAY_API;
+    if (gatewayApi !== (this.routingApi === RoutingApi.GATEWAY_API)) {
+      throw invalid(subject, `is routed with ${this.routingApi === RoutingApi.GATEWAY_API ? 'Gateway API' : 'Istio\'s API'}, and gateway `
+        + `${show(gateway.gatewayName)} with ${gatewayApi ? 'Gateway API' : 'Istio\'s API'}`, `routingApi ${this.routingApi}`,
+      'give the service and the gateway the same routingApi');
+    }
+    if (exposure.exposed[ref]) {
+      throw invalid(subject, 'is already exposed via this gateway', show(ref), 'call exposeVia once per gateway, with all its hosts');
+    }
+    const hosts = options.hosts ?? inheritHosts(subject, gateway);
+    checkVirtualServiceHosts(subject, hosts, [ref]);
+    checkHostsFitGateway(subject, gateway, hosts, namespace);
+    return hosts;
   }
 
   /** Checks the routing again after something `decorate` reads has changed. */
@@ -162,4 +215,15 @@ function inheritHosts(subject: string, gateway: IMeshGateway): string[] {
       show(hosts), 'pass { hosts: [...] } with the hosts clients use for this service');
   }
   return hosts;
+}
+
+/** An HTTPRoute's parentRefs to a Gateway API gateway: its service listeners by name, or the whole Gateway. */
+export function gatewayParentRefs(gateway: IMeshGateway): Array<Record<string, string>> {
+  const parent = { name: gateway.gatewayName, namespace: gateway.gatewayNamespace };
+  return gateway.routeSections ? gateway.routeSections.map((sectionName) => ({ ...parent, sectionName })) : [parent];
+}
+
+/** An HTTPRoute's hostnames: none for `*` (Gateway API writes "any host" by leaving them out). */
+export function routeHostnames(hosts: readonly string[]): string[] | undefined {
+  return hosts.includes('*') ? undefined : [...hosts];
 }

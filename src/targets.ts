@@ -3,6 +3,7 @@
  * target names it here, so no construct file imports another construct's file for a type.
  */
 import { IConstruct } from 'constructs';
+import { RoutingApi } from './model/gateway-api';
 import { Lane } from './model/lane';
 import { Release } from './model/release';
 
@@ -16,6 +17,17 @@ export interface IMeshGateway extends IConstruct {
   readonly serverHosts: readonly string[];
   /** How a VirtualService in `namespace` names this gateway: `<name>` in the same namespace, else `<namespace>/<name>`. */
   referenceFrom(namespace: string): string;
+  /**
+   * The API the gateway is written in: an Istio Gateway takes VirtualServices, a Gateway API Gateway takes HTTPRoutes.
+   * @default RoutingApi.ISTIO
+   */
+  readonly routingApi?: RoutingApi;
+  /**
+   * For a Gateway API Gateway: the listeners service routes attach to (`sectionName`), when not all of them (the HTTP
+   * listeners of a gateway that redirects HTTP to HTTPS carry only the redirect).
+   * @default every listener
+   */
+  readonly routeSections?: readonly string[];
 }
 
 /** A workload that can be named as the target of a security policy: a CanaryService, say. */

@@ -6,10 +6,10 @@ import { invalid, show } from '../model/errors';
 import { Match } from '../model/match';
 import { isHttpProtocol } from '../model/protocol';
 import {
-  DEFAULT_ROUTE_NAME, Release, defaultRouteWeights, ReleasePort, Weights,
-  gatewayTargetPort, httpPorts, isHttpOnlyRule, matchesOnPort, subjectOf, tcpPorts,
+  DEFAULT_ROUTE_NAME, Edge, Release, defaultRouteWeights, ReleasePort, Weights,
+  gatewayTargetPort, httpPorts, isHttpOnlyRule, matchesOnPort, subjectOf, tcpPorts, withEdgeMatches,
 } from '../model/release';
-import { HeaderPolicy, Rewrite } from '../model/route-policy';
+import { HeaderPolicy, mergeRewrites } from '../model/route-policy';
 
 /** One DestinationRule subset per version, selecting pods by their `version` label, with its traffic policy. */
 export function renderSubsets(release: Release): Array<Record<string, any>> {
@@ -111,23 +111,6 @@ export function renderHttpMatch(match: Match): Record<string, any> {
   });
 }
 
-/** Conditions and options that hold for every route rendered for one entry point, such as a gateway. */
-export interface Edge {
-  /** Every route also requires one of these (AND with the route's own matches); none means no extra condition. */
-  readonly match?: readonly Match[];
-  /** Applied to every route. */
-  readonly rewrite?: Rewrite;
-  /** Prefixes route names, `<prefix>-<rule>`; the default route is then named `<prefix>`. */
-  readonly namePrefix?: string;
-  /**
-   * Routes for a gateway: they target one service port (`port`, else the only HTTP port), and the rules' port
-   * conditions select that port rather than being rendered (a gateway route's port match is the gateway's port).
-   */
-  readonly gateway?: boolean;
-  /** The service port a gateway targets. */
-  readonly port?: number;
-}
-
 /**
  * The `http` routes of a release for one entry point: per HTTP port, the rules in order, then the default route,
  * each also requiring one of the edge's matches (the cross product, as Istio ORs matches and ANDs conditions).
@@ -149,15 +132,7 @@ function renderHttpRoutesOnPort(release: Release, edge: Edge, port: ReleasePort,
       if (edge.gateway) return m.withoutPort();
       return perPort && m.conditions.port === undefined ? m.and(Match.port(port.number)) : m;
     });
-    if (edgeMatches.length === 0) return own;
-    return edgeMatches.flatMap((e) => own.map((m) => {
-      try {
-        return e.and(m);
-      } catch (err) {
-        throw invalid(subject, `the entry point's match ${show(e.toString())} cannot be combined with a rule's match`,
-          show(m.toString()), 'drop the path condition from the rule or from the entry point');
-      }
-    }));
+    return withEdgeMatches(subject, edgeMatches, own);
   };
   const suffix = perPort ? `-${port.name}` : '';
   const name = (rule: string) => (edge.namePrefix ? `${edge.namePrefix}-${rule}` : rule) + suffix;
@@ -193,18 +168,6 @@ function renderHttpRoutesOnPort(release: Release, edge: Edge, port: ReleasePort,
     ...renderRoutePolicy(release.policy ?? {}, own),
   }));
   return http;
-}
-
-/** An entry point's rewrite and a route's, field by field; both rewriting one field is an error. */
-function mergeRewrites(subject: string, where: string, outer: Rewrite | undefined, inner: Rewrite | undefined): Rewrite | undefined {
-  if (!outer || !inner) return outer ?? inner;
-  for (const field of ['uri', 'authority'] as const) {
-    if (outer[field] !== undefined && inner[field] !== undefined) {
-      throw invalid(subject, `${where} rewrites the ${field} that the entry point already rewrites`,
-        `${show(outer[field])} and ${show(inner[field])}`, `rewrite the ${field} in one place`);
-    }
-  }
-  return { ...outer, ...inner };
 }
 
 /**

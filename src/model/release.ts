@@ -8,7 +8,7 @@ import { Match, checkMatch, checkPort } from './match';
 import { MAX_LABEL_LENGTH, checkDnsLabel, checkServiceName } from './names';
 import { Protocol, isHttpProtocol } from './protocol';
 import {
-  HeaderPolicy, Redirect, RoutePolicy, checkRedirect, checkRoutePolicy, hasRoutePolicy, routePolicyKeys,
+  HeaderPolicy, Redirect, Rewrite, RoutePolicy, checkRedirect, checkRoutePolicy, hasRoutePolicy, routePolicyKeys,
 } from './route-policy';
 import { TrafficPolicy, checkTrafficPolicy } from './traffic-policy';
 
@@ -419,4 +419,38 @@ export function gatewayTargetPort(release: Release, port: number | undefined): R
       candidates.length === 0 ? 'use an HTTP, HTTP2, GRPC or GRPC_WEB protocol' : 'pass port');
   }
   return candidates[0];
+}
+
+/** Conditions and options that hold for every route rendered for one entry point, such as a gateway. */
+export interface Edge {
+  /** Every route also requires one of these (AND with the route's own matches); none means no extra condition. */
+  readonly match?: readonly Match[];
+  /** Applied to every route. */
+  readonly rewrite?: Rewrite;
+  /** Prefixes route names, `<prefix>-<rule>`; the default route is then named `<prefix>`. */
+  readonly namePrefix?: string;
+  /**
+   * Routes for a gateway: they target one service port (`port`, else the only HTTP port), and the rules' port
+   * conditions select that port rather than being rendered (a gateway route's port match is the gateway's port).
+   */
+  readonly gateway?: boolean;
+  /** The service port a gateway targets. */
+  readonly port?: number;
+}
+
+/**
+ * Each of `own` also requiring one of the entry point's matches: the cross product, as routes OR their matches and
+ * AND their conditions. No entry-point match leaves `own` as it is.
+ * @throws when an entry-point match cannot be combined with a rule's (both constrain the path, say)
+ */
+export function withEdgeMatches(subject: string, edgeMatches: readonly Match[], own: readonly Match[]): Match[] {
+  if (edgeMatches.length === 0) return [...own];
+  return edgeMatches.flatMap((e) => own.map((m) => {
+    try {
+      return e.and(m);
+    } catch (err) {
+      throw invalid(subject, `the entry point's match ${show(e.toString())} cannot be combined with a rule's match`,
+        show(m.toString()), 'drop the path condition from the rule or from the entry point');
+    }
+  }));
 }

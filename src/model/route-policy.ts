@@ -438,3 +438,15 @@ function checkCors(subject: string, where: string, cors: CorsPolicy): void {
   for (const name of [...cors.allowHeaders ?? [], ...cors.exposeHeaders ?? []]) checkHeaderName(subject, where, name);
   if (cors.maxAge !== undefined) checkDuration(subject, `${where} maxAge`, cors.maxAge);
 }
+
+/** An entry point's rewrite and a route's, field by field; both rewriting one field is an error. */
+export function mergeRewrites(subject: string, where: string, outer: Rewrite | undefined, inner: Rewrite | undefined): Rewrite | undefined {
+  if (!outer || !inner) return outer ?? inner;
+  for (const field of ['uri', 'authority'] as const) {
+    if (outer[field] !== undefined && inner[field] !== undefined) {
+      throw invalid(subject, `${where} rewrites the ${field} that the entry point already rewrites`,
+        `${show(outer[field])} and ${show(inner[field])}`, `rewrite the ${field} in one place`);
+    }
+  }
+  return { ...outer, ...inner };
+}

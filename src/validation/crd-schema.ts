@@ -33,6 +33,7 @@ export interface JsonSchema {
   readonly 'minProperties'?: number;
   readonly 'maxProperties'?: number;
   readonly 'nullable'?: boolean;
+  readonly 'default'?: unknown;
   readonly 'oneOf'?: JsonSchema[];
   readonly 'anyOf'?: JsonSchema[];
   readonly 'allOf'?: JsonSchema[];
@@ -146,7 +147,26 @@ export function validateCustomResource(obj: Record<string, any>, schema: JsonSch
     kind: { type: 'string' },
     metadata: { 'type': 'object', 'x-kubernetes-preserve-unknown-fields': true },
   };
-  return validateValue(obj, { ...schema, properties: { ...implicit, ...schema.properties } }, '');
+  const whole: JsonSchema = { ...schema, properties: { ...implicit, ...schema.properties } };
+  return validateValue(withDefaults(obj, whole), whole, '');
+}
+
+/**
+ * The value with the schema's `default`s filled in where a field is absent, as the kube-apiserver does before it
+ * validates: CEL rules read defaulted fields (Gateway API's `backendRef.group`, say) as if they had been written.
+ */
+export function withDefaults(value: unknown, schema: JsonSchema): unknown {
+  if (Array.isArray(value)) return schema.items ? value.map((item) => withDefaults(item, schema.items!)) : value;
+  if (!isObject(value)) return value;
+  const result: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const child = schema.properties?.[k] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
+    result[k] = child ? withDefaults(v, child) : v;
+  }
+  for (const [k, child] of Object.entries(schema.properties ?? {})) {
+    if (!(k in result) && child.default !== undefined) result[k] = withDefaults(structuredClone(child.default), child);
+  }
+  return result;
 }
 
 /** Validates a value against a schema; `at` is the value's field path. */
