@@ -10,6 +10,12 @@ const CRDS = {
     url: 'https://raw.githubusercontent.com/fluxcd/flagger/v1.44.0/artifacts/flagger/crd.yaml',
     local: ['../shared/crds/flagger-1.44.0.yaml'],
   },
+  // The Gateway API version Istio 1.30.3 is built against. imports/ holds the standard channel; the experimental
+  // channel (HTTPRoute `retry`) defines the same kinds, and we write `retry` in the wire format without its classes.
+  gatewayApi: {
+    url: 'https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/standard-install.yaml',
+    local: ['../shared/crds/gateway-api-standard-1.5.1.yaml'],
+  },
 };
 // Argo Rollouts: only the kinds we emit, each under its own module name (kinds of one group would otherwise all be
 // written to imports/argoproj.io.ts, each overwriting the last).
@@ -81,7 +87,7 @@ const project = new typescript.TypeScriptProject({
   gitignore: [`/${MANIFESTS_DIR}/`],
 });
 
-// The layers of src/, one way: model <- istio, flagger, argo (renderers) <- private (construct helpers) <- constructs at the
+// The layers of src/, one way: model <- istio, gatewayapi, flagger, argo (renderers) <- private (construct helpers) <- constructs at the
 // top of src/; analysis reads plain objects (model <- analysis <- validation, cli). docs/design.md explains them.
 const onlyFrom = (target: string, allowed: string[], message: string) =>
   ({ target: `./src/${target}`, from: './src', except: allowed.map((a) => `./${a}`), message });
@@ -90,10 +96,11 @@ const LAYERS = [
   onlyFrom('istio', ['istio', 'model'], 'renderers read the model only'),
   onlyFrom('flagger', ['flagger', 'model'], 'renderers read the model only'),
   onlyFrom('argo', ['argo', 'model'], 'renderers read the model only'),
+  onlyFrom('gatewayapi', ['gatewayapi', 'model'], 'renderers read the model only'),
   onlyFrom('analysis', ['analysis', 'model'], 'the analysis reads plain objects and never imports a construct'),
   onlyFrom('validation', ['validation', 'analysis', 'model'], 'validation reads manifests: no constructs'),
   onlyFrom('cli', ['cli', 'analysis'], 'the CLI reads manifests through src/analysis'),
-  onlyFrom('private', ['private', 'model', 'istio', 'flagger', 'argo', 'analysis', 'targets.ts'], 'construct helpers import no construct file'),
+  onlyFrom('private', ['private', 'model', 'istio', 'flagger', 'argo', 'gatewayapi', 'analysis', 'targets.ts'], 'construct helpers import no construct file'),
   {
     // A construct takes other constructs through the interfaces of targets.ts, not through their files.
     target: './src/!(index).ts',
@@ -152,14 +159,14 @@ new YamlFile(project, 'cdk8s.yaml', {
     app: 'node -r sucrase/register/ts examples/main.ts',
     output: MANIFESTS_DIR,
     // Upstream sources of imports/, for users who regenerate online with `npx cdk8s import`.
-    imports: [CRDS.istio.url, CRDS.flagger.url, ...ARGO_ROLLOUTS.map((a) => `${a.module}:=${a.url}`)],
+    imports: [CRDS.istio.url, CRDS.flagger.url, CRDS.gatewayApi.url, ...ARGO_ROLLOUTS.map((a) => `${a.module}:=${a.url}`)],
     // The mesh analysis and CRD schema checks on every synth. Offline, CDK8S_ISTIO_CANARY_CRDS=../shared/crds
     // replaces the URLs (as .ci/run does); an unreachable URL is logged and its schema checks skipped.
     validations: [{
       package: './examples/plugin.js',
       version: '0.0.0',
       class: 'IstioCanaryValidation',
-      properties: { crds: [CRDS.istio.url, CRDS.flagger.url, ...ARGO_ROLLOUTS.map((a) => a.url)] },
+      properties: { crds: [CRDS.istio.url, CRDS.flagger.url, CRDS.gatewayApi.url, ...ARGO_ROLLOUTS.map((a) => a.url)] },
     }],
   },
 });
@@ -198,7 +205,7 @@ project.npmignore?.exclude('/docs/', '/typedoc.json', '/tsdoc.json');
 // Regenerates imports/ from the pinned local CRDs (offline); imports/ is committed and never hand-edited.
 project.addTask('import:crds', {
   description: 'Regenerate imports/ from the pinned CRDs in ../shared/crds',
-  steps: [...CRDS.istio.local, ...CRDS.flagger.local, ...ARGO_ROLLOUTS.map((a) => `${a.module}:=${a.local}`)].map((source) => ({
+  steps: [...CRDS.istio.local, ...CRDS.flagger.local, ...CRDS.gatewayApi.local, ...ARGO_ROLLOUTS.map((a) => `${a.module}:=${a.local}`)].map((source) => ({
     exec: `cdk8s import ${source} --language typescript --output imports --no-save`,
   })),
 });

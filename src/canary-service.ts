@@ -15,8 +15,8 @@ import { DefaultRoute, Release, ReleasePort, Split, VersionPolicy, Weights, rele
 import { HeaderPolicy, RoutePolicy, routePolicyOf } from './model/route-policy';
 import { StickyCanary, checkStickyCanary, withStickyCanary } from './model/sticky';
 import { TrafficPolicy } from './model/traffic-policy';
-import { claimMeshHost } from './private/host-claims';
 import { createGatewayApiObject } from './private/gateway-api-object';
+import { claimMeshHost } from './private/host-claims';
 import { createNetworkingObject } from './private/networking-object';
 import { createService as createServiceObject } from './private/service';
 import { ExposeOptions, RoutedRelease } from './routed-release';

@@ -1,9 +1,9 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { IstioApiVersion } from './istio/api-version';
 import { renderHttpsRedirectRules, renderListeners } from './gatewayapi/gateway';
 import { renderGatewayRules, renderHttpMatch as renderGatewayApiMatch, rewriteFilter, serviceRefOf } from './gatewayapi/routes';
+import { IstioApiVersion } from './istio/api-version';
 import { renderHttpMatch, renderHttpRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
 import { checkList, invalid, show } from './model/errors';
@@ -214,7 +214,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
     if (this.routingApi === RoutingApi.GATEWAY_API) {
       const istioOnly = (['servers', 'selector', 'apiVersion'] as const).filter((k) => props[k] !== undefined);
       if (istioOnly.length > 0) {
-        throw invalid(this.subject, `${istioOnly.join(', ')} ${istioOnly.length > 1 ? 'are' : 'is'} Istio Gateway options, and the gateway uses Gateway API`,
+        throw invalid(this.subject, `${istioOnly.join(', ')} ${istioOnly.length > 1 ? 'are Istio Gateway options' : 'is an Istio Gateway option'}, and the gateway uses Gateway API`,
           istioOnly.join(', '), 'describe it with hosts, port and tls, or use RoutingApi.ISTIO');
       }
       if (props.tls?.mode !== undefined && props.tls.mode !== GatewaySpecServersTlsMode.SIMPLE) {
@@ -366,7 +366,9 @@ export class MeshGateway extends Construct implements IMeshGateway {
     const hosts = gatewayHosts(this);
     const route = createGatewayApiObject('HTTPRoute', this, 'Routes', {
       metadata: { name: this.gatewayName, namespace: this.gatewayNamespace },
-      spec: Lazy.any({ produce: () => ({ parentRefs: gatewayParentRefs(this), hostnames: routeHostnames(hosts), rules: this.routes.flatMap((r) => r.render()) }) }),
+      spec: Lazy.any({
+        produce: () => ({ parentRefs: gatewayParentRefs(this), hostnames: routeHostnames(hosts), rules: this.routes.flatMap((r) => r.render()) }),
+      }),
     });
     route.node.addDependency(this.gateway);
     return route;

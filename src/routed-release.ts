@@ -178,8 +178,8 @@ export abstract class RoutedRelease extends Construct {
   }
 
   /** Checks an exposure: once per gateway, a gateway of this routing API, hosts that fit it. Returns the hosts. */
-  private checkExposure(gateway: IMeshGateway, options: ExposeOptions, exposure: { subject: string; namespace: string; exposed: Record<string, ApiObject> },
-    ref: string): string[] {
+  private checkExposure(gateway: IMeshGateway, options: ExposeOptions,
+    exposure: { subject: string; namespace: string; exposed: Record<string, ApiObject> }, ref: string): string[] {
     const { subject, namespace } = exposure;
     const gatewayApi = (gateway.routingApi ?? RoutingApi.ISTIO) === RoutingApi.GATEWAY_API;
     if (gatewayApi !== (this.routingApi === RoutingApi.GATEWAY_API)) {

@@ -15,8 +15,6 @@ export interface IMeshGateway extends IConstruct {
   readonly gatewayNamespace: string;
   /** The hosts of all its servers, as written there (`host`, `ns/host`, `./host`, `*`). */
   readonly serverHosts: readonly string[];
-  /** How a VirtualService in `namespace` names this gateway: `<name>` in the same namespace, else `<namespace>/<name>`. */
-  referenceFrom(namespace: string): string;
   /**
    * The API the gateway is written in: an Istio Gateway takes VirtualServices, a Gateway API Gateway takes HTTPRoutes.
    * @default RoutingApi.ISTIO
@@ -28,6 +26,8 @@ export interface IMeshGateway extends IConstruct {
    * @default every listener
    */
   readonly routeSections?: readonly string[];
+  /** How a VirtualService in `namespace` names this gateway: `<name>` in the same namespace, else `<namespace>/<name>`. */
+  referenceFrom(namespace: string): string;
 }
 
 /** A workload that can be named as the target of a security policy: a CanaryService, say. */

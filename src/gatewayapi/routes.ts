@@ -86,7 +86,8 @@ function renderRules(release: Release, port: ReleasePort, edge: Edge, options: {
       experimental: options.experimental,
     }));
   }
-  ordered.push({ name: DEFAULT_ROUTE_NAME, matches: edgeMatches.slice(), to: forwardingKey(DEFAULT_ROUTE_NAME, release.policy, defaultRouteWeights(release)) });
+  const defaultTarget = forwardingKey(DEFAULT_ROUTE_NAME, release.policy, defaultRouteWeights(release));
+  ordered.push({ name: DEFAULT_ROUTE_NAME, matches: edgeMatches.slice(), to: defaultTarget });
   checkPrecedenceKeepsOrder(subject, ordered);
   const rewrite = mergeRewrites(subject, 'default route', edge.rewrite, release.policy?.rewrite);
   rules.push(renderRule(release, port, grpc, {
@@ -235,8 +236,7 @@ function mirrorFilter(release: Release, port: ReleasePort, where: string, mirror
   })();
   const percent = mirror.percent;
   let share: Record<string, any> = {};
-  if (percent !== undefined && Number.isInteger(percent)) share = { percent };
-  else if (percent !== undefined) {
+  if (percent !== undefined && Number.isInteger(percent)) {share = { percent };} else if (percent !== undefined) {
     // Gateway API takes whole percents or a fraction: 0.5% is 5/1000.
     const digits = Math.min((String(percent).split('.')[1] ?? '').length, 6);
     const denominator = 100 * 10 ** digits;

@@ -21,9 +21,8 @@ export enum RoutingApi {
 }
 
 /**
- * Context key of the app- or chart-wide routing API: `chart.node.setContext(ROUTING_API_CONTEXT, RoutingApi.GATEWAY_API)`
- * before adding constructs (or `new App({ context: { [ROUTING_API_CONTEXT]: 'gateway-api' } })`). A construct's own
- * `routingApi` prop wins.
+ * Context key of the app- or chart-wide routing API: `app.node.setContext(ROUTING_API_CONTEXT, RoutingApi.GATEWAY_API)`
+ * (or on a chart) before adding constructs to it. A construct's own `routingApi` prop wins.
  */
 export const ROUTING_API_CONTEXT = 'cdk8s-istio-canary/routingApi';
 

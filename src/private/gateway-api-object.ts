@@ -19,8 +19,10 @@ export type GatewayApiKind = keyof typeof CLASSES;
  * Creates a Gateway API object of `kind`. As for Istio objects, the spec is written in the wire format and passed
  * through: the generated classes' `toJson` would rename and drop fields it does not know (the experimental `retry`).
  */
-export function createGatewayApiObject(kind: GatewayApiKind, scope: Construct, id: string,
-  props: { metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec: unknown }): ApiObject {
+export function createGatewayApiObject(kind: GatewayApiKind, scope: Construct, id: string, props: {
+  metadata: { name: string; namespace: string; labels?: Record<string, string> };
+  spec: unknown;
+}): ApiObject {
   const object = new ApiObject(scope, id, { ...CLASSES[kind].GVK, metadata: props.metadata, spec: props.spec });
   registerAnalysisView(object, () => ({
     apiVersion: object.apiVersion,
