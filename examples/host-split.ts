@@ -6,7 +6,7 @@ import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { bookinfoReviews } from './bookinfo';
-import { CanaryService, Split, TrafficSplit } from '../src';
+import { CanaryService, ROUTING_API_CONTEXT, RoutingApi, Split, TrafficSplit } from '../src';
 
 /**
  * What the tutorial deploys before any routing: tomcat and httpd pods (both `app: web`), a Service for each
@@ -41,8 +41,9 @@ function webBackends(scope: Construct): void {
 export class WebSplitWeightedChart extends Chart {
   public readonly web: TrafficSplit;
 
-  constructor(scope: Construct, id: string) {
-    super(scope, id, { namespace: 'web-weighted' });
+  constructor(scope: Construct, id: string, options: { namespace?: string; routingApi?: RoutingApi } = {}) {
+    super(scope, id, { namespace: options.namespace ?? 'web-weighted' });
+    if (options.routingApi) this.node.setContext(ROUTING_API_CONTEXT, options.routingApi);
     webBackends(this);
     this.web = new TrafficSplit(this, 'web-svc', {
       host: 'web-svc',
@@ -56,8 +57,9 @@ export class WebSplitWeightedChart extends Chart {
 export class WebSplitHeaderChart extends Chart {
   public readonly web: TrafficSplit;
 
-  constructor(scope: Construct, id: string) {
-    super(scope, id, { namespace: 'web-header' });
+  constructor(scope: Construct, id: string, options: { namespace?: string; routingApi?: RoutingApi } = {}) {
+    super(scope, id, { namespace: options.namespace ?? 'web-header' });
+    if (options.routingApi) this.node.setContext(ROUTING_API_CONTEXT, options.routingApi);
     webBackends(this);
     this.web = new TrafficSplit(this, 'web-svc', {
       host: 'web-svc',

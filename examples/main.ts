@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { addExampleCharts } from './scenarios';
+import { addExampleCharts } from './charts';
 
 const app = new App();
 addExampleCharts(app);

@@ -2,23 +2,32 @@
  * The seed scenarios our users follow, one chart each, written the way a user would write them.
  * `examples/main.ts` synthesizes them into manifests/; the tests snapshot and check every chart.
  */
-import { App, Chart, Duration } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { bookinfoReviews } from './bookinfo';
-import { EGRESS_CHARTS } from './egress';
-import { HOST_SPLIT_CHARTS } from './host-split';
-import { LANE_CHARTS } from './lanes';
-import { PROGRESSIVE_CHARTS } from './progressive';
-import { TRAFFIC_POLICY_CHARTS } from './traffic-policies';
-import { CanaryService, GatewayTls, Match, MeshGateway, MeshNamespace, Protocol } from '../src';
+import { CanaryService, GatewayTls, Match, MeshGateway, MeshNamespace, Protocol, ROUTING_API_CONTEXT, RoutingApi } from '../src';
+
+/** Where a seed chart goes and which API it routes with (the Gateway API twins of the charts pass both). */
+export interface ScenarioOptions {
+  /** The chart's namespace; every chart has its own, so all of manifests/ applies to one cluster. */
+  readonly namespace?: string;
+  /** The chart-wide routing API (`ROUTING_API_CONTEXT`). */
+  readonly routingApi?: RoutingApi;
+}
+
+/** A chart in `options.namespace` (else `namespace`), routing with `options.routingApi` when given. */
+function scenarioChart(chart: Chart, options: ScenarioOptions): void {
+  if (options.routingApi) chart.node.setContext(ROUTING_API_CONTEXT, options.routingApi);
+}
 
 /** nginx v1 and v2 behind one Service, 90/10 (the gray-release tutorial, mesh half). */
 export class NginxCanaryChart extends Chart {
   public readonly nginx: CanaryService;
 
-  constructor(scope: Construct, id: string) {
-    super(scope, id, { namespace: 'canary' });
+  constructor(scope: Construct, id: string, options: ScenarioOptions = {}) {
+    super(scope, id, { namespace: options.namespace ?? 'canary' });
+    scenarioChart(this, options);
     // The stock nginx image runs as root and writes to its root filesystem.
     const nginxNeeds = { securityContext: { ensureNonRoot: false, readOnlyRootFilesystem: false } };
     this.nginx = new CanaryService(this, 'nginx', {
@@ -41,8 +50,9 @@ const greeterVersions = [
 export class GrpcHeaderChart extends Chart {
   public readonly greeter: CanaryService;
 
-  constructor(scope: Construct, id: string) {
-    super(scope, id, { namespace: 'grpc' });
+  constructor(scope: Construct, id: string, options: ScenarioOptions = {}) {
+    super(scope, id, { namespace: options.namespace ?? 'grpc' });
+    scenarioChart(this, options);
     this.greeter = new CanaryService(this, 'greeter', {
       port: 50051,
       protocol: Protocol.GRPC,
@@ -57,11 +67,12 @@ export class GrpcHeaderChart extends Chart {
 export class GrpcWeightedChart extends Chart {
   public readonly greeter: CanaryService;
 
-  constructor(scope: Construct, id: string) {
-    super(scope, id, { namespace: 'grpc-weighted' });
+  constructor(scope: Construct, id: string, options: ScenarioOptions & { protocol?: Protocol } = {}) {
+    super(scope, id, { namespace: options.namespace ?? 'grpc-weighted' });
+    scenarioChart(this, options);
     this.greeter = new CanaryService(this, 'greeter', {
       port: 50051,
-      protocol: Protocol.GRPC,
+      protocol: options.protocol ?? Protocol.GRPC,
       versions: greeterVersions,
     });
     this.greeter.addRoute({
@@ -77,8 +88,9 @@ export class GrpcWeightedChart extends Chart {
 export class BookinfoReviewsChart extends Chart {
   public readonly reviews: CanaryService;
 
-  constructor(scope: Construct, id: string) {
-    super(scope, id, { namespace: 'bookinfo' });
+  constructor(scope: Construct, id: string, options: ScenarioOptions = {}) {
+    super(scope, id, { namespace: options.namespace ?? 'bookinfo' });
+    scenarioChart(this, options);
     this.reviews = bookinfoReviews(this);
   }
 }
@@ -92,9 +104,11 @@ export class CatMouseGatewayChart extends Chart {
   public readonly mouse: CanaryService;
   public readonly gateway: MeshGateway;
 
-  constructor(scope: Construct, id: string) {
-    super(scope, id, { namespace: 'gray' });
-    new MeshNamespace(this, 'gray');
+  constructor(scope: Construct, id: string, options: ScenarioOptions = {}) {
+    const namespace = options.namespace ?? 'gray';
+    super(scope, id, { namespace });
+    scenarioChart(this, options);
+    new MeshNamespace(this, namespace);
     this.gateway = new MeshGateway(this, 'gray-gateway', { hosts: ['*.istio.gray.com'] });
     const grayRelease = (name: string) => {
       const service = new CanaryService(this, name, {
@@ -122,8 +136,9 @@ export class CatMouseGatewayChart extends Chart {
 export class NginxGatewayCanaryChart extends Chart {
   public readonly nginx: CanaryService;
 
-  constructor(scope: Construct, id: string) {
-    super(scope, id, { namespace: 'canary-gateway' });
+  constructor(scope: Construct, id: string, options: ScenarioOptions = {}) {
+    super(scope, id, { namespace: options.namespace ?? 'canary-gateway' });
+    scenarioChart(this, options);
     const gateway = new MeshGateway(this, 'canary-gateway', { hosts: ['nginx.example.com'] });
     const nginxNeeds = { securityContext: { ensureNonRoot: false, readOnlyRootFilesystem: false } };
     this.nginx = new CanaryService(this, 'nginx', {
@@ -147,9 +162,10 @@ export class BookinfoGatewayChart extends Chart {
   public readonly gateway: MeshGateway;
   public readonly productpage: CanaryService;
 
-  constructor(scope: Construct, id: string, options: { namespace?: string; host?: string; tls?: GatewayTls } = {}) {
+  constructor(scope: Construct, id: string, options: ScenarioOptions & { host?: string; tls?: GatewayTls } = {}) {
     // Each example chart has its own namespace, so that all of manifests/ can be applied to one cluster.
     super(scope, id, { namespace: options.namespace ?? 'bookinfo-gateway' });
+    scenarioChart(this, options);
     const tls = options.tls;
     this.gateway = new MeshGateway(this, 'bookinfo-gateway', { hosts: [options.host ?? 'bookinfo.example.com'], tls });
     this.productpage = new CanaryService(this, 'productpage', {
@@ -182,8 +198,8 @@ export class BookinfoHttpsGatewayChart extends BookinfoGatewayChart {
   }
 }
 
-/** Every example chart, by its output file name. */
-export const EXAMPLE_CHARTS = {
+/** The charts of this file, by output file name. */
+export const SEED_CHARTS = {
   'nginx-canary': NginxCanaryChart,
   'grpc-header': GrpcHeaderChart,
   'grpc-weighted': GrpcWeightedChart,
@@ -192,14 +208,4 @@ export const EXAMPLE_CHARTS = {
   'nginx-gateway-canary': NginxGatewayCanaryChart,
   'bookinfo-gateway': BookinfoGatewayChart,
   'bookinfo-gateway-https': BookinfoHttpsGatewayChart,
-  ...TRAFFIC_POLICY_CHARTS,
-  ...HOST_SPLIT_CHARTS,
-  ...LANE_CHARTS,
-  ...EGRESS_CHARTS,
-  ...PROGRESSIVE_CHARTS,
 } as const;
-
-/** Adds every example chart to `app`. */
-export function addExampleCharts(app: App): Chart[] {
-  return Object.entries(EXAMPLE_CHARTS).map(([id, ChartClass]) => new ChartClass(app, id));
-}

@@ -1,7 +1,6 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { renderMeshRoutes } from './gatewayapi/routes';
 import { IstioApiVersion } from './istio/api-version';
 import { renderDestinationRule, renderRoutes, renderVersionDestinationRules } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
@@ -15,7 +14,6 @@ import { DefaultRoute, Release, ReleasePort, Split, VersionPolicy, Weights, rele
 import { HeaderPolicy, RoutePolicy, routePolicyOf } from './model/route-policy';
 import { StickyCanary, checkStickyCanary, withStickyCanary } from './model/sticky';
 import { TrafficPolicy } from './model/traffic-policy';
-import { createGatewayApiObject } from './private/gateway-api-object';
 import { claimMeshHost } from './private/host-claims';
 import { createNetworkingObject } from './private/networking-object';
 import { createService as createServiceObject } from './private/service';
@@ -351,7 +349,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
       });
       this.virtualService.node.addDependency(...this.routeTargets);
     }
-    this.meshRoutes = (props.mesh ?? true) && gatewayApi ? this.createMeshRoutes(metadata) : [];
+    this.meshRoutes = (props.mesh ?? true) && gatewayApi ? this.createMeshRoutes(this.name, metadata(this.name), this.routeTargets) : [];
 
     claimMeshHost(this, this.subject, this.host);
     this.node.addValidation({ validate: () => this.validateBound() });
@@ -415,28 +413,6 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
   /** True once `exposeVia` or a gateway route sends gateway traffic to this service. */
   public get exposedViaGateway(): boolean {
     return Object.keys(this.gatewayVirtualServices).length + Object.keys(this.gatewayHttpRoutes).length > 0 || this.gatewayRoutes > 0;
-  }
-
-  /**
-   * Gateway API in the mesh: per HTTP-family port an HTTPRoute (GRPCRoute for gRPC) bound to the Service and port
-   * (GAMMA), named after the service, suffixed with the port name when there are several.
-   */
-  private createMeshRoutes(metadata: (name: string) => { name: string; namespace: string; labels: Record<string, string> }): ApiObject[] {
-    const rendered = () => this.rendered('mesh-routes', () => renderMeshRoutes(this.release, { experimental: this.gatewayApiExperimental }));
-    const several = rendered().length > 1;
-    return rendered().map(({ kind, port }, index) => {
-      const route = createGatewayApiObject(kind, this, `${kind}-${port.name}`, {
-        metadata: metadata(several ? `${this.name}-${port.name}` : this.name),
-        spec: Lazy.any({
-          produce: () => ({
-            parentRefs: [{ group: '', kind: 'Service', name: this.name, port: port.number }],
-            rules: rendered()[index].rules,
-          }),
-        }),
-      });
-      route.node.addDependency(...this.routeTargets);
-      return route;
-    });
   }
 
   /** Counts gateway routes (MeshGateway.addRoute) to this service, for authorization checks. */

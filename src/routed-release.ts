@@ -196,6 +196,29 @@ export abstract class RoutedRelease extends Construct {
     return hosts;
   }
 
+  /**
+   * Gateway API in the mesh: per HTTP-family port an HTTPRoute (GRPCRoute for gRPC) bound to the Service `service` and
+   * the port (GAMMA), named like `metadata.name`, suffixed with the port name when there are several.
+   */
+  protected createMeshRoutes(service: string, metadata: { name: string; namespace: string; labels?: Record<string, string> },
+    routeTargets: readonly IConstruct[]): ApiObject[] {
+    const rendered = () => this.rendered('mesh-routes', () => renderMeshRoutes(this.release, { experimental: this.gatewayApiExperimental }));
+    const several = rendered().length > 1;
+    return rendered().map(({ kind, port }, index) => {
+      const route = createGatewayApiObject(kind, this, `${kind}-${port.name}`, {
+        metadata: { ...metadata, name: several ? `${metadata.name}-${port.name}` : metadata.name },
+        spec: Lazy.any({
+          produce: () => ({
+            parentRefs: [{ group: '', kind: 'Service', name: service, port: port.number }],
+            rules: rendered()[index].rules,
+          }),
+        }),
+      });
+      if (routeTargets.length > 0) route.node.addDependency(...routeTargets);
+      return route;
+    });
+  }
+
   /** Checks the routing again after something `decorate` reads has changed. */
   protected recheck(): void {
     this.commit(this.own!);

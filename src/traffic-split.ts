@@ -1,9 +1,11 @@
 import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
+import { serviceRefOf } from './gatewayapi/routes';
 import { IstioApiVersion } from './istio/api-version';
 import { renderRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
 import { checkList, invalid, show } from './model/errors';
+import { ROUTING_API_CONTEXT, RoutingApi, checkRoutingApi } from './model/gateway-api';
 import { checkPort } from './model/match';
 import { checkDnsLabel, checkServiceName, serviceHost } from './model/names';
 import { Protocol } from './model/protocol';
@@ -65,6 +67,12 @@ export interface TrafficSplitProps extends RoutePolicy {
    * @default IstioApiVersion.V1
    */
   readonly apiVersion?: IstioApiVersion;
+  /**
+   * The API the split is written in: a VirtualService, or an HTTPRoute (GRPCRoute for gRPC) bound to the host's
+   * Service, whose backendRefs are the backends (the host must then be a Service of the cluster).
+   * @default the app's or chart's `ROUTING_API_CONTEXT` context value, else RoutingApi.ISTIO
+   */
+  readonly routingApi?: RoutingApi;
 }
 
 /**
@@ -87,8 +95,10 @@ export class TrafficSplit extends RoutedRelease {
   public readonly namespace: string;
   /** Fully qualified host clients call. */
   public readonly host: string;
-  /** The VirtualService. */
-  public readonly virtualService: ApiObject;
+  /** The VirtualService; undefined with Gateway API. */
+  public readonly virtualService?: ApiObject;
+  /** With Gateway API: the HTTPRoute (or GRPCRoute) bound to the host's Service. */
+  public readonly meshRoutes: readonly ApiObject[];
 
   private readonly subject: string;
 
@@ -104,6 +114,12 @@ export class TrafficSplit extends RoutedRelease {
     }
     this.host = props.host.includes('.') ? props.host : serviceHost(props.host, this.namespace);
     const protocol = props.protocol ?? Protocol.HTTP;
+    this.routingApi = checkRoutingApi(this.subject, props.routingApi ?? this.node.tryGetContext(ROUTING_API_CONTEXT) ?? RoutingApi.ISTIO);
+    const service = serviceRefOf(this.host);
+    if (this.routingApi === RoutingApi.GATEWAY_API && !service) {
+      throw invalid(this.subject, 'a Gateway API route binds to a Service of the cluster, and the host is not one', show(this.host),
+        'use the Service\'s name, or RoutingApi.ISTIO');
+    }
 
     const backends = checkList(this.subject, 'backends', props.backends ?? [], '[{ service: "tomcat-svc", weight: 80 }]');
     if (backends.length === 0) {
@@ -140,10 +156,15 @@ export class TrafficSplit extends RoutedRelease {
       external: true,
     });
 
-    this.virtualService = createNetworkingObject('VirtualService', this, 'VirtualService', props.apiVersion ?? IstioApiVersion.V1, {
-      metadata: { name: this.name, namespace: this.namespace },
-      spec: Lazy.any({ produce: () => this.rendered('VirtualService', () => ({ hosts: [this.host], ...renderRoutes(this.release) })) }),
-    });
+    if (this.routingApi === RoutingApi.GATEWAY_API) {
+      this.meshRoutes = this.createMeshRoutes(service!.name, { name: this.name, namespace: this.namespace }, []);
+    } else {
+      this.meshRoutes = [];
+      this.virtualService = createNetworkingObject('VirtualService', this, 'VirtualService', props.apiVersion ?? IstioApiVersion.V1, {
+        metadata: { name: this.name, namespace: this.namespace },
+        spec: Lazy.any({ produce: () => this.rendered('VirtualService', () => ({ hosts: [this.host], ...renderRoutes(this.release) })) }),
+      });
+    }
     claimMeshHost(this, this.subject, this.host);
   }
 

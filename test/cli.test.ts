@@ -4,7 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Testing } from 'cdk8s';
 import { WebSplitWeightedChart } from '../examples/host-split';
-import { BookinfoReviewsChart, addExampleCharts } from '../examples/scenarios';
+import { addExampleCharts } from '../examples/charts';
+import { BookinfoReviewsChart } from '../examples/scenarios';
 import { K8sObject, diffTraffic, explain, renderReport } from '../src/analysis';
 import { main } from '../src/cli/main';
 

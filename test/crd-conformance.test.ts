@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Testing, Duration } from 'cdk8s';
-import { EXAMPLE_CHARTS } from '../examples/scenarios';
+import { EXAMPLE_CHARTS } from '../examples/charts';
 import {
   CanaryService, ClientTlsMode, DefaultRoute, ExternalProtocol, ExternalService, GatewaySpecServersTlsMode, IstioApiVersion,
   LoadBalancer, Match, MeshGateway, MeshSidecar, Metric, ProgressiveService, Protocol, Resolution, Webhook,

@@ -4,9 +4,10 @@ import { CnnEgressChart, GoogleApisTlsOriginationChart } from '../examples/egres
 import { BookinfoReviewsHostSplitChart, WebSplitHeaderChart, WebSplitWeightedChart } from '../examples/host-split';
 import { CatMouseLaneChart, TwoLanesChart } from '../examples/lanes';
 import { ERROR_RATE_QUERY, WeatherAdAbTestChart, WeatherAdProgressiveChart } from '../examples/progressive';
+import { EXAMPLE_CHARTS, addExampleCharts } from '../examples/charts';
 import {
-  BookinfoGatewayChart, BookinfoHttpsGatewayChart, BookinfoReviewsChart, CatMouseGatewayChart, EXAMPLE_CHARTS,
-  GrpcHeaderChart, GrpcWeightedChart, NginxCanaryChart, NginxGatewayCanaryChart, addExampleCharts,
+  BookinfoGatewayChart, BookinfoHttpsGatewayChart, BookinfoReviewsChart, CatMouseGatewayChart,
+  GrpcHeaderChart, GrpcWeightedChart, NginxCanaryChart, NginxGatewayCanaryChart,
 } from '../examples/scenarios';
 import {
   BookinfoRatingsAbortChart, BookinfoRatingsDelayChart, HttpbinCircuitBreakerChart, HttpbinMirrorChart, ShopPoliciesChart, TcpEchoChart,

@@ -5,7 +5,7 @@
  * OpenAPI (its containers have 1.27's `resizePolicy` and not 1.28's `restartPolicy`, which a test below pins).
  */
 import { Chart, Testing } from 'cdk8s';
-import { EXAMPLE_CHARTS } from '../examples/scenarios';
+import { EXAMPLE_CHARTS } from '../examples/charts';
 import { CanaryService, MeshGateway, MeshNamespace, Protocol, ProgressiveService, Metric, RolloutService, RolloutStep } from '../src';
 import { newChart } from './util';
 

@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
-import { EXAMPLE_CHARTS, addExampleCharts } from '../examples/scenarios';
+import { EXAMPLE_CHARTS, addExampleCharts } from '../examples/charts';
 import { CanaryService, Match, MeshGateway, Protocol, ReleaseLane } from '../src';
 import { analyze, formatFinding } from '../src/analysis';
 import { CrdSchemas } from '../src/validation/crd-schema';

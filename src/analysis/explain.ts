@@ -7,6 +7,7 @@
 import {
   K8sObject, Manifests, Workload, bindsToMesh, formatLabels, isIstioSystemHost, namespaceOf, resolveGateway, resolveHost, routeShares,
 } from './manifest';
+import { GatewayApiMatch, gatewayRouteMatches, listenersFor, meshRouteMatches } from './gateway-api';
 import { hostsIntersect, parseServerHost } from '../model/hosts';
 import { stringMatchAccepts } from '../model/match';
 
@@ -89,9 +90,11 @@ export interface TrafficExplanation {
   };
   /** `<namespace>/<name>` of the VirtualService that binds, if any. */
   readonly virtualService?: string;
+  /** With the Gateway API: `HTTPRoute <namespace>/<name>` (or GRPCRoute) of the rule that matched, if any. */
+  readonly route?: string;
   /** The route that matched: index, name, and the conditions that held. */
   readonly rule?: {
-    /** Position of the route in the VirtualService, counting from 1 (as `report` numbers them). */
+    /** Position of the route in the VirtualService (of the rule in its HTTPRoute), counting from 1 (as `report` numbers them). */
     readonly index: number;
     /** The route's name, if it has one. */
     readonly name?: string;
@@ -125,6 +128,19 @@ export function explain(objects: readonly K8sObject[], request: TrafficRequest):
   const result = (outcome: string, reason: string, extra: Partial<TrafficExplanation> = {}): TrafficExplanation =>
     ({ request: understood, outcome, reason, destinations: [], notes, ...extra });
 
+  const context: MatchContext = {
+    path: pathOnly, query, headers, method, port, gateway: request.gateway, from: request.from, notes, vsNamespace: callerNamespace,
+  };
+
+  // A Gateway API Gateway, or Service routes of the Gateway API (HTTPRoute, GRPCRoute) in the mesh.
+  const gatewayApiGateway = request.gateway ? m.gatewayApiGateways.get(request.gateway) : undefined;
+  if (gatewayApiGateway) {
+    const listeners = listenersFor(gatewayApiGateway, host, port!);
+    if (listeners.length === 0) return result('404 NR', `gateway ${request.gateway} has no listener for host ${host} on port ${port}`);
+    const matches = gatewayRouteMatches(m, gatewayApiGateway, listeners, host);
+    if (matches.length === 0) return result('404 NR', `no HTTPRoute attached to gateway ${request.gateway} has host ${host}`);
+    return explainGatewayApi(m, matches, context, result);
+  }
   if (request.gateway) {
     const gateway = m.gateways.get(request.gateway);
     if (!gateway) {
@@ -139,6 +155,14 @@ export function explain(objects: readonly K8sObject[], request: TrafficRequest):
     ? (vs.spec?.gateways ?? []).some((g: string) => g !== 'mesh' && resolveGateway(g, namespaceOf(vs)) === request.gateway)
     : bindsToMesh(vs.spec?.gateways)));
   const vs = pickVirtualService(bound, host, !request.gateway, notes);
+  if (!request.gateway) {
+    const meshMatches = meshRouteMatches(m, host, port, callerNamespace);
+    if (meshMatches.length > 0 && vs) {
+      notes.push(`both a VirtualService and Gateway API routes claim ${host}: Istio's behaviour is undefined; explained with the VirtualService`);
+    } else if (meshMatches.length > 0) {
+      return explainGatewayApi(m, meshMatches, context, result);
+    }
+  }
   if (!vs) {
     if (request.gateway) return result('404 NR', `no VirtualService bound to gateway ${request.gateway} has host ${host}`);
     const service = m.services.get(host);
@@ -157,35 +181,55 @@ export function explain(objects: readonly K8sObject[], request: TrafficRequest):
     notes.push(`VirtualService ${vsName} has no http routes (tcp/tls routes are not explained)`);
     return result('404 NR', `VirtualService ${vsName} has no http route`, { virtualService: vsName });
   }
-  const context: MatchContext = {
-    path: pathOnly, query, headers, method, port, gateway: request.gateway, from: request.from, notes, vsNamespace: namespaceOf(vs),
-  };
+  const vsContext = { ...context, vsNamespace: namespaceOf(vs) };
   for (const [position, route] of routes.entries()) {
-    const matched = matchRoute(route.match, context);
+    const matched = matchRoute(route.match, vsContext);
     if (!matched) continue;
     // Routes count from 1, as the report and the diff number them.
     const index = position + 1;
-    const rule = { index, name: route.name, matched };
-    if (route.redirect) {
-      return result('redirect', `route ${index}${route.name ? ` "${route.name}"` : ''} answers with a redirect`, {
-        virtualService: vsName, rule, response: `${route.redirect.redirectCode ?? 301} to ${route.redirect.uri ?? pathOnly}${route.redirect.authority ? ` at ${route.redirect.authority}` : ''}`,
-      });
-    }
-    if (route.directResponse) {
-      return result(`${route.directResponse.status}`, `route ${index} answers directly`, { virtualService: vsName, rule, response: `status ${route.directResponse.status}` });
-    }
-    const abort = route.fault?.abort;
-    if (abort) notes.push(`fault injection: ${abort.percentage?.value ?? 100}% of these requests are answered with ${abort.httpStatus ?? `gRPC ${abort.grpcStatus}`}`);
-    const delay = route.fault?.delay;
-    if (delay) notes.push(`fault injection: ${delay.percentage?.value ?? 100}% of these requests are delayed by ${delay.fixedDelay}`);
-    const destinations = routeShares(route).map((d) => destination(m, d.destination, d.share, namespaceOf(vs), notes));
-    const failing = destinations.filter((d) => d.failure);
-    const outcome = failing.length === 0 ? 'routed' : failing.length === destinations.length ? failing[0].failure!.split(':')[0] : 'partly failing';
-    return result(outcome, `route ${index}${route.name ? ` "${route.name}"` : ''} of VirtualService ${vsName} is the first that matches`, {
-      virtualService: vsName, rule, destinations,
-    });
+    return routeOutcome(m, route, { index, name: route.name, matched }, `route ${index}${route.name ? ` "${route.name}"` : ''} of VirtualService ${vsName}`,
+      namespaceOf(vs), vsContext, result, { virtualService: vsName });
   }
   return result('404 NR', `no route of VirtualService ${vsName} matches the request`, { virtualService: vsName });
+}
+
+type ResultOf = (outcome: string, reason: string, extra?: Partial<TrafficExplanation>) => TrafficExplanation;
+
+/** The first Gateway API match (in precedence order) that holds, and where its rule sends the request. */
+function explainGatewayApi(m: Manifests, matches: readonly GatewayApiMatch[], context: MatchContext, result: ResultOf): TrafficExplanation {
+  for (const candidate of matches) {
+    const matched = matchRoute(candidate.http.match, context);
+    if (!matched) continue;
+    const { http, ruleIndex, source } = candidate;
+    const namespace = source.split(' ')[1].split('/')[0];
+    return routeOutcome(m, http, { index: ruleIndex, name: http.name, matched },
+      `rule ${ruleIndex}${http.name ? ` "${http.name}"` : ''} of ${source} has the first match in Gateway API's order`, namespace, context, result,
+      { route: source });
+  }
+  const sources = [...new Set(matches.map((x) => x.source))];
+  return result('404 NR', `no rule of ${sources.join(', ')} matches the request`, { route: sources[0] });
+}
+
+/** What a matched route does: a redirect, a direct response, or its destinations with their shares. */
+function routeOutcome(m: Manifests, route: any, rule: NonNullable<TrafficExplanation['rule']>, where: string, namespace: string,
+  context: MatchContext, result: ResultOf, source: Partial<TrafficExplanation>): TrafficExplanation {
+  const { notes, path: pathOnly } = context;
+  if (route.redirect) {
+    return result('redirect', `${where} answers with a redirect`, {
+      ...source, rule, response: `${route.redirect.redirectCode ?? 301} to ${route.redirect.uri ?? pathOnly}${route.redirect.authority ? ` at ${route.redirect.authority}` : ''}`,
+    });
+  }
+  if (route.directResponse) {
+    return result(`${route.directResponse.status}`, `${where} answers directly`, { ...source, rule, response: `status ${route.directResponse.status}` });
+  }
+  const abort = route.fault?.abort;
+  if (abort) notes.push(`fault injection: ${abort.percentage?.value ?? 100}% of these requests are answered with ${abort.httpStatus ?? `gRPC ${abort.grpcStatus}`}`);
+  const delay = route.fault?.delay;
+  if (delay) notes.push(`fault injection: ${delay.percentage?.value ?? 100}% of these requests are delayed by ${delay.fixedDelay}`);
+  const destinations = routeShares(route).map((d) => destination(m, d.destination, d.share, namespace, notes));
+  const failing = destinations.filter((d) => d.failure);
+  const outcome = failing.length === 0 ? 'routed' : failing.length === destinations.length ? failing[0].failure!.split(':')[0] : 'partly failing';
+  return result(outcome, `${where} is the first that matches`, { ...source, rule, destinations });
 }
 
 /** Istio's choice among VirtualServices: an exact host first, then the longest (most specific) wildcard. */
@@ -366,6 +410,7 @@ export function formatExplanation(e: TrafficExplanation): string {
       + (Object.keys(e.request.headers).length ? ` with ${Object.entries(e.request.headers).map(([k, v]) => `${k}: ${v}`).join(', ')}` : ''),
   ];
   if (e.virtualService) lines.push(`virtual service: ${e.virtualService}`);
+  if (e.route) lines.push(`route: ${e.route}`);
   if (e.rule) lines.push(`rule: ${e.rule.index}${e.rule.name ? ` "${e.rule.name}"` : ''}, because ${e.rule.matched.join(' and ')}`);
   lines.push(`outcome: ${e.outcome} (${e.reason})`);
   if (e.response) lines.push(`response: ${e.response}`);

@@ -130,7 +130,13 @@ function isWorkload(o: K8sObject): boolean {
 /** The kinds the analysis reads; objects of other kinds need not even be rendered for it. */
 export const ANALYZED_KINDS: ReadonlySet<string> = new Set([
   ...WORKLOAD_KINDS, 'Rollout', 'Service', 'Namespace', 'ServiceEntry', 'DestinationRule', 'VirtualService', 'Gateway', 'Canary',
+  'HTTPRoute', 'GRPCRoute',
 ]);
+
+/** True for an object of the Kubernetes Gateway API (`gateway.networking.k8s.io`). */
+export function isGatewayApi(o: K8sObject): boolean {
+  return (o.apiVersion ?? '').startsWith('gateway.networking.k8s.io/');
+}
 
 /** The manifests, indexed the way Istio looks things up. */
 export class Manifests {
@@ -146,8 +152,12 @@ export class Manifests {
   public readonly destinationRules: readonly K8sObject[];
   /** VirtualServices, in input order. */
   public readonly virtualServices: readonly K8sObject[];
-  /** Gateways by `<namespace>/<name>`. */
+  /** Istio Gateways by `<namespace>/<name>`. */
   public readonly gateways = new Map<string, K8sObject>();
+  /** Gateway API Gateways by `<namespace>/<name>`. */
+  public readonly gatewayApiGateways = new Map<string, K8sObject>();
+  /** Gateway API HTTPRoutes and GRPCRoutes, in input order. */
+  public readonly gatewayApiRoutes: readonly K8sObject[];
   /** Namespace objects by name. */
   public readonly namespaces = new Map<string, K8sObject>();
   /** DestinationRules by resolved host. */
@@ -169,7 +179,10 @@ export class Manifests {
     this.serviceEntries = ofKind('ServiceEntry');
     this.destinationRules = ofKind('DestinationRule');
     this.virtualServices = ofKind('VirtualService');
-    for (const gateway of ofKind('Gateway')) this.gateways.set(`${namespaceOf(gateway)}/${gateway.metadata?.name}`, gateway);
+    for (const gateway of ofKind('Gateway')) {
+      (isGatewayApi(gateway) ? this.gatewayApiGateways : this.gateways).set(`${namespaceOf(gateway)}/${gateway.metadata?.name}`, gateway);
+    }
+    this.gatewayApiRoutes = this.objects.filter((o) => (o.kind === 'HTTPRoute' || o.kind === 'GRPCRoute') && isGatewayApi(o));
     for (const namespace of ofKind('Namespace')) this.namespaces.set(namespace.metadata?.name ?? '', namespace);
     for (const dr of this.destinationRules) {
       const host = resolveHost(dr.spec?.host ?? '', namespaceOf(dr));
