@@ -203,8 +203,7 @@ function explainGatewayApi(m: Manifests, matches: readonly GatewayApiMatch[], co
     const { http, ruleIndex, source } = candidate;
     const namespace = source.split(' ')[1].split('/')[0];
     return routeOutcome(m, http, { index: ruleIndex, name: http.name, matched },
-      `rule ${ruleIndex}${http.name ? ` "${http.name}"` : ''} of ${source} has the first match in Gateway API's order`, namespace, context, result,
-      { route: source });
+      `rule ${ruleIndex}${http.name ? ` "${http.name}"` : ''} of ${source}`, namespace, context, result, { route: source }, ' (matches in Gateway API\'s precedence order)');
   }
   const sources = [...new Set(matches.map((x) => x.source))];
   return result('404 NR', `no rule of ${sources.join(', ')} matches the request`, { route: sources[0] });
@@ -212,7 +211,7 @@ function explainGatewayApi(m: Manifests, matches: readonly GatewayApiMatch[], co
 
 /** What a matched route does: a redirect, a direct response, or its destinations with their shares. */
 function routeOutcome(m: Manifests, route: any, rule: NonNullable<TrafficExplanation['rule']>, where: string, namespace: string,
-  context: MatchContext, result: ResultOf, source: Partial<TrafficExplanation>): TrafficExplanation {
+  context: MatchContext, result: ResultOf, source: Partial<TrafficExplanation>, order = ''): TrafficExplanation {
   const { notes, path: pathOnly } = context;
   if (route.redirect) {
     return result('redirect', `${where} answers with a redirect`, {
@@ -229,7 +228,7 @@ function routeOutcome(m: Manifests, route: any, rule: NonNullable<TrafficExplana
   const destinations = routeShares(route).map((d) => destination(m, d.destination, d.share, namespace, notes));
   const failing = destinations.filter((d) => d.failure);
   const outcome = failing.length === 0 ? 'routed' : failing.length === destinations.length ? failing[0].failure!.split(':')[0] : 'partly failing';
-  return result(outcome, `${where} is the first that matches`, { ...source, rule, destinations });
+  return result(outcome, `${where} is the first that matches${order}`, { ...source, rule, destinations });
 }
 
 /** Istio's choice among VirtualServices: an exact host first, then the longest (most specific) wildcard. */
