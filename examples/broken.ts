@@ -120,5 +120,36 @@ export class BrokenMeshChart extends Chart {
         },
       },
     });
+
+    // Gateway API: a backend without the port, a backend in another namespace without a ReferenceGrant, the
+    // experimental retry, a route no listener admits, and profile served by a VirtualService and an HTTPRoute at once.
+    const GATEWAY_API = 'gateway.networking.k8s.io/v1';
+    service('profile', 'profile', [{ name: 'http', port: 9080 }]);
+    deployment('profile-v1', { app: 'profile', version: 'v1' });
+    add('vs-profile', { apiVersion: NETWORKING, kind: 'VirtualService', metadata: { name: 'profile' }, spec: { hosts: ['profile'], http: [{ route: [{ destination: { host: 'profile' } }] }] } });
+    add('route-profile', {
+      apiVersion: GATEWAY_API,
+      kind: 'HTTPRoute',
+      metadata: { name: 'profile' },
+      spec: {
+        parentRefs: [{ group: '', kind: 'Service', name: 'profile', port: 9080 }], // GWAPI003 (with vs-profile)
+        rules: [{
+          backendRefs: [{ name: 'profile', port: 8080 }, { name: 'profile', namespace: 'other', port: 9080 }], // GWAPI001 twice
+          retry: { attempts: 2 }, // GWAPI004
+        }],
+      },
+    });
+    add('gateway-edge', {
+      apiVersion: GATEWAY_API,
+      kind: 'Gateway',
+      metadata: { name: 'edge' },
+      spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP', hostname: 'shop.example.com' }] },
+    });
+    add('route-edge', {
+      apiVersion: GATEWAY_API,
+      kind: 'HTTPRoute',
+      metadata: { name: 'edge' },
+      spec: { parentRefs: [{ name: 'edge' }], hostnames: ['blog.example.com'], rules: [{ backendRefs: [{ name: 'profile', port: 9080 }] }] }, // GWAPI002
+    });
   }
 }

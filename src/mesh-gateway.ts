@@ -186,7 +186,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
   /** The API the gateway is written in. */
   public readonly routingApi: RoutingApi;
   /** With Gateway API and HTTPS redirect: the HTTPS listeners, which service routes attach to. */
-  public readonly routeSections?: readonly string[];
+  public readonly routeListeners?: ReadonlyArray<{ readonly name: string; readonly hostname?: string }>;
   /** With Gateway API, `tls` and `httpsRedirect`: the HTTPRoute that redirects plain HTTP to HTTPS. */
   public readonly httpsRedirectRoute?: ApiObject;
 
@@ -234,7 +234,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
       checkDnsHost(this.subject, 'gatewayClassName', gatewayClassName);
       const tls = props.tls && { secretName: props.tls.credentialName, httpsRedirect: props.tls.httpsRedirect ?? true };
       const rendered = renderListeners(this.subject, props.hosts!, props.port ?? 80, tls);
-      this.routeSections = rendered.routeSections;
+      this.routeListeners = rendered.routeListeners;
       this.gateway = createGatewayApiObject('Gateway', this, 'Gateway', {
         metadata: { name: this.gatewayName, namespace: this.gatewayNamespace },
         spec: { gatewayClassName, listeners: rendered.listeners },
@@ -367,7 +367,11 @@ export class MeshGateway extends Construct implements IMeshGateway {
     const route = createGatewayApiObject('HTTPRoute', this, 'Routes', {
       metadata: { name: this.gatewayName, namespace: this.gatewayNamespace },
       spec: Lazy.any({
-        produce: () => ({ parentRefs: gatewayParentRefs(this), hostnames: routeHostnames(hosts), rules: this.routes.flatMap((r) => r.render()) }),
+        produce: () => ({
+          parentRefs: gatewayParentRefs(this, hosts),
+          hostnames: routeHostnames(hosts),
+          rules: this.routes.flatMap((r) => r.render()),
+        }),
       }),
     });
     route.node.addDependency(this.gateway);

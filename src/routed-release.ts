@@ -5,7 +5,7 @@ import { IstioApiVersion } from './istio/api-version';
 import { renderHttpRoutes } from './istio/routes';
 import { invalid, show } from './model/errors';
 import { RoutingApi, checkGatewayApiRelease } from './model/gateway-api';
-import { checkHostsFitGateway, checkVirtualServiceHosts, gatewayHosts } from './model/hosts';
+import { checkHostsFitGateway, checkVirtualServiceHosts, gatewayHosts, hostsIntersect } from './model/hosts';
 import { Match } from './model/match';
 import { Release, Weights, checkRelease, subjectOf } from './model/release';
 import { HeaderRouteOptions, RouteOptions, headerRoute, ruleFromOptions } from './model/route-options';
@@ -169,7 +169,7 @@ export abstract class RoutedRelease extends Construct {
     const name = this.release.name;
     const route = createGatewayApiObject('HTTPRoute', this, `HTTPRoute-${ref.replace('/', '-')}`, {
       metadata: { name: `${name}-${gateway.gatewayName}`, namespace, labels: { app: name } },
-      spec: Lazy.any({ produce: () => ({ parentRefs: gatewayParentRefs(gateway), hostnames: routeHostnames(hosts), rules: render() }) }),
+      spec: Lazy.any({ produce: () => ({ parentRefs: gatewayParentRefs(gateway, hosts), hostnames: routeHostnames(hosts), rules: render() }) }),
     });
     route.node.addDependency(...exposure.routeTargets);
     if (gateway instanceof Construct) route.node.addDependency(gateway);
@@ -240,10 +240,15 @@ function inheritHosts(subject: string, gateway: IMeshGateway): string[] {
   return hosts;
 }
 
-/** An HTTPRoute's parentRefs to a Gateway API gateway: its service listeners by name, or the whole Gateway. */
-export function gatewayParentRefs(gateway: IMeshGateway): Array<Record<string, string>> {
+/**
+ * An HTTPRoute's parentRefs to a Gateway API gateway for `hosts`: its service listeners whose hostname fits one of
+ * them, by name, or the whole Gateway.
+ */
+export function gatewayParentRefs(gateway: IMeshGateway, hosts: readonly string[]): Array<Record<string, string>> {
   const parent = { name: gateway.gatewayName, namespace: gateway.gatewayNamespace };
-  return gateway.routeSections ? gateway.routeSections.map((sectionName) => ({ ...parent, sectionName })) : [parent];
+  if (!gateway.routeListeners) return [parent];
+  return gateway.routeListeners.filter((l) => l.hostname === undefined || hosts.some((h) => hostsIntersect(h, l.hostname!)))
+    .map((l) => ({ ...parent, sectionName: l.name }));
 }
 
 /** An HTTPRoute's hostnames: none for `*` (Gateway API writes "any host" by leaving them out). */

@@ -21,11 +21,11 @@ export interface IMeshGateway extends IConstruct {
    */
   readonly routingApi?: RoutingApi;
   /**
-   * For a Gateway API Gateway: the listeners service routes attach to (`sectionName`), when not all of them (the HTTP
-   * listeners of a gateway that redirects HTTP to HTTPS carry only the redirect).
-   * @default every listener
+   * For a Gateway API Gateway: the listeners service routes attach to (by `sectionName`, those whose hostname fits the
+   * route's), when not all of them (the HTTP listeners of a gateway that redirects to HTTPS carry only the redirect).
+   * @default every listener (the route names the Gateway only)
    */
-  readonly routeSections?: readonly string[];
+  readonly routeListeners?: ReadonlyArray<{ readonly name: string; readonly hostname?: string }>;
   /** How a VirtualService in `namespace` names this gateway: `<name>` in the same namespace, else `<namespace>/<name>`. */
   referenceFrom(namespace: string): string;
 }

@@ -20,11 +20,11 @@ if (!available && process.env.CI) throw new Error(`CRDs not found at ${CRD_DIR}:
 if (!available) console.warn(`skipping CRD conformance: no CRDs at ${CRD_DIR} (set CRD_DIR)`);
 const describeWithCrds = available ? describe : describe.skip;
 
-describeWithCrds('conformance with the Istio 1.30.3 CRDs', () => {
+describeWithCrds('conformance with the pinned CRDs (Istio 1.30.3, Gateway API 1.5.1, Flagger, Argo Rollouts)', () => {
   const schemas = CrdSchemas.fromPaths([CRD_DIR]);
 
   function expectConformant(objects: any[]): void {
-    const istio = objects.filter((o) => o.apiVersion.includes('istio.io') || /^(flagger\.app|argoproj\.io)\//.test(o.apiVersion));
+    const istio = objects.filter((o) => o.apiVersion.includes('istio.io') || /^(flagger\.app|argoproj\.io|gateway\.networking\.k8s\.io)\//.test(o.apiVersion));
     expect(istio.length).toBeGreaterThan(0);
     for (const obj of istio) {
       const findings = schemas.validate(obj);

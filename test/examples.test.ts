@@ -1,10 +1,10 @@
 import { Testing } from 'cdk8s';
 import { only, synthToFiles } from './util';
+import { EXAMPLE_CHARTS, addExampleCharts } from '../examples/charts';
 import { CnnEgressChart, GoogleApisTlsOriginationChart } from '../examples/egress';
 import { BookinfoReviewsHostSplitChart, WebSplitHeaderChart, WebSplitWeightedChart } from '../examples/host-split';
 import { CatMouseLaneChart, TwoLanesChart } from '../examples/lanes';
 import { ERROR_RATE_QUERY, WeatherAdAbTestChart, WeatherAdProgressiveChart } from '../examples/progressive';
-import { EXAMPLE_CHARTS, addExampleCharts } from '../examples/charts';
 import {
   BookinfoGatewayChart, BookinfoHttpsGatewayChart, BookinfoReviewsChart, CatMouseGatewayChart,
   GrpcHeaderChart, GrpcWeightedChart, NginxCanaryChart, NginxGatewayCanaryChart,

@@ -8,8 +8,8 @@ import { App, Chart, Duration, Testing } from 'cdk8s';
 import {
   CanaryService, DefaultRoute, LoadBalancer, Match, MeshGateway, Protocol, ROUTING_API_CONTEXT, RoutingApi, Split,
 } from '../src';
-import { CrdSchemas } from '../src/validation/crd-schema';
 import { newChart, only, synth } from './util';
+import { CrdSchemas } from '../src/validation/crd-schema';
 
 const CRD_DIR = process.env.CRD_DIR ?? path.join(__dirname, '..', '..', 'shared', 'crds');
 const EXPERIMENTAL_DIR = path.join(CRD_DIR, '..', 'crds-experimental');
@@ -106,7 +106,10 @@ describe('CanaryService with Gateway API', () => {
     }]);
     // The version's header operations go with its backend, wherever it is a destination.
     expect(fallback.backendRefs[1]).toEqual({
-      name: 'web-v2', namespace: 'shop', port: 8080, weight: 10,
+      name: 'web-v2',
+      namespace: 'shop',
+      port: 8080,
+      weight: 10,
       filters: [{ type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'x-version', value: 'v2' }] } }],
     });
   });
@@ -241,8 +244,14 @@ describe('CanaryService with Gateway API', () => {
     reviews(chart, { corsPolicy: { allowOrigins: ['*'], allowMethods: ['GET'], exposeHeaders: ['x-version'] } }).addRoute({
       name: 'moved', match: [Match.uriExact('/old')], redirect: { scheme: 'https', authority: 'new.example.com', uri: '/new', port: 8443 },
     });
-    web.addRoute({ name: 'api', match: [Match.uriPrefix('/api').and(Match.port(8080))], to: { v2: 100 }, timeout: Duration.seconds(3), rewrite: { uri: '/' },
-      mirror: { version: 'v1', percent: 10 } });
+    web.addRoute({
+      name: 'api',
+      match: [Match.uriPrefix('/api').and(Match.port(8080))],
+      to: { v2: 100 },
+      timeout: Duration.seconds(3),
+      rewrite: { uri: '/' },
+      mirror: { version: 'v1', percent: 10 },
+    });
     web.routeHeader('end-user', 'jason', 'v2');
     web.exposeVia(gateway, { hosts: ['shop.example.com'], port: 8080 });
     gateway.addRoute({ name: 'static', match: [Match.uriPrefix('/static')], to: { host: 'static.assets.svc.cluster.local', port: 80 } });
@@ -277,15 +286,16 @@ describe('MeshGateway with Gateway API', () => {
     const gw = only(objects, 'Gateway', 'bookinfo-gateway');
     expect(gw.apiVersion).toBe('gateway.networking.k8s.io/v1');
     expect(gw.spec.gatewayClassName).toBe('istio');
+    // The HTTP listeners only redirect: they take the gateway's own redirect route.
     expect(gw.spec.listeners.map((l: any) => [l.name, l.port, l.protocol, l.hostname, l.allowedRoutes.namespaces.from])).toEqual([
-      ['http-1', 80, 'HTTP', 'bookinfo.example.com', 'All'],
+      ['http-1', 80, 'HTTP', 'bookinfo.example.com', 'Same'],
       ['http-2', 80, 'HTTP', 'internal.example.com', 'Same'],
-      ['http-3', 80, 'HTTP', 'a.example.com', 'Selector'],
+      ['http-3', 80, 'HTTP', 'a.example.com', 'Same'],
       ['https-1', 443, 'HTTPS', 'bookinfo.example.com', 'All'],
       ['https-2', 443, 'HTTPS', 'internal.example.com', 'Same'],
       ['https-3', 443, 'HTTPS', 'a.example.com', 'Selector'],
     ]);
-    expect(gw.spec.listeners[2].allowedRoutes.namespaces.selector).toEqual({ matchLabels: { 'kubernetes.io/metadata.name': 'team-a' } });
+    expect(gw.spec.listeners[5].allowedRoutes.namespaces.selector).toEqual({ matchLabels: { 'kubernetes.io/metadata.name': 'team-a' } });
     expect(gw.spec.listeners[3].tls).toEqual({ mode: 'Terminate', certificateRefs: [{ kind: 'Secret', name: 'bookinfo-cert' }] });
 
     const redirect = only(objects, 'HTTPRoute', 'bookinfo-gateway-https-redirect');
@@ -294,8 +304,8 @@ describe('MeshGateway with Gateway API', () => {
 
     const route = only(objects, 'HTTPRoute', 'productpage-bookinfo-gateway');
     expect(route.metadata.namespace).toBe('bookinfo');
-    expect(route.spec.parentRefs.map((p: any) => `${p.namespace}/${p.name}#${p.sectionName}`))
-      .toEqual(['bookinfo/bookinfo-gateway#https-1', 'bookinfo/bookinfo-gateway#https-2', 'bookinfo/bookinfo-gateway#https-3']);
+    // Only the HTTPS listener of its host.
+    expect(route.spec.parentRefs).toEqual([{ name: 'bookinfo-gateway', namespace: 'bookinfo', sectionName: 'https-1' }]);
     expect(route.spec.hostnames).toEqual(['bookinfo.example.com']);
     expect(route.spec.rules).toEqual([{
       name: 'default',

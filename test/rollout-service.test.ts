@@ -1,7 +1,7 @@
 import { Duration, Testing } from 'cdk8s';
 import { newChart, only, synth } from './util';
-import { WeatherAdRolloutChart } from '../examples/progressive';
 import { EXAMPLE_CHARTS } from '../examples/charts';
+import { WeatherAdRolloutChart } from '../examples/progressive';
 import {
   AnalysisTemplate, Match, MeshGateway, MeshNamespace, Protocol, RolloutService, RolloutServiceProps, RolloutStep, Split,
 } from '../src';

@@ -3,6 +3,7 @@
  * mistakes that show up in a cluster as 503s and 404s. Pure functions; `MeshAnalysis` runs them on a cdk8s app and
  * the validation plugin on any manifests.
  */
+import { hasMeshRoutes, listenersAdmitting } from './gateway-api';
 import {
   K8sObject, Manifests, ObjectRef, RouteDestination, Workload, bindsToMesh, destinationsOf, formatLabels, namespaceOf,
   isIstioSystemHost, refOf, resolveGateway, resolveHost, selects,
@@ -55,6 +56,10 @@ export const CHECKS: Readonly<Record<string, string>> = {
   CANARY003: 'subset whose labels select pods of several versions',
   CANARY004: 'traffic sent to a version scaled to 0 replicas',
   ROLLOUT001: 'Argo Rollout whose Istio traffic routing names a VirtualService, route, subset or Service that does not exist',
+  GWAPI001: 'Gateway API backendRef to a Service that does not exist, a port it lacks, or another namespace without a ReferenceGrant',
+  GWAPI002: 'Gateway API route that no listener of its Gateway admits, or whose parent does not exist',
+  GWAPI003: 'a VirtualService and a Gateway API route for the same Service in the mesh',
+  GWAPI004: 'Gateway API route using a field of the experimental channel (retry)',
 };
 
 /** Options of an analysis. */
@@ -85,6 +90,7 @@ export function analyze(objects: readonly K8sObject[], options: AnalysisOptions 
     ...checkServicesAndWorkloads(m),
     ...checkNamespaces(m),
     ...checkRollouts(m),
+    ...checkGatewayApiRoutes(m, known),
   ];
   const disabled = new Set(options.disable ?? []);
   return findings.filter((f) => !disabled.has(f.code));
@@ -446,6 +452,79 @@ function checkRollouts(m: Manifests): Finding[] {
       for (const clash of managed.filter((r) => http.some((h) => h.name === r))) {
         emit('ROLLOUT001', Severity.ERROR, rollout, `${base}.trafficRouting.managedRoutes`, `managed route ${clash} has the name of a route of VirtualService `
           + `${namespace}/${name}, which Argo Rollouts would replace`, 'rename the managed route');
+      }
+    });
+  }
+  return findings;
+}
+
+/** HTTPRoutes and GRPCRoutes: their backends, their parents, and a VirtualService beside them for one Service. */
+function checkGatewayApiRoutes(m: Manifests, known: (host: string) => boolean): Finding[] {
+  const { findings, emit } = collector();
+  const grants = m.objects.filter((o) => o.kind === 'ReferenceGrant');
+  const granted = (route: K8sObject, namespace: string, name: string) => grants.some((g) => namespaceOf(g) === namespace
+    && (g.spec?.from ?? []).some((f: any) => f.kind === route.kind && f.namespace === namespaceOf(route))
+    && (g.spec?.to ?? []).some((t: any) => (t.group ?? '') === '' && t.kind === 'Service' && (t.name === undefined || t.name === name)));
+  for (const route of m.gatewayApiRoutes) {
+    const ns = namespaceOf(route);
+    (route.spec?.rules ?? []).forEach((rule: any, r: number) => {
+      const refs: Array<{ ref: any; path: string }> = [
+        ...(rule.backendRefs ?? []).map((ref: any, i: number) => ({ ref, path: `spec.rules[${r}].backendRefs[${i}]` })),
+        ...(rule.filters ?? []).flatMap((f: any, i: number) => (f.requestMirror?.backendRef
+          ? [{ ref: f.requestMirror.backendRef, path: `spec.rules[${r}].filters[${i}].requestMirror.backendRef` }] : [])),
+      ];
+      for (const { ref, path } of refs) {
+        if ((ref.group ?? '') !== '' || (ref.kind ?? 'Service') !== 'Service') continue;
+        const namespace = ref.namespace ?? ns;
+        const host = `${ref.name}.${namespace}.svc.cluster.local`;
+        const service = m.services.get(host);
+        if (!service) {
+          if (!known(host)) {
+            emit('GWAPI001', Severity.WARNING, route, path, `backend Service ${namespace}/${ref.name} is not in these manifests`,
+              'fix the name, or create the Service (ignore this if it exists in the cluster)');
+          }
+        } else if (ref.port !== undefined && !(service.spec?.ports ?? []).some((p: any) => p.port === ref.port)) {
+          emit('GWAPI001', Severity.ERROR, route, `${path}.port`, `port ${ref.port} is not a port of Service ${namespace}/${ref.name} `
+            + `(its ports: ${(service.spec?.ports ?? []).map((p: any) => p.port).join(', ')})`, 'send to one of its ports');
+        }
+        if (namespace !== ns && !granted(route, namespace, ref.name)) {
+          emit('GWAPI001', Severity.ERROR, route, `${path}.namespace`, `backend ${namespace}/${ref.name} is in another namespace and no ReferenceGrant there `
+            + `lets ${route.kind}s from ${ns} refer to its Services, so the reference is refused (500)`, `add a ReferenceGrant in ${namespace} from ${route.kind} in ${ns} to Service`);
+        }
+      }
+      if (rule.retry !== undefined) {
+        emit('GWAPI004', Severity.WARNING, route, `spec.rules[${r}].retry`, 'retry is a field of Gateway API\'s experimental channel: '
+          + 'with the standard-channel CRDs the API server rejects the route', 'install the experimental-channel CRDs, or drop the retries');
+      }
+    });
+    (route.spec?.parentRefs ?? []).forEach((ref: any, i: number) => {
+      const path = `spec.parentRefs[${i}]`;
+      const namespace = ref.namespace ?? ns;
+      if (ref.kind === 'Service' && (ref.group ?? '') === '') {
+        if (!m.services.has(`${ref.name}.${namespace}.svc.cluster.local`)) {
+          emit('GWAPI002', Severity.ERROR, route, path, `parent Service ${namespace}/${ref.name} is not in these manifests, so the route binds to nothing`,
+            'bind the route to an existing Service');
+        }
+        return;
+      }
+      if ((ref.kind ?? 'Gateway') !== 'Gateway') return;
+      const gateway = m.gatewayApiGateways.get(`${namespace}/${ref.name}`);
+      if (!gateway) {
+        emit('GWAPI002', Severity.WARNING, route, path, `Gateway ${namespace}/${ref.name} is not in these manifests`,
+          'fix the parentRef (ignore this if the Gateway exists in the cluster)');
+      } else if (listenersAdmitting(gateway, route, ref).length === 0) {
+        emit('GWAPI002', Severity.ERROR, route, path, `no listener of Gateway ${namespace}/${ref.name} admits this route `
+          + `(section ${ref.sectionName ?? 'any'}, namespace ${ns}, hostnames ${(route.spec?.hostnames ?? ['any']).join(', ')}), so it serves no request (404)`,
+        'match a listener\'s name, hostname and allowedRoutes');
+      }
+    });
+  }
+  for (const vs of m.virtualServices.filter((v) => bindsToMesh(v.spec?.gateways))) {
+    (vs.spec?.hosts ?? []).forEach((h: string, i: number) => {
+      const host = resolveHost(h, namespaceOf(vs));
+      if (hasMeshRoutes(m, host)) {
+        emit('GWAPI003', Severity.ERROR, vs, `spec.hosts[${i}]`, `${host} is routed by this VirtualService and by a Gateway API route bound to its Service; `
+          + 'Istio does not define which one applies', 'route the service with one API: drop the VirtualService or the HTTPRoute');
       }
     });
   }

@@ -4,10 +4,10 @@
  * and RE2 full-match regex), how its weights split (relative, zeros dropped), and what a client would see when a
  * subset, host or pod is missing. Plain functions over plain objects; the `istio-canary explain` command prints them.
  */
+import { GatewayApiMatch, gatewayRouteMatches, listenersFor, meshRouteMatches } from './gateway-api';
 import {
   K8sObject, Manifests, Workload, bindsToMesh, formatLabels, isIstioSystemHost, namespaceOf, resolveGateway, resolveHost, routeShares,
 } from './manifest';
-import { GatewayApiMatch, gatewayRouteMatches, listenersFor, meshRouteMatches } from './gateway-api';
 import { hostsIntersect, parseServerHost } from '../model/hosts';
 import { stringMatchAccepts } from '../model/match';
 

@@ -66,16 +66,26 @@ export function listenersFor(gateway: K8sObject, host: string, port: number): an
  * listeners, when it names a section), a namespace the listener's `allowedRoutes` admit, and hostnames that fit.
  */
 export function gatewayRouteMatches(m: Manifests, gateway: K8sObject, listeners: readonly any[], host: string): GatewayApiMatch[] {
-  const gatewayNamespace = namespaceOf(gateway);
   const routes = m.gatewayApiRoutes.filter((route) => {
     const hostnames: string[] | undefined = route.spec?.hostnames;
     if (hostnames && hostnames.length > 0 && !hostnames.some((h) => hostsIntersect(h, host))) return false;
     return (route.spec?.parentRefs ?? []).some((ref: any) => isGatewayParent(ref) && ref.name === gateway.metadata?.name
-      && (ref.namespace ?? namespaceOf(route)) === gatewayNamespace
-      && listeners.some((l) => (ref.sectionName === undefined || ref.sectionName === l.name) && (ref.port === undefined || ref.port === l.port)
-        && admits(l, gatewayNamespace, namespaceOf(route))));
+      && (ref.namespace ?? namespaceOf(route)) === namespaceOf(gateway)
+      && listenersAdmitting(gateway, route, ref).some((l) => listeners.includes(l)));
   });
   return orderedMatches(routes);
+}
+
+/**
+ * The listeners of `gateway` that admit `route` through its parentRef `ref`: the section and port it names, a namespace
+ * the listener's `allowedRoutes` admit, and (when both have them) hostnames that intersect.
+ */
+export function listenersAdmitting(gateway: K8sObject, route: K8sObject, ref: any): any[] {
+  const hostnames: string[] = route.spec?.hostnames ?? [];
+  return (gateway.spec?.listeners ?? []).filter((l: any) => (ref.sectionName === undefined || ref.sectionName === l.name)
+    && (ref.port === undefined || ref.port === l.port)
+    && admits(l, namespaceOf(gateway), namespaceOf(route))
+    && (hostnames.length === 0 || l.hostname === undefined || hostnames.some((h) => hostsIntersect(h, l.hostname))));
 }
 
 /** A listener's `allowedRoutes.namespaces`: Same (the default), All, or a selector (read by the namespace name label). */

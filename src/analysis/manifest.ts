@@ -130,7 +130,7 @@ function isWorkload(o: K8sObject): boolean {
 /** The kinds the analysis reads; objects of other kinds need not even be rendered for it. */
 export const ANALYZED_KINDS: ReadonlySet<string> = new Set([
   ...WORKLOAD_KINDS, 'Rollout', 'Service', 'Namespace', 'ServiceEntry', 'DestinationRule', 'VirtualService', 'Gateway', 'Canary',
-  'HTTPRoute', 'GRPCRoute',
+  'HTTPRoute', 'GRPCRoute', 'ReferenceGrant',
 ]);
 
 /** True for an object of the Kubernetes Gateway API (`gateway.networking.k8s.io`). */

@@ -14,8 +14,8 @@ export interface ListenerTls {
 export interface RenderedListeners {
   /** `spec.listeners`. */
   readonly listeners: Array<Record<string, any>>;
-  /** The listeners service routes attach to; undefined for all of them. */
-  readonly routeSections?: string[];
+  /** The listeners service routes attach to, with their hostnames; undefined for all of them. */
+  readonly routeListeners?: Array<{ name: string; hostname?: string }>;
   /** The HTTP listeners that only redirect (with `httpsRedirect`). */
   readonly redirectSections: string[];
 }
@@ -37,8 +37,11 @@ export function renderListeners(subject: string, hosts: readonly string[], port:
     }
     seen.add(host);
     const suffix = hosts.length > 1 ? `-${index + 1}` : '';
-    const common = { ...(host === '*' ? {} : { hostname: host }), allowedRoutes: { namespaces: allowedNamespaces(namespace) } };
-    listeners.push({ name: `http${suffix}`, port, protocol: 'HTTP', ...common });
+    const hostname = host === '*' ? {} : { hostname: host };
+    const common = { ...hostname, allowedRoutes: { namespaces: allowedNamespaces(namespace) } };
+    // A listener that only redirects takes the gateway's own redirect route, from its namespace.
+    const http = tls?.httpsRedirect ? { ...hostname, allowedRoutes: { namespaces: { from: 'Same' } } } : common;
+    listeners.push({ name: `http${suffix}`, port, protocol: 'HTTP', ...http });
     if (tls) {
       https.push({
         name: `https${suffix}`,
@@ -52,7 +55,7 @@ export function renderListeners(subject: string, hosts: readonly string[], port:
   const redirectSections = tls?.httpsRedirect ? listeners.map((l) => l.name) : [];
   return {
     listeners: [...listeners, ...https],
-    routeSections: tls?.httpsRedirect ? https.map((l) => l.name) : undefined,
+    routeListeners: tls?.httpsRedirect ? https.map((l) => ({ name: l.name, hostname: l.hostname })) : undefined,
     redirectSections,
   };
 }
