@@ -11,7 +11,7 @@ import {
 } from '../examples/scenarios';
 import { BookinfoRatingsDelayChart } from '../examples/traffic-policies';
 import { ROUTING_API_CONTEXT, RoutingApi } from '../src';
-import { TrafficRequest, explain, formatExplanation } from '../src/analysis';
+import { TrafficRequest, diffTraffic, explain, formatExplanation, renderReport } from '../src/analysis';
 
 type ChartClass = new (scope: App, id: string) => Chart;
 
@@ -121,6 +121,28 @@ describe('explain gives the same versions and shares under both routing APIs', (
     expect(at('/static/x')).toBe('routed');
     expect(at('/staticfoo')).toBe('404 NR');
   });
+});
+
+test('report and diff read HTTPRoutes: matches in precedence order, backend Services as versions, weight changes', () => {
+  const objects = Testing.synth(new (twinOf(BookinfoGatewayChart))(Testing.app(), 'gwapi'));
+  const report = renderReport(objects);
+  expect(report).toContain('HTTPRoute `bookinfo-gwapi/reviews`, bound to Service bookinfo-gwapi/reviews:9080.');
+  expect(report).toContain('Matches in Gateway API\'s precedence order, first match wins:\n\n1. `end-user-jason`: end-user=jason → reviews-v2.bookinfo-gwapi 100%\n'
+    + '2. `default`: every request → reviews-v1.bookinfo-gwapi 50%, reviews-v2.bookinfo-gwapi 10%, reviews-v3.bookinfo-gwapi 40%');
+  expect(report).toContain('| reviews-v3.bookinfo-gwapi | app=reviews,version=v3 | reviews-v3 × 2 |');
+  expect(report).toContain('HTTPRoute `bookinfo-gwapi/bookinfo-gateway`, bound to Gateway bookinfo-gwapi/bookinfo-gateway.');
+
+  const head = JSON.parse(JSON.stringify(objects));
+  const route = head.find((o: any) => o.kind === 'HTTPRoute' && o.metadata.name === 'reviews');
+  route.spec.rules[1].backendRefs[2].weight = 30;
+  route.spec.rules[1].backendRefs[0].weight = 60;
+  expect(diffTraffic(objects, head).map((c) => c.text)).toEqual([
+    'reviews: reviews-v1.bookinfo-gwapi 50% -> 60%',
+    'reviews: reviews-v3.bookinfo-gwapi 40% -> 30%',
+  ]);
+  route.spec.rules[1].backendRefs[2].port = 8080;
+  expect(diffTraffic(objects, head).map((c) => c.text)).toContain(
+    'reviews: port 8080 is not a port of Service bookinfo-gwapi/reviews-v3 (its ports: 9080)');
 });
 
 test('the one seed scenario Gateway API cannot express, ratings delayed for jason, fails with our message', () => {

@@ -47,7 +47,7 @@ export function meshRouteMatches(m: Manifests, host: string, port: number | unde
     if (port !== undefined && ref.port !== undefined && ref.port !== port) return false;
     return namespaceOf(route) === namespace || namespaceOf(route) === callerNamespace;
   }));
-  return orderedMatches(routes);
+  return matchesInOrder(routes);
 }
 
 /** True when some route binds to the Service host in the mesh (for any caller). */
@@ -73,7 +73,7 @@ export function gatewayRouteMatches(m: Manifests, gateway: K8sObject, listeners:
       && (ref.namespace ?? namespaceOf(route)) === namespaceOf(gateway)
       && listenersAdmitting(gateway, route, ref).some((l) => listeners.includes(l)));
   });
-  return orderedMatches(routes);
+  return matchesInOrder(routes);
 }
 
 /**
@@ -103,7 +103,7 @@ function admits(listener: any, gatewayNamespace: string, routeNamespace: string)
 }
 
 /** Every match of the routes, in Gateway API's order. */
-function orderedMatches(routes: readonly K8sObject[]): GatewayApiMatch[] {
+export function matchesInOrder(routes: readonly K8sObject[]): GatewayApiMatch[] {
   const byName = [...routes].sort((a, b) => routeKey(a).localeCompare(routeKey(b)));
   const all = byName.flatMap((route) => (route.spec?.rules ?? []).flatMap((rule: any, index: number) => {
     const matches: any[] = rule.matches?.length ? rule.matches : [{}];

@@ -4,6 +4,7 @@
  * the `istio-canary report` and `diff` commands print them.
  */
 import { Severity, analyze } from './analyze';
+import { matchesInOrder } from './gateway-api';
 import { K8sObject, Manifests, destinationsOf, formatLabels, namespaceOf, resolveHost, routeShares } from './manifest';
 
 /** One target of a route and its share. */
@@ -45,8 +46,10 @@ export interface VersionSummary {
   }>;
 }
 
-/** One VirtualService and what it routes. */
+/** One VirtualService (or Gateway API route) and what it routes. */
 export interface VirtualServiceSummary {
+  /** `VirtualService`, `HTTPRoute` or `GRPCRoute`. */
+  readonly kind: string;
   /** `<namespace>/<name>`. */
   readonly ref: string;
   /** The hosts it routes. */
@@ -55,15 +58,56 @@ export interface VirtualServiceSummary {
   readonly bindings: string[];
   /** The host its routes mostly go to (the first destination's). */
   readonly service?: string;
-  /** The versions (subsets) of that host. */
+  /** The versions (subsets) of that host; for a Gateway API route, its backend Services. */
   readonly versions: VersionSummary[];
-  /** Its routes, in order. */
+  /** Its routes, in order (for a Gateway API route: each match of its rules, in Gateway API's precedence order). */
   readonly routes: RouteSummary[];
 }
 
-/** Summaries of every VirtualService, in input order. */
+/** Summaries of every VirtualService, then every HTTPRoute and GRPCRoute, in input order. */
 export function summarize(objects: readonly K8sObject[]): VirtualServiceSummary[] {
   const m = new Manifests(objects);
+  return [...summarizeVirtualServices(m), ...m.gatewayApiRoutes.map((route) => summarizeGatewayApiRoute(m, route))];
+}
+
+/** A Gateway API route: its parents, its backend Services as versions, its matches in precedence order. */
+function summarizeGatewayApiRoute(m: Manifests, route: K8sObject): VirtualServiceSummary {
+  const ns = namespaceOf(route);
+  const parents: any[] = route.spec?.parentRefs ?? [];
+  const serviceParents = parents.filter((p) => p.kind === 'Service').map((p) => `${p.name}.${p.namespace ?? ns}.svc.cluster.local`);
+  const matches = matchesInOrder([route]);
+  const backends = [...new Set(matches.flatMap((x) => (x.http.route ?? []).map((d: any) => d.destination.host as string)))];
+  const versions = backends.map((host): VersionSummary => {
+    const service = m.services.get(host);
+    return {
+      subset: shortHost(host),
+      labels: formatLabels(service?.spec?.selector),
+      workloads: service ? m.workloadsOf(service).map((w) => ({
+        name: w.object.metadata?.name ?? '',
+        replicas: w.replicas ?? 1,
+        images: (w.object.spec?.template?.spec?.containers ?? []).map((c: any) => c.image).filter(Boolean),
+      })) : [],
+    };
+  });
+  return {
+    kind: route.kind ?? 'HTTPRoute',
+    ref: `${ns}/${route.metadata?.name}`,
+    hosts: [...(route.spec?.hostnames ?? []), ...serviceParents],
+    bindings: parents.map((p) => (p.kind === 'Service' ? `Service ${p.namespace ?? ns}/${p.name}${p.port ? `:${p.port}` : ''}`
+      : `Gateway ${p.namespace ?? ns}/${p.name}${p.sectionName ? `#${p.sectionName}` : ''}`)),
+    service: serviceParents[0],
+    versions,
+    routes: matches.map((x, index): RouteSummary => ({
+      index,
+      name: x.http.name,
+      match: describeMatches(x.http.match.length === 1 && Object.keys(x.http.match[0]).length === 0 ? undefined : x.http.match),
+      split: routeShares(x.http).map((d) => ({ target: shortHost(d.destination.host), percent: Math.round(d.share * 1000) / 10 })),
+      response: x.http.redirect ? `redirect ${x.http.redirect.redirectCode} to ${x.http.redirect.uri ?? '(same path)'}` : undefined,
+    })),
+  };
+}
+
+function summarizeVirtualServices(m: Manifests): VirtualServiceSummary[] {
   return m.virtualServices.map((vs) => {
     const ns = namespaceOf(vs);
     const service = destinationsOf(vs).map((d) => resolveHost(d.destination.host ?? '', ns))[0];
@@ -91,6 +135,7 @@ export function summarize(objects: readonly K8sObject[]): VirtualServiceSummary[
       })) : [],
     })) : [];
     return {
+      kind: 'VirtualService',
       ref: `${ns}/${vs.metadata?.name}`,
       hosts: [...(vs.spec?.hosts ?? [])],
       bindings: vs.spec?.gateways?.length ? [...vs.spec.gateways] : ['mesh'],
@@ -131,9 +176,9 @@ function formatSplit(split: SplitTarget[]): string {
 export function renderReport(objects: readonly K8sObject[]): string {
   const summaries = summarize(objects);
   const lines = ['# Traffic report', ''];
-  if (summaries.length === 0) lines.push('No VirtualService in these manifests.', '');
+  if (summaries.length === 0) lines.push('No VirtualService, HTTPRoute or GRPCRoute in these manifests.', '');
   for (const s of summaries) {
-    lines.push(`## ${s.hosts.join(', ')}`, '', `VirtualService \`${s.ref}\`, bound to ${s.bindings.join(', ')}.`, '');
+    lines.push(`## ${s.hosts.join(', ') || 'any host'}`, '', `${s.kind} \`${s.ref}\`, bound to ${s.bindings.join(', ')}.`, '');
     if (s.versions.length > 0) {
       lines.push('| version | selects | pods | image |', '|---|---|---|---|');
       for (const v of s.versions) {
@@ -142,7 +187,7 @@ export function renderReport(objects: readonly K8sObject[]): string {
       }
       lines.push('');
     }
-    lines.push('Rules, first match wins:', '');
+    lines.push(s.kind === 'VirtualService' ? 'Rules, first match wins:' : 'Matches in Gateway API\'s precedence order, first match wins:', '');
     for (const r of s.routes) {
       lines.push(`${r.index + 1}. ${r.name ? `\`${r.name}\`: ` : ''}${r.match} → ${r.response ?? formatSplit(r.split)}`);
     }
@@ -177,17 +222,19 @@ export interface TrafficChange {
 
 /** The traffic changes from `base` to `head`. */
 export function diffTraffic(base: readonly K8sObject[], head: readonly K8sObject[]): TrafficChange[] {
-  const before = new Map(summarize(base).map((s) => [s.ref, s]));
-  const after = new Map(summarize(head).map((s) => [s.ref, s]));
+  const byKey = (objects: readonly K8sObject[]) => new Map(summarize(objects).map((s) => [`${s.kind} ${s.ref}`, s]));
+  const before = byKey(base);
+  const after = byKey(head);
   const changes: TrafficChange[] = [];
   const label = (s: VirtualServiceSummary) => shortHost(s.hosts[0] ?? s.ref).split('.')[0];
-  for (const [ref, b] of before) {
-    if (!after.has(ref)) changes.push({ kind: 'virtual-service-removed', ref, text: `${label(b)}: VirtualService ${ref} removed` });
+  for (const [object, b] of before) {
+    if (!after.has(object)) changes.push({ kind: 'virtual-service-removed', ref: b.ref, text: `${label(b)}: ${object} removed` });
   }
-  for (const [ref, a] of after) {
-    const b = before.get(ref);
+  for (const [object, a] of after) {
+    const ref = a.ref;
+    const b = before.get(object);
     if (!b) {
-      changes.push({ kind: 'virtual-service-added', ref, text: `${label(a)}: new VirtualService ${ref} (${a.routes.map((r) => `${r.match} → ${formatSplit(r.split)}`).join('; ')})` });
+      changes.push({ kind: 'virtual-service-added', ref, text: `${label(a)}: new ${object} (${a.routes.map((r) => `${r.match} → ${formatSplit(r.split)}`).join('; ')})` });
       continue;
     }
     const key = (r: RouteSummary) => r.name ?? `#${r.index + 1}`;
@@ -215,7 +262,7 @@ export function diffTraffic(base: readonly K8sObject[], head: readonly K8sObject
     }
   }
   // What head breaks that base did not: routes to subsets or ports that are gone, pods scaled to 0.
-  const broken = (objects: readonly K8sObject[]) => analyze(objects).filter((f) => f.severity === Severity.ERROR && ['IST0101', 'CANARY004', 'IST0173'].includes(f.code));
+  const broken = (objects: readonly K8sObject[]) => analyze(objects).filter((f) => f.severity === Severity.ERROR && ['IST0101', 'CANARY004', 'IST0173', 'GWAPI001'].includes(f.code));
   const known = new Set(broken(base).map((f) => `${f.code} ${f.object.namespace}/${f.object.name} ${f.path}`));
   for (const f of broken(head)) {
     if (known.has(`${f.code} ${f.object.namespace}/${f.object.name} ${f.path}`)) continue;
