@@ -151,5 +151,22 @@ export class BrokenMeshChart extends Chart {
       metadata: { name: 'edge' },
       spec: { parentRefs: [{ name: 'edge' }], hostnames: ['blog.example.com'], rules: [{ backendRefs: [{ name: 'profile', port: 9080 }] }] }, // GWAPI002
     });
+
+    // Ambient: namespace lab has no waypoint, so ztunnel would ignore the L7 routes of echo; and a VirtualService there.
+    add('ns-lab', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'lab', labels: { 'istio.io/dataplane-mode': 'ambient' } } });
+    add('svc-echo', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo', namespace: 'lab' }, spec: { selector: { app: 'echo' }, ports: [{ name: 'http', port: 80 }] } });
+    add('deploy-echo', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'echo', namespace: 'lab' },
+      spec: { selector: { matchLabels: { app: 'echo' } }, template: { metadata: { labels: { app: 'echo' } }, spec: { containers: [{ name: 'app', image: 'echo:1' }] } } },
+    });
+    add('route-echo', {
+      apiVersion: GATEWAY_API,
+      kind: 'HTTPRoute',
+      metadata: { name: 'echo', namespace: 'lab' },
+      spec: { parentRefs: [{ group: '', kind: 'Service', name: 'echo', port: 80 }], rules: [{ backendRefs: [{ name: 'echo', port: 80 }] }] }, // AMBIENT001
+    });
+    add('vs-echo', { apiVersion: NETWORKING, kind: 'VirtualService', metadata: { name: 'echo-vs', namespace: 'lab' }, spec: { hosts: ['echo'], http: [{ route: [{ destination: { host: 'echo' } }] }] } }); // AMBIENT002
   }
 }

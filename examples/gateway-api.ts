@@ -72,6 +72,16 @@ export class GrpcWeightedGatewayApiChart extends GrpcWeightedChart {
   }
 }
 
+/**
+ * Bookinfo in an ambient namespace (no sidecars): a waypoint applies the reviews HTTPRoute, gateway traffic goes
+ * through it too, and productpage is reached through a Gateway API Gateway.
+ */
+export class BookinfoAmbientChart extends BookinfoGatewayChart {
+  constructor(scope: Construct, id: string) {
+    super(scope, id, { namespace: 'bookinfo-ambient', routingApi: GATEWAY_API, ambient: true });
+  }
+}
+
 /** The charts of this file, by output file name. */
 export const GATEWAY_API_CHARTS = {
   'nginx-gateway-canary-gwapi': NginxGatewayCanaryGatewayApiChart,
@@ -82,4 +92,5 @@ export const GATEWAY_API_CHARTS = {
   'web-split-header-gwapi': WebSplitHeaderGatewayApiChart,
   'grpc-header-gwapi': GrpcHeaderGatewayApiChart,
   'grpc-weighted-gwapi': GrpcWeightedGatewayApiChart,
+  'bookinfo-ambient': BookinfoAmbientChart,
 } as const;

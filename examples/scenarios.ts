@@ -162,10 +162,11 @@ export class BookinfoGatewayChart extends Chart {
   public readonly gateway: MeshGateway;
   public readonly productpage: CanaryService;
 
-  constructor(scope: Construct, id: string, options: ScenarioOptions & { host?: string; tls?: GatewayTls } = {}) {
+  constructor(scope: Construct, id: string, options: ScenarioOptions & { host?: string; tls?: GatewayTls; ambient?: boolean } = {}) {
     // Each example chart has its own namespace, so that all of manifests/ can be applied to one cluster.
     super(scope, id, { namespace: options.namespace ?? 'bookinfo-gateway' });
     scenarioChart(this, options);
+    if (options.ambient) new MeshNamespace(this, this.namespace!, { ambient: true });
     const tls = options.tls;
     this.gateway = new MeshGateway(this, 'bookinfo-gateway', { hosts: [options.host ?? 'bookinfo.example.com'], tls });
     this.productpage = new CanaryService(this, 'productpage', {

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import {
-  CanaryService, DefaultRoute, LoadBalancer, Match, MeshGateway, Protocol, ROUTING_API_CONTEXT, RoutingApi, Split,
+  CanaryService, DefaultRoute, LoadBalancer, Match, MeshGateway, MeshNamespace, Protocol, ROUTING_API_CONTEXT, RoutingApi, Split, TrafficSplit,
 } from '../src';
 import { newChart, only, synth } from './util';
 import { CrdSchemas } from '../src/validation/crd-schema';
@@ -364,6 +364,71 @@ describe('MeshGateway with Gateway API', () => {
     const ingress = only(synth(chart), 'Ingress');
     expect(ingress.metadata.namespace).toBe('edge');
     expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'gw-istio', port: { number: 80 } });
+  });
+});
+
+describe('ambient namespaces', () => {
+  test('ambient with a waypoint: the data plane, waypoint and ingress labels, and the waypoint Gateway', () => {
+    const chart = newChart('shop');
+    const ns = new MeshNamespace(chart, 'shop', { ambient: true, revision: '1-30', labels: { team: 'a' } });
+    const objects = synth(chart);
+    expect(only(objects, 'Namespace').metadata.labels).toEqual({
+      'team': 'a',
+      'istio.io/rev': '1-30',
+      'istio.io/dataplane-mode': 'ambient',
+      'istio.io/use-waypoint': 'waypoint',
+      'istio.io/ingress-use-waypoint': 'true',
+    });
+    const waypoint = only(objects, 'Gateway', 'waypoint');
+    expect(waypoint).toEqual({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'waypoint', namespace: 'shop', labels: { 'istio.io/waypoint-for': 'service' } },
+      spec: { gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] },
+    });
+    expect(ns.waypoint).toBeDefined();
+    if (available) expect(CrdSchemas.fromPaths([CRD_DIR]).validate(waypoint)).toEqual([]);
+    // Without a waypoint: L4 only, no waypoint labels.
+    const plain = newChart('l4');
+    new MeshNamespace(plain, 'l4', { ambient: true, waypoint: false });
+    expect(only(synth(plain), 'Namespace').metadata.labels).toEqual({ 'istio.io/dataplane-mode': 'ambient' });
+  });
+
+  test.each<[string, ConstructorParameters<typeof MeshNamespace>[2], string]>([
+    ['a waypoint without ambient', { waypoint: true }, 'namespace "ns": waypoints belong to the ambient data plane (got waypoint: true)'],
+    ['ingress through a missing waypoint', { ambient: true, waypoint: false, ingressUseWaypoint: true },
+      'ingressUseWaypoint sends gateway traffic through the waypoint, and the namespace has none'],
+    ['a mesh label in labels', { ambient: true, labels: { 'istio.io/dataplane-mode': 'ambient' } },
+      'the istio.io/dataplane-mode label is set by MeshNamespace'],
+  ])('refuses %s', (_, props, message) => {
+    expect(() => new MeshNamespace(newChart(), 'ns', props)).toThrow(message);
+  });
+
+  test('L7 routes in an ambient namespace without a waypoint fail the synth; a VirtualService there is a warning', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c', { namespace: 'l4' });
+    new MeshNamespace(chart, 'l4', { ambient: true, waypoint: false });
+    reviews(chart);
+    expect(() => app.synth()).toThrow(/AMBIENT001 error HTTPRoute l4\/reviews spec.parentRefs\[0\]: HTTPRoute routes reviews.l4.svc.cluster.local, whose namespace l4 is ambient with no waypoint: ztunnel handles L4 only and ignores these routes/);
+
+    const withWaypoint = Testing.app();
+    const ok = new Chart(withWaypoint, 'c', { namespace: 'amb' });
+    new MeshNamespace(ok, 'amb', { ambient: true });
+    reviews(ok);
+    new CanaryService(ok, 'ratings', { port: 9080, versions: [{ name: 'v1', image: 'ratings:1' }] }); // Istio's API
+    Testing.synth(ok);
+    expect(withWaypoint.node.metadata.filter((m) => m.type === 'istio-canary:warning').map((m) => m.data)).toEqual([
+      'AMBIENT002 warning VirtualService amb/ratings spec.hosts[0]: ratings.amb.svc.cluster.local is in the ambient namespace amb, where VirtualService is Alpha; '
+      + 'route it with an HTTPRoute (RoutingApi.GATEWAY_API)',
+    ]);
+  });
+
+  test('a VirtualService and an HTTPRoute for one Service fail the synth', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c', { namespace: 'mix' });
+    reviews(chart);
+    expect(() => new TrafficSplit(chart, 'split', { host: 'reviews', port: 9080, backends: [{ service: 'reviews-v1' }] })).not.toThrow();
+    expect(() => app.synth()).toThrow(/GWAPI003 error VirtualService mix\/split spec.hosts\[0\]: reviews.mix.svc.cluster.local is routed by this VirtualService and by a Gateway API route bound to its Service/);
   });
 });
 

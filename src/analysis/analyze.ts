@@ -60,6 +60,8 @@ export const CHECKS: Readonly<Record<string, string>> = {
   GWAPI002: 'Gateway API route that no listener of its Gateway admits, or whose parent does not exist',
   GWAPI003: 'a VirtualService and a Gateway API route for the same Service in the mesh',
   GWAPI004: 'Gateway API route using a field of the experimental channel (retry)',
+  AMBIENT001: 'L7 routes for a Service in an ambient namespace without a waypoint (ztunnel ignores them), or a waypoint that does not exist',
+  AMBIENT002: 'VirtualService for a Service in an ambient namespace (Alpha there; HTTPRoute is the supported way)',
 };
 
 /** Options of an analysis. */
@@ -91,6 +93,7 @@ export function analyze(objects: readonly K8sObject[], options: AnalysisOptions 
     ...checkNamespaces(m),
     ...checkRollouts(m),
     ...checkGatewayApiRoutes(m, known),
+    ...checkAmbient(m),
   ];
   const disabled = new Set(options.disable ?? []);
   return findings.filter((f) => !disabled.has(f.code));
@@ -374,6 +377,7 @@ function checkNamespaces(m: Manifests): Finding[] {
     const labels = ns.metadata?.labels ?? {};
     const injection = labels['istio-injection'];
     const revision = labels['istio.io/rev'];
+    if (labels['istio.io/dataplane-mode'] === 'ambient') continue; // ztunnel, not sidecars
     if (injection === undefined && revision === undefined) {
       emit('IST0102', Severity.WARNING, ns, 'metadata.labels', 'has no istio-injection or istio.io/rev label, so its pods get no sidecar',
         'label it istio-injection=enabled (or istio.io/rev=<revision>), or istio-injection=disabled if that is intended');
@@ -526,6 +530,52 @@ function checkGatewayApiRoutes(m: Manifests, known: (host: string) => boolean): 
         emit('GWAPI003', Severity.ERROR, vs, `spec.hosts[${i}]`, `${host} is routed by this VirtualService and by a Gateway API route bound to its Service; `
           + 'Istio does not define which one applies', 'route the service with one API: drop the VirtualService or the HTTPRoute');
       }
+    });
+  }
+  return findings;
+}
+
+/**
+ * Ambient namespaces: L7 routes need a waypoint, since ztunnel is L4 and ignores them silently (AMBIENT001); a
+ * VirtualService is Alpha there (AMBIENT002). Read from the Namespace objects of the manifests.
+ */
+function checkAmbient(m: Manifests): Finding[] {
+  const { findings, emit } = collector();
+  const ambient = (namespace: string) => m.namespaces.get(namespace)?.metadata?.labels?.['istio.io/dataplane-mode'] === 'ambient';
+  /** The waypoint a Service uses: its own label, else its namespace's; `none` opts out. */
+  const waypointOf = (service: K8sObject) => {
+    const namespace = m.namespaces.get(namespaceOf(service));
+    const name = service.metadata?.labels?.['istio.io/use-waypoint'] ?? namespace?.metadata?.labels?.['istio.io/use-waypoint'];
+    const waypointNamespace = service.metadata?.labels?.['istio.io/use-waypoint-namespace']
+      ?? namespace?.metadata?.labels?.['istio.io/use-waypoint-namespace'] ?? namespaceOf(service);
+    return name === undefined || name === 'none' ? undefined : `${waypointNamespace}/${name}`;
+  };
+  const checkL7 = (obj: K8sObject, path: string, host: string, what: string) => {
+    const service = m.services.get(host);
+    if (!service || !ambient(namespaceOf(service))) return;
+    const waypoint = waypointOf(service);
+    if (!waypoint) {
+      emit('AMBIENT001', Severity.ERROR, obj, path, `${what} ${host}, whose namespace ${namespaceOf(service)} is ambient with no waypoint: `
+        + 'ztunnel handles L4 only and ignores these routes', 'deploy a waypoint and label the namespace istio.io/use-waypoint (MeshNamespace ambient with waypoint), or drop the L7 routes');
+    } else if (!m.gatewayApiGateways.has(waypoint)) {
+      emit('AMBIENT001', Severity.WARNING, obj, path, `${host} uses waypoint ${waypoint}, which is not in these manifests`,
+        'deploy the waypoint (ignore this if it exists in the cluster)');
+    }
+  };
+  for (const route of m.gatewayApiRoutes) {
+    (route.spec?.parentRefs ?? []).forEach((ref: any, i: number) => {
+      if (ref.kind !== 'Service' || (ref.group ?? '') !== '') return;
+      checkL7(route, `spec.parentRefs[${i}]`, `${ref.name}.${ref.namespace ?? namespaceOf(route)}.svc.cluster.local`, `${route.kind} routes`);
+    });
+  }
+  for (const vs of m.virtualServices.filter((v) => bindsToMesh(v.spec?.gateways))) {
+    (vs.spec?.hosts ?? []).forEach((h: string, i: number) => {
+      const host = resolveHost(h, namespaceOf(vs));
+      const service = m.services.get(host);
+      if (!service || !ambient(namespaceOf(service))) return;
+      checkL7(vs, `spec.hosts[${i}]`, host, 'the VirtualService routes');
+      emit('AMBIENT002', Severity.WARNING, vs, `spec.hosts[${i}]`, `${host} is in the ambient namespace ${namespaceOf(service)}, where VirtualService is Alpha`,
+        'route it with an HTTPRoute (RoutingApi.GATEWAY_API)');
     });
   }
   return findings;
