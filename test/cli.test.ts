@@ -205,7 +205,7 @@ describe('explain semantics (Istio\'s)', () => {
   test('main() in-process: report over no VirtualService, diff as JSON', () => {
     const out: string[] = [];
     const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(`ERR ${t}`) };
-    expect(renderReport([])).toContain('No VirtualService in these manifests.');
+    expect(renderReport([])).toContain('No VirtualService, HTTPRoute or GRPCRoute in these manifests.');
     expect(main(['diff', path.join(BOOKINFO, 'virtual-service-reviews-jason-v2-v3.yaml'), path.join(BOOKINFO, 'virtual-service-reviews-v2-v3.yaml'), '--json'], io)).toBe(0);
     // Unnamed routes are compared by position, as Istio evaluates them.
     expect(JSON.parse(out.join('')).changes.map((c: any) => c.text)).toEqual([

@@ -106,7 +106,7 @@ describe('explain gives the same versions and shares under both routing APIs', (
     expect(text).toContain('route: HTTPRoute bookinfo-gwapi/reviews');
     expect(text).toContain('rule: 1 "end-user-jason", because header end-user = "jason"');
     expect(text).toContain('outcome: routed (rule 1 "end-user-jason" of HTTPRoute bookinfo-gwapi/reviews is the first that matches '
-      + '(matches in Gateway API\'s precedence order))');
+      + 'in Gateway API\'s precedence order)');
     expect(text).toContain('100% -> reviews-v2.bookinfo-gwapi.svc.cluster.local port 9080: reviews-v2 (1 replica');
 
     const grpc = Testing.synth(new (twinOf(GrpcWeightedChart))(Testing.app(), 'g'));

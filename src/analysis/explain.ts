@@ -203,7 +203,7 @@ function explainGatewayApi(m: Manifests, matches: readonly GatewayApiMatch[], co
     const { http, ruleIndex, source } = candidate;
     const namespace = source.split(' ')[1].split('/')[0];
     return routeOutcome(m, http, { index: ruleIndex, name: http.name, matched },
-      `rule ${ruleIndex}${http.name ? ` "${http.name}"` : ''} of ${source}`, namespace, context, result, { route: source }, ' (matches in Gateway API\'s precedence order)');
+      `rule ${ruleIndex}${http.name ? ` "${http.name}"` : ''} of ${source}`, namespace, context, result, { route: source }, ' in Gateway API\'s precedence order');
   }
   const sources = [...new Set(matches.map((x) => x.source))];
   return result('404 NR', `no rule of ${sources.join(', ')} matches the request`, { route: sources[0] });

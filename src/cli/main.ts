@@ -20,10 +20,10 @@ export const USAGE = `usage: istio-canary <command> [options]
 commands:
   explain <files or folders> --host <host> [--path /p] [-H name=value]... [--method GET]
           [--gateway <namespace>/<name> | --from <namespace>[/<label>=<value>,...]] [--port N]
-      which VirtualService and rule a request meets, which versions get it with what probability and why,
+      which VirtualService (or HTTPRoute) and rule a request meets, which versions get it with what probability and why,
       or the failure a client would see (404 NR, 503 NC, 503 UH)
   report <files or folders>
-      Markdown: per VirtualService its versions, rules in order, default split and a Mermaid flowchart
+      Markdown: per VirtualService (or HTTPRoute, GRPCRoute) its versions, rules in order, default split and a Mermaid flowchart
   diff <base> <head> [--exit-code]
       the traffic changes between two synth outputs, in Markdown; --exit-code exits 1 when there are changes
 
