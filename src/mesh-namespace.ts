@@ -107,13 +107,11 @@ export class MeshNamespace extends Construct {
       metadata: { name: this.name, labels: { ...props.labels, ...mesh } },
     });
     if (waypoint) {
-      // The waypoint before the label that points at it matters on apply; both are in one manifest, and the
-      // namespace must exist first, so the Gateway depends on the Namespace only.
       this.waypoint = createGatewayApiObject('Gateway', this, 'Waypoint', {
         metadata: { name: WAYPOINT_NAME, namespace: this.name, labels: { 'istio.io/waypoint-for': 'service' } },
         spec: { gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] },
       });
-      this.waypoint.node.addDependency(this.namespace);
+      this.waypoint.node.addDependency(this.namespace); // a namespaced object after its Namespace
     }
   }
 }

@@ -107,7 +107,7 @@ function checkRetries(subject: string, where: string, retries: NonNullable<Route
   }
 }
 
-/** Header and query conditions Gateway API can say: exact and regex (prefix and presence become regexes). */
+/** Match conditions Gateway API cannot say: the caller's labels, a method by prefix or regex. */
 function checkGatewayApiMatch(subject: string, where: string, match: Match): void {
   const c = match.conditions;
   if (c.sourceLabels) {
