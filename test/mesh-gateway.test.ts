@@ -249,7 +249,7 @@ describe('MeshNamespace', () => {
   });
 
   test.each([
-    [{ revision: '1-30', labels: { 'istio-injection': 'enabled' } }, 'namespace "shop": the istio-injection label is set by MeshNamespace, and both injection labels on one namespace conflict (got istio-injection=enabled)'],
+    [{ revision: '1-30', labels: { 'istio-injection': 'enabled' } }, 'namespace "shop": the istio-injection label is set by MeshNamespace, and two sources for it would conflict (got istio-injection=enabled)'],
     [{ labels: { 'istio.io/rev': 'canary' } }, 'the istio.io/rev label is set by MeshNamespace'],
     [{ revision: '1.30' }, 'namespace "shop": revision must be a DNS-1123 label (got "1.30")'],
     [{ name: 'Shop' }, 'namespace "Shop": name must be a DNS-1123 label'],

@@ -68,7 +68,7 @@ describe('IstioCanaryValidation plugin', () => {
     expect(all.violations.map((v) => v.ruleName)).toContain('IST0102 (warning)');
     const vs = all.violations.find((v) => v.ruleName === 'IST0109 (error)');
     expect(vs.violatingResources[0]).toMatchObject({ resourceName: 'VirtualService/broken/reviews-again', locations: ['spec.hosts[0]'] });
-    const errors = ['IST0101', 'IST0109', 'IST0112', 'IST0145', 'IST0173', 'CANARY003', 'CANARY004', 'ROLLOUT001', 'GWAPI001', 'GWAPI002', 'GWAPI003'];
+    const errors = ['IST0101', 'IST0109', 'IST0112', 'IST0145', 'IST0173', 'CANARY003', 'CANARY004', 'ROLLOUT001', 'GWAPI001', 'GWAPI002', 'GWAPI003', 'AMBIENT001'];
     const quiet = await run(errors);
     expect(quiet.submitted().status).toBe('success');
     expect(quiet.violations.every((v) => v.ruleName.endsWith('(warning)'))).toBe(true);
