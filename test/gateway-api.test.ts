@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import {
-  CanaryService, DefaultRoute, LoadBalancer, Match, MeshGateway, MeshNamespace, Protocol, ROUTING_API_CONTEXT, RoutingApi, Split, TrafficSplit,
+  CanaryService, DefaultRoute, LoadBalancer, Match, MeshGateway, MeshNamespace, Protocol, ROUTING_API_CONTEXT, ReleaseLane, RoutingApi, Split,
+  TrafficSplit,
 } from '../src';
 import { newChart, only, synth } from './util';
 import { CrdSchemas } from '../src/validation/crd-schema';
@@ -209,6 +210,22 @@ describe('CanaryService with Gateway API', () => {
       'route "default" would take requests from route "re" before it'],
   ])('refuses %s with our message', (_, build, message) => {
     expect(() => build(newChart('bookinfo'))).toThrow(message);
+  });
+
+  test('a release lane routes by its header first; a sticky lane (by the caller\'s labels) is refused', () => {
+    const chart = newChart('lane');
+    const grayRelease = (name: string) => {
+      const service = new CanaryService(chart, name, { ...GATEWAY_API, port: 8080, versions: [{ name: 'prod', image: `${name}:1` }, { name: 'gray', image: `${name}:2` }] });
+      service.routeHeader('env', 'prod', 'prod');
+      return service;
+    };
+    const cat = grayRelease('cat');
+    new ReleaseLane(chart, 'gray', { header: { name: 'env', value: 'gray' } }).include(cat);
+    expect(only(synth(chart), 'HTTPRoute', 'cat').spec.rules.map((r: any) => [r.name, r.backendRefs[0].name]))
+      .toEqual([['lane-gray', 'cat-gray'], ['env-prod', 'cat-prod'], ['default', 'cat-prod']]);
+    const mouse = grayRelease('mouse');
+    expect(() => new ReleaseLane(chart, 'sticky', { header: { name: 'env', value: 'daily' }, sticky: true }).include(mouse))
+      .toThrow('canary "mouse": route "lane-sticky-source": Gateway API routes cannot match the caller\'s labels (and so no sticky lanes by source)');
   });
 
   test('a refused rule leaves the routing as it was', () => {
