@@ -186,7 +186,12 @@ export class MeshGateway extends Construct implements IMeshGateway {
   /** The API the gateway is written in. */
   public readonly routingApi: RoutingApi;
   /** With Gateway API and HTTPS redirect: the HTTPS listeners, which service routes attach to. */
-  public readonly routeListeners?: ReadonlyArray<{ readonly name: string; readonly hostname?: string }>;
+  public readonly routeListeners?: ReadonlyArray<{
+    /** The listener's name, a route's `sectionName`. */
+    readonly name: string;
+    /** The listener's hostname; none admits every host. */
+    readonly hostname?: string;
+  }>;
   /** With Gateway API, `tls` and `httpsRedirect`: the HTTPRoute that redirects plain HTTP to HTTPS. */
   public readonly httpsRedirectRoute?: ApiObject;
 

@@ -25,7 +25,12 @@ export interface IMeshGateway extends IConstruct {
    * route's), when not all of them (the HTTP listeners of a gateway that redirects to HTTPS carry only the redirect).
    * @default every listener (the route names the Gateway only)
    */
-  readonly routeListeners?: ReadonlyArray<{ readonly name: string; readonly hostname?: string }>;
+  readonly routeListeners?: ReadonlyArray<{
+    /** The listener's name, a route's `sectionName`. */
+    readonly name: string;
+    /** The listener's hostname; none admits every host. */
+    readonly hostname?: string;
+  }>;
   /** How a VirtualService in `namespace` names this gateway: `<name>` in the same namespace, else `<namespace>/<name>`. */
   referenceFrom(namespace: string): string;
 }

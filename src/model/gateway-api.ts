@@ -64,7 +64,7 @@ export function checkGatewayApiRelease(release: Release, options: { experimental
   const subject = subjectOf(release);
   const tcp = release.ports.filter((p) => !isHttpProtocol(p.protocol));
   if (tcp.length > 0) {
-    throw invalid(subject, 'Gateway API has no standard route for TCP ports (TCPRoute is experimental and Istio does not split it in the mesh)',
+    throw invalid(subject, 'Gateway API has no standard route for TCP ports (TCPRoute is in the experimental channel only)',
       tcp.map((p) => `${p.number} (${p.name})`).join(', '), `${WAY_OUT}, or drop the TCP port`);
   }
   const routes: Array<{ where: string; policy: RouteRule | Release['policy']; rule?: RouteRule }> = [
