@@ -4,7 +4,7 @@ import { renderGatewayRules, renderMeshRoutes } from './gatewayapi/routes';
 import { IstioApiVersion } from './istio/api-version';
 import { renderHttpRoutes } from './istio/routes';
 import { invalid, show } from './model/errors';
-import { RoutingApi, checkGatewayApiRelease } from './model/gateway-api';
+import { RoutingApi } from './model/gateway-api';
 import { checkHostsFitGateway, checkVirtualServiceHosts, gatewayHosts, hostsIntersect } from './model/hosts';
 import { Match } from './model/match';
 import { Release, Weights, checkRelease, subjectOf } from './model/release';
@@ -103,8 +103,8 @@ export abstract class RoutedRelease extends Construct {
     const decorated = this.decorate(release);
     checkRelease(decorated);
     if (this.routingApi === RoutingApi.GATEWAY_API) {
-      checkGatewayApiRelease(decorated, { experimental: this.gatewayApiExperimental });
-      renderMeshRoutes(decorated, { experimental: this.gatewayApiExperimental }); // refuses an order Gateway API would not keep
+      // Refuses what Gateway API cannot say, and an order of rules its precedence would not keep.
+      renderMeshRoutes(decorated, { experimental: this.gatewayApiExperimental });
     }
     this.own = release;
     this.revisionCount += 1;

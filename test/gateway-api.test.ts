@@ -361,6 +361,15 @@ describe('MeshGateway with Gateway API', () => {
       .toThrow('route "cat-api" would take requests from route "cat" before it');
   });
 
+  test('a gateway route to an Istio-routed release refuses what Gateway API cannot say, as the release would', () => {
+    const chart = newChart('ns');
+    const gateway = new MeshGateway(chart, 'gw', { ...GATEWAY_API, hosts: ['x.example.com'] });
+    const ratings = new CanaryService(chart, 'ratings', { port: 9080, split: Split.HOST, versions: [{ name: 'v1', image: 'r:1' }] });
+    ratings.routeHeader('end-user', 'jason', 'v1', { fault: { abort: { httpStatus: 500 } } });
+    expect(() => gateway.addRoute({ match: [Match.uriPrefix('/ratings')], to: ratings }))
+      .toThrow('canary "ratings": route "end-user-jason": Gateway API has no fault injection');
+  });
+
   test('refuses Istio-only options and a mix of routing APIs', () => {
     const chart = newChart('ns');
     expect(() => new MeshGateway(chart, 'a', { ...GATEWAY_API, hosts: ['x.example.com'], selector: { istio: 'ingressgateway' } }))

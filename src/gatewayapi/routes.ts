@@ -6,7 +6,7 @@
 import { Duration } from 'cdk8s';
 import { dropUndefined } from '../model/data';
 import { invalid, show } from '../model/errors';
-import { checkPrecedenceKeepsOrder, forwardingKey, grpcMethodOf, isGrpcRoutePort } from '../model/gateway-api';
+import { checkGatewayApiRelease, checkPrecedenceKeepsOrder, forwardingKey, grpcMethodOf, isGrpcRoutePort } from '../model/gateway-api';
 import { Match, StringMatch } from '../model/match';
 import {
   DEFAULT_ROUTE_NAME, Edge, Release, ReleasePort, Weights, defaultRouteWeights, gatewayTargetPort, httpPorts, matchesOnPort,
@@ -41,8 +41,10 @@ export interface RenderedRoute {
 /**
  * The routes of a release in the mesh: one per HTTP-family port (GRPCRoute for gRPC ports, HTTPRoute for the others),
  * each with the rules that apply on that port and the default route last.
+ * @throws what Gateway API cannot say (model/gateway-api.ts), and an order of rules its precedence would not keep
  */
 export function renderMeshRoutes(release: Release, options: { experimental?: boolean } = {}): RenderedRoute[] {
+  checkGatewayApiRelease(release, options);
   return httpPorts(release).map((port) => ({
     kind: isGrpcRoutePort(port) ? 'GRPCRoute' : 'HTTPRoute',
     port,
@@ -55,6 +57,8 @@ export function renderMeshRoutes(release: Release, options: { experimental?: boo
  * rule also requiring one of the edge's matches, the edge's rewrite on every rule.
  */
 export function renderGatewayRules(release: Release, edge: Edge, options: { experimental?: boolean } = {}): Array<Record<string, any>> {
+  // Also when a Gateway API gateway routes to an Istio-routed release: nothing it cannot say is dropped.
+  checkGatewayApiRelease(release, options);
   return renderRules(release, gatewayTargetPort(release, edge.port), { ...edge, gateway: true }, options);
 }
 
