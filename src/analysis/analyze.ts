@@ -3,7 +3,7 @@
  * mistakes that show up in a cluster as 503s and 404s. Pure functions; `MeshAnalysis` runs them on a cdk8s app and
  * the validation plugin on any manifests.
  */
-import { hasMeshRoutes, listenersAdmitting } from './gateway-api';
+import { hasMeshRoutes, listenersAdmitting, serviceParentHost } from './gateway-api';
 import {
   K8sObject, Manifests, ObjectRef, RouteDestination, Workload, bindsToMesh, destinationsOf, formatLabels, namespaceOf,
   isIstioSystemHost, refOf, resolveGateway, resolveHost, selects,
@@ -504,8 +504,9 @@ function checkGatewayApiRoutes(m: Manifests, known: (host: string) => boolean): 
     (route.spec?.parentRefs ?? []).forEach((ref: any, i: number) => {
       const path = `spec.parentRefs[${i}]`;
       const namespace = ref.namespace ?? ns;
-      if (ref.kind === 'Service' && (ref.group ?? '') === '') {
-        if (!m.services.has(`${ref.name}.${namespace}.svc.cluster.local`)) {
+      const serviceHost = serviceParentHost(route, ref);
+      if (serviceHost) {
+        if (!m.services.has(serviceHost)) {
           emit('GWAPI002', Severity.ERROR, route, path, `parent Service ${namespace}/${ref.name} is not in these manifests, so the route binds to nothing`,
             'bind the route to an existing Service');
         }
@@ -564,8 +565,8 @@ function checkAmbient(m: Manifests): Finding[] {
   };
   for (const route of m.gatewayApiRoutes) {
     (route.spec?.parentRefs ?? []).forEach((ref: any, i: number) => {
-      if (ref.kind !== 'Service' || (ref.group ?? '') !== '') return;
-      checkL7(route, `spec.parentRefs[${i}]`, `${ref.name}.${ref.namespace ?? namespaceOf(route)}.svc.cluster.local`, `${route.kind} routes`);
+      const host = serviceParentHost(route, ref);
+      if (host) checkL7(route, `spec.parentRefs[${i}]`, host, `${route.kind} routes`);
     });
   }
   for (const vs of m.virtualServices.filter((v) => bindsToMesh(v.spec?.gateways))) {

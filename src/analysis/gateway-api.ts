@@ -25,9 +25,9 @@ export function routeSource(route: K8sObject): string {
   return `${route.kind} ${namespaceOf(route)}/${route.metadata?.name}`;
 }
 
-/** A parentRef that names a Service (GAMMA): group "" and kind Service. */
-function isServiceParent(ref: any): boolean {
-  return ref?.kind === 'Service' && (ref.group ?? '') === '';
+/** The host of the Service a parentRef names (GAMMA: group "" and kind Service), or undefined for another parent. */
+export function serviceParentHost(route: K8sObject, ref: any): string | undefined {
+  return ref?.kind === 'Service' && (ref.group ?? '') === '' ? `${ref.name}.${ref.namespace ?? namespaceOf(route)}.svc.cluster.local` : undefined;
 }
 
 /** A parentRef that names a Gateway (the default kind). */
@@ -40,20 +40,18 @@ function isGatewayParent(ref: any): boolean {
  * A route in the Service's namespace applies to every caller; one in another namespace only to callers there.
  */
 export function meshRouteMatches(m: Manifests, host: string, port: number | undefined, callerNamespace: string): GatewayApiMatch[] {
+  const serviceNamespace = host.split('.')[1];
   const routes = m.gatewayApiRoutes.filter((route) => (route.spec?.parentRefs ?? []).some((ref: any) => {
-    if (!isServiceParent(ref)) return false;
-    const namespace = ref.namespace ?? namespaceOf(route);
-    if (`${ref.name}.${namespace}.svc.cluster.local` !== host) return false;
+    if (serviceParentHost(route, ref) !== host) return false;
     if (port !== undefined && ref.port !== undefined && ref.port !== port) return false;
-    return namespaceOf(route) === namespace || namespaceOf(route) === callerNamespace;
+    return namespaceOf(route) === serviceNamespace || namespaceOf(route) === callerNamespace;
   }));
   return matchesInOrder(routes);
 }
 
 /** True when some route binds to the Service host in the mesh (for any caller). */
 export function hasMeshRoutes(m: Manifests, host: string): boolean {
-  return m.gatewayApiRoutes.some((route) => (route.spec?.parentRefs ?? [])
-    .some((ref: any) => isServiceParent(ref) && `${ref.name}.${ref.namespace ?? namespaceOf(route)}.svc.cluster.local` === host));
+  return m.gatewayApiRoutes.some((route) => (route.spec?.parentRefs ?? []).some((ref: any) => serviceParentHost(route, ref) === host));
 }
 
 /** The listeners of a Gateway API Gateway that take a request for `host` on `port`. */
