@@ -176,7 +176,8 @@ describe('random rule sets: whatever Gateway API accepts, it routes as Istio doe
     headers: fc.record({ 'x-user': fc.constantFrom('1', '2', '3'), 'x-env': fc.constantFrom('1', '2') }, { requiredKeys: [] }),
   });
 
-  const toMatch = (m: fc.RecordValue<any>): Match => {
+  type RandomMatch = typeof matchArb extends fc.Arbitrary<infer T> ? T : never;
+  const toMatch = (m: RandomMatch): Match => {
     const parts: Match[] = [];
     if (m.header) parts.push(Match.headerExact(m.header.name, m.header.value));
     if (m.path) parts.push(m.path.kind === 'exact' ? Match.uriExact(m.path.value) : Match.uriPrefix(m.path.value));
