@@ -5,7 +5,7 @@ import { IstioApiVersion } from './istio/api-version';
 import { renderDestinationRule, renderRoutes, renderVersionDestinationRules } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
 import { checkList, invalid, show } from './model/errors';
-import { ROUTING_API_CONTEXT, RoutingApi, checkRoutingApi } from './model/gateway-api';
+import { RoutingApi } from './model/gateway-api';
 import { withLanes } from './model/lane';
 import { checkPort } from './model/match';
 import { checkDnsLabel, serviceHost } from './model/names';
@@ -14,6 +14,7 @@ import { DefaultRoute, Release, ReleasePort, Split, VersionPolicy, Weights, rele
 import { HeaderPolicy, RoutePolicy, routePolicyOf } from './model/route-policy';
 import { StickyCanary, checkStickyCanary, withStickyCanary } from './model/sticky';
 import { TrafficPolicy } from './model/traffic-policy';
+import { routingApiOf } from './private/gateway-api-scope';
 import { claimMeshHost } from './private/host-claims';
 import { createNetworkingObject } from './private/networking-object';
 import { createService as createServiceObject } from './private/service';
@@ -251,7 +252,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
 
     const versions = checkList(this.subject, 'versions', props.versions ?? [], '[{ name: "v1", image: "app:1" }]');
     const stable = props.stable ?? versions[0]?.name;
-    this.routingApi = checkRoutingApi(this.subject, props.routingApi ?? this.node.tryGetContext(ROUTING_API_CONTEXT) ?? RoutingApi.ISTIO);
+    this.routingApi = routingApiOf(this, this.subject, props.routingApi);
     this.gatewayApiExperimental = props.gatewayApiExperimental ?? false;
     const gatewayApi = this.routingApi === RoutingApi.GATEWAY_API;
     const split = props.split ?? (gatewayApi ? Split.HOST : Split.SUBSET);

@@ -7,7 +7,7 @@ import { IstioApiVersion } from './istio/api-version';
 import { renderHttpMatch, renderHttpRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
 import { checkList, invalid, show } from './model/errors';
-import { ROUTING_API_CONTEXT, RoutingApi, checkPrecedenceKeepsOrder, checkRoutingApi } from './model/gateway-api';
+import { RoutingApi, checkPrecedenceKeepsOrder } from './model/gateway-api';
 import { checkDnsHost, checkVirtualServiceHosts, gatewayHosts, parseServerHost } from './model/hosts';
 import { checkAnnotations } from './model/kubernetes';
 import { Match, checkMatch, checkPort } from './model/match';
@@ -16,6 +16,7 @@ import { TLS_SERVER_PROTOCOLS } from './model/protocol';
 import { Rewrite } from './model/route-policy';
 import { edgeIngressRules } from './private/edge-ingress';
 import { createGatewayApiObject } from './private/gateway-api-object';
+import { grantServiceReferences, routingApiOf } from './private/gateway-api-scope';
 import { createNetworkingObject } from './private/networking-object';
 import { renderNowAndAtSynth } from './private/synth';
 import { gatewayParentRefs, routeHostnames } from './routed-release';
@@ -48,12 +49,12 @@ export interface EdgeIngress {
   /**
    * Namespace of the ingress gateway's Service; the Ingress is created there (an Ingress backend is a Service of its
    * own namespace).
-   * @default "istio-system"
+   * @default "istio-system"; with Gateway API, the Gateway's namespace (Istio deploys its proxy there)
    */
   readonly namespace?: string;
   /**
    * The ingress gateway's Service, which the Ingress forwards to on port 80 (443 for hosts the gateway serves over TLS).
-   * @default "istio-ingressgateway"
+   * @default "istio-ingressgateway"; with Gateway API, `<gateway name>-<gatewayClassName>` (the Service Istio deploys)
    */
   readonly serviceName?: string;
   /**
@@ -169,7 +170,8 @@ export interface GatewayRouteOptions {
 export class MeshGateway extends Construct implements IMeshGateway {
   /**
    * References a Gateway this app does not synthesize, as `<namespace>/<name>` (or `<name>` in the chart's
-   * namespace), with the hosts its servers admit so that routes can be checked against them.
+   * namespace), with the hosts its servers admit so that routes can be checked against them, and its API
+   * (`routingApi`, Istio's by default; a Gateway API Gateway takes HTTPRoutes).
    */
   public static fromName(scope: Construct, id: string, reference: string, options: { hosts: string[]; routingApi?: RoutingApi }): IMeshGateway {
     return new ImportedMeshGateway(scope, id, reference, options.hosts, options.routingApi);
@@ -198,8 +200,6 @@ export class MeshGateway extends Construct implements IMeshGateway {
   private readonly subject: string;
   private readonly apiVersion: IstioApiVersion;
   private readonly routes: Array<{ name: string; match: Match[]; render: () => Array<Record<string, any>> }> = [];
-  /** With Gateway API: the namespaces the gateway's route sends to outside its own, for ReferenceGrants. */
-  private readonly grants = new Map<string, ApiObject>();
   private routesObject?: ApiObject;
 
   public constructor(scope: Construct, id: string, props: MeshGatewayProps) {
@@ -211,7 +211,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
     checkDnsLabel(this.subject, 'namespace', this.gatewayNamespace);
     this.apiVersion = props.apiVersion ?? IstioApiVersion.V1;
     checkGatewayName(this.subject, this.gatewayName);
-    this.routingApi = checkRoutingApi(this.subject, props.routingApi ?? this.node.tryGetContext(ROUTING_API_CONTEXT) ?? RoutingApi.ISTIO);
+    this.routingApi = routingApiOf(this, this.subject, props.routingApi);
     if (props.servers && (props.hosts || props.tls || props.port !== undefined)) {
       throw invalid(this.subject, 'give either servers or the hosts/port/tls shorthand, not both', 'both', 'move the hosts into the servers');
     }
@@ -331,7 +331,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
       const render = () => renderGatewayRules(to.release, edge);
       to.notifyGatewayRoute();
       renderNowAndAtSynth(this, render, () => to.revision);
-      for (const { host } of Object.values(to.release.hosts)) this.grantFrom(serviceRefOf(host)!.namespace);
+      for (const { host } of Object.values(to.release.hosts)) grantServiceReferences(this, this.gatewayNamespace, serviceRefOf(host)!.namespace);
       return render;
     }
     if (!to.host || to.host.trim() === '') throw invalid(this.subject, `${where} needs a target host`, show(to.host), 'name the Service');
@@ -345,7 +345,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
       throw invalid(this.subject, `${where}: a Gateway API backendRef is a Service of the cluster`, show(to.host),
         'name it as name or name.namespace.svc.cluster.local, or use RoutingApi.ISTIO');
     }
-    this.grantFrom(ref.namespace);
+    grantServiceReferences(this, this.gatewayNamespace, ref.namespace);
     const rule = {
       name,
       matches: options.match.map(renderGatewayApiMatch),
@@ -353,18 +353,6 @@ export class MeshGateway extends Construct implements IMeshGateway {
       backendRefs: [{ ...ref, port: to.port }],
     };
     return () => [rule];
-  }
-
-  /** A ReferenceGrant in `namespace` that lets this gateway's route (in the gateway's namespace) send to its Services. */
-  private grantFrom(namespace: string): void {
-    if (namespace === this.gatewayNamespace || this.grants.has(namespace)) return;
-    this.grants.set(namespace, createGatewayApiObject('ReferenceGrant', this, `ReferenceGrant-${namespace}`, {
-      metadata: { name: `${this.gatewayName}-${this.gatewayNamespace}-routes`, namespace },
-      spec: {
-        from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: this.gatewayNamespace }],
-        to: [{ group: '', kind: 'Service' }],
-      },
-    }));
   }
 
   private createHttpRoute(): ApiObject {

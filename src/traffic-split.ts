@@ -5,12 +5,13 @@ import { IstioApiVersion } from './istio/api-version';
 import { renderRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
 import { checkList, invalid, show } from './model/errors';
-import { ROUTING_API_CONTEXT, RoutingApi, checkRoutingApi } from './model/gateway-api';
+import { RoutingApi } from './model/gateway-api';
 import { checkPort } from './model/match';
 import { checkDnsLabel, checkServiceName, serviceHost } from './model/names';
 import { Protocol } from './model/protocol';
 import { VersionHost } from './model/release';
 import { RoutePolicy, routePolicyOf } from './model/route-policy';
+import { grantServiceReferences, routingApiOf } from './private/gateway-api-scope';
 import { claimMeshHost } from './private/host-claims';
 import { createNetworkingObject } from './private/networking-object';
 import { RoutedRelease } from './routed-release';
@@ -114,7 +115,7 @@ export class TrafficSplit extends RoutedRelease {
     }
     this.host = props.host.includes('.') ? props.host : serviceHost(props.host, this.namespace);
     const protocol = props.protocol ?? Protocol.HTTP;
-    this.routingApi = checkRoutingApi(this.subject, props.routingApi ?? this.node.tryGetContext(ROUTING_API_CONTEXT) ?? RoutingApi.ISTIO);
+    this.routingApi = routingApiOf(this, this.subject, props.routingApi);
     const service = serviceRefOf(this.host);
     if (this.routingApi === RoutingApi.GATEWAY_API && !service) {
       throw invalid(this.subject, 'a Gateway API route binds to a Service of the cluster, and the host is not one', show(this.host),
@@ -158,6 +159,7 @@ export class TrafficSplit extends RoutedRelease {
 
     if (this.routingApi === RoutingApi.GATEWAY_API) {
       this.meshRoutes = this.createMeshRoutes(service!.name, { name: this.name, namespace: this.namespace }, []);
+      for (const { host } of Object.values(hosts)) grantServiceReferences(this, this.namespace, serviceRefOf(host)!.namespace);
     } else {
       this.meshRoutes = [];
       this.virtualService = createNetworkingObject('VirtualService', this, 'VirtualService', props.apiVersion ?? IstioApiVersion.V1, {

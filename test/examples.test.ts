@@ -2,6 +2,7 @@ import { Testing } from 'cdk8s';
 import { only, synthToFiles } from './util';
 import { EXAMPLE_CHARTS, addExampleCharts } from '../examples/charts';
 import { CnnEgressChart, GoogleApisTlsOriginationChart } from '../examples/egress';
+import { BookinfoAmbientChart } from '../examples/gateway-api';
 import { BookinfoReviewsHostSplitChart, WebSplitHeaderChart, WebSplitWeightedChart } from '../examples/host-split';
 import { CatMouseLaneChart, TwoLanesChart } from '../examples/lanes';
 import { ERROR_RATE_QUERY, WeatherAdAbTestChart, WeatherAdProgressiveChart } from '../examples/progressive';
@@ -53,6 +54,24 @@ describe.each(Object.entries(EXAMPLE_CHARTS))('example chart %s', (id, ChartClas
         const selected = deployments.filter((d) => Object.entries(labels).every(([k, v]) => d.spec.template.metadata.labels[k] === v)
           && d.spec.template.metadata.labels.app === dr.metadata.name);
         expect(selected).toHaveLength(1);
+      }
+    }
+  });
+
+  test('every Gateway API route sends to a Service of the chart on one of its ports, and that Service selects a Deployment', () => {
+    const services = new Map(objects.filter((o) => o.kind === 'Service').map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]));
+    const deployments = objects.filter((o) => o.kind === 'Deployment');
+    for (const route of objects.filter((o) => o.kind === 'HTTPRoute' || o.kind === 'GRPCRoute')) {
+      const refs = (route.spec.rules ?? []).flatMap((r: any) => [
+        ...r.backendRefs ?? [],
+        ...(r.filters ?? []).flatMap((f: any) => (f.requestMirror ? [f.requestMirror.backendRef] : [])),
+      ]);
+      for (const ref of refs) {
+        const service = services.get(`${ref.namespace ?? route.metadata.namespace}/${ref.name}`);
+        expect({ route: route.metadata.name, backend: ref.name, found: service !== undefined }).toEqual({ route: route.metadata.name, backend: ref.name, found: true });
+        expect(service.spec.ports.map((p: any) => p.port)).toContain(ref.port);
+        const selector = service.spec.selector;
+        expect(deployments.some((d) => Object.entries(selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v))).toBe(true);
       }
     }
   });
@@ -370,6 +389,25 @@ describe('egress scenarios', () => {
       trafficPolicy: { portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'SIMPLE', sni: 'www.googleapis.com' } }] },
     });
     expect(out.filter((o) => o.kind === 'VirtualService')).toEqual([]);
+  });
+});
+
+describe('Gateway API scenarios', () => {
+  test('bookinfo ambient: the ambient namespace with its waypoint, reviews 50/10/40 with jason as an HTTPRoute on the Service', () => {
+    const out = Testing.synth(new BookinfoAmbientChart(Testing.app(), 'ambient'));
+    expect(only(out, 'Namespace').metadata.labels).toEqual({
+      'istio.io/dataplane-mode': 'ambient', 'istio.io/use-waypoint': 'waypoint', 'istio.io/ingress-use-waypoint': 'true',
+    });
+    expect(only(out, 'Gateway', 'waypoint').spec).toEqual({ gatewayClassName: 'istio-waypoint', listeners: [{ name: 'mesh', port: 15008, protocol: 'HBONE' }] });
+    expect(only(out, 'Gateway', 'bookinfo-gateway').spec.gatewayClassName).toBe('istio');
+    expect(out.filter((o) => o.kind === 'VirtualService' || o.kind === 'DestinationRule')).toEqual([]);
+    const reviews = only(out, 'HTTPRoute', 'reviews');
+    expect(reviews.spec.parentRefs).toEqual([{ group: '', kind: 'Service', name: 'reviews', port: 9080 }]);
+    expect(reviews.spec.rules.map((r: any) => [r.name, r.backendRefs.map((b: any) => `${b.name}=${b.weight ?? 100}`)])).toEqual([
+      ['end-user-jason', ['reviews-v2=100']],
+      ['default', ['reviews-v1=50', 'reviews-v2=10', 'reviews-v3=40']],
+    ]);
+    expect(only(out, 'HTTPRoute', 'bookinfo-gateway').spec.rules[0].backendRefs).toEqual([{ name: 'productpage-v1', namespace: 'bookinfo-ambient', port: 9080 }]);
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Chart, Duration, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import {
   CanaryService, DefaultRoute, LoadBalancer, Match, MeshGateway, MeshNamespace, Protocol, ROUTING_API_CONTEXT, ReleaseLane, RoutingApi, Split,
   TrafficSplit,
@@ -170,7 +170,6 @@ describe('CanaryService with Gateway API', () => {
     other.node.setContext(ROUTING_API_CONTEXT, 'gateway-api');
     const gateway = new MeshGateway(other, 'gw', { hosts: ['shop.example.com'] });
     expect(gateway.routingApi).toBe(RoutingApi.GATEWAY_API);
-    expect(() => newChart().node.setContext(ROUTING_API_CONTEXT, 'gateway')).not.toThrow();
     const bad = newChart();
     bad.node.setContext(ROUTING_API_CONTEXT, 'gateway');
     expect(() => new CanaryService(bad, 'x', { port: 80, versions: [{ name: 'v1', image: 'x' }] }))
@@ -210,6 +209,22 @@ describe('CanaryService with Gateway API', () => {
       'route "default" would take requests from route "re" before it'],
   ])('refuses %s with our message', (_, build, message) => {
     expect(() => build(newChart('bookinfo'))).toThrow(message);
+  });
+
+  test('a TrafficSplit to backends in other namespaces: an HTTPRoute on the host\'s Service and one ReferenceGrant per namespace', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'web', { namespace: 'web' });
+    new TrafficSplit(chart, 'web-svc', {
+      ...GATEWAY_API,
+      host: 'web-svc',
+      port: 8080,
+      backends: [{ service: 'tomcat-svc', namespace: 'legacy', weight: 80 }, { service: 'httpd-svc', weight: 20 }],
+    });
+    const objects = Testing.synth(chart);
+    const route = only(objects, 'HTTPRoute', 'web-svc');
+    expect(route.spec.parentRefs).toEqual([{ group: '', kind: 'Service', name: 'web-svc', port: 8080 }]);
+    expect(route.spec.rules[0].backendRefs.map((b: any) => [`${b.namespace}/${b.name}`, b.weight])).toEqual([['legacy/tomcat-svc', 80], ['web/httpd-svc', 20]]);
+    expect(objects.filter((o) => o.kind === 'ReferenceGrant').map((g) => `${g.metadata.namespace}/${g.metadata.name}`)).toEqual(['legacy/httproutes-from-web']);
   });
 
   test('a release lane routes by its header first; a sticky lane (by the caller\'s labels) is refused', () => {
@@ -351,7 +366,7 @@ describe('MeshGateway with Gateway API', () => {
     ]);
     expect(route.spec.rules[0].filters).toEqual([{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }]);
     expect(only(objects, 'ReferenceGrant')).toMatchObject({
-      metadata: { name: 'gw-edge-routes', namespace: 'shop' },
+      metadata: { name: 'httproutes-from-edge', namespace: 'shop' },
       spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', namespace: 'edge' }], to: [{ group: '', kind: 'Service' }] },
     });
     expect(() => gateway.addRoute({ name: 'no-port', match: [Match.uriPrefix('/x')], to: { host: 'x' } }))
@@ -459,8 +474,7 @@ describe('ambient namespaces', () => {
 });
 
 test('an app with both APIs synthesizes both, each to its own objects', () => {
-  const app = new App({ outdir: '/tmp/unused' });
-  const chart = new Chart(app, 'both', { namespace: 'both' });
+  const chart = new Chart(Testing.app(), 'both', { namespace: 'both' });
   new CanaryService(chart, 'istio', { port: 80, versions: [{ name: 'v1', image: 'x' }] });
   new CanaryService(chart, 'gapi', { ...GATEWAY_API, port: 80, versions: [{ name: 'v1', image: 'x' }] });
   const kinds = Testing.synth(chart).map((o) => `${o.kind}/${o.metadata.name}`);

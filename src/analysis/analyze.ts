@@ -507,8 +507,8 @@ function checkGatewayApiRoutes(m: Manifests, known: (host: string) => boolean): 
       const serviceHost = serviceParentHost(route, ref);
       if (serviceHost) {
         if (!m.services.has(serviceHost)) {
-          emit('GWAPI002', Severity.ERROR, route, path, `parent Service ${namespace}/${ref.name} is not in these manifests, so the route binds to nothing`,
-            'bind the route to an existing Service');
+          emit('GWAPI002', Severity.WARNING, route, path, `parent Service ${namespace}/${ref.name} is not in these manifests`,
+            'bind the route to an existing Service (ignore this if it exists in the cluster: the route binds to nothing otherwise)');
         }
         return;
       }

@@ -200,8 +200,7 @@ function explainGatewayApi(m: Manifests, matches: readonly GatewayApiMatch[], co
   for (const candidate of matches) {
     const matched = matchRoute(candidate.http.match, context);
     if (!matched) continue;
-    const { http, ruleIndex, source } = candidate;
-    const namespace = source.split(' ')[1].split('/')[0];
+    const { http, ruleIndex, source, namespace } = candidate;
     return routeOutcome(m, http, { index: ruleIndex, name: http.name, matched },
       `rule ${ruleIndex}${http.name ? ` "${http.name}"` : ''} of ${source}`, namespace, context, result, { route: source }, ' in Gateway API\'s precedence order');
   }

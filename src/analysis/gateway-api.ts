@@ -12,6 +12,8 @@ import { hostsIntersect } from '../model/hosts';
 export interface GatewayApiMatch {
   /** `HTTPRoute <namespace>/<name>` or `GRPCRoute <namespace>/<name>`. */
   readonly source: string;
+  /** The route's namespace, against which its backendRefs resolve. */
+  readonly namespace: string;
   /** The rule's position in its route, counting from 1. */
   readonly ruleIndex: number;
   /** The route in Istio's shape: `name`, `match` (one entry, or two for a path prefix), `route` with weights, `redirect`. */
@@ -143,6 +145,7 @@ function convert(route: K8sObject, rule: any, ruleIndex: number, match: any): Ga
   };
   return {
     source: routeSource(route),
+    namespace,
     ruleIndex,
     http,
     precedence: {
