@@ -68,7 +68,8 @@ describe.each(Object.entries(EXAMPLE_CHARTS))('example chart %s', (id, ChartClas
       ]);
       for (const ref of refs) {
         const service = services.get(`${ref.namespace ?? route.metadata.namespace}/${ref.name}`);
-        expect({ route: route.metadata.name, backend: ref.name, found: service !== undefined }).toEqual({ route: route.metadata.name, backend: ref.name, found: true });
+        const where = { route: route.metadata.name, backend: ref.name };
+        expect({ ...where, found: service !== undefined }).toEqual({ ...where, found: true });
         expect(service.spec.ports.map((p: any) => p.port)).toContain(ref.port);
         const selector = service.spec.selector;
         expect(deployments.some((d) => Object.entries(selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v))).toBe(true);
