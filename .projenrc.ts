@@ -217,4 +217,18 @@ project.addTask('bench', {
 });
 project.gitignore.exclude('/bench/.cache/');
 
+// The verification tool (verify/, Go): Istio 1.30's and Kubernetes' own admission checks, analyzers and pilot, run on
+// any folder of manifests (docs/verification.md). `npm test` builds it first: its tests are the judge of ours.
+const verifyBuild = project.addTask('verify:build', {
+  description: 'Build the verification tool (Go; Istio 1.30 from the Go module proxy) into verify/.bin/verify',
+  exec: 'go -C verify build -o .bin/verify .',
+});
+project.addTask('verify', {
+  description: 'Judge manifests with Istio\'s and Kubernetes\' own code: verify validate|analyze|routes <paths> [--json]',
+  steps: [{ spawn: verifyBuild.name }, { exec: 'verify/.bin/verify', receiveArgs: true }],
+});
+project.testTask.prependSpawn(verifyBuild);
+project.gitignore.exclude('/verify/.bin/');
+project.npmignore?.exclude('/verify/');
+
 project.synth();

@@ -1,0 +1,309 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+
+	"istio.io/istio/pilot/pkg/model"
+	"istio.io/istio/pilot/pkg/simulation"
+	"istio.io/istio/pilot/test/xds"
+	"istio.io/istio/pkg/config"
+	"istio.io/istio/pkg/config/schema/gvk"
+	"istio.io/istio/pkg/test"
+)
+
+// routeRequest is one request of requests.json (docs/verification.md).
+type routeRequest struct {
+	Name    string            `json:"name,omitempty"`
+	Host    string            `json:"host"`
+	Port    int               `json:"port,omitempty"`
+	Path    string            `json:"path,omitempty"`
+	Method  string            `json:"method,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
+	From    *routeCaller      `json:"from,omitempty"`
+	Gateway string            `json:"gateway,omitempty"`
+}
+
+type routeCaller struct {
+	Namespace string            `json:"namespace"`
+	Labels    map[string]string `json:"labels,omitempty"`
+}
+
+type routesResult struct {
+	Files   int           `json:"files"`
+	Answers []routeAnswer `json:"answers"`
+}
+
+func runRoutes(o options, stdout, stderr io.Writer) int {
+	if len(o.args) < 2 {
+		fmt.Fprintln(stderr, "verify routes: name the manifests (files or folders) and then the requests file")
+		return 2
+	}
+	reqFile := o.args[len(o.args)-1]
+	data, err := os.ReadFile(reqFile)
+	if err != nil {
+		fmt.Fprintln(stderr, "verify routes:", err)
+		return 2
+	}
+	var requests []routeRequest
+	if err := json.Unmarshal(data, &requests); err != nil {
+		fmt.Fprintf(stderr, "verify routes: %s: a JSON list of requests is expected: %v\n", reqFile, err)
+		return 2
+	}
+	for i, r := range requests {
+		if r.Host == "" {
+			fmt.Fprintf(stderr, "verify routes: %s: request %d has no host\n", reqFile, i+1)
+			return 2
+		}
+		if r.From != nil && r.Gateway != "" {
+			fmt.Fprintf(stderr, "verify routes: %s: request %d names both from and gateway; give one\n", reqFile, i+1)
+			return 2
+		}
+	}
+	docs, files, err := readManifests(o.args[:len(o.args)-1])
+	if err != nil {
+		fmt.Fprintln(stderr, "verify routes:", err)
+		return 2
+	}
+	w, err := buildWorld(docs)
+	if err != nil {
+		fmt.Fprintln(stderr, "verify routes:", err)
+		return 2
+	}
+	var answers []routeAnswer
+	// Istio's fake discovery server takes a test.Failer; test.Wrap gives one that turns a failure into an error.
+	err = test.Wrap(func(t test.Failer) {
+		s := xds.NewFakeDiscoveryServer(t, xds.FakeOptions{Configs: w.configs, KubernetesObjects: w.kube})
+		sims := map[string]*simulation.Simulation{}
+		for _, r := range requests {
+			answers = append(answers, w.answer(s, sims, r))
+		}
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "verify routes: Istio's pilot failed on these manifests:", err)
+		return 2
+	}
+	res := routesResult{Files: len(files), Answers: answers}
+	if o.json {
+		printJSON(stdout, res)
+		return 0
+	}
+	counts := map[string]int{}
+	for _, a := range answers {
+		counts[a.Status]++
+		fmt.Fprintln(stdout, a.text())
+	}
+	var parts []string
+	for k, n := range counts {
+		parts = append(parts, fmt.Sprintf("%d %s", n, k))
+	}
+	sort.Strings(parts)
+	fmt.Fprintf(stdout, "routes: %s in %s (%s)\n", plural(len(answers), "request"), plural(len(files), "file"), strings.Join(parts, ", "))
+	return 0
+}
+
+// proxyFor returns the proxy a request goes through: a sidecar in the caller's namespace with its labels, or the
+// gateway's pod.
+func (w *world) proxyFor(r routeRequest) (*model.Proxy, string, error) {
+	if r.Gateway == "" {
+		ns, labels := "default", map[string]string{}
+		if r.From != nil {
+			if r.From.Namespace != "" {
+				ns = r.From.Namespace
+			}
+			if r.From.Labels != nil {
+				labels = r.From.Labels
+			}
+		}
+		key := "mesh|" + ns + "|" + fmt.Sprint(sortedPairs(labels))
+		return &model.Proxy{
+			Type:            model.SidecarProxy,
+			ConfigNamespace: ns,
+			Labels:          labels,
+			IPAddresses:     []string{"10.254.0.1"},
+			Metadata:        &model.NodeMetadata{Labels: labels, Namespace: ns},
+		}, key, nil
+	}
+	ns, name, found := strings.Cut(r.Gateway, "/")
+	if !found {
+		return nil, "", fmt.Errorf("gateway %q: write it as <namespace>/<name>", r.Gateway)
+	}
+	key := "gateway|" + r.Gateway
+	for _, c := range w.configs {
+		if c.GroupVersionKind.Kind == gvk.Gateway.Kind && c.GroupVersionKind.Group == gvk.Gateway.Group &&
+			c.Namespace == ns && c.Name == name {
+			selector := selectorOf(c)
+			podNs := w.namespaceOfPods(selector, "istio-system")
+			return &model.Proxy{
+				Type:            model.Router,
+				ConfigNamespace: podNs,
+				Labels:          selector,
+				IPAddresses:     []string{"10.254.0.2"},
+				Metadata:        &model.NodeMetadata{Labels: selector, Namespace: podNs},
+			}, key, nil
+		}
+	}
+	if cls, ok := w.kubeGateways[ns+"/"+name]; ok {
+		if cls == "istio-waypoint" {
+			return nil, "", fmt.Errorf("gateway %s is a waypoint: routes through waypoints are not modelled by this tool (ambient's ztunnel is not in pilot's simulation)", r.Gateway)
+		}
+		labels := map[string]string{"gateway.networking.k8s.io/gateway-name": name}
+		return &model.Proxy{
+			Type:            model.Router,
+			ConfigNamespace: ns,
+			Labels:          labels,
+			IPAddresses:     []string{"10.254.0.3"},
+			Metadata:        &model.NodeMetadata{Labels: labels, Namespace: ns},
+		}, key, nil
+	}
+	return nil, "", fmt.Errorf("no Gateway %s in the manifests", r.Gateway)
+}
+
+func selectorOf(c config.Config) map[string]string {
+	type withSelector interface{ GetSelector() map[string]string }
+	if s, ok := c.Spec.(withSelector); ok {
+		return s.GetSelector()
+	}
+	return map[string]string{}
+}
+
+func sortedPairs(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (w *world) answer(s *xds.FakeDiscoveryServer, sims map[string]*simulation.Simulation, r routeRequest) routeAnswer {
+	a := routeAnswer{Request: r, Clusters: map[string]float64{}}
+	proxy, key, err := w.proxyFor(r)
+	if err != nil {
+		a.Status = "error"
+		a.Note = err.Error()
+		return a
+	}
+	sim := sims[key]
+	if sim == nil {
+		proxy = s.SetupProxy(proxy)
+		// What simulation.NewSimulation builds, without its *testing.T (used only to report its own failures).
+		listeners := s.Listeners(proxy)
+		sim = &simulation.Simulation{Listeners: listeners, Clusters: s.Clusters(proxy), Routes: s.RoutesFromListeners(proxy, listeners)}
+		sims[key] = sim
+		w.endpoints[key] = healthyEndpoints(s.Endpoints(proxy))
+	}
+	path := r.Path
+	if path == "" {
+		path = "/"
+	}
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	headers := http.Header{}
+	for k, v := range r.Headers {
+		headers.Set(k, v)
+	}
+	call := simulation.Call{Path: path, HostHeader: r.Host, Headers: headers, Protocol: simulation.HTTP}
+	if r.Gateway != "" {
+		call.CallMode = simulation.CallModeGateway
+		call.Port = r.Port
+		if call.Port == 0 {
+			call.Port = 80
+		}
+	} else {
+		call.CallMode = simulation.CallModeOutbound
+		ns := "default"
+		if r.From != nil && r.From.Namespace != "" {
+			ns = r.From.Namespace
+		}
+		svc := w.serviceFor(r.Host, ns)
+		call.Port = r.Port
+		if svc != nil {
+			call.Address = svc.clusterIP
+			if call.Port == 0 && len(svc.ports) == 1 {
+				call.Port = svc.ports[0]
+			}
+		}
+		if call.Port == 0 {
+			a.Status = "error"
+			a.Note = "give the request's port: the host has no Service with a single port in the manifests"
+			return a
+		}
+	}
+	a.Port = call.Port
+	res, err := runSimulation(sim, call)
+	if err != nil {
+		a.Status = "error"
+		a.Note = err.Error()
+		return a
+	}
+	a.Listener = res.ListenerMatched
+	a.RouteConfig = res.RouteConfigMatched
+	a.VirtualHost = res.VirtualHostMatched
+	switch res.Error {
+	case nil, simulation.ErrNoRoute:
+	case simulation.ErrNoListener, simulation.ErrNoFilterChain:
+		if r.Gateway != "" {
+			a.Status = "no listener"
+			a.Note = fmt.Sprintf("the gateway has no listener on port %d", call.Port)
+		} else {
+			a.Status = "passthrough"
+			a.Note = fmt.Sprintf("no listener for %s:%d: the sidecar forwards to the original destination", r.Host, call.Port)
+		}
+		return a
+	case simulation.ErrNoVirtualHost:
+		a.Status = "404 NR"
+		a.Note = "no virtual host for " + r.Host
+		return a
+	case simulation.ErrTLSRedirect:
+		a.Status = "301"
+		a.Redirect = &redirectAnswer{Scheme: "https"}
+		return a
+	default:
+		a.Status = "error"
+		a.Note = res.Error.Error()
+		return a
+	}
+	if res.RouteConfigMatched == "" {
+		// TCP or TLS: the filter chain's cluster.
+		if res.ClusterMatched != "" {
+			a.Clusters[res.ClusterMatched] = 100
+		}
+		w.finish(&a, sim, key)
+		return a
+	}
+	vh := findVirtualHost(sim, res.RouteConfigMatched, res.VirtualHostMatched)
+	if vh == nil {
+		a.Status = "404 NR"
+		return a
+	}
+	rt := matchRoute(vh, method, r.Host, path, headers)
+	if rt == nil {
+		a.Status = "404 NR"
+		a.Note = "no route of virtual host " + vh.Name + " matches"
+		return a
+	}
+	describeRoute(&a, rt)
+	if a.Status == "" {
+		w.finish(&a, sim, key)
+	}
+	return a
+}
+
+// runSimulation matches the listener, filter chain and virtual host as Envoy would (Istio's pilot/pkg/simulation);
+// the simulation reports what it cannot model by failing its test, which surfaces here as a panic.
+func runSimulation(sim *simulation.Simulation, call simulation.Call) (res simulation.Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("Istio's simulation cannot model this request: %v", r)
+		}
+	}()
+	return sim.Run(call), nil
+}

@@ -1,0 +1,288 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/yaml"
+
+	"istio.io/istio/pilot/pkg/config/kube/crd"
+	"istio.io/istio/pkg/config"
+	kubelib "istio.io/istio/pkg/kube"
+)
+
+// world is the cluster the manifests describe, as the API server and its controllers would make it: Services get
+// cluster IPs, workloads get ready pods, Services get EndpointSlices, and istiod's built-in GatewayClasses exist.
+type world struct {
+	configs      []config.Config
+	kube         []runtime.Object
+	services     []*serviceInfo
+	pods         []*corev1.Pod
+	kubeGateways map[string]string // ns/name -> class of the Gateway API Gateways
+	endpoints    map[string]map[string]int
+}
+
+type serviceInfo struct {
+	namespace, name, clusterIP string
+	ports                      []int
+}
+
+func buildWorld(docs []document) (*world, error) {
+	w := &world{kubeGateways: map[string]string{}, endpoints: map[string]map[string]int{}}
+	var istioYAML []string
+	var services []*corev1.Service
+	namespaces := map[string]bool{}
+	classes := map[string]bool{}
+	decode := kubelib.IstioCodec.UniversalDeserializer().Decode
+	for _, d := range docs {
+		obj := d.Obj
+		group := obj.GroupVersionKind().Group
+		if obj.GetNamespace() == "" && !clusterScoped[obj.GetKind()] && obj.GetKind() != "GatewayClass" {
+			// kubectl apply puts objects without a namespace in the context's namespace: "default" here.
+			obj = obj.DeepCopy()
+			obj.SetNamespace("default")
+		}
+		if ns := obj.GetNamespace(); ns != "" {
+			namespaces[ns] = true
+		}
+		if strings.HasSuffix(group, ".istio.io") {
+			y, err := yaml.Marshal(obj.Object)
+			if err != nil {
+				return nil, err
+			}
+			istioYAML = append(istioYAML, string(y))
+			continue
+		}
+		switch obj.GetKind() {
+		case "Deployment", "Rollout", "StatefulSet", "ReplicaSet":
+			pods, err := podsOf(obj, len(w.pods))
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s: %v", d.where(), d.id(), err)
+			}
+			w.pods = append(w.pods, pods...)
+			if obj.GetKind() == "Rollout" {
+				continue
+			}
+		}
+		raw, err := obj.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		o, _, err := decode(raw, nil, nil)
+		if err != nil {
+			continue // a kind pilot does not read (Flagger, Argo Rollouts): not part of the routing
+		}
+		switch typed := o.(type) {
+		case *corev1.Service:
+			services = append(services, typed)
+			continue
+		case *corev1.Namespace:
+			namespaces[typed.Name] = false
+		}
+		if obj.GetKind() == "GatewayClass" {
+			classes[obj.GetName()] = true
+		}
+		if obj.GetKind() == "Gateway" && group == "gateway.networking.k8s.io" {
+			cls, _, _ := unstructured.NestedString(obj.Object, "spec", "gatewayClassName")
+			w.kubeGateways[obj.GetNamespace()+"/"+obj.GetName()] = cls
+		}
+		w.kube = append(w.kube, o)
+	}
+	if len(istioYAML) > 0 {
+		cfgs, _, err := crd.ParseInputs(strings.Join(istioYAML, "\n---\n"))
+		if err != nil {
+			return nil, fmt.Errorf("Istio's parser refused the Istio objects: %v", err)
+		}
+		w.configs = cfgs
+	}
+	// Namespaces the manifests use but do not declare exist in the cluster, without labels.
+	var nsNames []string
+	for ns, undeclared := range namespaces {
+		if undeclared {
+			nsNames = append(nsNames, ns)
+		}
+	}
+	sort.Strings(nsNames)
+	for _, ns := range nsNames {
+		w.kube = append(w.kube, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{"kubernetes.io/metadata.name": ns}}})
+	}
+	// istiod creates its built-in GatewayClasses at start.
+	for _, cls := range []string{"istio", "istio-waypoint", "istio-remote"} {
+		if !classes[cls] {
+			w.kube = append(w.kube, gatewayClass(cls))
+		}
+	}
+	for i, svc := range services {
+		svc = svc.DeepCopy()
+		if svc.Spec.Type != corev1.ServiceTypeExternalName && svc.Spec.ClusterIP == "" {
+			// The API server allocates from the service CIDR; deterministic here, in input order.
+			svc.Spec.ClusterIP = fmt.Sprintf("10.96.%d.%d", (i+1)/250, (i+1)%250+1)
+			svc.Spec.ClusterIPs = []string{svc.Spec.ClusterIP}
+		}
+		info := &serviceInfo{namespace: svc.Namespace, name: svc.Name, clusterIP: svc.Spec.ClusterIP}
+		for _, p := range svc.Spec.Ports {
+			info.ports = append(info.ports, int(p.Port))
+		}
+		w.services = append(w.services, info)
+		w.kube = append(w.kube, svc)
+		if slice := w.endpointSlice(svc); slice != nil {
+			w.kube = append(w.kube, slice)
+		}
+	}
+	for _, p := range w.pods {
+		w.kube = append(w.kube, p)
+	}
+	return w, nil
+}
+
+func gatewayClass(name string) runtime.Object {
+	u := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "gateway.networking.k8s.io/v1",
+		"kind":       "GatewayClass",
+		"metadata":   map[string]any{"name": name},
+		"spec":       map[string]any{"controllerName": "istio.io/gateway-controller"},
+	}}
+	if name == "istio-remote" {
+		u.Object["spec"] = map[string]any{"controllerName": "istio.io/unmanaged-gateway"}
+	}
+	raw, _ := u.MarshalJSON()
+	o, _, err := kubelib.IstioCodec.UniversalDeserializer().Decode(raw, nil, nil)
+	if err != nil {
+		panic(err)
+	}
+	return o
+}
+
+// podsOf makes the ready pods a workload's controller would run: spec.replicas (default 1) copies of the template.
+func podsOf(obj *unstructured.Unstructured, offset int) ([]*corev1.Pod, error) {
+	replicas, found, err := unstructured.NestedInt64(obj.Object, "spec", "replicas")
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		replicas = 1
+	}
+	tmpl, found, err := unstructured.NestedMap(obj.Object, "spec", "template")
+	if err != nil || !found {
+		return nil, fmt.Errorf("no pod template (spec.template)")
+	}
+	var pt corev1.PodTemplateSpec
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(tmpl, &pt); err != nil {
+		return nil, err
+	}
+	var pods []*corev1.Pod
+	for i := 0; i < int(replicas); i++ {
+		n := offset + i + 1
+		ip := fmt.Sprintf("10.244.%d.%d", n/250, n%250+1)
+		pods = append(pods, &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{
+				Name: fmt.Sprintf("%s-%d", obj.GetName(), i), Namespace: obj.GetNamespace(),
+				Labels: pt.Labels, Annotations: pt.Annotations,
+			},
+			Spec: pt.Spec,
+			Status: corev1.PodStatus{
+				Phase: corev1.PodRunning, PodIP: ip, PodIPs: []corev1.PodIP{{IP: ip}},
+				Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}},
+			},
+		})
+	}
+	return pods, nil
+}
+
+// endpointSlice is what the EndpointSlice controller writes for a Service with a selector: its ready pods, with the
+// target port resolved against each pod's container ports.
+func (w *world) endpointSlice(svc *corev1.Service) *discoveryv1.EndpointSlice {
+	if len(svc.Spec.Selector) == 0 || svc.Spec.Type == corev1.ServiceTypeExternalName {
+		return nil
+	}
+	sel := labels.SelectorFromSet(svc.Spec.Selector)
+	ready := true
+	slice := &discoveryv1.EndpointSlice{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: svc.Name + "-verify", Namespace: svc.Namespace,
+			Labels: map[string]string{discoveryv1.LabelServiceName: svc.Name},
+		},
+		AddressType: discoveryv1.AddressTypeIPv4,
+	}
+	for _, p := range w.pods {
+		if p.Namespace != svc.Namespace || !sel.Matches(labels.Set(p.Labels)) {
+			continue
+		}
+		slice.Endpoints = append(slice.Endpoints, discoveryv1.Endpoint{
+			Addresses:  []string{p.Status.PodIP},
+			Conditions: discoveryv1.EndpointConditions{Ready: &ready},
+			TargetRef:  &corev1.ObjectReference{Kind: "Pod", Name: p.Name, Namespace: p.Namespace},
+		})
+	}
+	for _, sp := range svc.Spec.Ports {
+		name, proto := sp.Name, sp.Protocol
+		if proto == "" {
+			proto = corev1.ProtocolTCP
+		}
+		port := targetPort(sp, w.podsOf(svc.Namespace, sel))
+		slice.Ports = append(slice.Ports, discoveryv1.EndpointPort{Name: &name, Port: &port, Protocol: &proto, AppProtocol: sp.AppProtocol})
+	}
+	return slice
+}
+
+func (w *world) podsOf(ns string, sel labels.Selector) []*corev1.Pod {
+	var out []*corev1.Pod
+	for _, p := range w.pods {
+		if p.Namespace == ns && sel.Matches(labels.Set(p.Labels)) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func targetPort(sp corev1.ServicePort, pods []*corev1.Pod) int32 {
+	switch {
+	case sp.TargetPort.Type == intstr.Int && sp.TargetPort.IntVal != 0:
+		return sp.TargetPort.IntVal
+	case sp.TargetPort.Type == intstr.String && sp.TargetPort.StrVal != "":
+		for _, p := range pods {
+			for _, c := range p.Spec.Containers {
+				for _, cp := range c.Ports {
+					if cp.Name == sp.TargetPort.StrVal {
+						return cp.ContainerPort
+					}
+				}
+			}
+		}
+	}
+	return sp.Port
+}
+
+// namespaceOfPods is the namespace of the pods a gateway selector picks, or the fallback when none are in the input.
+func (w *world) namespaceOfPods(selector map[string]string, fallback string) string {
+	if len(selector) == 0 {
+		return fallback
+	}
+	sel := labels.SelectorFromSet(selector)
+	for _, p := range w.pods {
+		if sel.Matches(labels.Set(p.Labels)) {
+			return p.Namespace
+		}
+	}
+	return fallback
+}
+
+// serviceFor resolves a host as a pod's DNS would: a name, name.namespace, or the full name.
+func (w *world) serviceFor(host, callerNs string) *serviceInfo {
+	for _, s := range w.services {
+		full := s.name + "." + s.namespace + ".svc.cluster.local"
+		if host == full || host == s.name+"."+s.namespace || host == s.name+"."+s.namespace+".svc" ||
+			(host == s.name && s.namespace == callerNs) {
+			return s
+		}
+	}
+	return nil
+}
