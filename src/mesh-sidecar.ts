@@ -66,11 +66,15 @@ export class MeshSidecar extends Construct {
         'put every allowed host in one MeshSidecar');
     }
     (this as any)[SIDECAR_NAMESPACE] = this.namespace;
+    const namespaces = [this.namespace, 'istio-system', ...props.namespaces ?? []];
+    // A host of a namespace whose every host is already allowed would be "duplicated egress host" to Istio's
+    // validation (pkg/config/validation/validation.go, validateSidecarEgress...): an external service declared in
+    // an allowed namespace is covered by that namespace's `ns/*`.
     const hosts = [
       './*',
       'istio-system/*',
       ...(props.namespaces ?? []).filter((ns) => ns !== this.namespace && ns !== 'istio-system').map((ns) => `${ns}/*`),
-      ...(props.externalServices ?? []).flatMap((s) => s.sidecarHosts),
+      ...(props.externalServices ?? []).flatMap((s) => s.sidecarHosts).filter((h) => !namespaces.includes(h.split('/')[0])),
     ];
     this.sidecar = createNetworkingObject('Sidecar', this, 'Sidecar', props.apiVersion ?? IstioApiVersion.V1, {
       metadata: { name: 'default', namespace: this.namespace },

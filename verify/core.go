@@ -1,10 +1,10 @@
 package main
 
 import (
+	appsv1 "k8s.io/api/apps/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	appsv1 "k8s.io/api/apps/v1"
 )
 
 // validateCore runs what of the API server's validation of core kinds is importable here (see docs/verification.md):

@@ -70,7 +70,17 @@ func runRoutes(o options, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "verify routes:", err)
 		return 2
 	}
-	w, err := buildWorld(docs)
+	crdFiles, err := crdFilesOf(o)
+	if err != nil {
+		fmt.Fprintln(stderr, "verify routes:", err)
+		return 2
+	}
+	schemas, err := loadCRDSchemas(crdFiles)
+	if err != nil {
+		fmt.Fprintln(stderr, "verify routes:", err)
+		return 2
+	}
+	w, err := buildWorld(docs, schemas)
 	if err != nil {
 		fmt.Fprintln(stderr, "verify routes:", err)
 		return 2
@@ -137,31 +147,32 @@ func (w *world) proxyFor(r routeRequest) (*model.Proxy, string, error) {
 	for _, c := range w.configs {
 		if c.GroupVersionKind.Kind == gvk.Gateway.Kind && c.GroupVersionKind.Group == gvk.Gateway.Group &&
 			c.Namespace == ns && c.Name == name {
-			selector := selectorOf(c)
-			podNs := w.namespaceOfPods(selector, "istio-system")
-			return &model.Proxy{
-				Type:            model.Router,
-				ConfigNamespace: podNs,
-				Labels:          selector,
-				IPAddresses:     []string{"10.254.0.2"},
-				Metadata:        &model.NodeMetadata{Labels: selector, Namespace: podNs},
-			}, key, nil
+			return w.gatewayProxy(selectorOf(c), key)
 		}
 	}
 	if cls, ok := w.kubeGateways[ns+"/"+name]; ok {
 		if cls == "istio-waypoint" {
 			return nil, "", fmt.Errorf("gateway %s is a waypoint: routes through waypoints are not modelled by this tool (ambient's ztunnel is not in pilot's simulation)", r.Gateway)
 		}
-		labels := map[string]string{"gateway.networking.k8s.io/gateway-name": name}
-		return &model.Proxy{
-			Type:            model.Router,
-			ConfigNamespace: ns,
-			Labels:          labels,
-			IPAddresses:     []string{"10.254.0.3"},
-			Metadata:        &model.NodeMetadata{Labels: labels, Namespace: ns},
-		}, key, nil
+		return w.gatewayProxy(map[string]string{"gateway.networking.k8s.io/gateway-name": name}, key)
 	}
 	return nil, "", fmt.Errorf("no Gateway %s in the manifests", r.Gateway)
+}
+
+// gatewayProxy is the router proxy of the gateway pod the selector picks (Istio's installation's or one the
+// deployment controller made), with the pod's address, so istiod binds the gateway's config to it.
+func (w *world) gatewayProxy(selector map[string]string, key string) (*model.Proxy, string, error) {
+	pod, _ := w.gatewayPod(selector)
+	if pod == nil {
+		return nil, "", fmt.Errorf("no gateway pod has the labels %v: the Gateway selects no workload", sortedPairs(selector))
+	}
+	return &model.Proxy{
+		Type:            model.Router,
+		ConfigNamespace: pod.Namespace,
+		Labels:          pod.Labels,
+		IPAddresses:     []string{pod.Status.PodIP},
+		Metadata:        &model.NodeMetadata{Labels: pod.Labels, Namespace: pod.Namespace},
+	}, key, nil
 }
 
 func selectorOf(c config.Config) map[string]string {
@@ -196,6 +207,14 @@ func (w *world) answer(s *xds.FakeDiscoveryServer, sims map[string]*simulation.S
 		listeners := s.Listeners(proxy)
 		sim = &simulation.Simulation{Listeners: listeners, Clusters: s.Clusters(proxy), Routes: s.RoutesFromListeners(proxy, listeners)}
 		sims[key] = sim
+		if os.Getenv("VERIFY_DEBUG") != "" {
+			var names []string
+			for _, l := range listeners {
+				names = append(names, l.GetName())
+			}
+			fmt.Fprintf(os.Stderr, "verify routes: proxy %s (%s %s %v): listeners %v, gateways %v\n", key, proxy.Type, proxy.ConfigNamespace,
+				proxy.IPAddresses, names, proxy.MergedGateway != nil)
+		}
 		w.endpoints[key] = healthyEndpoints(s.Endpoints(proxy))
 	}
 	path := r.Path
@@ -216,6 +235,10 @@ func (w *world) answer(s *xds.FakeDiscoveryServer, sims map[string]*simulation.S
 		call.Port = r.Port
 		if call.Port == 0 {
 			call.Port = 80
+		}
+		// The client reaches the gateway's Service port; the pod listens on its target port.
+		if _, ports := w.gatewayPod(proxy.Labels); ports[call.Port] != 0 {
+			call.Port = ports[call.Port]
 		}
 	} else {
 		call.CallMode = simulation.CallModeOutbound
@@ -238,6 +261,9 @@ func (w *world) answer(s *xds.FakeDiscoveryServer, sims map[string]*simulation.S
 		}
 	}
 	a.Port = call.Port
+	if r.Gateway != "" && r.Port != 0 {
+		a.Port = r.Port
+	}
 	res, err := runSimulation(sim, call)
 	if err != nil {
 		a.Status = "error"

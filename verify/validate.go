@@ -136,28 +136,16 @@ func newValidator(crdFiles []string) (*validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading CRDs: %v", err)
 	}
-	scopes := map[schema.GroupKind]bool{}
-	for _, f := range crdFiles {
-		docs, _, err := readManifests([]string{f})
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range docs {
-			if d.Obj.GetKind() != "CustomResourceDefinition" {
-				continue
-			}
-			group, _, _ := unstructured.NestedString(d.Obj.Object, "spec", "group")
-			kind, _, _ := unstructured.NestedString(d.Obj.Object, "spec", "names", "kind")
-			scope, _, _ := unstructured.NestedString(d.Obj.Object, "spec", "scope")
-			scopes[schema.GroupKind{Group: group, Kind: kind}] = scope == "Namespaced"
-		}
+	schemas, err := loadCRDSchemas(crdFiles)
+	if err != nil {
+		return nil, err
 	}
 	mux := http.NewServeMux()
 	// What istiod registers as its validating webhook (pilot/pkg/bootstrap/validation.go).
 	if _, err := server.New(server.Options{Schemas: collections.PilotGatewayAPI(), DomainSuffix: "cluster.local", Mux: mux}); err != nil {
 		return nil, err
 	}
-	return &validator{crds: c, scopes: scopes, webhook: mux}, nil
+	return &validator{crds: c, scopes: schemas.namespaced, webhook: mux}, nil
 }
 
 // Kinds the API server keeps at cluster scope among those an app may write.

@@ -27,6 +27,8 @@ type world struct {
 	services     []*serviceInfo
 	pods         []*corev1.Pod
 	kubeGateways map[string]string // ns/name -> class of the Gateway API Gateways
+	extraServices []*corev1.Service
+	serviceObjects []*corev1.Service // what Istio's installation and deployment controller add
 	endpoints    map[string]map[string]int
 }
 
@@ -35,7 +37,7 @@ type serviceInfo struct {
 	ports                      []int
 }
 
-func buildWorld(docs []document) (*world, error) {
+func buildWorld(docs []document, schemas *crdSchemas) (*world, error) {
 	w := &world{kubeGateways: map[string]string{}, endpoints: map[string]map[string]int{}}
 	var istioYAML []string
 	var services []*corev1.Service
@@ -50,6 +52,10 @@ func buildWorld(docs []document) (*world, error) {
 			obj = obj.DeepCopy()
 			obj.SetNamespace("default")
 		}
+		// The API server stores custom resources with their schema defaults (an HTTPRoute match's path, a
+		// listener's allowedRoutes); istiod reads them so.
+		obj = obj.DeepCopy()
+		schemas.applyDefaults(obj)
 		if ns := obj.GetNamespace(); ns != "" {
 			namespaces[ns] = true
 		}
@@ -93,6 +99,9 @@ func buildWorld(docs []document) (*world, error) {
 		if obj.GetKind() == "Gateway" && group == "gateway.networking.k8s.io" {
 			cls, _, _ := unstructured.NestedString(obj.Object, "spec", "gatewayClassName")
 			w.kubeGateways[obj.GetNamespace()+"/"+obj.GetName()] = cls
+			if cls != "istio-waypoint" {
+				w.addGatewayDeployment(obj)
+			}
 		}
 		w.kube = append(w.kube, o)
 	}
@@ -120,8 +129,24 @@ func buildWorld(docs []document) (*world, error) {
 			w.kube = append(w.kube, gatewayClass(cls))
 		}
 	}
+	w.addIstioGateways(&services)
+	services = append(services, w.extraServices...)
 	for i, svc := range services {
 		svc = svc.DeepCopy()
+		// The API server's defaults for a Service (pkg/apis/core/v1/defaults.go): type ClusterIP, protocol TCP,
+		// targetPort the port.
+		if svc.Spec.Type == "" {
+			svc.Spec.Type = corev1.ServiceTypeClusterIP
+		}
+		for j := range svc.Spec.Ports {
+			p := &svc.Spec.Ports[j]
+			if p.Protocol == "" {
+				p.Protocol = corev1.ProtocolTCP
+			}
+			if p.TargetPort.Type == intstr.Int && p.TargetPort.IntVal == 0 {
+				p.TargetPort = intstr.FromInt32(p.Port)
+			}
+		}
 		if svc.Spec.Type != corev1.ServiceTypeExternalName && svc.Spec.ClusterIP == "" {
 			// The API server allocates from the service CIDR; deterministic here, in input order.
 			svc.Spec.ClusterIP = fmt.Sprintf("10.96.%d.%d", (i+1)/250, (i+1)%250+1)
@@ -132,6 +157,7 @@ func buildWorld(docs []document) (*world, error) {
 			info.ports = append(info.ports, int(p.Port))
 		}
 		w.services = append(w.services, info)
+		w.serviceObjects = append(w.serviceObjects, svc)
 		w.kube = append(w.kube, svc)
 		if slice := w.endpointSlice(svc); slice != nil {
 			w.kube = append(w.kube, slice)
@@ -285,4 +311,90 @@ func (w *world) serviceFor(host, callerNs string) *serviceInfo {
 		}
 	}
 	return nil
+}
+
+// addGatewayDeployment adds what istiod's deployment controller makes for a Gateway API Gateway: a Service
+// `<name>-istio` with the listeners' ports and a ready pod behind it labelled with the gateway's name
+// (pilot/pkg/config/kube/gatewaycommon, GetDefaultName; the gateway's Istio config binds to that Service).
+func (w *world) addGatewayDeployment(gw *unstructured.Unstructured) {
+	name, ns := gw.GetName(), gw.GetNamespace()
+	listeners, _, _ := unstructured.NestedSlice(gw.Object, "spec", "listeners")
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: name + "-istio", Namespace: ns},
+		Spec:       corev1.ServiceSpec{Selector: map[string]string{"gateway.networking.k8s.io/gateway-name": name}},
+	}
+	seen := map[int64]bool{}
+	for _, l := range listeners {
+		port, _, _ := unstructured.NestedInt64(l.(map[string]any), "port")
+		if port == 0 || seen[port] {
+			continue
+		}
+		seen[port] = true
+		proto, _, _ := unstructured.NestedString(l.(map[string]any), "protocol")
+		svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{Name: fmt.Sprintf("%s-%d", strings.ToLower(proto), port), Port: int32(port)})
+	}
+	w.extraServices = append(w.extraServices, svc)
+	w.addGatewayPod(ns, name+"-istio", map[string]string{"gateway.networking.k8s.io/gateway-name": name, "istio.io/gateway-name": name})
+}
+
+// addIstioGateways adds the ingress and egress gateways of Istio's installation (istio-system, the demo profile's
+// Services with their target ports) unless the manifests have them: explain and istioctl analyze take them as
+// present too.
+func (w *world) addIstioGateways(services *[]*corev1.Service) {
+	for _, gw := range []string{"ingressgateway", "egressgateway"} {
+		name := "istio-" + gw
+		found := false
+		for _, s := range *services {
+			found = found || (s.Name == name && s.Namespace == "istio-system")
+		}
+		if found {
+			continue
+		}
+		labels := map[string]string{"app": name, "istio": gw}
+		w.extraServices = append(w.extraServices, &corev1.Service{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "istio-system", Labels: labels},
+			Spec: corev1.ServiceSpec{Selector: labels, Ports: []corev1.ServicePort{
+				{Name: "http2", Port: 80, TargetPort: intstr.FromInt32(8080)},
+				{Name: "https", Port: 443, TargetPort: intstr.FromInt32(8443)},
+			}},
+		})
+		w.addGatewayPod("istio-system", name, labels)
+	}
+}
+
+func (w *world) addGatewayPod(ns, name string, labels map[string]string) {
+	n := len(w.pods) + 1
+	ip := fmt.Sprintf("10.244.%d.%d", n/250, n%250+1)
+	w.pods = append(w.pods, &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name + "-0", Namespace: ns, Labels: labels},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "istio-proxy", Image: "istio/proxyv2"}}},
+		Status: corev1.PodStatus{
+			Phase: corev1.PodRunning, PodIP: ip, PodIPs: []corev1.PodIP{{IP: ip}},
+			Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}},
+		},
+	})
+}
+
+// gatewayPod is the pod of a gateway, by its labels, and the Service port mapping in front of it.
+func (w *world) gatewayPod(selector map[string]string) (*corev1.Pod, map[int]int) {
+	if len(selector) == 0 {
+		return nil, nil
+	}
+	sel := labels.SelectorFromSet(selector)
+	for _, p := range w.pods {
+		if !sel.Matches(labels.Set(p.Labels)) {
+			continue
+		}
+		ports := map[int]int{}
+		for _, s := range w.serviceObjects {
+			if s.Namespace != p.Namespace || len(s.Spec.Selector) == 0 || !labels.SelectorFromSet(s.Spec.Selector).Matches(labels.Set(p.Labels)) {
+				continue
+			}
+			for _, sp := range s.Spec.Ports {
+				ports[int(sp.Port)] = int(targetPort(sp, []*corev1.Pod{p}))
+			}
+		}
+		return p, ports
+	}
+	return nil, nil
 }

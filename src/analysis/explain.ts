@@ -145,9 +145,16 @@ export function explain(objects: readonly K8sObject[], request: TrafficRequest):
     const gateway = m.gateways.get(request.gateway);
     if (!gateway) {
       notes.push(`gateway ${request.gateway} is not in these manifests; its hosts were not checked`);
-    } else if (!(gateway.spec?.servers ?? []).some((s: any) => s.port?.number === port
-      && (s.hosts ?? []).some((h: string) => hostsIntersect(parseServerHost(h).host, host)))) {
-      return result('404 NR', `gateway ${request.gateway} has no server for host ${host} on port ${port}`);
+    } else {
+      const server = (gateway.spec?.servers ?? []).find((s: any) => s.port?.number === port
+        && (s.hosts ?? []).some((h: string) => hostsIntersect(parseServerHost(h).host, host)));
+      if (!server) return result('404 NR', `gateway ${request.gateway} has no server for host ${host} on port ${port}`);
+      // Envoy answers before any route: the virtual host requires TLS (pilot/pkg/networking/core/gateway.go).
+      if (server.tls?.httpsRedirect) {
+        return result('redirect', `the server of gateway ${request.gateway} for ${host} on port ${port} redirects to HTTPS (tls.httpsRedirect)`, {
+          response: `301 to https://${host}${request.path ?? '/'}`,
+        });
+      }
     }
   }
 

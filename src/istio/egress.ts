@@ -6,6 +6,13 @@ import { renderTrafficPolicy } from './traffic-policy';
 import { DEFAULT_EGRESS_GATEWAY, EGRESS_HTTP_PORT, EGRESS_TLS_PORT, External, isHttpFamily, isTlsFamily } from '../model/egress';
 import { serviceHost } from '../model/names';
 
+/**
+ * The OS CA bundle: what istiod uses when `caCertificates` is empty (pilot/pkg/networking/core/cluster_tls.go,
+ * `NonEmptyOrDefault(tls.CaCertificates, "system")`). Written out, so `istioctl analyze` sees the server's
+ * certificate verified (IST0129 warns of an empty one).
+ */
+const SYSTEM_CA_CERTIFICATES = 'system';
+
 /** The ServiceEntry spec: the hosts as `MESH_EXTERNAL`, with their ports and resolution. */
 export function renderServiceEntry(external: External): Record<string, any> {
   return {
@@ -21,7 +28,7 @@ export function renderServiceEntry(external: External): Record<string, any> {
 
 /**
  * The DestinationRule specs for the hosts themselves, one per host, when anything applies: the service's traffic
- * policy, and TLS origination (`SIMPLE` with the host as SNI on every HTTP port).
+ * policy, and TLS origination (`SIMPLE` with the host as SNI on every HTTP port, verified against the OS CAs).
  */
 export function renderHostDestinationRules(external: External): Array<Record<string, any>> {
   const policy = renderTrafficPolicy(external.trafficPolicy);
@@ -31,7 +38,7 @@ export function renderHostDestinationRules(external: External): Array<Record<str
     host,
     trafficPolicy: {
       ...policy,
-      ...(external.originateTls ? { portLevelSettings: plain.map((p) => ({ port: { number: p.number }, tls: { mode: 'SIMPLE', sni: host } })) } : {}),
+      ...(external.originateTls ? { portLevelSettings: plain.map((p) => ({ port: { number: p.number }, tls: { mode: 'SIMPLE', sni: host, caCertificates: SYSTEM_CA_CERTIFICATES } })) } : {}),
     },
   }));
 }
