@@ -147,22 +147,22 @@ func (w *world) proxyFor(r routeRequest) (*model.Proxy, string, error) {
 	for _, c := range w.configs {
 		if c.GroupVersionKind.Kind == gvk.Gateway.Kind && c.GroupVersionKind.Group == gvk.Gateway.Group &&
 			c.Namespace == ns && c.Name == name {
-			return w.gatewayProxy(selectorOf(c), key)
+			return w.gatewayProxy(selectorOf(c), "", key)
 		}
 	}
 	if cls, ok := w.kubeGateways[ns+"/"+name]; ok {
 		if cls == "istio-waypoint" {
 			return nil, "", fmt.Errorf("gateway %s is a waypoint: routes through waypoints are not modelled by this tool (ambient's ztunnel is not in pilot's simulation)", r.Gateway)
 		}
-		return w.gatewayProxy(map[string]string{"gateway.networking.k8s.io/gateway-name": name}, key)
+		return w.gatewayProxy(map[string]string{"gateway.networking.k8s.io/gateway-name": name}, ns, key)
 	}
 	return nil, "", fmt.Errorf("no Gateway %s in the manifests", r.Gateway)
 }
 
 // gatewayProxy is the router proxy of the gateway pod the selector picks (Istio's installation's or one the
 // deployment controller made), with the pod's address, so istiod binds the gateway's config to it.
-func (w *world) gatewayProxy(selector map[string]string, key string) (*model.Proxy, string, error) {
-	pod, _ := w.gatewayPod(selector)
+func (w *world) gatewayProxy(selector map[string]string, ns, key string) (*model.Proxy, string, error) {
+	pod, _ := w.gatewayPod(selector, ns)
 	if pod == nil {
 		return nil, "", fmt.Errorf("no gateway pod has the labels %v: the Gateway selects no workload", sortedPairs(selector))
 	}
@@ -237,7 +237,7 @@ func (w *world) answer(s *xds.FakeDiscoveryServer, sims map[string]*simulation.S
 			call.Port = 80
 		}
 		// The client reaches the gateway's Service port; the pod listens on its target port.
-		if _, ports := w.gatewayPod(proxy.Labels); ports[call.Port] != 0 {
+		if _, ports := w.gatewayPod(proxy.Labels, proxy.ConfigNamespace); ports[call.Port] != 0 {
 			call.Port = ports[call.Port]
 		}
 	} else {

@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/client-go/kubernetes/scheme"
+	kjson "sigs.k8s.io/json"
 
 	"istio.io/istio/pkg/config/crd"
 	"istio.io/istio/pkg/config/schema/collections"
@@ -179,8 +180,15 @@ func (v *validator) validate(d document) (problems, warnings []problem) {
 		namespaced = !clusterScoped[gvk.Kind]
 		// Strict decoding into the Kubernetes API types: unknown fields and wrong types are refused, as the API
 		// server's strict field validation does.
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(obj.Object, typed, true); err != nil {
+		// (the API server's strict JSON decoding, sigs.k8s.io/json).
+		raw, _ := obj.MarshalJSON()
+		strict, err := kjson.UnmarshalStrict(raw, typed)
+		if err != nil {
 			add("kubernetes-types", err.Error())
+		} else if len(strict) > 0 {
+			for _, e := range strict {
+				add("kubernetes-types", e.Error())
+			}
 		} else {
 			for _, m := range validateCore(typed) {
 				add("kubernetes-validation", m)

@@ -22,14 +22,14 @@ import (
 // world is the cluster the manifests describe, as the API server and its controllers would make it: Services get
 // cluster IPs, workloads get ready pods, Services get EndpointSlices, and istiod's built-in GatewayClasses exist.
 type world struct {
-	configs      []config.Config
-	kube         []runtime.Object
-	services     []*serviceInfo
-	pods         []*corev1.Pod
-	kubeGateways map[string]string // ns/name -> class of the Gateway API Gateways
-	extraServices []*corev1.Service
+	configs        []config.Config
+	kube           []runtime.Object
+	services       []*serviceInfo
+	pods           []*corev1.Pod
+	kubeGateways   map[string]string // ns/name -> class of the Gateway API Gateways
+	extraServices  []*corev1.Service
 	serviceObjects []*corev1.Service // what Istio's installation and deployment controller add
-	endpoints    map[string]map[string]int
+	endpoints      map[string]map[string]int
 }
 
 type serviceInfo struct {
@@ -287,20 +287,6 @@ func targetPort(sp corev1.ServicePort, pods []*corev1.Pod) int32 {
 	return sp.Port
 }
 
-// namespaceOfPods is the namespace of the pods a gateway selector picks, or the fallback when none are in the input.
-func (w *world) namespaceOfPods(selector map[string]string, fallback string) string {
-	if len(selector) == 0 {
-		return fallback
-	}
-	sel := labels.SelectorFromSet(selector)
-	for _, p := range w.pods {
-		if sel.Matches(labels.Set(p.Labels)) {
-			return p.Namespace
-		}
-	}
-	return fallback
-}
-
 // serviceFor resolves a host as a pod's DNS would: a name, name.namespace, or the full name.
 func (w *world) serviceFor(host, callerNs string) *serviceInfo {
 	for _, s := range w.services {
@@ -376,13 +362,15 @@ func (w *world) addGatewayPod(ns, name string, labels map[string]string) {
 }
 
 // gatewayPod is the pod of a gateway, by its labels, and the Service port mapping in front of it.
-func (w *world) gatewayPod(selector map[string]string) (*corev1.Pod, map[int]int) {
+// A Gateway API gateway's pods are in its namespace; an Istio Gateway's selector picks pods in any namespace
+// (ns empty).
+func (w *world) gatewayPod(selector map[string]string, ns string) (*corev1.Pod, map[int]int) {
 	if len(selector) == 0 {
 		return nil, nil
 	}
 	sel := labels.SelectorFromSet(selector)
 	for _, p := range w.pods {
-		if !sel.Matches(labels.Set(p.Labels)) {
+		if !sel.Matches(labels.Set(p.Labels)) || (ns != "" && p.Namespace != ns) {
 			continue
 		}
 		ports := map[int]int{}

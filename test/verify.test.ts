@@ -1,0 +1,247 @@
+/**
+ * Istio's own code as the judge (verify/, Istio 1.30): every example chart passes the admission checks a cluster runs,
+ * istioctl analyze finds exactly what the broken example plants, and explain answers every request as Istio's pilot
+ * and Envoy would, on the examples and on randomly generated releases under both routing APIs.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Chart, Duration, Testing } from 'cdk8s';
+import * as fc from 'fast-check';
+import { synthToFiles } from './util';
+import { requestsFor } from './verify-requests';
+import {
+  CRD_DIR, VerifyRequest, compareWithPilot, describeDisagreement, pilotRoutes, runVerify, writeManifests,
+} from './verify-tool';
+import { BrokenMeshChart } from '../examples/broken';
+import { EXAMPLE_CHARTS, addExampleCharts } from '../examples/charts';
+import { CanaryService, Match, MeshGateway, RoutingApi } from '../src';
+import { K8sObject } from '../src/analysis';
+
+const haveCrds = fs.existsSync(CRD_DIR);
+if (!haveCrds && process.env.CI) throw new Error(`CI needs the pinned CRDs in ${CRD_DIR}`);
+const describeWithCrds = haveCrds ? describe : describe.skip;
+
+/** Every example chart as `cdk8s synth` writes it: one file per chart. */
+function exampleFolder(): string {
+  const files = synthToFiles((app) => addExampleCharts(app));
+  const dir = writeManifests({});
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+describeWithCrds('verify validate: the admission checks of the API server and istiod', () => {
+  test('every example chart passes: CRD schemas with CEL, Istio\'s webhook (no warning either), Kubernetes types and metadata', () => {
+    const dir = exampleFolder();
+    const r = runVerify(['validate', dir, '--crds', CRD_DIR, '--json']);
+    const result = JSON.parse(r.stdout);
+    expect(result.problems).toEqual([]);
+    expect(result.warnings).toEqual([]);
+    expect(result.objects).toBeGreaterThan(250);
+    expect(r.status).toBe(0);
+    const text = runVerify(['validate', dir, '--crds', CRD_DIR]).stdout.trim().split('\n');
+    expect(text[text.length - 1]).toBe(`validate: ${result.objects} objects in ${Object.keys(EXAMPLE_CHARTS).length} files, 0 problems, 0 warnings`);
+  });
+
+  test('hand-written YAML: the upstream Bookinfo samples pass; mistakes are refused by the check that owns them, exit 1', () => {
+    const upstream = path.join(CRD_DIR, '..', 'upstream', 'istio-1.30.3');
+    const samples = runVerify(['validate', path.join(upstream, 'bookinfo-networking'), path.join(upstream, 'bookinfo-gateway-api'), '--crds', CRD_DIR, '--json']);
+    expect(JSON.parse(samples.stdout).problems).toEqual([]);
+
+    const vs = (name: string, spec: any): K8sObject => ({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name, namespace: 'shop' }, spec });
+    const dir = writeManifests({
+      'bad.yaml': [
+        vs('weight', { hosts: ['reviews'], http: [{ route: [{ destination: { host: 'reviews' }, weight: -1 }] }] }),
+        vs('regex', { hosts: ['reviews'], http: [{ match: [{ uri: { regex: '(' } }], route: [{ destination: { host: 'reviews' } }] }] }),
+        vs('typo', { hosts: ['reviews'], htp: [] }),
+        {
+          apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'many', namespace: 'shop' },
+          spec: { rules: Array.from({ length: 17 }, () => ({ backendRefs: [{ name: 'reviews', port: 9080 }] })) },
+        },
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'Reviews', namespace: 'shop' }, spec: { ports: [{ port: 9080 }] } },
+        { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'shop' }, spec: { replicas: 'two' } },
+        { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', namespace: 'shop' } },
+      ],
+    });
+    const r = runVerify(['validate', dir, '--crds', CRD_DIR, '--json']);
+    expect(r.status).toBe(1);
+    const problems: Array<{ object: string; check: string; message: string }> = JSON.parse(r.stdout).problems;
+    const by = (object: string, check: string) => problems.filter((p) => p.object === object && p.check === check).map((p) => p.message).join('\n');
+    expect(by('VirtualService shop/weight', 'istio-webhook')).toBe('configuration is invalid: weight -1 < 0');
+    expect(by('VirtualService shop/regex', 'istio-webhook')).toMatch(/configuration is invalid: .*regex/);
+    expect(by('VirtualService shop/typo', 'crd-schema')).toMatch(/unknown fields \[spec\.htp\]/);
+    expect(by('HTTPRoute shop/many', 'crd-schema')).toMatch(/spec\.rules: Too many: 17: must have at most 16 items/);
+    expect(by('Service shop/Reviews', 'object-meta')).toMatch(/metadata\.name: Invalid value: "Reviews"/);
+    expect(by('Deployment shop/d', 'kubernetes-types')).toMatch(/cannot unmarshal string into Go struct field DeploymentSpec\.spec\.replicas of type int32/);
+    expect(by('Widget shop/w', 'unknown-kind')).toMatch(/no CRD or Kubernetes type/);
+    const text = runVerify(['validate', dir, '--crds', CRD_DIR]).stdout.trim().split('\n');
+    expect(text[text.length - 1]).toMatch(/^validate: 7 objects in 1 file, \d+ problems, 0 warnings$/);
+  });
+});
+
+describe('verify analyze: istioctl analyze\'s analyzers, offline', () => {
+  const findings = (objects: readonly K8sObject[]) => {
+    const r = runVerify(['analyze', writeManifests({ 'm.yaml': objects }), '--json']);
+    return { status: r.status, findings: JSON.parse(r.stdout).findings as Array<{ code: string; resource: string; level: string }> };
+  };
+
+  test('no example chart has a finding', () => {
+    const r = runVerify(['analyze', exampleFolder(), '--json']);
+    expect(JSON.parse(r.stdout).findings).toEqual([]);
+    expect(r.status).toBe(0);
+  });
+
+  test('the broken example: exactly the mistakes Istio\'s analyzers know, each on its object; exit 1', () => {
+    const r = findings(Testing.synth(new BrokenMeshChart(Testing.app(), 'broken')));
+    expect(r.findings.map((f) => `${f.code} ${f.level} ${f.resource}`)).toEqual([
+      'IST0101 Error VirtualService broken/reviews', // subset v9 in no DestinationRule
+      'IST0109 Error VirtualService broken/reviews', // reviews and reviews-again claim one host
+      'IST0130 Warning VirtualService broken/reviews', // rule "never" after a rule without matches
+      'IST0131 Info VirtualService broken/reviews', // a match that an earlier rule already takes
+      'IST0109 Error VirtualService broken/reviews-again',
+      'IST0132 Warning VirtualService broken/reviews-public', // a host the gateway does not serve
+    ]);
+    expect(r.status).toBe(1);
+  });
+});
+
+describeWithCrds('verify routes: explain answers as Istio\'s pilot and Envoy do', () => {
+  test.each(Object.entries(EXAMPLE_CHARTS))('example chart %s: every rule and split', (id, ChartClass) => {
+    const objects = Testing.synth(new ChartClass(Testing.app(), id));
+    const requests = requestsFor(objects);
+    const disagreements = compareWithPilot(objects, requests);
+    expect(describeDisagreement(disagreements[0])).toBe('none');
+  });
+
+  test('pinned answers: Bookinfo reviews 50/10/40, jason to v2, an HTTPS-only host redirected at the gateway, a gateway host without a server', () => {
+    const objects = synthToFiles((app) => addExampleCharts(app));
+    const dir = writeManifests({});
+    for (const [name, text] of Object.entries(objects)) fs.writeFileSync(path.join(dir, name), text);
+    const from = { namespace: 'bookinfo', labels: { app: 'productpage' } };
+    const answers = pilotRoutes(dir, [
+      { host: 'reviews', port: 9080, from },
+      { host: 'reviews', port: 9080, from, headers: { 'end-user': 'jason' } },
+      { host: 'secure.bookinfo.example.com', port: 80, gateway: 'bookinfo-https/bookinfo-gateway', path: '/productpage' },
+      { host: 'nowhere.example.com', port: 80, gateway: 'bookinfo-https/bookinfo-gateway' },
+    ]);
+    expect(answers.map((a) => [a.status, a.route, a.clusters])).toEqual([
+      ['routed', 'default', {
+        'outbound|9080|v1|reviews.bookinfo.svc.cluster.local': 50,
+        'outbound|9080|v2|reviews.bookinfo.svc.cluster.local': 10,
+        'outbound|9080|v3|reviews.bookinfo.svc.cluster.local': 40,
+      }],
+      ['routed', 'end-user-jason', { 'outbound|9080|v2|reviews.bookinfo.svc.cluster.local': 100 }],
+      ['301', undefined, {}],
+      ['404 NR', undefined, {}],
+    ]);
+  });
+});
+
+/** A random release: versions, a default split, header/path/method/query rules, route options, a gateway. */
+const releaseArb = fc.record({
+  versions: fc.integer({ min: 1, max: 3 }),
+  split: fc.array(fc.integer({ min: 0, max: 10 }), { minLength: 3, maxLength: 3 }),
+  rules: fc.array(fc.record({
+    header: fc.option(fc.record({
+      name: fc.constantFrom('x-user', 'x-env'),
+      kind: fc.constantFrom('exact', 'prefix', 'regex'),
+      value: fc.constantFrom('1', '2', 'gray'),
+    }), { nil: undefined }),
+    path: fc.option(fc.record({ kind: fc.constantFrom('exact', 'prefix'), value: fc.constantFrom('/a', '/a/b', '/b', '/api/') }), { nil: undefined }),
+    method: fc.option(fc.constantFrom('GET', 'POST'), { nil: undefined }),
+    query: fc.option(fc.constantFrom('beta', 'debug'), { nil: undefined }),
+    to: fc.integer({ min: 0, max: 2 }),
+  }), { maxLength: 4 }),
+  timeoutSeconds: fc.option(fc.integer({ min: 1, max: 30 }), { nil: undefined }),
+  retries: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+  gateway: fc.boolean(),
+});
+type Release = typeof releaseArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** Random requests: paths, methods, headers and query strings the rules above test. */
+const requestArb = fc.record({
+  path: fc.constantFrom('/', '/a', '/a/b', '/a/bc', '/ab', '/b', '/api/', '/api/x', '/api'),
+  query: fc.constantFrom('', '?beta=1', '?debug=1', '?beta=1&debug=1'),
+  method: fc.constantFrom('GET', 'POST'),
+  headers: fc.record({ 'x-user': fc.constantFrom('1', '2', '12'), 'x-env': fc.constantFrom('gray', '2', 'grayer') }, { requiredKeys: [] }),
+});
+type RandomRequest = typeof requestArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** The release in its own namespace, or undefined when the synth refuses it (the refusal is another test's subject). */
+function synthRelease(app: App, ns: string, release: Release, api: RoutingApi): K8sObject[] | undefined {
+  const chart = new Chart(app, ns, { namespace: ns });
+  try {
+    const names = ['v1', 'v2', 'v3'].slice(0, release.versions);
+    const raw = release.split.slice(0, release.versions);
+    const total = raw.reduce((a, b) => a + b, 0);
+    const weights: Record<string, number> = {};
+    if (total > 0) {
+      let left = 100;
+      names.forEach((n, i) => { weights[n] = i === names.length - 1 ? left : Math.floor((raw[i] * 100) / total); left -= weights[n]; });
+    }
+    const svc = new CanaryService(chart, 'web', {
+      port: 8080,
+      versions: names.map((name) => ({ name, image: `web:${name}` })),
+      ...(total > 0 ? { weights } : {}),
+      routingApi: api,
+      ...(release.timeoutSeconds ? { timeout: Duration.seconds(release.timeoutSeconds) } : {}),
+      ...(release.retries && api === RoutingApi.ISTIO ? { retries: { attempts: release.retries } } : {}),
+    });
+    release.rules.forEach((rule, i) => {
+      const match: Match[] = [];
+      if (rule.header) {
+        const { name, kind, value } = rule.header;
+        match.push(kind === 'exact' ? Match.headerExact(name, value) : kind === 'prefix' ? Match.headerPrefix(name, value) : Match.headerRegex(name, `${value}.*`));
+      }
+      if (rule.path) match.push(rule.path.kind === 'exact' ? Match.uriExact(rule.path.value) : Match.uriPrefix(rule.path.value));
+      if (rule.method) match.push(Match.method(rule.method));
+      if (rule.query) match.push(Match.queryParam(rule.query, '1'));
+      if (match.length === 0) return;
+      svc.addRoute({ name: `r${i + 1}`, match: [match.length === 1 ? match[0] : Match.all(match[0], ...match.slice(1))], to: names[rule.to % names.length] });
+    });
+    if (release.gateway) {
+      const gw = new MeshGateway(chart, 'gw', { hosts: [`${ns}.example.com`], routingApi: api });
+      svc.exposeVia(gw);
+    }
+    return Testing.synth(chart);
+  } catch (e) {
+    if (!/\(got /.test(String(e)) && !/: /.test(String(e))) throw e;
+    return undefined;
+  }
+}
+
+/** Requests for a release: the generated ones for every rule, and random ones in the mesh and at the gateway. */
+function releaseRequests(ns: string, objects: readonly K8sObject[], random: readonly RandomRequest[], gateway: boolean): VerifyRequest[] {
+  const generated = requestsFor(objects);
+  const extra = random.flatMap((r): VerifyRequest[] => {
+    const base = { path: r.path + r.query, method: r.method, headers: r.headers };
+    return [
+      { ...base, host: 'web', port: 8080, from: { namespace: ns } },
+      ...(gateway ? [{ ...base, host: `${ns}.example.com`, port: 80, gateway: `${ns}/gw` }] : []),
+    ];
+  });
+  return [...generated, ...extra];
+}
+
+describeWithCrds('verify routes: random releases, both routing APIs', () => {
+  test('explain and Istio\'s pilot agree on every request of at least 200 accepted releases', () => {
+    const runs = Number(process.env.VERIFY_PROPERTY_RUNS ?? 150);
+    for (const api of [RoutingApi.ISTIO, RoutingApi.GATEWAY_API]) {
+      const samples = fc.sample(fc.tuple(releaseArb, fc.array(requestArb, { minLength: 1, maxLength: 4 })), { numRuns: runs, seed: api === RoutingApi.ISTIO ? 24 : 2424 });
+      const app = Testing.app();
+      const objects: K8sObject[] = [];
+      const requests: VerifyRequest[] = [];
+      let accepted = 0;
+      samples.forEach(([release, random], i) => {
+        const ns = `p${i}`;
+        const synthesized = synthRelease(app, ns, release, api);
+        if (!synthesized) return;
+        accepted++;
+        objects.push(...synthesized);
+        requests.push(...releaseRequests(ns, synthesized, random, release.gateway));
+      });
+      expect(accepted).toBeGreaterThanOrEqual(100);
+      const disagreements = compareWithPilot(objects, requests);
+      expect(`${api}: ${describeDisagreement(disagreements[0])}`).toBe(`${api}: none`);
+    }
+  });
+});
