@@ -25,7 +25,7 @@ describe('external service model (pure)', () => {
     expect(renderServiceEntry({ ...originating, ports: [{ ...cnn.ports[0], targetPort: 8443 }] }).ports[0].targetPort).toBe(8443);
     expect(renderHostDestinationRules(originating)).toEqual([{
       host: 'edition.cnn.com',
-      trafficPolicy: { portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'SIMPLE', sni: 'edition.cnn.com' } }] },
+      trafficPolicy: { portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'SIMPLE', sni: 'edition.cnn.com', caCertificates: 'system' } }] },
     }]);
     expect(renderHostDestinationRules(cnn)).toEqual([]);
   });
@@ -37,7 +37,7 @@ describe('external service model (pure)', () => {
       host: 'edition.cnn.com',
       trafficPolicy: {
         loadBalancer: { simple: 'ROUND_ROBIN' },
-        portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'SIMPLE', sni: 'edition.cnn.com' } }],
+        portLevelSettings: [{ port: { number: 80 }, tls: { mode: 'SIMPLE', sni: 'edition.cnn.com', caCertificates: 'system' } }],
       },
     }]);
     expect(() => checkExternal({ ...roundRobin, originateTls: true, trafficPolicy: { tls: { mode: ClientTlsMode.SIMPLE, sni: 'edition.cnn.com' } } }))
@@ -156,6 +156,11 @@ describe('MeshSidecar', () => {
     const cnn2 = new ExternalService(chart, 'cnn', { namespace: 'egress', hosts: ['edition.cnn.com'] });
     new CanaryService(chart, 'web', { port: 8080, versions: [{ name: 'v1', image: 'web:1' }] });
     new MeshSidecar(chart, 'sidecar', { externalServices: [cnn2], namespaces: ['payments', 'shop', 'istio-system'] });
+    // An external service in an allowed namespace is covered by that namespace's `ns/*`.
+    const covered = newChart('shop');
+    const local = new ExternalService(covered, 'cnn', { namespace: 'payments', hosts: ['edition.cnn.com'] });
+    new MeshSidecar(covered, 'sidecar', { externalServices: [local], namespaces: ['payments'] });
+    expect(only(synth(covered), 'Sidecar').spec.egress).toEqual([{ hosts: ['./*', 'istio-system/*', 'payments/*'] }]);
     const sidecar = only(synth(chart), 'Sidecar');
     expect(sidecar.metadata).toEqual({ name: 'default', namespace: 'shop' });
     expect(sidecar.spec).toEqual({

@@ -108,14 +108,53 @@ func (a routeAnswer) text() string {
 		names = append(names, c)
 	}
 	sort.Strings(names)
-	for _, c := range names {
-		fmt.Fprintf(&b, "\n  %g%% %s", a.Clusters[c], c)
+	failing := map[string]string{}
+	for _, c := range a.Missing {
+		failing[c] = " (503 NC: the proxy has no such cluster)"
 	}
-	if a.Timeout != "" {
-		fmt.Fprintf(&b, "\n  timeout %s", a.Timeout)
+	for _, c := range a.Unhealthy {
+		failing[c] = " (503 UH: no healthy endpoint)"
+	}
+	for _, c := range names {
+		fmt.Fprintf(&b, "\n  %g%% %s%s", a.Clusters[c], c, failing[c])
+	}
+	fields := func(pairs ...string) string {
+		var out []string
+		for i := 0; i+1 < len(pairs); i += 2 {
+			if pairs[i+1] != "" && pairs[i+1] != "0" {
+				out = append(out, pairs[i]+" "+pairs[i+1])
+			}
+		}
+		return strings.Join(out, ", ")
 	}
 	if a.Redirect != nil {
-		fmt.Fprintf(&b, "\n  redirect %+v", *a.Redirect)
+		fmt.Fprintf(&b, "\n  redirect: %s", fields("scheme", a.Redirect.Scheme, "host", a.Redirect.Host,
+			"port", fmt.Sprint(a.Redirect.Port), "path", a.Redirect.Path, "prefix", a.Redirect.Prefix))
+	}
+	if a.Rewrite != nil {
+		fmt.Fprintf(&b, "\n  rewrite: %s", fields("prefix", a.Rewrite.Prefix, "regex", a.Rewrite.Regex,
+			"substitution", a.Rewrite.Substitution, "host", a.Rewrite.Host))
+	}
+	switch a.Timeout {
+	case "":
+	case "0s":
+		b.WriteString("\n  timeout: none")
+	default:
+		fmt.Fprintf(&b, "\n  timeout: %s", a.Timeout)
+	}
+	if a.Retries != nil {
+		fmt.Fprintf(&b, "\n  retries: %d%s", a.Retries.Attempts, map[bool]string{true: ", per try " + a.Retries.PerTryTimeout, false: ""}[a.Retries.PerTryTimeout != ""])
+	}
+	if f := a.Fault; f != nil {
+		if f.AbortStatus != 0 {
+			fmt.Fprintf(&b, "\n  fault: abort %d for %g%%", f.AbortStatus, f.AbortPercent)
+		}
+		if f.Delay != "" {
+			fmt.Fprintf(&b, "\n  fault: delay %s for %g%%", f.Delay, f.DelayPercent)
+		}
+	}
+	for _, m := range a.Mirror {
+		fmt.Fprintf(&b, "\n  mirror: %g%% to %s", m.Percent, m.Cluster)
 	}
 	if a.Note != "" {
 		fmt.Fprintf(&b, "\n  note: %s", a.Note)
