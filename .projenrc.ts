@@ -228,6 +228,13 @@ project.addTask('verify', {
   steps: [{ spawn: verifyBuild.name }, { exec: 'verify/.bin/verify', receiveArgs: true }],
 });
 project.testTask.prependSpawn(verifyBuild);
+// Istio's own tests of the code verify/ runs, in verify/'s module graph (whose replacements docs/verification.md
+// explains): the analyzers, the webhook's validation, pilot's sidecar and gateway simulations, Gateway API conversion.
+project.addTask('verify:istio-tests', {
+  description: 'Run Istio\'s own tests of the packages verify/ uses, in verify/\'s module graph',
+  exec: 'go -C verify test istio.io/istio/pkg/config/analysis/analyzers istio.io/istio/pkg/config/validation '
+    + 'istio.io/istio/pilot/pkg/networking/core istio.io/istio/pilot/pkg/config/kube/gateway',
+});
 project.gitignore.exclude('/verify/.bin/');
 project.npmignore?.exclude('/verify/');
 

@@ -3,8 +3,8 @@
  * place it binds (the mesh or a gateway), one request per host without conditions and one per match of each rule.
  * Read from plain objects, so any manifests (ours or hand-written) get their requests.
  */
-import { K8sObject } from '../src/analysis';
 import { VerifyRequest } from './verify-tool';
+import { K8sObject } from '../src/analysis';
 
 const nsOf = (o: K8sObject, fallback = 'default'): string => o.metadata?.namespace ?? fallback;
 
@@ -94,7 +94,8 @@ export function requestsFor(objects: readonly K8sObject[]): VerifyRequest[] {
             const labels = match.sourceLabels;
             const conditions = fromIstioMatch(match);
             out.push({
-              ...base, ...conditions,
+              ...base,
+              ...conditions,
               ...(!gateway && labels ? { from: { namespace: match.sourceNamespace ?? ns, labels } } : {}),
               name: `${vs.metadata?.name} ${g} ${host} rule ${i + 1}`,
             });

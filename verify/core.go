@@ -1,23 +1,100 @@
 package main
 
 import (
+	"fmt"
+
 	appsv1 "k8s.io/api/apps/v1"
-	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"k8s.io/kubernetes/pkg/api/legacyscheme"
+	podutil "k8s.io/kubernetes/pkg/api/pod"
+	"k8s.io/kubernetes/pkg/apis/apps"
+	_ "k8s.io/kubernetes/pkg/apis/apps/install"
+	appsvalidation "k8s.io/kubernetes/pkg/apis/apps/validation"
+	api "k8s.io/kubernetes/pkg/apis/core"
+	_ "k8s.io/kubernetes/pkg/apis/core/install"
+	corevalidation "k8s.io/kubernetes/pkg/apis/core/validation"
+	"k8s.io/kubernetes/pkg/apis/networking"
+	_ "k8s.io/kubernetes/pkg/apis/networking/install"
+	networkingvalidation "k8s.io/kubernetes/pkg/apis/networking/validation"
 )
 
-// validateCore runs what of the API server's validation of core kinds is importable here (see docs/verification.md):
-// label selectors through apimachinery's own validation.
-func validateCore(obj runtime.Object) []string {
-	var errs field.ErrorList
-	if d, ok := obj.(*appsv1.Deployment); ok && d.Spec.Selector != nil {
-		errs = append(errs, metav1validation.ValidateLabelSelector(d.Spec.Selector,
-			metav1validation.LabelSelectorValidationOptions{}, field.NewPath("spec", "selector"))...)
+// validateCore runs the API server's create-time validation of a core kind (k8s.io/kubernetes v1.35): the
+// versioned object gets the API server's defaults, is converted to the internal type, and goes through the call the
+// kind's registry strategy makes in Validate (pkg/registry/<group>/<kind>/strategy.go). Admission and allocation
+// (cluster IPs) are not run. ok is false for kinds not covered here.
+func validateCore(obj runtime.Object) (errs field.ErrorList, ok bool, err error) {
+	switch v := obj.(type) {
+	case *appsv1.Deployment:
+		d := &apps.Deployment{}
+		if err := toInternal(v, d); err != nil {
+			return nil, true, err
+		}
+		return appsvalidation.ValidateDeployment(d, podutil.GetValidationOptionsFromPodTemplate(&d.Spec.Template, nil)), true, nil
+	case *corev1.Service:
+		s := &api.Service{}
+		if err := toInternal(v, s); err != nil {
+			return nil, true, err
+		}
+		return corevalidation.ValidateServiceCreate(s), true, nil
+	case *corev1.ServiceAccount:
+		sa := &api.ServiceAccount{}
+		if err := toInternal(v, sa); err != nil {
+			return nil, true, err
+		}
+		return corevalidation.ValidateServiceAccount(sa), true, nil
+	case *corev1.Namespace:
+		ns := &api.Namespace{}
+		if err := toInternal(v, ns); err != nil {
+			return nil, true, err
+		}
+		return corevalidation.ValidateNamespace(ns), true, nil
+	case *corev1.ConfigMap:
+		cm := &api.ConfigMap{}
+		if err := toInternal(v, cm); err != nil {
+			return nil, true, err
+		}
+		return corevalidation.ValidateConfigMap(cm), true, nil
+	case *networkingv1.Ingress:
+		ing := &networking.Ingress{}
+		if err := toInternal(v, ing); err != nil {
+			return nil, true, err
+		}
+		return networkingvalidation.ValidateIngressCreate(ing), true, nil
 	}
-	out := make([]string, 0, len(errs))
-	for _, e := range errs {
-		out = append(out, e.Error())
+	return nil, false, nil
+}
+
+// validatePodTemplate validates the pod template of a workload the API server does not own (an Argo Rollout): the
+// controller creates ReplicaSets from it, and the API server validates their template so
+// (corevalidation.ValidatePodTemplateSpec with the options of pkg/registry/apps/replicaset/strategy.go).
+func validatePodTemplate(obj *unstructured.Unstructured) (field.ErrorList, error) {
+	tmpl, found, err := unstructured.NestedMap(obj.Object, "spec", "template")
+	if err != nil || !found {
+		return nil, fmt.Errorf("no pod template (spec.template)")
 	}
-	return out
+	versioned := &corev1.PodTemplateSpec{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(tmpl, versioned); err != nil {
+		return nil, err
+	}
+	// Defaults are registered for the PodTemplate kind; default the template through one.
+	wrapper := &corev1.PodTemplate{Template: *versioned}
+	legacyscheme.Scheme.Default(wrapper)
+	internal := &api.PodTemplate{}
+	if err := legacyscheme.Scheme.Convert(wrapper, internal, nil); err != nil {
+		return nil, err
+	}
+	opts := podutil.GetValidationOptionsFromPodTemplate(&internal.Template, nil)
+	return corevalidation.ValidatePodTemplateSpec(&internal.Template, field.NewPath("spec", "template"), opts), nil
+}
+
+// toInternal applies the API server's defaults to the versioned object and converts it to the internal type.
+func toInternal(versioned runtime.Object, internal runtime.Object) error {
+	versioned = versioned.DeepCopyObject()
+	legacyscheme.Scheme.Default(versioned)
+	return legacyscheme.Scheme.Convert(versioned, internal, nil)
 }

@@ -169,35 +169,13 @@ func (v *validator) validate(d document) (problems, warnings []problem) {
 	gk := gvk.GroupKind()
 	namespaced, isCustom := v.scopes[gk]
 	typed, typedErr := scheme.Scheme.New(gvk)
-	switch {
-	case isCustom:
-		// The API server's structural schema, defaulting, list-type, pruning and CEL checks
-		// (k8s.io/apiextensions-apiserver, through Istio's pkg/config/crd validator).
-		if err := v.crds.ValidateCustomResource(obj); err != nil {
-			add("crd-schema", err.Error())
-		}
-	case typedErr == nil:
-		namespaced = !clusterScoped[gvk.Kind]
-		// Strict decoding into the Kubernetes API types: unknown fields and wrong types are refused, as the API
-		// server's strict field validation does.
-		// (the API server's strict JSON decoding, sigs.k8s.io/json).
-		raw, _ := obj.MarshalJSON()
-		strict, err := kjson.UnmarshalStrict(raw, typed)
-		if err != nil {
-			add("kubernetes-types", err.Error())
-		} else if len(strict) > 0 {
-			for _, e := range strict {
-				add("kubernetes-types", e.Error())
-			}
-		} else {
-			for _, m := range validateCore(typed) {
-				add("kubernetes-validation", m)
-			}
-		}
-	default:
+	if !isCustom && typedErr != nil {
 		add("unknown-kind", fmt.Sprintf("no CRD or Kubernetes type for %s: the API server refuses it (no matches for kind %q in version %q)",
 			gvk.String(), gvk.Kind, gvk.GroupVersion().String()))
 		return problems, warnings
+	}
+	if !isCustom {
+		namespaced = !clusterScoped[gvk.Kind]
 	}
 	if !namespaced && obj.GetNamespace() != "" {
 		// The API server clears the namespace of a cluster-scoped object (apiserver/pkg/registry/rest/create.go,
@@ -210,8 +188,49 @@ func (v *validator) validate(d document) (problems, warnings []problem) {
 		obj = obj.DeepCopy()
 		obj.SetNamespace("default")
 	}
-	for _, m := range validateMeta(obj, gvk.Kind, namespaced) {
-		add("object-meta", m)
+	metaChecked := false
+	if isCustom {
+		// The API server's structural schema, defaulting, list-type, pruning and CEL checks
+		// (k8s.io/apiextensions-apiserver, through Istio's pkg/config/crd validator).
+		if err := v.crds.ValidateCustomResource(obj); err != nil {
+			add("crd-schema", err.Error())
+		} else if gvk.Group == "argoproj.io" && gvk.Kind == "Rollout" {
+			errs, err := validatePodTemplate(obj)
+			if err != nil {
+				add("kubernetes-validation", err.Error())
+			}
+			for _, e := range errs {
+				add("kubernetes-validation", "the ReplicaSets Argo Rollouts creates from it: "+e.Error())
+			}
+		}
+	} else {
+		// The API server's strict JSON decoding into the Kubernetes API types (sigs.k8s.io/json): unknown fields and
+		// wrong types are refused.
+		raw, _ := obj.MarshalJSON()
+		strict, err := kjson.UnmarshalStrict(raw, typed)
+		switch {
+		case err != nil:
+			add("kubernetes-types", err.Error())
+		case len(strict) > 0:
+			for _, e := range strict {
+				add("kubernetes-types", e.Error())
+			}
+		default:
+			errs, covered, err := validateCore(typed)
+			if err != nil {
+				add("kubernetes-validation", err.Error())
+			}
+			for _, e := range errs {
+				add("kubernetes-validation", e.Error())
+			}
+			// The kind's validation includes its metadata.
+			metaChecked = covered
+		}
+	}
+	if !metaChecked {
+		for _, m := range validateMeta(obj, gvk.Kind, namespaced) {
+			add("object-meta", m)
+		}
 	}
 	if strings.HasSuffix(gvk.Group, ".istio.io") {
 		allowed, msg, warns := v.admit(obj)
