@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as YAML from 'yaml';
+import { Yaml } from 'cdk8s';
 import { K8sObject, TrafficExplanation, TrafficRequest, explain } from '../src/analysis';
 
 const ROOT = path.join(__dirname, '..');
@@ -31,11 +31,14 @@ export function runVerify(args: string[]): { status: number; stdout: string; std
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Writes objects to a new folder as one YAML file each group (`files`: file name -> objects); returns the folder. */
+/**
+ * Writes objects to a new folder, a YAML file per entry of `files` (file name -> objects), as `cdk8s synth` writes
+ * them (YAML 1.1: `on` and `yes` quoted, as kubectl reads them); returns the folder.
+ */
 export function writeManifests(files: Record<string, readonly K8sObject[]>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verify-'));
   for (const [name, objects] of Object.entries(files)) {
-    fs.writeFileSync(path.join(dir, name), objects.map((o) => YAML.stringify(o)).join('---\n'));
+    fs.writeFileSync(path.join(dir, name), Yaml.stringify(...objects));
   }
   return dir;
 }

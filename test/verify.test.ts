@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Chart, Duration, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { synthToFiles } from './util';
 import { requestsFor } from './verify-requests';
@@ -14,7 +14,7 @@ import {
 } from './verify-tool';
 import { BrokenMeshChart } from '../examples/broken';
 import { EXAMPLE_CHARTS, addExampleCharts } from '../examples/charts';
-import { CanaryService, Match, MeshGateway, RoutingApi } from '../src';
+import { CanaryService, Match, MeshGateway, ReleaseLane, RoutingApi } from '../src';
 import { K8sObject } from '../src/analysis';
 
 const haveCrds = fs.existsSync(CRD_DIR);
@@ -154,7 +154,7 @@ describeWithCrds('verify routes: explain answers as Istio\'s pilot and Envoy do'
   });
 });
 
-/** A random release: versions, a default split, header/path/method/query rules, route options, a gateway. */
+/** A random release: versions, a default split, header/path/method/query rules, route options, a gateway, a lane. */
 const releaseArb = fc.record({
   versions: fc.integer({ min: 1, max: 3 }),
   split: fc.array(fc.integer({ min: 0, max: 10 }), { minLength: 3, maxLength: 3 }),
@@ -172,6 +172,7 @@ const releaseArb = fc.record({
   timeoutSeconds: fc.option(fc.integer({ min: 1, max: 30 }), { nil: undefined }),
   retries: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
   gateway: fc.boolean(),
+  lane: fc.option(fc.record({ version: fc.integer({ min: 1, max: 2 }), sticky: fc.boolean() }), { nil: undefined }),
 });
 type Release = typeof releaseArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -180,13 +181,16 @@ const requestArb = fc.record({
   path: fc.constantFrom('/', '/a', '/a/b', '/a/bc', '/ab', '/b', '/api/', '/api/x', '/api'),
   query: fc.constantFrom('', '?beta=1', '?debug=1', '?beta=1&debug=1'),
   method: fc.constantFrom('GET', 'POST'),
-  headers: fc.record({ 'x-user': fc.constantFrom('1', '2', '12'), 'x-env': fc.constantFrom('gray', '2', 'grayer') }, { requiredKeys: [] }),
+  headers: fc.record({
+    'x-user': fc.constantFrom('1', '2', '12'), 'x-env': fc.constantFrom('gray', '2', 'grayer'), 'x-lane': fc.constantFrom('on', 'off'),
+  }, { requiredKeys: [] }),
 });
 type RandomRequest = typeof requestArb extends fc.Arbitrary<infer T> ? T : never;
 
 /** The release in its own namespace, or undefined when the synth refuses it (the refusal is another test's subject). */
-function synthRelease(app: App, ns: string, release: Release, api: RoutingApi): K8sObject[] | undefined {
-  const chart = new Chart(app, ns, { namespace: ns });
+function synthRelease(ns: string, release: Release, api: RoutingApi): K8sObject[] | undefined {
+  // An app of its own: a refused release must not fail the others' synth.
+  const chart = new Chart(Testing.app(), ns, { namespace: ns });
   try {
     const names = ['v1', 'v2', 'v3'].slice(0, release.versions);
     const raw = release.split.slice(0, release.versions);
@@ -216,6 +220,10 @@ function synthRelease(app: App, ns: string, release: Release, api: RoutingApi): 
       if (match.length === 0) return;
       svc.addRoute({ name: `r${i + 1}`, match: [match.length === 1 ? match[0] : Match.all(match[0], ...match.slice(1))], to: names[rule.to % names.length] });
     });
+    if (release.lane && names.length > 1) {
+      const version = names[release.lane.version % names.length];
+      new ReleaseLane(chart, 'lane', { header: { name: 'x-lane', value: 'on' }, version, sticky: release.lane.sticky }).include(svc);
+    }
     if (release.gateway) {
       const gw = new MeshGateway(chart, 'gw', { hosts: [`${ns}.example.com`], routingApi: api });
       svc.exposeVia(gw);
@@ -242,25 +250,32 @@ function releaseRequests(ns: string, objects: readonly K8sObject[], random: read
 
 describeWithCrds('verify routes: random releases, both routing APIs', () => {
   test('explain and Istio\'s pilot agree on every request of at least 200 accepted releases', () => {
-    const runs = Number(process.env.VERIFY_PROPERTY_RUNS ?? 150);
+    const runs = Number(process.env.VERIFY_PROPERTY_RUNS ?? 200);
+    const counts: Record<string, number> = {};
+    const requestCounts: Record<string, number> = {};
     for (const api of [RoutingApi.ISTIO, RoutingApi.GATEWAY_API]) {
-      const seed = api === RoutingApi.ISTIO ? 24 : 2424;
+      // Fixed seeds keep CI reproducible; VERIFY_PROPERTY_SEED explores others.
+      const seed = Number(process.env.VERIFY_PROPERTY_SEED ?? 24) * (api === RoutingApi.ISTIO ? 1 : 101);
       const samples = fc.sample(fc.tuple(releaseArb, fc.array(requestArb, { minLength: 1, maxLength: 4 })), { numRuns: runs, seed });
-      const app = Testing.app();
       const objects: K8sObject[] = [];
       const requests: VerifyRequest[] = [];
       let accepted = 0;
       samples.forEach(([release, random], i) => {
         const ns = `p${i}`;
-        const synthesized = synthRelease(app, ns, release, api);
+        const synthesized = synthRelease(ns, release, api);
         if (!synthesized) return;
         accepted++;
         objects.push(...synthesized);
         requests.push(...releaseRequests(ns, synthesized, random, release.gateway));
       });
-      expect(accepted).toBeGreaterThanOrEqual(100);
+      expect(accepted).toBeGreaterThanOrEqual(90);
+      counts[api] = accepted;
       const disagreements = compareWithPilot(objects, requests);
       expect(`${api}: ${describeDisagreement(disagreements[0])}`).toBe(`${api}: none`);
+      requestCounts[api] = requests.length;
     }
+    expect(counts[RoutingApi.ISTIO] + counts[RoutingApi.GATEWAY_API]).toBeGreaterThanOrEqual(200);
+    // For the issue note and docs: how many releases and requests each API had.
+    console.log(`random releases accepted: ${JSON.stringify(counts)}, requests: ${JSON.stringify(requestCounts)}`);
   });
 });

@@ -423,12 +423,13 @@ func describeRoute(a *routeAnswer, rt *route.Route) {
 }
 
 // finish judges the destinations: a cluster the proxy lacks is 503 NC, one without a healthy endpoint 503 UH.
-func (w *world) finish(a *routeAnswer, sim *simulation.Simulation, key string) {
+func finish(a *routeAnswer, cache *proxyCache) {
+	sim := cache.sim
 	known := map[string]bool{}
 	for _, c := range sim.Clusters {
 		known[c.GetName()] = true
 	}
-	eps := w.endpoints[key]
+	eps := cache.endpoints
 	served := 0
 	for c := range a.Clusters {
 		switch {

@@ -29,7 +29,6 @@ type world struct {
 	kubeGateways   map[string]string // ns/name -> class of the Gateway API Gateways
 	extraServices  []*corev1.Service
 	serviceObjects []*corev1.Service // what Istio's installation and deployment controller add
-	endpoints      map[string]map[string]int
 }
 
 type serviceInfo struct {
@@ -38,7 +37,7 @@ type serviceInfo struct {
 }
 
 func buildWorld(docs []document, schemas *crdSchemas) (*world, error) {
-	w := &world{kubeGateways: map[string]string{}, endpoints: map[string]map[string]int{}}
+	w := &world{kubeGateways: map[string]string{}}
 	var istioYAML []string
 	var services []*corev1.Service
 	namespaces := map[string]bool{}
@@ -176,7 +175,10 @@ func gatewayClass(name string) runtime.Object {
 		"metadata":   map[string]any{"name": name},
 		"spec":       map[string]any{"controllerName": "istio.io/gateway-controller"},
 	}}
-	if name == "istio-remote" {
+	switch name {
+	case "istio-waypoint":
+		u.Object["spec"] = map[string]any{"controllerName": "istio.io/mesh-controller"}
+	case "istio-remote":
 		u.Object["spec"] = map[string]any{"controllerName": "istio.io/unmanaged-gateway"}
 	}
 	raw, _ := u.MarshalJSON()
