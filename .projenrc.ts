@@ -232,7 +232,7 @@ project.testTask.prependSpawn(verifyBuild);
 // explains): the analyzers, the webhook's validation, pilot's sidecar and gateway simulations, Gateway API conversion.
 project.addTask('verify:istio-tests', {
   description: 'Run Istio\'s own tests of the packages verify/ uses, in verify/\'s module graph',
-  exec: 'go -C verify test istio.io/istio/pkg/config/analysis/analyzers istio.io/istio/pkg/config/validation '
+  exec: 'go -C verify test -count=1 istio.io/istio/pkg/config/analysis/analyzers istio.io/istio/pkg/config/validation '
     + 'istio.io/istio/pilot/pkg/networking/core istio.io/istio/pilot/pkg/config/kube/gateway',
 });
 project.gitignore.exclude('/verify/.bin/');

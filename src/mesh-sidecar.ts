@@ -68,7 +68,7 @@ export class MeshSidecar extends Construct {
     (this as any)[SIDECAR_NAMESPACE] = this.namespace;
     const namespaces = [this.namespace, 'istio-system', ...props.namespaces ?? []];
     // A host of a namespace whose every host is already allowed would be "duplicated egress host" to Istio's
-    // validation (pkg/config/validation/validation.go, validateSidecarEgress...): an external service declared in
+    // validation (pkg/config/validation/validation.go, ValidateSidecar): an external service declared in
     // an allowed namespace is covered by that namespace's `ns/*`.
     const hosts = [
       './*',

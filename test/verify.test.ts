@@ -14,8 +14,9 @@ import {
 } from './verify-tool';
 import { BrokenMeshChart } from '../examples/broken';
 import { EXAMPLE_CHARTS, addExampleCharts } from '../examples/charts';
+import { BookinfoHttpsGatewayChart } from '../examples/scenarios';
 import { CanaryService, Match, MeshGateway, ReleaseLane, RoutingApi } from '../src';
-import { K8sObject } from '../src/analysis';
+import { K8sObject, explain } from '../src/analysis';
 
 const haveCrds = fs.existsSync(CRD_DIR);
 if (!haveCrds && process.env.CI) throw new Error(`CI needs the pinned CRDs in ${CRD_DIR}`);
@@ -62,14 +63,19 @@ describeWithCrds('verify validate: the admission checks of the API server and is
         { apiVersion: 'v1', kind: 'Service', metadata: { name: 'Reviews', namespace: 'shop' }, spec: { ports: [{ port: 9080 }] } },
         { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'shop' }, spec: { replicas: 'two' } },
         {
-          apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' },
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'web', namespace: 'shop' },
           spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'other' } }, spec: { containers: [{ name: 'web', image: 'web:1' }] } } },
         },
         { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { selector: { app: 'web' }, ports: [{ name: 'HTTP', port: 80 }] } },
         {
-          apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'ro', namespace: 'shop' },
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Rollout',
+          metadata: { name: 'ro', namespace: 'shop' },
           spec: {
-            selector: { matchLabels: { app: 'ro' } }, strategy: { canary: {} },
+            selector: { matchLabels: { app: 'ro' } },
+            strategy: { canary: {} },
             template: { metadata: { labels: { app: 'ro' } }, spec: { containers: [{ name: 'Bad_Name', image: 'ro:1' }] } },
           },
         },
@@ -151,6 +157,10 @@ describeWithCrds('verify routes: explain answers as Istio\'s pilot and Envoy do'
       ['301', undefined, {}],
       ['404 NR', undefined, {}],
     ]);
+    // explain says the same of the HTTPS-only host: Envoy redirects before any route (tls.httpsRedirect).
+    const https = explain(Testing.synth(new BookinfoHttpsGatewayChart(Testing.app(), 'bookinfo-gateway-https')),
+      { host: 'secure.bookinfo.example.com', port: 80, gateway: 'bookinfo-https/bookinfo-gateway', path: '/productpage' });
+    expect([https.outcome, https.response]).toEqual(['redirect', '301 to https://secure.bookinfo.example.com/productpage']);
   });
 });
 

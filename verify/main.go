@@ -24,7 +24,8 @@ commands:
 
 flags:
   --json   one JSON document on stdout instead of text
-exit: 0 clean, 1 findings (validate: any problem; analyze: a warning or error), 2 bad usage or unreadable input`
+exit: 0 clean, 1 findings (validate: any problem; analyze: a warning or error), 2 bad usage or unreadable input
+VERIFY_DEBUG=1 prints each proxy's listeners to stderr (routes)`
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
