@@ -30,43 +30,29 @@ import (
 func validateCore(obj runtime.Object) (errs field.ErrorList, ok bool, err error) {
 	switch v := obj.(type) {
 	case *appsv1.Deployment:
-		d := &apps.Deployment{}
-		if err := toInternal(v, d); err != nil {
-			return nil, true, err
-		}
-		return appsvalidation.ValidateDeployment(d, podutil.GetValidationOptionsFromPodTemplate(&d.Spec.Template, nil)), true, nil
+		return validateAs(v, &apps.Deployment{}, func(d *apps.Deployment) field.ErrorList {
+			return appsvalidation.ValidateDeployment(d, podutil.GetValidationOptionsFromPodTemplate(&d.Spec.Template, nil))
+		})
 	case *corev1.Service:
-		s := &api.Service{}
-		if err := toInternal(v, s); err != nil {
-			return nil, true, err
-		}
-		return corevalidation.ValidateServiceCreate(s), true, nil
+		return validateAs(v, &api.Service{}, corevalidation.ValidateServiceCreate)
 	case *corev1.ServiceAccount:
-		sa := &api.ServiceAccount{}
-		if err := toInternal(v, sa); err != nil {
-			return nil, true, err
-		}
-		return corevalidation.ValidateServiceAccount(sa), true, nil
+		return validateAs(v, &api.ServiceAccount{}, corevalidation.ValidateServiceAccount)
 	case *corev1.Namespace:
-		ns := &api.Namespace{}
-		if err := toInternal(v, ns); err != nil {
-			return nil, true, err
-		}
-		return corevalidation.ValidateNamespace(ns), true, nil
+		return validateAs(v, &api.Namespace{}, corevalidation.ValidateNamespace)
 	case *corev1.ConfigMap:
-		cm := &api.ConfigMap{}
-		if err := toInternal(v, cm); err != nil {
-			return nil, true, err
-		}
-		return corevalidation.ValidateConfigMap(cm), true, nil
+		return validateAs(v, &api.ConfigMap{}, corevalidation.ValidateConfigMap)
 	case *networkingv1.Ingress:
-		ing := &networking.Ingress{}
-		if err := toInternal(v, ing); err != nil {
-			return nil, true, err
-		}
-		return networkingvalidation.ValidateIngressCreate(ing), true, nil
+		return validateAs(v, &networking.Ingress{}, networkingvalidation.ValidateIngressCreate)
 	}
 	return nil, false, nil
+}
+
+// validateAs converts the versioned object to its internal type, with the API server's defaults, and validates it.
+func validateAs[T runtime.Object](versioned runtime.Object, internal T, validate func(T) field.ErrorList) (field.ErrorList, bool, error) {
+	if err := toInternal(versioned, internal); err != nil {
+		return nil, true, err
+	}
+	return validate(internal), true, nil
 }
 
 // validatePodTemplate validates the pod template of a workload the API server does not own (an Argo Rollout): the
