@@ -422,7 +422,8 @@ func describeRoute(a *routeAnswer, rt *route.Route) {
 	}
 }
 
-// finish judges the destinations: a cluster the proxy lacks is 503 NC, one without a healthy endpoint 503 UH.
+// finish judges the destinations: a cluster the proxy lacks is 503 NC, an EDS cluster without a healthy endpoint
+// 503 UH; static clusters (PassthroughCluster, BlackHoleCluster) are the proxy's own.
 func finish(a *routeAnswer, cache *proxyCache) {
 	sim := cache.sim
 	known := map[string]bool{}
@@ -433,8 +434,6 @@ func finish(a *routeAnswer, cache *proxyCache) {
 	served := 0
 	for c := range a.Clusters {
 		switch {
-		case c == "PassthroughCluster" || c == "InboundPassthroughCluster":
-			served++
 		case !known[c]:
 			a.Missing = append(a.Missing, c)
 		case eps != nil && isEDS(sim, c) && eps[c] == 0:
@@ -449,7 +448,7 @@ func finish(a *routeAnswer, cache *proxyCache) {
 		return
 	}
 	switch {
-	case served > 0 || len(a.Clusters) == 0 && a.Status == "":
+	case served > 0 || len(a.Clusters) == 0:
 		if _, ok := a.Clusters["BlackHoleCluster"]; ok && len(a.Clusters) == 1 {
 			a.Status = "502 BH"
 		} else {

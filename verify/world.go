@@ -40,23 +40,27 @@ func buildWorld(docs []document, schemas *crdSchemas) (*world, error) {
 	w := &world{kubeGateways: map[string]string{}}
 	var istioYAML []string
 	var services []*corev1.Service
-	namespaces := map[string]bool{}
+	used, declared := map[string]bool{}, map[string]bool{}
 	classes := map[string]bool{}
 	decode := kubelib.IstioCodec.UniversalDeserializer().Decode
 	for _, d := range docs {
-		obj := d.Obj
+		obj := d.Obj.DeepCopy()
 		group := obj.GroupVersionKind().Group
 		if obj.GetNamespace() == "" && !clusterScoped[obj.GetKind()] && obj.GetKind() != "GatewayClass" {
 			// kubectl apply puts objects without a namespace in the context's namespace: "default" here.
-			obj = obj.DeepCopy()
 			obj.SetNamespace("default")
 		}
 		// The API server stores custom resources with their schema defaults (an HTTPRoute match's path, a
 		// listener's allowedRoutes); istiod reads them so.
-		obj = obj.DeepCopy()
 		schemas.applyDefaults(obj)
-		if ns := obj.GetNamespace(); ns != "" {
-			namespaces[ns] = true
+		if obj.GetKind() == "Namespace" && group == "" {
+			// The API server labels every namespace with its name (NamespaceDefaultLabelName); Gateway API
+			// listeners select namespaces by it.
+			obj.SetNamespace("")
+			obj.SetLabels(mergeLabels(obj.GetLabels(), map[string]string{"kubernetes.io/metadata.name": obj.GetName()}))
+			declared[obj.GetName()] = true
+		} else if ns := obj.GetNamespace(); ns != "" {
+			used[ns] = true
 		}
 		if strings.HasSuffix(group, ".istio.io") {
 			y, err := yaml.Marshal(obj.Object)
@@ -85,12 +89,9 @@ func buildWorld(docs []document, schemas *crdSchemas) (*world, error) {
 		if err != nil {
 			continue // a kind pilot does not read (Flagger, Argo Rollouts): not part of the routing
 		}
-		switch typed := o.(type) {
-		case *corev1.Service:
-			services = append(services, typed)
+		if svc, ok := o.(*corev1.Service); ok {
+			services = append(services, svc)
 			continue
-		case *corev1.Namespace:
-			namespaces[typed.Name] = false
 		}
 		if obj.GetKind() == "GatewayClass" {
 			classes[obj.GetName()] = true
@@ -113,8 +114,8 @@ func buildWorld(docs []document, schemas *crdSchemas) (*world, error) {
 	}
 	// Namespaces the manifests use but do not declare exist in the cluster, without labels.
 	var nsNames []string
-	for ns, undeclared := range namespaces {
-		if undeclared {
+	for ns := range used {
+		if !declared[ns] {
 			nsNames = append(nsNames, ns)
 		}
 	}
@@ -387,4 +388,15 @@ func (w *world) gatewayPod(selector map[string]string, ns string) (*corev1.Pod, 
 		return p, ports
 	}
 	return nil, nil
+}
+
+func mergeLabels(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
 }
