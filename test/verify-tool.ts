@@ -55,6 +55,7 @@ export interface RouteAnswer {
   readonly unhealthy?: string[];
   readonly missing?: string[];
   readonly route?: string;
+  readonly listener?: string;
   readonly timeout?: string;
   readonly redirect?: { scheme?: string; host?: string; port?: number; path?: string; prefix?: string };
   readonly note?: string;
@@ -94,11 +95,13 @@ export function explainVerdict(e: TrafficExplanation): Verdict {
   return { status, shares };
 }
 
-/** The tool's answer in common terms: clusters `outbound|<port>|<subset>|<host>` as `host|subset`. */
+/** The tool's answer in common terms: clusters `outbound|<port>|<subset>|<host>` (or a waypoint's) as `host|subset`. */
 export function pilotVerdict(a: RouteAnswer): Verdict {
   const shares: Record<string, number> = {};
   for (const [cluster, pct] of Object.entries(a.clusters ?? {})) {
-    const [, , subset, host] = cluster.split('|');
+    // A waypoint's clusters are `inbound-vip|<port>|http[/<subset>]|<host>`.
+    const [direction, , field, host] = cluster.split('|');
+    const subset = direction === 'inbound-vip' ? field?.split('/')[1] ?? '' : field;
     const key = host === undefined ? cluster : `${host}|${subset}`;
     shares[key] = round((shares[key] ?? 0) + pct);
   }

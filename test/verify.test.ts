@@ -10,10 +10,11 @@ import * as fc from 'fast-check';
 import { synthToFiles } from './util';
 import { requestsFor } from './verify-requests';
 import {
-  CRD_DIR, VerifyRequest, compareWithPilot, describeDisagreement, pilotRoutes, runVerify, writeManifests,
+  CRD_DIR, VerifyRequest, compareWithPilot, describeDisagreement, explainVerdict, pilotRoutes, pilotVerdict, runVerify, writeManifests,
 } from './verify-tool';
 import { BrokenMeshChart } from '../examples/broken';
 import { EXAMPLE_CHARTS, addExampleCharts } from '../examples/charts';
+import { BookinfoAmbientChart } from '../examples/gateway-api';
 import { BookinfoHttpsGatewayChart } from '../examples/scenarios';
 import { CanaryService, Match, MeshGateway, ReleaseLane, RoutingApi } from '../src';
 import { K8sObject, explain } from '../src/analysis';
@@ -134,6 +135,21 @@ describeWithCrds('verify routes: explain answers as Istio\'s pilot and Envoy do'
     const requests = requestsFor(objects);
     const disagreements = compareWithPilot(objects, requests);
     expect(describeDisagreement(disagreements[0])).toBe('none');
+  });
+
+  test('ambient: at the waypoint, Istio applies the routes explain gives a caller in the mesh (bookinfo-ambient)', () => {
+    const objects = Testing.synth(new BookinfoAmbientChart(Testing.app(), 'bookinfo-ambient'));
+    const mesh = requestsFor(objects).filter((r) => r.from);
+    const atWaypoint = mesh.map(({ from, ...r }) => ({ ...r, gateway: `${from!.namespace}/waypoint` }));
+    const answers = pilotRoutes(writeManifests({ 'bookinfo-ambient.yaml': objects }), atWaypoint);
+    expect(mesh.length).toBeGreaterThanOrEqual(3); // reviews: the plain request and one per rule
+    expect(answers.map((a) => a.listener)).toEqual(mesh.map(() => 'main_internal'));
+    mesh.forEach((request, i) => expect([request, pilotVerdict(answers[i])]).toEqual([request, explainVerdict(explain(objects, request))]));
+    expect(answers.filter((a) => a.route === 'default').map((a) => a.clusters)).toContainEqual({
+      'inbound-vip|9080|http|reviews-v1.bookinfo-ambient.svc.cluster.local': 50,
+      'inbound-vip|9080|http|reviews-v2.bookinfo-ambient.svc.cluster.local': 10,
+      'inbound-vip|9080|http|reviews-v3.bookinfo-ambient.svc.cluster.local': 40,
+    });
   });
 
   test('pinned answers: Bookinfo reviews 50/10/40, jason to v2, an HTTPS-only host redirected at the gateway, a gateway host without a server', () => {

@@ -9,9 +9,13 @@ import (
 	"sort"
 	"strings"
 
+	route "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+
+	"istio.io/istio/pilot/pkg/features"
 	"istio.io/istio/pilot/pkg/model"
 	"istio.io/istio/pilot/pkg/simulation"
 	"istio.io/istio/pilot/test/xds"
+	"istio.io/istio/pilot/test/xdstest"
 	"istio.io/istio/pkg/config"
 	"istio.io/istio/pkg/config/schema/gvk"
 	"istio.io/istio/pkg/test"
@@ -84,6 +88,11 @@ func runRoutes(o options, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "verify routes:", err)
 		return 2
+	}
+	if w.ambient && os.Getenv("PILOT_ENABLE_AMBIENT") == "" {
+		// istiod reads PILOT_ENABLE_AMBIENT when it starts (pilot/pkg/features/ambient.go): run again with it set, as
+		// the ambient profile installs istiod.
+		return reexecWith("PILOT_ENABLE_AMBIENT=true", stdout, stderr)
 	}
 	var answers []routeAnswer
 	// Istio's fake discovery server takes a test.Failer; test.Wrap gives one that turns a failure into an error.
@@ -162,10 +171,17 @@ func (w *world) proxyFor(r routeRequest) (*model.Proxy, string, error) {
 	}
 	if cls, ok := w.kubeGateways[ns+"/"+name]; ok {
 		if cls == "istio-waypoint" {
-			// Pilot's fake discovery server builds the waypoint's listeners, but its ambient index binds no Service to
-			// the waypoint from these objects (docs/verification.md): ask as a sidecar in the namespace instead.
-			return nil, "", fmt.Errorf("gateway %s is a waypoint: requests through waypoints are not answered by this tool; "+
-				"ask with \"from\" (the same routes as a sidecar in its namespace)", r.Gateway)
+			pod, _ := w.gatewayPod(map[string]string{"gateway.networking.k8s.io/gateway-name": name}, ns)
+			if pod == nil {
+				return nil, "", fmt.Errorf("no pod of waypoint %s", r.Gateway)
+			}
+			return &model.Proxy{
+				Type:            model.Waypoint,
+				ConfigNamespace: ns,
+				Labels:          pod.Labels,
+				IPAddresses:     []string{pod.Status.PodIP},
+				Metadata:        &model.NodeMetadata{Labels: pod.Labels, Namespace: ns},
+			}, key, nil
 		}
 		return w.gatewayProxy(map[string]string{"gateway.networking.k8s.io/gateway-name": name}, ns, key)
 	}
@@ -231,8 +247,9 @@ func (w *world) answer(s *xds.FakeDiscoveryServer, cache *proxyCache, r routeReq
 			for _, l := range listeners {
 				names = append(names, l.GetName())
 			}
-			fmt.Fprintf(os.Stderr, "verify routes: proxy %s (%s %s %v): listeners %v, gateways %v\n", key, proxy.Type, proxy.ConfigNamespace,
-				proxy.IPAddresses, names, proxy.MergedGateway != nil)
+			fmt.Fprintf(os.Stderr, "verify routes: proxy %s (%s %s %v): listeners %v, gateways %v, ambient %v, service targets %d, waypoint services %d\n",
+				key, proxy.Type, proxy.ConfigNamespace, proxy.IPAddresses, names, proxy.MergedGateway != nil, features.EnableAmbient,
+				len(proxy.ServiceTargets), len(s.PushContext().ServicesForWaypoint(model.WaypointKeyForProxy(proxy))))
 		}
 		cache.endpoints = healthyEndpoints(s.Endpoints(proxy))
 	}
@@ -283,6 +300,10 @@ func (w *world) answer(s *xds.FakeDiscoveryServer, cache *proxyCache, r routeReq
 	a.Port = call.Port
 	if r.Gateway != "" && r.Port != 0 {
 		a.Port = r.Port
+	}
+	if proxy.Type == model.Waypoint {
+		w.answerAtWaypoint(&a, cache, r, method, call)
+		return a
 	}
 	res, err := runSimulation(sim, call)
 	if err != nil {
@@ -352,4 +373,99 @@ func runSimulation(sim *simulation.Simulation, call simulation.Call) (res simula
 		}
 	}()
 	return sim.Run(call), nil
+}
+
+// answerAtWaypoint follows a request a waypoint receives for a Service (HBONE, then its internal listener
+// main_internal): the filter chain istiod builds per Service port, inbound-vip|<port>|http|<host>, and its routes.
+func (w *world) answerAtWaypoint(a *routeAnswer, cache *proxyCache, r routeRequest, method string, call simulation.Call) {
+	sim := cache.sim
+	ns, _, _ := strings.Cut(r.Gateway, "/")
+	svc := w.serviceFor(r.Host, ns)
+	if svc == nil {
+		a.Status = "error"
+		a.Note = "the host is no Service in the manifests: a waypoint serves Services"
+		return
+	}
+	host := svc.name + "." + svc.namespace + ".svc.cluster.local"
+	port := r.Port
+	if port == 0 && len(svc.ports) == 1 {
+		port = svc.ports[0]
+	}
+	a.Port = port
+	chain := fmt.Sprintf("inbound-vip|%d|http|%s", port, host)
+	for _, l := range sim.Listeners {
+		if l.GetName() != "main_internal" {
+			continue
+		}
+		a.Listener = l.GetName()
+		for _, fc := range l.GetFilterChains() {
+			if fc.GetName() != chain {
+				continue
+			}
+			hcm := xdstest.ExtractHTTPConnectionManager(nil, fc)
+			if hcm == nil || hcm.GetRouteConfig() == nil {
+				a.Status = "error"
+				a.Note = "filter chain " + chain + " has no HTTP routes"
+				return
+			}
+			rc := hcm.GetRouteConfig()
+			a.RouteConfig = rc.GetName()
+			vh := virtualHostFor(rc, r.Host, port)
+			if vh == nil {
+				a.Status = "404 NR"
+				a.Note = "no virtual host for " + r.Host
+				return
+			}
+			a.VirtualHost = vh.GetName()
+			rt := matchRoute(vh, method, r.Host, call.Path, call.Headers)
+			if rt == nil {
+				a.Status = "404 NR"
+				a.Note = "no route of " + chain + " matches"
+				return
+			}
+			describeRoute(a, rt)
+			if a.Status == "" {
+				finish(a, cache)
+			}
+			return
+		}
+	}
+	if os.Getenv("VERIFY_DEBUG") != "" {
+		for _, l := range sim.Listeners {
+			var names []string
+			for _, fc := range l.GetFilterChains() {
+				names = append(names, fc.GetName())
+			}
+			fmt.Fprintf(os.Stderr, "verify routes: waypoint listener %s: filter chains %v\n", l.GetName(), names)
+		}
+	}
+	a.Status = "no listener"
+	a.Note = "the waypoint has no filter chain " + chain + " (is the Service bound to this waypoint with istio.io/use-waypoint?)"
+}
+
+// virtualHostFor is Envoy's virtual host selection for an inline route configuration: an exact domain (the host
+// or host:port), then the longest suffix wildcard, then the longest prefix wildcard, then "*".
+func virtualHostFor(rc *route.RouteConfiguration, host string, port int) *route.VirtualHost {
+	withPort := fmt.Sprintf("%s:%d", host, port)
+	var best *route.VirtualHost
+	bestRank, bestLen := 0, -1
+	for _, vh := range rc.GetVirtualHosts() {
+		for _, d := range vh.GetDomains() {
+			rank, n := 0, len(d)
+			switch {
+			case d == host || d == withPort:
+				rank = 4
+			case d == "*":
+				rank = 1
+			case strings.HasPrefix(d, "*") && (strings.HasSuffix(host, d[1:]) || strings.HasSuffix(withPort, d[1:])):
+				rank = 3
+			case strings.HasSuffix(d, "*") && (strings.HasPrefix(host, d[:len(d)-1]) || strings.HasPrefix(withPort, d[:len(d)-1])):
+				rank = 2
+			}
+			if rank > bestRank || rank == bestRank && rank > 0 && n > bestLen {
+				best, bestRank, bestLen = vh, rank, n
+			}
+		}
+	}
+	return best
 }

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 
 	"istio.io/istio/pilot/pkg/config/kube/crd"
@@ -27,8 +28,9 @@ type world struct {
 	services       []*serviceInfo
 	pods           []*corev1.Pod
 	kubeGateways   map[string]string // ns/name -> class of the Gateway API Gateways
-	extraServices  []*corev1.Service
-	serviceObjects []*corev1.Service // what Istio's installation and deployment controller add
+	extraServices  []*corev1.Service // what Istio's installation and deployment controller add
+	serviceObjects []*corev1.Service // every Service, with its defaults and cluster IP
+	ambient        bool              // a waypoint: istiod runs with ambient enabled, as the ambient profile installs it
 }
 
 type serviceInfo struct {
@@ -41,6 +43,7 @@ func buildWorld(docs []document, schemas *crdSchemas) (*world, error) {
 	var istioYAML []string
 	var services []*corev1.Service
 	used, declared := map[string]bool{}, map[string]bool{}
+	ambientNamespaces := map[string]bool{}
 	classes := map[string]bool{}
 	decode := kubelib.IstioCodec.UniversalDeserializer().Decode
 	for _, d := range docs {
@@ -59,6 +62,9 @@ func buildWorld(docs []document, schemas *crdSchemas) (*world, error) {
 			obj.SetNamespace("")
 			obj.SetLabels(mergeLabels(obj.GetLabels(), map[string]string{"kubernetes.io/metadata.name": obj.GetName()}))
 			declared[obj.GetName()] = true
+			if obj.GetLabels()["istio.io/dataplane-mode"] == "ambient" {
+				ambientNamespaces[obj.GetName()] = true
+			}
 		} else if ns := obj.GetNamespace(); ns != "" {
 			used[ns] = true
 		}
@@ -99,7 +105,9 @@ func buildWorld(docs []document, schemas *crdSchemas) (*world, error) {
 		if obj.GetKind() == "Gateway" && group == "gateway.networking.k8s.io" {
 			cls, _, _ := unstructured.NestedString(obj.Object, "spec", "gatewayClassName")
 			w.kubeGateways[obj.GetNamespace()+"/"+obj.GetName()] = cls
-			if cls != "istio-waypoint" {
+			if cls == "istio-waypoint" {
+				w.addWaypointDeployment(obj)
+			} else {
 				w.addGatewayDeployment(obj)
 			}
 		}
@@ -163,7 +171,12 @@ func buildWorld(docs []document, schemas *crdSchemas) (*world, error) {
 			w.kube = append(w.kube, slice)
 		}
 	}
+	w.reportWaypointAddresses()
 	for _, p := range w.pods {
+		if ambientNamespaces[p.Namespace] && p.Labels["istio.io/dataplane-mode"] != "none" {
+			// istio-cni marks the pods whose traffic ztunnel captures; the ambient index reads the mark.
+			p.Annotations = mergeLabels(p.Annotations, map[string]string{"ambient.istio.io/redirection": "enabled"})
+		}
 		w.kube = append(w.kube, p)
 	}
 	return w, nil
@@ -324,6 +337,79 @@ func (w *world) addGatewayDeployment(gw *unstructured.Unstructured) {
 	}
 	w.extraServices = append(w.extraServices, svc)
 	w.addGatewayPod(ns, name+"-istio", map[string]string{"gateway.networking.k8s.io/gateway-name": name, "istio.io/gateway-name": name})
+}
+
+// addWaypointDeployment adds what istiod's deployment controller renders for a waypoint (class istio-waypoint,
+// template files/waypoint.yaml; apply labels every object gateway.istio.io/managed): a ClusterIP Service named
+// as the Gateway, ports status-port and one per listener (named by it, appProtocol its protocol), and a ready
+// pod with the waypoint's labels and service account. The pod is out of ambient capture (istio.io/dataplane-mode
+// none).
+func (w *world) addWaypointDeployment(gw *unstructured.Unstructured) {
+	name, ns, class := gw.GetName(), gw.GetNamespace(), "istio-waypoint"
+	w.ambient = true
+	// The Gateway's labels are copied (PILOT_ENABLE_GATEWAY_API_COPY_LABELS_ANNOTATIONS, on by default).
+	common := map[string]string{}
+	for k, v := range gw.GetLabels() {
+		if !strings.HasPrefix(k, "gateway.networking.k8s.io/") {
+			common[k] = v
+		}
+	}
+	common = mergeLabels(common, map[string]string{
+		"gateway.networking.k8s.io/gateway-name":       name,
+		"gateway.networking.k8s.io/gateway-class-name": class,
+		"gateway.istio.io/managed":                     "istio.io-mesh-controller",
+	})
+	tcp := "tcp"
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: common},
+		Spec: corev1.ServiceSpec{
+			Selector: map[string]string{"gateway.networking.k8s.io/gateway-name": name},
+			Ports:    []corev1.ServicePort{{Name: "status-port", Port: 15021, AppProtocol: &tcp}},
+		},
+	}
+	listeners, _, _ := unstructured.NestedSlice(gw.Object, "spec", "listeners")
+	seen := map[int64]bool{}
+	for _, l := range listeners {
+		port, _, _ := unstructured.NestedInt64(l.(map[string]any), "port")
+		if port == 0 || seen[port] {
+			continue
+		}
+		seen[port] = true
+		lname, _, _ := unstructured.NestedString(l.(map[string]any), "name")
+		proto, _, _ := unstructured.NestedString(l.(map[string]any), "protocol")
+		appProtocol := strings.ToLower(proto)
+		svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{Name: strings.ReplaceAll(lname, ".", "-"), Port: int32(port), AppProtocol: &appProtocol})
+	}
+	w.extraServices = append(w.extraServices, svc)
+	w.addGatewayPod(ns, name, mergeLabels(common, map[string]string{
+		"istio.io/dataplane-mode":             "none",
+		"sidecar.istio.io/inject":             "false",
+		"service.istio.io/canonical-name":     name,
+		"service.istio.io/canonical-revision": "latest",
+	}))
+	w.pods[len(w.pods)-1].Spec.ServiceAccountName = name
+}
+
+// reportWaypointAddresses writes what istiod's status controller reports for a waypoint once its pod is ready:
+// the Service's cluster IP and hostname (the class reports both address types; pilot/pkg/config/kube/gateway,
+// conversion.go). The ambient index takes only a Gateway with addresses as a waypoint
+// (pilot/pkg/serviceregistry/ambient/waypoints.go, gatewayToWaypointTransform).
+func (w *world) reportWaypointAddresses() {
+	ipType, hostType := gatewayv1.IPAddressType, gatewayv1.HostnameAddressType
+	for _, o := range w.kube {
+		gw, ok := o.(*gatewayv1.Gateway)
+		if !ok || gw.Spec.GatewayClassName != "istio-waypoint" {
+			continue
+		}
+		for _, svc := range w.serviceObjects {
+			if svc.Namespace == gw.Namespace && svc.Name == gw.Name {
+				gw.Status.Addresses = []gatewayv1.GatewayStatusAddress{
+					{Type: &ipType, Value: svc.Spec.ClusterIP},
+					{Type: &hostType, Value: gw.Name + "." + gw.Namespace + ".svc.cluster.local"},
+				}
+			}
+		}
+	}
 }
 
 // addIstioGateways adds the ingress and egress gateways of Istio's installation (istio-system, the demo profile's
