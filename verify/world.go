@@ -320,23 +320,38 @@ func (w *world) serviceFor(host, callerNs string) *serviceInfo {
 // (pilot/pkg/config/kube/gatewaycommon, GetDefaultName; the gateway's Istio config binds to that Service).
 func (w *world) addGatewayDeployment(gw *unstructured.Unstructured) {
 	name, ns := gw.GetName(), gw.GetNamespace()
-	listeners, _, _ := unstructured.NestedSlice(gw.Object, "spec", "listeners")
 	svc := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Name: name + "-istio", Namespace: ns},
 		Spec:       corev1.ServiceSpec{Selector: map[string]string{"gateway.networking.k8s.io/gateway-name": name}},
 	}
+	for _, l := range listenersOf(gw) {
+		svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{Name: fmt.Sprintf("%s-%d", strings.ToLower(l.protocol), l.port), Port: l.port})
+	}
+	w.extraServices = append(w.extraServices, svc)
+	w.addGatewayPod(ns, name+"-istio", map[string]string{"gateway.networking.k8s.io/gateway-name": name, "istio.io/gateway-name": name})
+}
+
+type gatewayListener struct {
+	name, protocol string
+	port           int32
+}
+
+// listenersOf is a Gateway API Gateway's listeners, the first of each port (a Service port each).
+func listenersOf(gw *unstructured.Unstructured) []gatewayListener {
+	listeners, _, _ := unstructured.NestedSlice(gw.Object, "spec", "listeners")
 	seen := map[int64]bool{}
+	var out []gatewayListener
 	for _, l := range listeners {
 		port, _, _ := unstructured.NestedInt64(l.(map[string]any), "port")
 		if port == 0 || seen[port] {
 			continue
 		}
 		seen[port] = true
+		name, _, _ := unstructured.NestedString(l.(map[string]any), "name")
 		proto, _, _ := unstructured.NestedString(l.(map[string]any), "protocol")
-		svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{Name: fmt.Sprintf("%s-%d", strings.ToLower(proto), port), Port: int32(port)})
+		out = append(out, gatewayListener{name: name, protocol: proto, port: int32(port)})
 	}
-	w.extraServices = append(w.extraServices, svc)
-	w.addGatewayPod(ns, name+"-istio", map[string]string{"gateway.networking.k8s.io/gateway-name": name, "istio.io/gateway-name": name})
+	return out
 }
 
 // addWaypointDeployment adds what istiod's deployment controller renders for a waypoint (class istio-waypoint,
@@ -367,18 +382,9 @@ func (w *world) addWaypointDeployment(gw *unstructured.Unstructured) {
 			Ports:    []corev1.ServicePort{{Name: "status-port", Port: 15021, AppProtocol: &tcp}},
 		},
 	}
-	listeners, _, _ := unstructured.NestedSlice(gw.Object, "spec", "listeners")
-	seen := map[int64]bool{}
-	for _, l := range listeners {
-		port, _, _ := unstructured.NestedInt64(l.(map[string]any), "port")
-		if port == 0 || seen[port] {
-			continue
-		}
-		seen[port] = true
-		lname, _, _ := unstructured.NestedString(l.(map[string]any), "name")
-		proto, _, _ := unstructured.NestedString(l.(map[string]any), "protocol")
-		appProtocol := strings.ToLower(proto)
-		svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{Name: strings.ReplaceAll(lname, ".", "-"), Port: int32(port), AppProtocol: &appProtocol})
+	for _, l := range listenersOf(gw) {
+		appProtocol := strings.ToLower(l.protocol)
+		svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{Name: strings.ReplaceAll(l.name, ".", "-"), Port: l.port, AppProtocol: &appProtocol})
 	}
 	w.extraServices = append(w.extraServices, svc)
 	w.addGatewayPod(ns, name, mergeLabels(common, map[string]string{
