@@ -129,6 +129,17 @@ describe('verify analyze: istioctl analyze\'s analyzers, offline', () => {
   });
 });
 
+describeWithCrds('verify analyze --runtime-resources: as Istio\'s analyzer tests read files', () => {
+  test('Istio\'s portNameNotFollowConvention case (analyzers_test.go): exactly its three IST0118 messages; istioctl\'s file mode sees no Service', () => {
+    const file = path.join(CRD_DIR, '..', 'upstream', 'istio-1.30.3', 'analyzer-testdata', 'service-no-port-name.yaml');
+    const asTests = JSON.parse(runVerify(['analyze', file, '--runtime-resources', '--json']).stdout).findings;
+    expect(asTests.map((f: any) => `${f.code} ${f.resource}`)).toEqual([
+      'IST0118 Service my-namespace1/my-service1', 'IST0118 Service my-namespace1/my-service1', 'IST0118 Service my-namespace2/my-service2',
+    ]);
+    expect(JSON.parse(runVerify(['analyze', file, '--json']).stdout).findings).toEqual([]);
+  });
+});
+
 describeWithCrds('verify routes: explain answers as Istio\'s pilot and Envoy do', () => {
   test.each(Object.entries(EXAMPLE_CHARTS))('example chart %s: every rule and split', (id, ChartClass) => {
     const objects = Testing.synth(new ChartClass(Testing.app(), id));

@@ -20,7 +20,7 @@ const usage = `usage: verify <command> [flags] <files or folders>...
 
 commands:
   validate [--crds DIR]... [--experimental] <paths>...   admission checks: CRD schemas with CEL, Istio's webhook, core kinds
-  analyze <paths>...                                      istioctl analyze --use-kube=false, all namespaces
+  analyze [--runtime-resources] <paths>...                istioctl analyze --use-kube=false, all namespaces
   routes <paths>... <requests.json>                       Envoy routes from istiod (pilot) and Envoy's answer per request
 
 flags:
@@ -51,6 +51,7 @@ type options struct {
 	json         bool
 	crdDirs      []string
 	experimental bool
+	runtime      bool
 	args         []string
 }
 
@@ -67,6 +68,7 @@ func parse(cmd string, argv []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.json, "json", false, "JSON output")
 	fs.Var(&crds, "crds", "folder of CRD files (repeatable; default $CRD_DIR, else ../shared/crds)")
 	fs.BoolVar(&o.experimental, "experimental", false, "validate Gateway API kinds against the experimental channel")
+	fs.BoolVar(&o.runtime, "runtime-resources", false, "analyze: read Services, Namespaces, Pods and Secrets from the files too, as Istio's analyzer tests do")
 	// Flags may follow the paths, as in `verify validate manifests --json`.
 	var rest []string
 	for len(argv) > 0 {
