@@ -7,7 +7,7 @@ import { MeshAnalysis } from './mesh-analysis';
 import { checkList, invalid, show } from './model/errors';
 import { RoutingApi } from './model/gateway-api';
 import { withLanes } from './model/lane';
-import { checkPort } from './model/match';
+import { checkContainerPort } from './model/match';
 import { checkDnsLabel, serviceHost } from './model/names';
 import { Protocol } from './model/protocol';
 import { DefaultRoute, Release, ReleasePort, Split, VersionPolicy, Weights, releaseSubject } from './model/release';
@@ -51,7 +51,7 @@ export interface PortProps {
    */
   readonly protocol?: Protocol;
   /**
-   * Port the containers listen on.
+   * Port the containers listen on; not one of the Istio sidecar's own ports (15000-15090: 15001, 15006, 15008, 15020, 15021, ...).
    * @default `number`
    */
   readonly containerPort?: number;
@@ -437,8 +437,8 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     return given.map((p, i) => {
       const protocol = protocols[i];
       const containerPort = p.containerPort ?? p.number;
-      // The port itself (and a containerPort defaulted from it) is checked with the release.
-      if (p.containerPort !== undefined) checkPort(this.subject, 'containerPort', p.containerPort);
+      // The port itself is checked with the release.
+      checkContainerPort(this.subject, containerPort, p.containerPort !== undefined);
       const shared = protocols.filter((x) => x === protocol).length > 1;
       return { name: p.name ?? (shared ? `${protocol}-${p.number}` : protocol), number: p.number, protocol, containerPort };
     });

@@ -10,7 +10,7 @@ import { dropUndefined } from './model/data';
 import { checkList, invalid, show } from './model/errors';
 import { Analysis, checkAnalysis } from './model/flagger';
 import { MESH_GATEWAY, serverAdmits } from './model/hosts';
-import { Match, checkMatch, checkPort } from './model/match';
+import { Match, checkContainerPort, checkMatch, checkPort } from './model/match';
 import { checkDnsLabel, checkServiceName } from './model/names';
 import { Protocol, isHttpProtocol } from './model/protocol';
 import { Retries, checkDuration, checkRoutePolicy } from './model/route-policy';
@@ -132,7 +132,7 @@ export class ProgressiveService extends Construct {
     checkDnsLabel(subject, 'namespace', this.namespace);
     checkWorkloadProps(subject, 'the service', props, { app: this.name });
     checkPort(subject, 'port', props.port);
-    if (props.containerPort !== undefined) checkPort(subject, 'containerPort', props.containerPort);
+    checkContainerPort(subject, props.containerPort ?? props.port, props.containerPort !== undefined);
     const protocol = props.protocol ?? Protocol.HTTP;
     if (!isHttpProtocol(protocol)) {
       throw invalid(subject, 'Flagger shifts traffic with HTTP routes, so the service must speak an HTTP-family protocol', show(protocol),

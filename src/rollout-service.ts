@@ -9,7 +9,7 @@ import { renderDestinationRule, renderRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
 import { dropUndefined } from './model/data';
 import { invalid, show } from './model/errors';
-import { checkPort } from './model/match';
+import { checkContainerPort } from './model/match';
 import { checkDnsLabel, serviceHost } from './model/names';
 import { Protocol, isHttpProtocol } from './model/protocol';
 import { DEFAULT_ROUTE_NAME, Release, Split, Weights } from './model/release';
@@ -42,7 +42,7 @@ export interface RolloutServiceProps extends Omit<WorkloadProps, 'deploymentOpti
   /** Service port. */
   readonly port: number;
   /**
-   * Port the containers listen on.
+   * Port the containers listen on; not one of the Istio sidecar's own ports (15000-15090: 15001, 15006, 15008, 15020, 15021, ...).
    * @default `port`
    */
   readonly containerPort?: number;
@@ -180,7 +180,7 @@ export class RolloutService extends RoutedRelease {
         'use Protocol.HTTP, HTTP2, GRPC or GRPC_WEB');
     }
     const containerPort = props.containerPort ?? props.port;
-    if (props.containerPort !== undefined) checkPort(this.subject, 'containerPort', props.containerPort);
+    checkContainerPort(this.subject, containerPort, props.containerPort !== undefined);
     this.split = props.split ?? Split.HOST;
     if (!Object.values(Split).includes(this.split)) {
       throw invalid(this.subject, 'unknown split', show(this.split), `use one of ${Object.values(Split).join(', ')}`);

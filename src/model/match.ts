@@ -296,3 +296,23 @@ export function checkPort(subject: string, what: string, port: number): void {
     throw invalid(subject, `${what} must be a whole number from 1 to 65535`, show(port), 'use a valid TCP port');
   }
 }
+
+/**
+ * The ports the Istio sidecar (and in ambient, ztunnel's capture) listens on in every pod: Envoy admin 15000,
+ * outbound 15001, 15004, inbound 15006, HBONE 15008 and 15009, the agent 15020, health 15021, DNS 15053, Prometheus
+ * 15090 (istio.io, "Application requirements", ports used by Istio). An application port among them collides with
+ * the proxy, whose iptables rules also exclude them from capture.
+ */
+const SIDECAR_PORTS: readonly number[] = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
+
+/**
+ * Checks the port a workload's container listens on. `explicit`: given as `containerPort` (else it defaults to the
+ * Service port, whose range is checked with the release).
+ */
+export function checkContainerPort(subject: string, port: number, explicit: boolean): void {
+  if (explicit) checkPort(subject, 'containerPort', port);
+  if (SIDECAR_PORTS.includes(port)) {
+    throw invalid(subject, `the container port${explicit ? '' : ' (the port, as containerPort is not set)'} is one the Istio sidecar listens on `
+      + `in every pod (${SIDECAR_PORTS.join(', ')})`, show(port), 'set containerPort to another port; the Service port can stay');
+  }
+}
