@@ -258,8 +258,21 @@ export function checkMatch(subject: string, where: string, match: Match): void {
       throw invalid(subject, `${where}: a uri ${c.uri.exact !== undefined ? 'exact' : 'prefix'} match must start with "/", or it never matches`,
         show(path), `write ${show(`/${path}`)}`);
     }
+    if (c.uri.exact?.includes('?')) {
+      // Envoy compares an exact path with the query string removed (route `path`), so a "?" never matches.
+      throw invalid(subject, `${where}: a uri exact match is compared without the query string, so one carrying "?" never matches`,
+        show(c.uri.exact), `match ${show(c.uri.exact.split('?')[0])} and the query with Match.queryParam(name, value)`);
+    }
   }
-  if (c.method) checkString('method', c.method, false);
+  if (c.method) {
+    checkString('method', c.method, false);
+    const method = c.method.exact ?? c.method.prefix;
+    if (method !== undefined && method !== method.toUpperCase()) {
+      // HTTP methods are case-sensitive and clients send them in upper case (RFC 9110 9.1); Envoy compares
+      // `:method` as sent.
+      throw invalid(subject, `${where}: HTTP methods are upper case, so this method never matches`, show(method), `write ${show(method.toUpperCase())}`);
+    }
+  }
   for (const [name, m] of Object.entries(c.queryParams ?? {})) {
     if (name.trim() === '') {
       throw invalid(subject, `${where}: query parameter name is empty`, show(name), 'name the parameter');
