@@ -73,13 +73,16 @@ export interface WorkloadProps {
   readonly deploymentOptions?: Partial<kplus.DeploymentProps>;
 }
 
+const MAX_INT32 = 2147483647;
+
 /** Checks the workload props of `where` (e.g. `version "v2"`); `reserved` are the labels the construct sets itself. */
 export function checkWorkloadProps(subject: string, where: string, props: WorkloadProps, reserved: Readonly<Record<string, string>>): void {
   if (!props.image || props.image.trim() === '') {
     throw invalid(subject, `${where} needs an image`, show(props.image), 'set image, e.g. "nginx:1.27"');
   }
-  if (props.replicas !== undefined && (!Number.isInteger(props.replicas) || props.replicas < 0)) {
-    throw invalid(subject, `${where}: replicas must be a whole number, 0 or more`, show(props.replicas), 'set replicas to e.g. 1');
+  // The API server stores replicas as an int32 (k8s.io/api apps/v1 DeploymentSpec.Replicas).
+  if (props.replicas !== undefined && (!Number.isInteger(props.replicas) || props.replicas < 0 || props.replicas > MAX_INT32)) {
+    throw invalid(subject, `${where}: replicas must be a whole number from 0 to ${MAX_INT32}`, show(props.replicas), 'set replicas to e.g. 1');
   }
   checkLabels(subject, `${where} labels`, props.labels);
   checkAnnotations(subject, `${where} annotations`, props.annotations);

@@ -211,7 +211,7 @@ describe('CanaryService errors', () => {
     ['containerPort out of range', { containerPort: -1 }, 'canary "reviews": containerPort must be a whole number from 1 to 65535 (got -1)'],
     ['unknown protocol', { protocol: 'smtp' as Protocol }, 'canary "reviews": unknown protocol (got "smtp"); use one of http, http2, grpc'],
     ['missing image', { versions: [{ name: 'v1', image: '' }] }, 'canary "reviews": version "v1" needs an image (got ""); set image'],
-    ['negative replicas', { versions: [{ name: 'v1', image: 'x', replicas: -1 }] }, 'canary "reviews": version "v1": replicas must be a whole number, 0 or more (got -1)'],
+    ['negative replicas', { versions: [{ name: 'v1', image: 'x', replicas: -1 }] }, 'canary "reviews": version "v1": replicas must be a whole number from 0 to 2147483647 (got -1)'],
     ['reserved version label', { versions: [{ name: 'v1', image: 'x', labels: { version: 'v2' } }] }, 'canary "reviews": version "v1": the "version" label is reserved, the pods are selected by it (got version=v2); remove it from labels; "v1" is used'],
   ])('rejects %s', (_what, props, message) => {
     expect(() => reviews(props as Partial<CanaryServiceProps>)).toThrow(message);
