@@ -63,3 +63,26 @@ func (c *crdSchemas) applyDefaults(obj *unstructured.Unstructured) {
 		structuraldefaulting.Default(obj.Object, s)
 	}
 }
+
+// inputs are what validate and routes read: the manifests and the CRDs they are judged by.
+type inputs struct {
+	docs            []document
+	files, crdFiles []string
+	schemas         *crdSchemas
+}
+
+func readInputs(o options, paths []string) (*inputs, error) {
+	docs, files, err := readManifests(paths)
+	if err != nil {
+		return nil, err
+	}
+	crdFiles, err := crdFilesOf(o)
+	if err != nil {
+		return nil, err
+	}
+	schemas, err := loadCRDSchemas(crdFiles)
+	if err != nil {
+		return nil, err
+	}
+	return &inputs{docs: docs, files: files, crdFiles: crdFiles, schemas: schemas}, nil
+}

@@ -69,22 +69,12 @@ func runRoutes(o options, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	docs, files, err := readManifests(o.args[:len(o.args)-1])
+	in, err := readInputs(o, o.args[:len(o.args)-1])
 	if err != nil {
 		fmt.Fprintln(stderr, "verify routes:", err)
 		return 2
 	}
-	crdFiles, err := crdFilesOf(o)
-	if err != nil {
-		fmt.Fprintln(stderr, "verify routes:", err)
-		return 2
-	}
-	schemas, err := loadCRDSchemas(crdFiles)
-	if err != nil {
-		fmt.Fprintln(stderr, "verify routes:", err)
-		return 2
-	}
-	w, err := buildWorld(docs, schemas)
+	w, err := buildWorld(in.docs, in.schemas)
 	if err != nil {
 		fmt.Fprintln(stderr, "verify routes:", err)
 		return 2
@@ -117,7 +107,7 @@ func runRoutes(o options, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "verify routes: Istio's pilot failed on these manifests:", err)
 		return 2
 	}
-	res := routesResult{Files: len(files), Answers: answers}
+	res := routesResult{Files: len(in.files), Answers: answers}
 	if o.json {
 		printJSON(stdout, res)
 		return 0
@@ -132,7 +122,7 @@ func runRoutes(o options, stdout, stderr io.Writer) int {
 		parts = append(parts, fmt.Sprintf("%d %s", n, k))
 	}
 	sort.Strings(parts)
-	fmt.Fprintf(stdout, "routes: %s in %s (%s)\n", plural(len(answers), "request"), plural(len(files), "file"), strings.Join(parts, ", "))
+	fmt.Fprintf(stdout, "routes: %s in %s (%s)\n", plural(len(answers), "request"), plural(len(in.files), "file"), strings.Join(parts, ", "))
 	return 0
 }
 

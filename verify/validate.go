@@ -48,23 +48,18 @@ func runValidate(o options, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "verify validate: name the files or folders to validate")
 		return 2
 	}
-	docs, files, err := readManifests(o.args)
+	in, err := readInputs(o, o.args)
 	if err != nil {
 		fmt.Fprintln(stderr, "verify validate:", err)
 		return 2
 	}
-	crdFiles, err := crdFilesOf(o)
+	v, err := newValidator(in.crdFiles, in.schemas)
 	if err != nil {
 		fmt.Fprintln(stderr, "verify validate:", err)
 		return 2
 	}
-	v, err := newValidator(crdFiles)
-	if err != nil {
-		fmt.Fprintln(stderr, "verify validate:", err)
-		return 2
-	}
-	res := validateResult{Objects: len(docs), Files: len(files), CRDs: crdFiles, Problems: []problem{}, Warnings: []problem{}}
-	for _, d := range docs {
+	res := validateResult{Objects: len(in.docs), Files: len(in.files), CRDs: in.crdFiles, Problems: []problem{}, Warnings: []problem{}}
+	for _, d := range in.docs {
 		probs, warns := v.validate(d)
 		res.Problems = append(res.Problems, probs...)
 		res.Warnings = append(res.Warnings, warns...)
@@ -132,14 +127,10 @@ type validator struct {
 	webhook http.Handler
 }
 
-func newValidator(crdFiles []string) (*validator, error) {
+func newValidator(crdFiles []string, schemas *crdSchemas) (*validator, error) {
 	c, err := crd.NewValidatorFromFiles(crdFiles...)
 	if err != nil {
 		return nil, fmt.Errorf("loading CRDs: %v", err)
-	}
-	schemas, err := loadCRDSchemas(crdFiles)
-	if err != nil {
-		return nil, err
 	}
 	mux := http.NewServeMux()
 	// What istiod registers as its validating webhook (pilot/pkg/bootstrap/validation.go).
