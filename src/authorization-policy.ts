@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { MeshAnalysis } from './mesh-analysis';
 import { checkList, invalid, show } from './model/errors';
 import { checkDnsLabel } from './model/names';
 import { policyNamespace } from './private/policy-namespace';
@@ -95,6 +96,7 @@ export class MeshAuthorizationPolicy extends Construct {
 
   public constructor(scope: Construct, id: string, props: MeshAuthorizationPolicyProps) {
     super(scope, id);
+    MeshAnalysis.of(this);
     const name = props.name ?? id;
     const subject = `authorization policy ${show(name)}`;
     checkDnsLabel(subject, 'name', name);

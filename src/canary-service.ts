@@ -251,6 +251,11 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     this.protocol = this.ports[0].protocol;
 
     const versions = checkList(this.subject, 'versions', props.versions ?? [], '[{ name: "v1", image: "app:1" }]');
+    const notObject = versions.findIndex((v) => typeof v !== 'object' || Array.isArray(v));
+    if (notObject >= 0) {
+      throw invalid(this.subject, `versions entry ${notObject + 1} must be an object with a name and an image`, show(versions[notObject]),
+        `write { name: ${show(String(versions[notObject]))}, image: "..." }`);
+    }
     const stable = props.stable ?? versions[0]?.name;
     this.routingApi = routingApiOf(this, this.subject, props.routingApi);
     this.gatewayApiExperimental = props.gatewayApiExperimental ?? false;

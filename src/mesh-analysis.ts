@@ -5,6 +5,7 @@ import { ANALYZED_KINDS } from './analysis/manifest';
 import { invalid, show } from './model/errors';
 import { analysisView } from './private/analysis-view';
 import { scopeToSynth } from './private/app-synth';
+import { duplicateObjects } from './private/unique-objects';
 
 const ANALYSES = new WeakMap<IConstruct, MeshAnalysis>();
 
@@ -38,6 +39,7 @@ export class MeshAnalysis {
 
   private constructor(private readonly root: IConstruct) {
     root.node.addValidation({ validate: () => this.validate() });
+    root.node.addValidation({ validate: () => duplicateObjects(root) });
     if (root instanceof App) {
       scopeToSynth(root, {
         started: () => {

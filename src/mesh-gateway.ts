@@ -11,7 +11,7 @@ import { RoutingApi, checkPrecedenceKeepsOrder } from './model/gateway-api';
 import { checkDnsHost, checkVirtualServiceHosts, gatewayHosts, parseServerHost } from './model/hosts';
 import { checkAnnotations } from './model/kubernetes';
 import { Match, checkMatch, checkPort } from './model/match';
-import { checkDnsLabel, serviceHost } from './model/names';
+import { MAX_LABEL_LENGTH, checkDnsLabel, isDnsSubdomain, isServiceName, serviceHost } from './model/names';
 import { TLS_SERVER_PROTOCOLS } from './model/protocol';
 import { Rewrite } from './model/route-policy';
 import { edgeIngressRules } from './private/edge-ingress';
@@ -237,6 +237,13 @@ export class MeshGateway extends Construct implements IMeshGateway {
     const gatewayClassName = props.gatewayClassName ?? 'istio';
     if (this.routingApi === RoutingApi.GATEWAY_API) {
       checkDnsHost(this.subject, 'gatewayClassName', gatewayClassName);
+      // Istio deploys a Gateway of its classes as a Deployment and Service `<name>-<class>`
+      // (pilot/pkg/config/kube/gatewaycommon/gateway_utils.go, GetDefaultName), which must be a Service name.
+      const deployed = `${this.gatewayName}-${gatewayClassName}`;
+      if (gatewayClassName.startsWith('istio') && !isServiceName(deployed)) {
+        throw invalid(this.subject, `Istio deploys the gateway as the Service "<name>-${gatewayClassName}", which must be a DNS-1035 label of at most 63 characters`,
+          `${show(deployed)}, ${deployed.length} characters`, `shorten the name to at most ${MAX_LABEL_LENGTH - gatewayClassName.length - 1} characters`);
+      }
       const tls = props.tls && { secretName: props.tls.credentialName, httpsRedirect: props.tls.httpsRedirect ?? true };
       const rendered = renderListeners(this.subject, props.hosts!, props.port ?? 80, tls);
       this.routeListeners = rendered.routeListeners;
@@ -375,6 +382,11 @@ export class MeshGateway extends Construct implements IMeshGateway {
     if (typeof edge.className !== 'string' || edge.className.trim() === '') {
       throw invalid(this.subject, 'edgeIngress needs the edge controller\'s IngressClass', show(edge.className), 'set className, e.g. "nginx"');
     }
+    if (!isDnsSubdomain(edge.className)) {
+      // The API server's ValidateIngressSpec checks ingressClassName as an object name (a DNS-1123 subdomain).
+      throw invalid(this.subject, 'edgeIngress className must be an IngressClass name (a DNS-1123 subdomain)', show(edge.className),
+        'use the IngressClass\'s name as `kubectl get ingressclass` lists it, e.g. "nginx"');
+    }
     // Istio deploys a Gateway API Gateway's proxy beside it, behind a Service `<name>-<class>`.
     const gatewayApi = this.routingApi === RoutingApi.GATEWAY_API;
     const namespace = edge.namespace ?? (gatewayApi ? this.gatewayNamespace : 'istio-system');
@@ -442,6 +454,14 @@ function shorthandServers(subject: string, hosts: string[] | undefined, tls: Gat
     throw invalid(subject, 'needs hosts (or servers)', show(hosts ?? []), 'e.g. hosts: ["shop.example.com"] or ["*"]');
   }
   checkList(subject, 'hosts', hosts, '["shop.example.com"]');
+  const mode = tls?.mode ?? GatewaySpecServersTlsMode.SIMPLE;
+  const terminating = [GatewaySpecServersTlsMode.SIMPLE, GatewaySpecServersTlsMode.MUTUAL, GatewaySpecServersTlsMode.OPTIONAL_UNDERSCORE_MUTUAL];
+  if (tls && !terminating.includes(mode)) {
+    // Passed-through TLS is never decrypted, so the HTTP routes of exposeVia never apply and the redirect from port 80
+    // leads to a port that routes nothing.
+    throw invalid(subject, 'tls terminates HTTPS at the gateway, so that HTTP routes apply; a passed-through mode routes no HTTP', show(mode),
+      'use SIMPLE or MUTUAL, or give servers with a TLS server and route it with TLS routes yourself');
+  }
   if (!tls) return [{ port: { number: port, name: 'http', protocol: 'HTTP' }, hosts: [...hosts] }];
   return [
     {
@@ -457,6 +477,13 @@ function shorthandServers(subject: string, hosts: string[] | undefined, tls: Gat
   ];
 }
 
+/** Servers of one port must agree on this: plain-text HTTP, TLS (terminated or passed through), or plain TCP. */
+function protocolFamily(protocol: string | undefined): string {
+  if (protocol === 'HTTPS' || protocol === 'TLS') return 'TLS';
+  if (protocol === 'HTTP' || protocol === 'HTTP2' || protocol === 'GRPC' || protocol === 'GRPC-WEB') return 'plain-text HTTP';
+  return protocol ?? 'no protocol';
+}
+
 /**
  * Checks Gateway servers: hosts present, unique port names, an explicit TLS mode on TLS servers (without one Istio
  * passes TLS through), a certificate for SIMPLE and MUTUAL, and not both a credentialName and certificate files.
@@ -464,6 +491,7 @@ function shorthandServers(subject: string, hosts: string[] | undefined, tls: Gat
 export function checkServers(subject: string, servers: readonly GatewaySpecServers[]): void {
   if (servers.length === 0) throw invalid(subject, 'needs at least one server', '[]', 'add a server or use hosts');
   const portNames = new Set<string>();
+  const protocolsByPort = new Map<string, Set<string>>();
   for (const server of servers) {
     const where = `server ${show(server.port?.name)}`;
     checkPort(subject, `${where} port`, server.port?.number);
@@ -481,12 +509,29 @@ export function checkServers(subject: string, servers: readonly GatewaySpecServe
       checkDnsHost(subject, `${where} host`, host);
     }
     const protocol = server.port.protocol?.toUpperCase();
+    const family = protocolFamily(protocol);
+    const bindPort = `${server.bind ?? ''}:${server.port.number}`;
+    const families = protocolsByPort.get(bindPort) ?? new Set();
+    if (families.size > 0 && !families.has(family)) {
+      // One listener per port and bind address: Istio merges plain-text HTTP servers, and TLS servers, and skips a
+      // server whose protocol cannot merge with the port's first one (pilot/pkg/model/gateway.go, mergeGateways).
+      throw invalid(subject, `${where}: servers on port ${server.port.number} mix plain text and TLS, and Istio keeps one of them`,
+        `${[...families].join(', ')} and ${family}`, 'give the HTTPS server its own port (443), and redirect HTTP with tls.httpsRedirect');
+    }
+    protocolsByPort.set(bindPort, families.add(family));
     const tls = server.tls;
     if (TLS_SERVER_PROTOCOLS.includes(protocol) && !tls?.mode) {
       throw invalid(subject, `${where}: a ${protocol} server needs an explicit tls.mode, or Istio silently passes TLS through`,
         show(tls ?? null), 'set tls.mode, e.g. SIMPLE with a credentialName');
     }
     if (!tls) continue;
+    for (const name of [tls.credentialName, ...tls.credentialNames ?? []].filter((n) => n !== undefined)) {
+      // A Kubernetes Secret's name (a DNS-1123 subdomain), or an SDS resource name such as `kubernetes://name`.
+      if (typeof name !== 'string' || !(name.includes('://') || isDnsSubdomain(name))) {
+        throw invalid(subject, `${where}: credentialName must name a Kubernetes TLS Secret (a DNS-1123 subdomain)`, show(name),
+          'use the Secret\'s name, e.g. "shop-example-com-tls"');
+      }
+    }
     const files = tls.serverCertificate !== undefined || tls.privateKey !== undefined;
     const credential = tls.credentialName !== undefined || (tls.credentialNames?.length ?? 0) > 0;
     if (credential && files) {

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { MeshAnalysis } from './mesh-analysis';
 import { invalid, show } from './model/errors';
 import { checkLabels } from './model/kubernetes';
 import { checkDnsLabel } from './model/names';
@@ -24,7 +25,8 @@ export interface MeshNamespaceProps {
    */
   readonly name?: string;
   /**
-   * Istio revision whose sidecars to inject (`istio.io/rev=<revision>`), for revision-based upgrades.
+   * Istio revision whose sidecars to inject (`istio.io/rev=<revision>`), for revision-based upgrades. Not with
+   * `ambient`: injected sidecars take the pods out of the ambient data plane.
    * @default none: `istio-injection=enabled`, the default revision
    */
   readonly revision?: string;
@@ -70,6 +72,7 @@ export class MeshNamespace extends Construct {
 
   public constructor(scope: Construct, id: string, props: MeshNamespaceProps = {}) {
     super(scope, id);
+    MeshAnalysis.of(this);
     this.name = props.name ?? id;
     const subject = `namespace ${show(this.name)}`;
     checkDnsLabel(subject, 'name', this.name);
@@ -90,6 +93,12 @@ export class MeshNamespace extends Construct {
       throw invalid(subject, 'waypoints belong to the ambient data plane', props.waypoint !== undefined ? `waypoint: ${props.waypoint}` : `ingressUseWaypoint: ${props.ingressUseWaypoint}`,
         'set ambient: true, or drop the option (sidecars route L7 themselves)');
     }
+    if (ambient && props.revision !== undefined) {
+      // The revision's injection webhook selects namespaces by `istio.io/rev` and puts a sidecar in every pod, and
+      // the CNI leaves pods with a sidecar out of ambient capture (cni/pkg/util/podutil.go, podHasSidecar).
+      throw invalid(subject, 'revision labels the namespace for sidecar injection, and sidecars take its pods out of the ambient data plane',
+        show(props.revision), 'drop revision (ambient pods need no injection), or drop ambient');
+    }
     if (ingressUseWaypoint && !waypoint) {
       throw invalid(subject, 'ingressUseWaypoint sends gateway traffic through the waypoint, and the namespace has none', 'waypoint: false',
         'drop ingressUseWaypoint, or keep the waypoint');
@@ -97,7 +106,6 @@ export class MeshNamespace extends Construct {
     const revision: Record<string, string> = props.revision !== undefined ? { [REVISION_LABEL]: props.revision } : {};
     const mesh: Record<string, string> = ambient
       ? {
-        ...revision,
         [DATAPLANE_LABEL]: 'ambient',
         ...(waypoint ? { [USE_WAYPOINT_LABEL]: WAYPOINT_NAME } : {}),
         ...(ingressUseWaypoint ? { [INGRESS_USE_WAYPOINT_LABEL]: 'true' } : {}),

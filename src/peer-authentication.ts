@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { MeshAnalysis } from './mesh-analysis';
 import { invalid, show } from './model/errors';
 import { checkDnsLabel } from './model/names';
 import { policyNamespace } from './private/policy-namespace';
@@ -45,9 +46,12 @@ export interface MeshPeerAuthenticationProps {
 export class MeshPeerAuthentication extends Construct {
   /** The PeerAuthentication object. */
   public readonly policy: ApiObject;
+  /** What the policy applies to: `<namespace>` or `<namespace> <selector>`. */
+  private readonly scopeKey: string;
 
   public constructor(scope: Construct, id: string, props: MeshPeerAuthenticationProps = {}) {
     super(scope, id);
+    MeshAnalysis.of(this);
     const name = props.name ?? id;
     const subject = `peer authentication ${show(name)}`;
     checkDnsLabel(subject, 'name', name);
@@ -61,6 +65,18 @@ export class MeshPeerAuthentication extends Construct {
       spec: {
         selector: props.service ? { matchLabels: { ...props.service.podSelector } } : undefined,
         mtls: { mode: PeerAuthenticationSpecMtlsMode[mode] },
+      },
+    });
+    this.scopeKey = props.service ? `${namespace} ${JSON.stringify(props.service.podSelector)}` : namespace;
+    // Istio applies one policy per namespace (and one per workload): of two, the older object wins, and which one
+    // that is depends on the order they reach the cluster (pilot/pkg/security/authn/policy_applier.go, ComposePeerAuthentication).
+    this.node.addValidation({
+      validate: () => {
+        const twins = this.node.root.node.findAll()
+          .filter((c): c is MeshPeerAuthentication => c instanceof MeshPeerAuthentication && c !== this && c.scopeKey === this.scopeKey);
+        const what = props.service ? `the pods of ${show(props.service.name)} in namespace ${show(namespace)}` : `namespace ${show(namespace)}`;
+        return twins.length === 0 ? [] : [invalid(subject, `another peer authentication applies to ${what}, and Istio takes the older of the two`,
+          twins.map((t) => t.node.path).join(', '), 'keep one policy per namespace, and one per service').message];
       },
     });
   }

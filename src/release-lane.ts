@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { MeshAnalysis } from './mesh-analysis';
 import { invalid, show } from './model/errors';
 import { Lane, LaneHeader, checkLane, checkLaneBeside, laneSubject } from './model/lane';
 import { ILaneMember, IReleaseLane, isLaneMember } from './targets';
@@ -53,6 +54,7 @@ export class ReleaseLane extends Construct implements IReleaseLane {
 
   constructor(scope: Construct, id: string, props: ReleaseLaneProps) {
     super(scope, id);
+    MeshAnalysis.of(this);
     const name = props.name ?? id;
     this.lane = { name, version: props.version ?? name, header: props.header, sticky: props.sticky ?? false, strict: props.strict ?? false };
     checkLane(this.lane);

@@ -11,6 +11,7 @@ import { Release, Weights, checkRelease, subjectOf } from './model/release';
 import { HeaderRouteOptions, RouteOptions, headerRoute, ruleFromOptions } from './model/route-options';
 import { Rewrite } from './model/route-policy';
 import { createGatewayApiObject } from './private/gateway-api-object';
+import { claimGatewayHosts } from './private/host-claims';
 import { createNetworkingObject } from './private/networking-object';
 import { renderNowAndAtSynth } from './private/synth';
 import { IMeshGateway } from './targets';
@@ -146,6 +147,7 @@ export abstract class RoutedRelease extends Construct {
     });
     vs.node.addDependency(...exposure.routeTargets);
     if (gateway instanceof Construct) vs.node.addDependency(gateway);
+    claimGatewayHosts(this, `${gateway.gatewayNamespace}/${gateway.gatewayName}`, { subject: exposure.subject, hosts, pathPrefix: options.pathPrefix }, false);
     exposure.exposed[ref] = vs;
     return vs;
   }
@@ -173,6 +175,7 @@ export abstract class RoutedRelease extends Construct {
     });
     route.node.addDependency(...exposure.routeTargets);
     if (gateway instanceof Construct) route.node.addDependency(gateway);
+    claimGatewayHosts(this, ref, { subject: exposure.subject, hosts, pathPrefix: options.pathPrefix }, true);
     exposure.exposed[ref] = route;
     return route;
   }

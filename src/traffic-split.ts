@@ -6,6 +6,7 @@ import { renderRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
 import { checkList, invalid, show } from './model/errors';
 import { RoutingApi } from './model/gateway-api';
+import { checkDnsHost } from './model/hosts';
 import { checkPort } from './model/match';
 import { checkDnsLabel, checkServiceName, serviceHost } from './model/names';
 import { Protocol } from './model/protocol';
@@ -113,6 +114,11 @@ export class TrafficSplit extends RoutedRelease {
     if (!props.host || props.host.trim() === '') {
       throw invalid(this.subject, 'needs the host clients call', show(props.host), 'set host, e.g. "web-svc"');
     }
+    if (typeof props.host === 'string' && props.host.includes('*')) {
+      throw invalid(this.subject, 'host must name one service: a wildcard host would split the traffic of every service it covers', show(props.host),
+        'name the service clients call, e.g. "web-svc"');
+    }
+    checkDnsHost(this.subject, 'host', props.host);
     this.host = props.host.includes('.') ? props.host : serviceHost(props.host, this.namespace);
     const protocol = props.protocol ?? Protocol.HTTP;
     this.routingApi = routingApiOf(this, this.subject, props.routingApi);

@@ -411,11 +411,10 @@ describe('MeshGateway with Gateway API', () => {
 describe('ambient namespaces', () => {
   test('ambient with a waypoint: the data plane, waypoint and ingress labels, and the waypoint Gateway', () => {
     const chart = newChart('shop');
-    const ns = new MeshNamespace(chart, 'shop', { ambient: true, revision: '1-30', labels: { team: 'a' } });
+    const ns = new MeshNamespace(chart, 'shop', { ambient: true, labels: { team: 'a' } });
     const objects = synth(chart);
     expect(only(objects, 'Namespace').metadata.labels).toEqual({
       'team': 'a',
-      'istio.io/rev': '1-30',
       'istio.io/dataplane-mode': 'ambient',
       'istio.io/use-waypoint': 'waypoint',
       'istio.io/ingress-use-waypoint': 'true',

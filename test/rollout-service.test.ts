@@ -129,7 +129,7 @@ describe('RolloutService: traffic routing names what exists', () => {
   test('subset-level, host-level, through a gateway, gateway only, with rules and managed routes', () => {
     const chart = newChart('shop');
     new MeshNamespace(chart, 'shop');
-    const gateway = new MeshGateway(chart, 'gw', { hosts: ['shop.example.com', 'api.example.com'] });
+    const gateway = new MeshGateway(chart, 'gw', { hosts: ['shop.example.com', 'api.example.com', 'edge.example.com'] });
     const steps = [
       RolloutStep.setWeight(10),
       RolloutStep.setHeaderRoute('testers', [Match.headerExact('x-tester', 'yes')]),
@@ -141,7 +141,7 @@ describe('RolloutService: traffic routing names what exists', () => {
       s.routeHeader('end-user', 'jason', 'canary');
       s.exposeVia(gateway, { hosts: [split === Split.SUBSET ? 'shop.example.com' : 'api.example.com'] });
     }
-    new RolloutService(chart, 'edge', { ...AD, steps, mesh: false }).exposeVia(gateway, { hosts: ['shop.example.com'], pathPrefix: '/edge' });
+    new RolloutService(chart, 'edge', { ...AD, steps, mesh: false }).exposeVia(gateway, { hosts: ['edge.example.com'], pathPrefix: '/edge' });
     const objects = synth(chart);
     expect(expectTrafficRoutingResolves(objects)).toBe(3);
     expect(analyze(objects).filter((f) => f.code === 'ROLLOUT001')).toEqual([]);

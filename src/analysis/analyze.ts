@@ -557,7 +557,7 @@ function checkAmbient(m: Manifests): Finding[] {
     const waypoint = waypointOf(service);
     if (!waypoint) {
       emit('AMBIENT001', Severity.ERROR, obj, path, `${what} ${host}, whose namespace ${namespaceOf(service)} is ambient with no waypoint: `
-        + 'ztunnel handles L4 only and ignores these routes', 'deploy a waypoint and label the namespace istio.io/use-waypoint (MeshNamespace ambient with waypoint), or drop the L7 routes');
+        + 'ztunnel handles L4 only and ignores these routes (got istio.io/dataplane-mode=ambient and no istio.io/use-waypoint label)', 'deploy a waypoint and label the namespace istio.io/use-waypoint (MeshNamespace ambient with waypoint), or drop the L7 routes');
     } else if (!m.gatewayApiGateways.has(waypoint)) {
       emit('AMBIENT001', Severity.WARNING, obj, path, `${host} uses waypoint ${waypoint}, which is not in these manifests`,
         'deploy the waypoint (ignore this if it exists in the cluster)');

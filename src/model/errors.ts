@@ -11,11 +11,41 @@ export function invalid(subject: string, problem: string, got: string, fix: stri
   return new Error(`${subject}: ${problem} (got ${got}); ${fix}`);
 }
 
-/** Formats a value for an error message: strings quoted, everything else as JSON. */
+/**
+ * Formats a value for an error message as a user wrote it: strings quoted, numbers as written (`NaN`, `Infinity`),
+ * durations as `7s` or `1h30m`, everything else as JSON.
+ */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'string') return JSON.stringify(value);
-  return JSON.stringify(value) ?? String(value);
+  // JSON has no NaN, Infinity or Duration: mark them, then unquote the marks.
+  const json = JSON.stringify(value, (_key, v) => {
+    if (typeof v === 'number' && !Number.isFinite(v)) return `${MARK}${v}${MARK}`;
+    if (isDuration(v)) return `${MARK}${durationText(v)}${MARK}`;
+    return v;
+  });
+  return json === undefined ? String(value) : json.replace(new RegExp(`"${MARK}(.*?)${MARK}"`, 'g'), '$1');
+}
+
+const MARK = '\u2063'; // the invisible separator, which JSON.stringify leaves as it is
+
+/** A cdk8s Duration (by shape: an app may hold another copy of cdk8s). */
+function isDuration(value: unknown): value is { toMilliseconds(options: { integral: boolean }): number } {
+  return typeof value === 'object' && value !== null && typeof (value as any).toMilliseconds === 'function'
+    && typeof (value as any).toHumanString === 'function';
+}
+
+/** A duration as written in Kubernetes and Istio: `1h30m`, `7s`, `250ms`. */
+function durationText(duration: { toMilliseconds(options: { integral: boolean }): number }): string {
+  let ms = duration.toMilliseconds({ integral: false });
+  if (!Number.isFinite(ms) || !Number.isInteger(ms) || ms <= 0) return `${ms}ms`;
+  const parts: string[] = [];
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
+    const n = Math.floor(ms / size);
+    if (n > 0) parts.push(`${n}${unit}`);
+    ms -= n * size;
+  }
+  return parts.join('');
 }
 
 /**

@@ -77,6 +77,12 @@ export function checkGatewayApiRelease(release: Release, options: { experimental
       throw invalid(subject, `${where}: Gateway API has no fault injection`, show(policy.fault), `${WAY_OUT}, or drop the fault`);
     }
     if (policy.retries) checkRetries(subject, where, policy.retries, options.experimental === true);
+    const perTry = policy.retries?.perTryTimeout?.toMilliseconds();
+    if (policy.timeout && perTry !== undefined && perTry > policy.timeout.toMilliseconds()) {
+      // HTTPRoute's CEL rule on `timeouts`: backendRequest (the per-try timeout) may not exceed request.
+      throw invalid(subject, `${where}: Gateway API refuses a per-try timeout longer than the request timeout`,
+        `perTryTimeout ${show(policy.retries!.perTryTimeout)}, timeout ${show(policy.timeout)}`, 'make perTryTimeout at most the timeout');
+    }
     for (const match of rule?.match ?? []) checkGatewayApiMatch(subject, where, match);
     for (const port of httpPorts(release).filter(isGrpcRoutePort)) {
       const applies = !rule || matchesOnPort(rule, port).length > 0;
@@ -107,13 +113,36 @@ function checkRetries(subject: string, where: string, retries: NonNullable<Route
   }
 }
 
-/** Match conditions Gateway API cannot say: the caller's labels, a method by prefix or regex. */
+/**
+ * The CEL rules of HTTPRoute's `matches[].path` for Exact and PathPrefix (Gateway API 1.5.1,
+ * `gateway.networking.k8s.io_httproutes.yaml`): each with what it refuses and the way out.
+ */
+const PATH_RULES: ReadonlyArray<[(path: string) => boolean, string, string]> = [
+  [(p) => p.includes('//'), 'with "//"', 'write the path with single slashes'],
+  [(p) => p.includes('/./') || p.endsWith('/.'), 'with a "." segment', 'write the path without "." segments'],
+  [(p) => p.includes('/../') || p.endsWith('/..'), 'with a ".." segment', 'write the path without ".." segments'],
+  [(p) => /%2f/i.test(p), 'with an encoded slash (%2F)', 'write the path without %2F'],
+  [(p) => p.includes('#'), 'with a fragment ("#")', 'drop the fragment: browsers never send it'],
+  [(p) => !/^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|%[0-9a-fA-F]{2})+$/.test(p), 'with characters outside RFC 3986 paths',
+    'percent-encode them (e.g. " " as %20), or match with Match.uriRegex'],
+];
+
+/** Why Gateway API refuses an Exact or PathPrefix path, or undefined when it accepts it. */
+export function refusedPath(path: string): { problem: string; fix: string } | undefined {
+  const rule = PATH_RULES.find(([test]) => test(path));
+  return rule && { problem: `Gateway API refuses a path ${rule[1]}`, fix: rule[2] };
+}
+
+/** Match conditions Gateway API cannot say: the caller's labels, a method by prefix or regex, paths its CRD refuses. */
 function checkGatewayApiMatch(subject: string, where: string, match: Match): void {
   const c = match.conditions;
   if (c.sourceLabels) {
     throw invalid(subject, `${where}: Gateway API routes cannot match the caller's labels (and so no sticky lanes by source)`,
       show(match.toString()), `${WAY_OUT}, or match a header the caller sends`);
   }
+  const path = c.uri?.exact ?? c.uri?.prefix;
+  const refused = path === undefined ? undefined : refusedPath(path);
+  if (refused) throw invalid(subject, `${where}: ${refused.problem}`, show(path), `${refused.fix}, or ${WAY_OUT}`);
   if (c.method && c.method.exact === undefined) {
     throw invalid(subject, `${where}: Gateway API matches a method exactly, not by ${c.method.prefix !== undefined ? 'prefix' : 'regex'}`,
       show(match.toString()), `use Match.method("GET"), one match per method, or ${WAY_OUT}`);

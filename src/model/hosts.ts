@@ -1,6 +1,7 @@
 /**
  * Istio host matching, as plain functions: which VirtualService hosts a Gateway server admits.
  */
+import { domainToASCII } from 'url';
 import { checkList, invalid, show } from './errors';
 
 /** A Gateway server host split into its namespace part and its host: `ns/host`, `./host`, `*\/host` or `host`. */
@@ -77,8 +78,10 @@ export function checkDnsHost(subject: string, what: string, host: unknown): void
     throw invalid(subject, `${what}: a wildcard may only be the whole leftmost label`, show(host), 'write it like "*.example.com"');
   }
   if (host.length > 253 || labels.some((l, i) => !(i === 0 && l === '*') && !DNS_LABEL.test(l))) {
+    // A name in another script is written in its ASCII form (IDNA, `xn--`), which is what DNS and Envoy see.
+    const ascii = /[^\x00-\x7f]/.test(host) ? domainToASCII(host.toLowerCase()) : '';
     throw invalid(subject, `${what} must be a DNS name: lower-case letters, digits and "-" in labels separated by "."`, show(host),
-      `write it like ${show(host.toLowerCase().replace(/[^-a-z0-9.*]/g, '-'))}`);
+      ascii ? `write its ASCII (IDNA) form, ${show(ascii)}` : `write it like ${show(host.toLowerCase().replace(/[^-a-z0-9.*]/g, '-'))}`);
   }
 }
 

@@ -11,6 +11,11 @@ export function isDnsLabel(value: string): boolean {
   return typeof value === 'string' && value.length <= MAX_LABEL_LENGTH && DNS1123_LABEL.test(value);
 }
 
+/** True when `value` is a DNS-1123 subdomain, as most Kubernetes object names (Secrets, ConfigMaps) must be. */
+export function isDnsSubdomain(value: string): boolean {
+  return typeof value === 'string' && value.length <= 253 && value.split('.').every((label) => DNS1123_LABEL.test(label));
+}
+
 /** True when `value` is a DNS-1035 label (a DNS-1123 label starting with a letter), as Service names must be. */
 export function isServiceName(value: string): boolean {
   return typeof value === 'string' && value.length <= MAX_LABEL_LENGTH && DNS1035_LABEL.test(value);

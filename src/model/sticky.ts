@@ -7,7 +7,7 @@ import { Duration } from 'cdk8s';
 import { invalid, show } from './errors';
 import { Match } from './match';
 import { isHttpToken } from './names';
-import { Release, RouteRule, defaultRouteWeights, subjectOf } from './release';
+import { Release, RouteRule, defaultRouteWeights, httpPorts, subjectOf } from './release';
 import { checkDuration } from './route-policy';
 
 /** Options of a sticky canary. */
@@ -66,6 +66,16 @@ export function stickyVersion(release: Release, sticky: StickyCanary): string | 
  */
 export function withStickyCanary(release: Release, sticky: StickyCanary | undefined): Release {
   if (!sticky) return release;
+  if (httpPorts(release).length === 0) {
+    throw invalid(subjectOf(release), 'a sticky canary routes by a cookie, an HTTP header, and a service without HTTP ports is routed as TCP',
+      `protocol ${release.ports[0].protocol}`, 'drop stickyCanary, or give the service an HTTP port (http, http2, grpc)');
+  }
+  if (defaultRouteWeights(release) === undefined) {
+    // The cookie is set on the responses of routes to the canary's subset, and a default route to all pods names
+    // no subset: no response ever sets it, so no client sticks.
+    throw invalid(subjectOf(release), 'a sticky canary needs the default route to split by weights, and DefaultRoute.ALL_PODS sends to no version',
+      'defaultRoute ALL_PODS', 'use DefaultRoute.WEIGHTS (the default), or drop stickyCanary');
+  }
   const version = stickyVersion(release, sticky);
   if (version === undefined) return release;
   const cookie = sticky.cookieName ?? 'canary';

@@ -3,6 +3,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { registerAnalysisView } from './analysis-view';
 import * as gatewayApi from '../../imports/gateway.networking.k8s.io';
+import { gatewayApiLimitProblems } from '../model/gateway-api-limits';
 
 /** The generated class of each Gateway API kind we synthesize (all `gateway.networking.k8s.io/v1`). */
 const CLASSES = {
@@ -24,6 +25,11 @@ export function createGatewayApiObject(kind: GatewayApiKind, scope: Construct, i
   spec: unknown;
 }): ApiObject {
   const object = new ApiObject(scope, id, { ...CLASSES[kind].GVK, metadata: props.metadata, spec: props.spec });
+  // Lists grow with addRoute(), exposeVia() and hosts after the object is made: their CRD limits are checked at synth.
+  object.node.addValidation({
+    validate: () => gatewayApiLimitProblems(kind, `${props.metadata.namespace}/${props.metadata.name}`,
+      props.spec instanceof Lazy ? props.spec.produce() : props.spec),
+  });
   registerAnalysisView(object, () => ({
     apiVersion: object.apiVersion,
     kind: object.kind,

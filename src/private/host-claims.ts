@@ -28,3 +28,46 @@ export function claimMeshHost(scope: IConstruct, subject: string, host: string):
     },
   });
 }
+
+/** An exposure of a service at a gateway: the hosts it routes there and the path prefix it is limited to. */
+interface GatewayClaim {
+  readonly scope: IConstruct;
+  readonly subject: string;
+  readonly hosts: readonly string[];
+  readonly pathPrefix?: string;
+}
+
+/** Per app: the exposures at each gateway (`namespace/name`). */
+const GATEWAY_CLAIMS = new WeakMap<IConstruct, Map<string, GatewayClaim[]>>();
+
+/**
+ * Records that `scope` routes `hosts` at `gateway` (under `pathPrefix`, or every path), and fails the synth when
+ * another exposure at that gateway routes one of the hosts and no path tells the two apart. Istio's API merges the
+ * routes of VirtualServices for one gateway host, oldest first, so a route of every path shadows the other
+ * exposure's routes whichever path that one has; Gateway API orders them by path (longest prefix first), so only
+ * an equal path (or none on both) leaves the younger route without a request.
+ */
+export function claimGatewayHosts(scope: IConstruct, gateway: string, claim: Omit<GatewayClaim, 'scope'>, gatewayApi: boolean): void {
+  const root = scope.node.root;
+  let byGateway = GATEWAY_CLAIMS.get(root);
+  if (!byGateway) {
+    byGateway = new Map();
+    GATEWAY_CLAIMS.set(root, byGateway);
+  }
+  const mine: GatewayClaim = { ...claim, scope };
+  byGateway.set(gateway, [...byGateway.get(gateway) ?? [], mine]);
+  const registry = byGateway;
+  const clash = (other: GatewayClaim) => other.pathPrefix === mine.pathPrefix
+    || (!gatewayApi && (other.pathPrefix === undefined || mine.pathPrefix === undefined));
+  scope.node.addValidation({
+    // Reported by the later exposure only, once per pair.
+    validate: () => (registry.get(gateway) ?? []).slice(0, (registry.get(gateway) ?? []).indexOf(mine)).filter(clash).flatMap((other) => {
+      const shared = mine.hosts.filter((h) => other.hosts.includes(h));
+      if (shared.length === 0) return [];
+      const path = (c: GatewayClaim) => (c.pathPrefix === undefined ? 'every path' : `path prefix ${JSON.stringify(c.pathPrefix)}`);
+      return [`${mine.subject}: at gateway ${gateway}, host ${shared[0]} is also routed by ${other.subject} (${other.scope.node.path}), and no path `
+        + `tells the two apart, so one of them gets no request (got ${path(mine)} and ${path(other)}); `
+        + 'give each exposeVia() its own hosts, or (Gateway API) its own pathPrefix; or route the host with the gateway\'s addRoute()'];
+    }),
+  });
+}
