@@ -9,11 +9,12 @@ import { MeshAnalysis } from './mesh-analysis';
 import { dropUndefined } from './model/data';
 import { checkList, invalid, show } from './model/errors';
 import { Analysis, checkAnalysis } from './model/flagger';
-import { MESH_GATEWAY, serverAdmits } from './model/hosts';
+import { RoutingApi } from './model/gateway-api';
+import { MESH_GATEWAY, checkVirtualServiceHosts, serverAdmits } from './model/hosts';
 import { Match, checkContainerPort, checkMatch, checkPort } from './model/match';
 import { checkDnsLabel, checkServiceName } from './model/names';
 import { Protocol, isHttpProtocol } from './model/protocol';
-import { Retries, checkDuration, checkRoutePolicy } from './model/route-policy';
+import { Retries, checkRoutePolicy, checkWholeSeconds } from './model/route-policy';
 import { TrafficPolicy, checkTrafficPolicy } from './model/traffic-policy';
 import { IMeshGateway } from './targets';
 import { WorkloadProps, checkWorkloadProps, createWorkloadDeployment } from './workload';
@@ -139,7 +140,7 @@ export class ProgressiveService extends Construct {
         'use Protocol.HTTP, HTTP2, GRPC or GRPC_WEB');
     }
     checkAnalysis(subject, props.analysis);
-    if (props.progressDeadline !== undefined) checkDuration(subject, 'progressDeadline', props.progressDeadline);
+    if (props.progressDeadline !== undefined) checkWholeSeconds(subject, 'progressDeadline', props.progressDeadline);
     checkRoutePolicy(subject, 'service', { timeout: props.timeout, retries: props.retries }, []);
     if (props.trafficPolicy) {
       checkTrafficPolicy(subject, 'trafficPolicy', props.trafficPolicy);
@@ -155,7 +156,9 @@ export class ProgressiveService extends Construct {
           unsupported.join(', '), 'drop them: Flagger owns the DestinationRules it writes from this policy');
       }
     }
-    checkList(subject, 'match', props.match ?? [], '[Match.headerExact("x-canary", "insider")]').forEach((m) => checkMatch(subject, 'match', m));
+    const serviceMatch = checkList(subject, 'match', props.match ?? [], '[Match.headerExact("x-canary", "insider")]');
+    serviceMatch.forEach((m) => checkMatch(subject, 'match', m));
+    if (serviceMatch.length > 0) checkAbMatchMerge(subject, serviceMatch, props.analysis.match ?? []);
     const gateways = checkList(subject, 'gateways', props.gateways ?? [], '[gateway]');
     const mesh = props.mesh ?? true;
     if (!mesh && gateways.length === 0) {
@@ -164,6 +167,16 @@ export class ProgressiveService extends Construct {
     const hosts = checkList(subject, 'hosts', props.hosts ?? [], '["ad.example.com"]');
     if (gateways.length > 0 && hosts.length === 0) {
       throw invalid(subject, 'a gateway routes by host, and no host is given', 'gateways without hosts', 'set hosts, e.g. ["ad.example.com"]');
+    }
+    // Flagger writes the hosts into its VirtualService as they are (pkg/router/istio.go, reconcileVirtualService), where
+    // Istio's webhook refuses a scheme, a port, and "*" on the mesh: the Canary would then never initialize.
+    if (hosts.length > 0) checkVirtualServiceHosts(subject, hosts, [...gateways.map((g) => g.gatewayName), ...(mesh ? [MESH_GATEWAY] : [])]);
+    const gatewayApi = gateways.find((g) => (g.routingApi ?? RoutingApi.ISTIO) === RoutingApi.GATEWAY_API);
+    if (gatewayApi) {
+      // The istio provider binds the VirtualService to Istio Gateways by name; Gateway API gateways are the gatewayapi
+      // provider's gatewayRefs (pkg/router/gateway_api.go), so gateway traffic would never reach the service.
+      throw invalid(subject, `gateway ${show(gatewayApi.gatewayName)} is a Gateway API Gateway, and Flagger's istio provider binds its VirtualService to Istio Gateways only`,
+        `routingApi ${show(gatewayApi.routingApi)}`, 'use an Istio Gateway (routingApi: RoutingApi.ISTIO)');
     }
     for (const host of gateways.length > 0 ? hosts : []) {
       if (!gateways.some((g) => g.serverHosts.some((server) => serverAdmits(server, g.gatewayNamespace, host, this.namespace)))) {
@@ -218,5 +231,26 @@ export class ProgressiveService extends Construct {
       }),
     });
     this.canary.node.addDependency(this.deployment, ...this.metricTemplates);
+  }
+}
+
+/**
+ * With a service match, Flagger builds the A/B route from copies of it, each taking the A/B match's headers and source
+ * labels in place of its own, and nothing else of the A/B match (pkg/router/istio.go, mergeMatchConditions): an A/B
+ * query parameter is dropped (every request of the service would go to the canary) and the service's header or
+ * source-label conditions are replaced (the A/B route would take requests outside the service match).
+ */
+function checkAbMatchMerge(subject: string, serviceMatch: readonly Match[], abMatch: readonly Match[]): void {
+  for (const ab of abMatch) {
+    const lost = [
+      ...(ab.conditions.queryParams ? ['its query parameters'] : []),
+      ...(ab.conditions.headers && serviceMatch.some((m) => m.conditions.headers) ? ['the service match\'s headers'] : []),
+      ...(ab.conditions.sourceLabels && serviceMatch.some((m) => m.conditions.sourceLabels) ? ['the service match\'s source labels'] : []),
+    ];
+    if (lost.length > 0) {
+      throw invalid(subject, `with a service match, Flagger merges the A/B match into it and loses ${lost.join(' and ')}`,
+        `${ab} with match ${serviceMatch.map(String).join(', ')}`,
+        'match the A/B test on headers (or source labels), and keep those out of the service match');
+    }
   }
 }

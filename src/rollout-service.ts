@@ -15,9 +15,9 @@ import { Protocol, isHttpProtocol } from './model/protocol';
 import { DEFAULT_ROUTE_NAME, Release, Split, Weights } from './model/release';
 import {
   AnalysisTemplate, BackgroundAnalysis, CANARY, CanaryStrategy, RolloutStep, SERVICE_NAME_ARG, STABLE,
-  checkCanaryStrategy, checkPodCount, checkWholeSeconds, managedRoutes,
+  checkCanaryStrategy, checkPodCount, managedRoutes,
 } from './model/rollout';
-import { RoutePolicy, routePolicyOf } from './model/route-policy';
+import { RoutePolicy, checkWholeSeconds, routePolicyOf } from './model/route-policy';
 import { TrafficPolicy } from './model/traffic-policy';
 import { registerAnalysisView } from './private/analysis-view';
 import { claimMeshHost } from './private/host-claims';
@@ -198,6 +198,12 @@ export class RolloutService extends RoutedRelease {
     if (props.abortScaleDownDelay !== undefined) checkWholeSeconds(this.subject, 'abortScaleDownDelay', props.abortScaleDownDelay);
     checkPodCount(this.subject, 'maxSurge', props.maxSurge);
     checkPodCount(this.subject, 'maxUnavailable', props.maxUnavailable);
+    const zero = (v: string | number | undefined) => v !== undefined && parseInt(String(v), 10) === 0;
+    if (zero(props.maxSurge) && zero(props.maxUnavailable)) {
+      // Argo Rollouts' ValidateRolloutStrategyCanary (pkg/apis/rollouts/validation/validation.go, invalidMaxSurgeMaxUnavailable).
+      throw invalid(this.subject, 'maxSurge and maxUnavailable cannot both be 0, or no pod could ever be replaced',
+        `maxSurge ${show(props.maxSurge)}, maxUnavailable ${show(props.maxUnavailable)}`, 'set maxSurge to 1 or "25%"');
+    }
     this.commit({
       name: this.name,
       host: this.host,

@@ -1,7 +1,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import {
   CanaryService, DefaultRoute, ExternalService, GatewaySpecServersTlsMode, Match, MeshGateway, MeshNamespace, MeshPeerAuthentication, MeshSidecar,
-  ProgressiveService, Protocol, RoutingApi, Split, TrafficSplit, VersionProps,
+  AnalysisTemplate, Metric, ProgressiveService, Protocol, RolloutService, RolloutStep, RoutingApi, Split, TrafficSplit, VersionProps,
 } from '../src';
 
 /**
@@ -14,6 +14,14 @@ const versions: VersionProps[] = [{ name: 'v1', image: 'app:1' }, { name: 'v2', 
 const service = (c: Chart, props: Record<string, unknown> = {}) => new CanaryService(c, 'web', { port: 8080, versions, ...props } as any);
 const version = (props: Record<string, unknown>) => (c: Chart) => service(c, { versions: [{ name: 'v1', image: 'app:1', ...props }] });
 const untyped = (value: unknown) => value as any;
+const rollout = (c: Chart, props: Record<string, unknown>) => new RolloutService(c, 'ad', { port: 3003, image: 'ad:1', steps: [RolloutStep.setWeight(100)], ...props } as any);
+const analysisStep = (templates: AnalysisTemplate[], names: string[]) => ({
+  analysisTemplates: templates, steps: [RolloutStep.setWeight(20), RolloutStep.analysis(names), RolloutStep.setWeight(100)],
+});
+const progressive = (c: Chart, props: Record<string, unknown>) => new ProgressiveService(c, 'ad', {
+  port: 3003, image: 'ad:1', ...props, analysis: { stepWeight: 20, maxWeight: 60, ...props.analysis as object },
+} as any);
+const p99 = (name: string) => AnalysisTemplate.prometheus(name, [{ name: 'p99', query: 'q', successCondition: 'result[0] < 1', interval: Duration.seconds(30), count: 3 }]);
 const gatewayApiService = (c: Chart, props: Record<string, unknown> = {}) => service(c, { routingApi: RoutingApi.GATEWAY_API, ...props });
 const gatewayApiGateway = (c: Chart, hosts: string[]) => new MeshGateway(c, 'gw', { hosts, routingApi: RoutingApi.GATEWAY_API });
 
@@ -133,6 +141,50 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
   ['a version given as a plain string', (c) => service(c, { versions: ['v1'] }),
     'canary "web": versions entry 1 must be an object with a name and an image (got "v1"); write { name: "v1", image: "..." }'],
   ['a host in another script', (c) => new MeshGateway(c, 'gw', { hosts: ['bücher.example.com'] }), 'write its ASCII (IDNA) form, "xn--bcher-kva.example.com"'],
+  // What Argo Rollouts 1.9.1 refuses or mishandles (github.com/argoproj/argo-rollouts, read at v1.9.1)
+  ['a header route step with an empty match', (c) => rollout(c, { steps: [RolloutStep.setWeight(10), RolloutStep.setHeaderRoute('beta', []), RolloutStep.setWeight(100)] }),
+    'rollout "ad": step 1 (setHeaderRoute beta): match is empty, so Argo Rollouts would add a route for every request, ahead of the service\'s own routes (got []); '
+    + 'give at least one match, e.g. Match.headerExact("x-canary", "yes"), or use RolloutStep.removeHeaderRoute("beta")'],
+  ['a mirror route step with an empty match', (c) => rollout(c, { steps: [RolloutStep.setWeight(10), RolloutStep.setMirrorRoute('shadow', []), RolloutStep.setWeight(100)] }),
+    'or use RolloutStep.removeMirrorRoute("shadow")'],
+  ['a step analysis that never ends', (c) => rollout(c, analysisStep([AnalysisTemplate.errorRate(5)], ['error-rate'])),
+    'step 1 (analysis error-rate): metric "error-rate" of template "error-rate" measures every 1m without a count, so it never ends, and Argo Rollouts refuses it in a step (got interval 1m, count none)'],
+  ['two metrics of one name in one analysis', (c) => rollout(c, analysisStep([p99('lat'), p99('lat2')], ['lat', 'lat2'])),
+    'step 1 (analysis lat, lat2): Argo Rollouts runs these templates as one analysis, so their metric names must be unique (got "p99" in "lat" and "lat2")'],
+  ['a template named twice in one analysis', (c) => rollout(c, analysisStep([p99('lat')], ['lat', 'lat'])), 'step 1 (analysis lat, lat) names a template twice (got "lat")'],
+  ['a count without an interval', (c) => rollout(c, analysisStep([AnalysisTemplate.prometheus('lat', [{ name: 'p99', query: 'q', successCondition: 'true', count: 3 }])], ['lat'])),
+    'AnalysisTemplate "lat" metric "p99": count 3 needs an interval between the measurements (got count 3, no interval)'],
+  ['a count not above failureLimit', (c) => rollout(c, analysisStep([AnalysisTemplate.errorRate(5, { count: 2, failureLimit: 3 })], ['error-rate'])),
+    'metric "error-rate": count must be above failureLimit, or the metric could never fail (got count 2, failureLimit 3)'],
+  ['maxSurge and maxUnavailable both 0', (c) => rollout(c, { maxSurge: 0, maxUnavailable: '0%' }),
+    'rollout "ad": maxSurge and maxUnavailable cannot both be 0, or no pod could ever be replaced (got maxSurge 0, maxUnavailable "0%")'],
+  ['a ramp beyond 100', () => RolloutStep.ramp({ stepWeight: 20, maxWeight: 1000, pause: Duration.minutes(1) }),
+    'RolloutStep.ramp: maxWeight must be a whole percentage from stepWeight (20) to 100 (got 1000)'],
+  ['a ramp to Infinity', () => RolloutStep.ramp({ stepWeight: 1, maxWeight: Infinity, pause: Duration.minutes(1) }), '(got Infinity)'],
+  ['a pause given in plain seconds', () => RolloutStep.pause(untyped(30)), 'RolloutStep.pause: duration must be a cdk8s Duration (got 30); use Duration.seconds(30)'],
+  ['a template interval given in plain seconds', () => AnalysisTemplate.errorRate(5, { interval: untyped(30) }), 'AnalysisTemplate: interval must be a cdk8s Duration (got 30)'],
+  ['a pause longer than int32 seconds', (c) => rollout(c, { steps: [RolloutStep.setWeight(10), RolloutStep.pause(Duration.days(30_000)), RolloutStep.setWeight(100)] }),
+    'step 1 (pause 720000h): duration must be at most 2147483647 seconds (got 720000h)'],
+  // What Flagger 1.44 refuses or mishandles (github.com/fluxcd/flagger, read at v1.44.0)
+  ['a Flagger host with a scheme', (c) => progressive(c, { hosts: ['http://ad.example.com'] }),
+    'progressive service "ad": host must be a bare DNS name, without a scheme, port or path (got "http://ad.example.com"); write "ad.example.com"'],
+  ['a Flagger host "*" on the mesh', (c) => progressive(c, { hosts: ['*'] }), 'a VirtualService bound to the mesh cannot have host "*"'],
+  ['a Gateway API gateway for Flagger\'s istio provider', (c) => progressive(c, { hosts: ['ad.example.com'], gateways: [gatewayApiGateway(c, ['*.example.com'])] }),
+    'gateway "gw" is a Gateway API Gateway, and Flagger\'s istio provider binds its VirtualService to Istio Gateways only (got routingApi "gateway-api")'],
+  ['an A/B match on a header being present', (c) => progressive(c, { analysis: { stepWeight: undefined, maxWeight: undefined, iterations: 5, match: [Match.headerPresent('x-canary')] } }),
+    'Flagger\'s A/B match cannot test only that a header is present (got "x-canary")'],
+  ['an A/B query parameter with a service match', (c) => progressive(c, {
+    match: [Match.uriPrefix('/api')], analysis: { stepWeight: undefined, maxWeight: undefined, iterations: 5, match: [Match.queryParam('canary', 'yes')] },
+  }), 'with a service match, Flagger merges the A/B match into it and loses its query parameters'],
+  ['maxWeight beside stepWeights', (c) => progressive(c, { analysis: { stepWeight: undefined, stepWeights: [10, 20, 30], maxWeight: 50 } }),
+    'Flagger ignores maxWeight with stepWeights and promotes after the last step (got maxWeight 50, stepWeights [10,20,30])'],
+  ['an analysis interval under 10 seconds', (c) => progressive(c, { analysis: { interval: Duration.seconds(5) } }),
+    'analysis interval must be at least 10 seconds, Flagger\'s minimum (got 5s)'],
+  ['a maxWeight the steps overshoot', (c) => progressive(c, { analysis: { stepWeight: 20, maxWeight: 50 } }),
+    'maxWeight must be a multiple of stepWeight, or the last step overshoots it to 60% (got stepWeight 20, maxWeight 50); use maxWeight 40 or 60'],
+  ['a request duration in fractions of a millisecond', (c) => progressive(c, { analysis: { metrics: [Metric.requestDuration({ max: 500.5 })] } }),
+    'metric "request-duration" is in whole milliseconds, 0 or more (got {"max":500.5})'],
+  ['a progress deadline in milliseconds', (c) => progressive(c, { progressDeadline: Duration.millis(1500) }), 'progressDeadline must be whole seconds (got 1500ms)'],
   // Untyped callers
   ['versions not a list', (c) => service(c, { versions: 'v1' }), 'canary "web": versions must be a list (got "v1"); wrap it in [ ]'],
   ['an empty entry in versions', (c) => service(c, { versions: [versions[0], null] }), 'versions has an empty entry at position 2'],

@@ -179,7 +179,7 @@ describe('RolloutService: refused at synth', () => {
     ['a setWeight above 100', { steps: [RolloutStep.setWeight(120)] },
       'rollout "ad": step 0 (setWeight 120): setWeight must be a whole percentage from 0 to 100 (got 120); use e.g. 20'],
     ['steps that stop short of 100 without saying so', { steps: [RolloutStep.setWeight(20), RolloutStep.pause(Duration.seconds(40)), RolloutStep.setWeight(40)] },
-      'rollout "ad": the steps end at 40% to the canary, and Argo Rollouts then sends it 100% at once (got setWeight 20, pause 40 seconds, setWeight 40); '
+      'rollout "ad": the steps end at 40% to the canary, and Argo Rollouts then sends it 100% at once (got setWeight 20, pause 40s, setWeight 40); '
       + 'step up to RolloutStep.setWeight(100), end with RolloutStep.pause() to promote by hand, or set allowJumpToFull: true'],
     ['no steps', { steps: [] }, 'the steps end at 0% to the canary, and Argo Rollouts then sends it 100% at once (got no steps)'],
     ['a step analysis naming an unknown template', { steps: [RolloutStep.setWeight(20), RolloutStep.analysis(['success-rate']), RolloutStep.setWeight(100)], analysisTemplates: [AnalysisTemplate.errorRate(5)] },
@@ -206,7 +206,7 @@ describe('RolloutService: refused at synth', () => {
       'AnalysisTemplate "lat" metric "p99" has no condition, so every measurement would pass'],
     ['a TCP service', { protocol: Protocol.TCP }, 'rollout "ad": Argo Rollouts shifts this service\'s traffic with HTTP routes, so it must speak an HTTP-family protocol (got "tcp")'],
     ['Deployment options', { deploymentOptions: {} } as any, 'rollout "ad": a Rollout has no Deployment, so deploymentOptions do not apply'],
-    ['a pause of half a second', { steps: [RolloutStep.setWeight(100), RolloutStep.pause(Duration.millis(500))] }, 'step 1 (pause 500 millis) duration must be whole seconds (got 500ms)'],
+    ['a pause of half a second', { steps: [RolloutStep.setWeight(100), RolloutStep.pause(Duration.millis(500))] }, 'step 1 (pause 500ms) duration must be whole seconds (got 500ms)'],
     ['a maxSurge that is no number or percentage', { maxSurge: '25' }, 'rollout "ad": maxSurge must be a whole number or a percentage (got "25"); use e.g. 1 or "25%"'],
   ] as Array<[string, Partial<RolloutServiceProps>, string]>)('%s', (_, props, message) => {
     expect(refuse(props)).toThrow(message);

@@ -30,7 +30,7 @@ export function show(value: unknown): string {
 const MARK = '\u2063'; // the invisible separator, which JSON.stringify leaves as it is
 
 /** A cdk8s Duration (by shape: an app may hold another copy of cdk8s). */
-function isDuration(value: unknown): value is { toMilliseconds(options: { integral: boolean }): number } {
+export function isDuration(value: unknown): value is { toMilliseconds(options: { integral: boolean }): number } {
   return typeof value === 'object' && value !== null && typeof (value as any).toMilliseconds === 'function'
     && typeof (value as any).toHumanString === 'function';
 }

@@ -6,7 +6,7 @@ import { Duration } from 'cdk8s';
 import { invalid, show } from './errors';
 import { Match, checkMatch } from './match';
 import { routeNameFrom } from './release';
-import { checkDuration } from './route-policy';
+import { checkDuration, checkWholeSeconds } from './route-policy';
 
 /** A metric's pass range: the analysis fails a check when the value is below `min` or above `max`. */
 export interface MetricThreshold {
@@ -201,7 +201,13 @@ export function checkAnalysis(subject: string, analysis: Analysis): void {
   if (!analysis || typeof analysis !== 'object') {
     throw invalid(subject, 'needs an analysis', show(analysis), 'set analysis: { stepWeight: 20, maxWeight: 100, metrics: [...] }');
   }
-  if (analysis.interval !== undefined) checkDuration(subject, 'analysis interval', analysis.interval);
+  if (analysis.interval !== undefined) {
+    checkDuration(subject, 'analysis interval', analysis.interval);
+    if (analysis.interval.toMilliseconds() < 10_000) {
+      // Flagger runs the analysis at least 10 s apart (pkg/apis/flagger/v1beta1/canary.go, GetAnalysisInterval).
+      throw invalid(subject, 'analysis interval must be at least 10 seconds, Flagger\'s minimum', show(analysis.interval), 'use e.g. Duration.seconds(30)');
+    }
+  }
   checkWhole(subject, 'analysis threshold', analysis.threshold, 1, 1000);
   checkWhole(subject, 'maxWeight', analysis.maxWeight, 1, 100);
   checkWhole(subject, 'stepWeight', analysis.stepWeight, 1, 100);
@@ -223,6 +229,12 @@ export function checkAnalysis(subject: string, analysis: Analysis): void {
   if (analysis.match !== undefined) {
     if (analysis.match.length === 0) throw invalid(subject, 'analysis match is empty', '[]', 'give the A/B match, or drop match');
     analysis.match.forEach((m) => checkMatch(subject, 'analysis match', m));
+    const presence = analysis.match.flatMap((m) => Object.entries(m.conditions.headers ?? {})).find(([, v]) => Object.keys(v).length === 0);
+    if (presence) {
+      // The Canary CRD's analysis.match headers take exact, prefix, suffix or regex (artifacts/flagger/crd.yaml).
+      throw invalid(subject, 'Flagger\'s A/B match cannot test only that a header is present', show(presence[0]),
+        `match its value, e.g. Match.headerRegex(${show(presence[0])}, ".+")`);
+    }
     const unsupported = analysis.match.filter((m) => m.conditions.uri || m.conditions.method || m.conditions.port !== undefined);
     if (unsupported.length > 0) {
       throw invalid(subject, 'Flagger\'s A/B match takes headers, query parameters and source labels only', show(unsupported.map(String)),
@@ -249,6 +261,19 @@ export function checkAnalysis(subject: string, analysis: Analysis): void {
       throw invalid(subject, `${analysis.stepWeight !== undefined ? 'stepWeight' : 'the last of stepWeights'} is above maxWeight`,
         `${last} > ${maxWeight}`, 'lower the step or raise maxWeight');
     }
+    if (analysis.stepWeights !== undefined && analysis.maxWeight !== undefined && analysis.maxWeight !== last) {
+      // With stepWeights Flagger promotes after the last step and reads no maxWeight (pkg/controller/scheduler.go, maxWeight).
+      throw invalid(subject, 'Flagger ignores maxWeight with stepWeights and promotes after the last step',
+        `maxWeight ${analysis.maxWeight}, stepWeights ${show(analysis.stepWeights)}`, `drop maxWeight, or end stepWeights at ${analysis.maxWeight}`);
+    }
+    if (analysis.stepWeight !== undefined && analysis.maxWeight !== undefined && analysis.maxWeight % analysis.stepWeight !== 0
+      && analysis.maxWeight < 100) {
+      // The weight grows by stepWeight until it reaches maxWeight (pkg/controller/scheduler.go, runCanary), so it overshoots.
+      const over = Math.min(100, Math.ceil(analysis.maxWeight / analysis.stepWeight) * analysis.stepWeight);
+      throw invalid(subject, `maxWeight must be a multiple of stepWeight, or the last step overshoots it to ${over}%`,
+        `stepWeight ${analysis.stepWeight}, maxWeight ${analysis.maxWeight}`,
+        `use maxWeight ${Math.floor(analysis.maxWeight / analysis.stepWeight) * analysis.stepWeight || analysis.stepWeight} or ${over}`);
+    }
   } else if (analysis.iterations === undefined) {
     throw invalid(subject, 'analysis needs a strategy', 'neither weights nor iterations',
       'set stepWeight and maxWeight for a canary, or iterations for blue/green (with match for A/B testing)');
@@ -266,7 +291,7 @@ export function checkAnalysis(subject: string, analysis: Analysis): void {
       throw invalid(subject, 'sessionAffinity cookieName must be a cookie name', show(analysis.sessionAffinity.cookieName), 'use e.g. "flagger-cookie"');
     }
     if (!weighted) throw invalid(subject, 'session affinity applies to weighted canaries', 'sessionAffinity without weights', 'add stepWeight, or drop it');
-    if (analysis.sessionAffinity.maxAge !== undefined) checkDuration(subject, 'sessionAffinity maxAge', analysis.sessionAffinity.maxAge);
+    if (analysis.sessionAffinity.maxAge !== undefined) checkWholeSeconds(subject, 'sessionAffinity maxAge', analysis.sessionAffinity.maxAge);
   }
   const names = new Set<string>();
   for (const metric of analysisMetrics(analysis)) {
@@ -287,6 +312,10 @@ export function checkAnalysis(subject: string, analysis: Analysis): void {
     }
     if (min !== undefined && max !== undefined && min > max) throw invalid(subject, `${where}: min is above max`, `${min} > ${max}`, 'swap them');
     if (interval !== undefined) checkDuration(subject, `${where} interval`, interval);
+    if (metric.name === 'request-duration' && [min, max].some((v) => v !== undefined && (!Number.isInteger(v) || v < 0))) {
+      // Flagger compares it as time.Duration(x) * time.Millisecond (pkg/controller/scheduler_metrics.go).
+      throw invalid(subject, `${where} is in whole milliseconds, 0 or more`, show(metric.threshold), 'use e.g. { max: 500 }');
+    }
     if (metric.name === 'request-success-rate' && ((min ?? 0) < 0 || (max ?? 100) > 100 || (min ?? 0) > 100)) {
       throw invalid(subject, `${where} is a percentage`, show(metric.threshold), 'use a range within 0 to 100');
     }

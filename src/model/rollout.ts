@@ -3,10 +3,13 @@
  * manages, with their checks (argo/rollout.ts renders the Rollout's `strategy.canary` and the templates).
  */
 import { Duration } from 'cdk8s';
-import { checkList, invalid, show } from './errors';
+import { checkList, invalid, isDuration, show } from './errors';
 import { Match, checkMatch } from './match';
 import { checkDnsLabel } from './names';
-import { checkDuration, checkWholePercent } from './route-policy';
+import { checkWholePercent, checkWholeSeconds } from './route-policy';
+
+/** Kubernetes' int32, the type of the controller's pause seconds. */
+const INT32_MAX = 2_147_483_647;
 
 /** The subsets (or Service suffixes) Argo Rollouts moves traffic between. */
 export const STABLE = 'stable';
@@ -46,6 +49,7 @@ export class RolloutStep {
 
   /** Waits `duration`, or without one until someone promotes the rollout (`kubectl argo rollouts promote`). */
   public static pause(duration?: Duration): RolloutStep {
+    if (duration !== undefined) checkIsDuration('RolloutStep.pause', 'duration', duration);
     return new RolloutStep({ kind: 'pause', duration });
   }
 
@@ -90,6 +94,10 @@ export class RolloutStep {
     if (typeof step !== 'number' || !Number.isInteger(step) || step < 1 || step > 100) {
       throw invalid('RolloutStep.ramp', 'stepWeight must be a whole percentage from 1 to 100', show(step), 'use e.g. 20');
     }
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < step || max > 100) {
+      throw invalid('RolloutStep.ramp', `maxWeight must be a whole percentage from stepWeight (${step}) to 100`, show(max), 'use e.g. 100');
+    }
+    checkIsDuration('RolloutStep.ramp', 'pause', options.pause);
     const steps: RolloutStep[] = [];
     for (let weight = step; weight < max + step; weight += step) {
       steps.push(RolloutStep.setWeight(Math.min(weight, max)), RolloutStep.pause(options.pause));
@@ -107,7 +115,7 @@ export class RolloutStep {
     const s = this.spec;
     switch (s.kind) {
       case 'setWeight': return `setWeight ${s.weight}`;
-      case 'pause': return s.duration ? `pause ${s.duration.toHumanString()}` : 'pause until promoted';
+      case 'pause': return s.duration ? `pause ${show(s.duration)}` : 'pause until promoted';
       case 'analysis': return `analysis ${s.templates.join(', ')}`;
       default: return `${s.kind} ${s.name}`;
     }
@@ -222,7 +230,8 @@ export class AnalysisTemplate {
   }
 
   private static window(options: RateTemplateOptions): string {
-    return `${(options.interval ?? Duration.minutes(1)).toSeconds()}s`;
+    if (options.interval !== undefined) checkIsDuration('AnalysisTemplate', 'interval', options.interval);
+    return `${(options.interval ?? Duration.minutes(1)).toSeconds({ integral: false })}s`;
   }
 
   private static rate(name: string, query: string, successCondition: string, failureCondition: string,
@@ -308,10 +317,16 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
         checkWholePercent(subject, `${where}: setWeight`, s.weight);
         break;
       case 'pause':
-        if (s.duration !== undefined) checkWholeSeconds(subject, `${where} duration`, s.duration);
+        if (s.duration !== undefined) {
+          checkWholeSeconds(subject, `${where} duration`, s.duration);
+          // The controller reads the duration as int32 seconds (RolloutPause.DurationSeconds, types.go), so more wraps negative.
+          if (s.duration.toSeconds() > INT32_MAX) {
+            throw invalid(subject, `${where}: duration must be at most ${INT32_MAX} seconds`, show(s.duration), 'pause for less, or use RolloutStep.pause() to wait for promotion');
+          }
+        }
         break;
       case 'analysis':
-        checkAnalysisRef(subject, where, templates, s.templates, s.args, strategy.defaultArgs);
+        checkAnalysisRef(subject, where, templates, s.templates, s.args, strategy.defaultArgs, true);
         break;
       default: {
         checkDnsLabel(subject, `${where} route name`, s.name);
@@ -328,6 +343,12 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
         }
         if (s.match !== undefined) {
           checkList(subject, `${where} match`, s.match, '[Match.headerExact("x-canary", "yes")]').forEach((m) => checkMatch(subject, where, m));
+          if (s.match.length === 0) {
+            // Only a missing match removes the route; an empty one becomes a route without conditions, which Argo
+            // Rollouts puts above all others (rollout/trafficrouting/istio/istio.go, createHeaderRoute, createMirrorRoute).
+            throw invalid(subject, `${where}: match is empty, so Argo Rollouts would add a route for every request, ahead of the service's own routes`, '[]',
+              `give at least one match, e.g. Match.headerExact("x-canary", "yes"), or use RolloutStep.remove${s.kind === 'setHeaderRoute' ? 'Header' : 'Mirror'}Route(${show(s.name)})`);
+          }
           if (s.kind === 'setHeaderRoute') s.match.forEach((m) => checkHeaderRouteMatch(subject, where, m));
           else s.match.forEach((m) => checkMirrorRouteMatch(subject, where, m));
         }
@@ -349,7 +370,7 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
     if (startingStep !== undefined && (!Number.isInteger(startingStep) || startingStep < 0 || startingStep >= Math.max(steps.length, 1))) {
       throw invalid(subject, 'analysis.startingStep must be the index of a step', show(startingStep), `use 0 to ${Math.max(steps.length - 1, 0)}`);
     }
-    checkAnalysisRef(subject, 'analysis', templates, strategy.analysis.templates, strategy.analysis.args ?? {}, strategy.defaultArgs);
+    checkAnalysisRef(subject, 'analysis', templates, strategy.analysis.templates, strategy.analysis.args ?? {}, strategy.defaultArgs, false);
   }
   const weights = steps.flatMap((s) => (s.spec.kind === 'setWeight' ? [s.spec.weight] : []));
   const last = weights.length > 0 ? weights[weights.length - 1] : 0;
@@ -362,13 +383,13 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
   }
 }
 
-/** A duration Argo Rollouts takes in whole seconds. */
-export function checkWholeSeconds(subject: string, what: string, duration: Duration): void {
-  checkDuration(subject, what, duration);
-  if (duration.toMilliseconds() % 1000 !== 0) {
-    throw invalid(subject, `${what} must be whole seconds`, `${duration.toMilliseconds()}ms`, 'use e.g. Duration.seconds(40)');
+/** Throws unless `value` is a cdk8s Duration (an untyped caller may pass a number of seconds). */
+function checkIsDuration(subject: string, what: string, value: unknown): void {
+  if (!isDuration(value)) {
+    throw invalid(subject, `${what} must be a cdk8s Duration`, show(value), typeof value === 'number' ? `use Duration.seconds(${value})` : 'use e.g. Duration.seconds(30)');
   }
 }
+
 
 /** `maxSurge` / `maxUnavailable`: a whole number of pods or a percentage, as Kubernetes takes them. */
 export function checkPodCount(subject: string, what: string, value: string | number | undefined): void {
@@ -403,6 +424,16 @@ function checkTemplate(subject: string, template: AnalysisTemplate): void {
       }
     }
     if (metric.interval !== undefined) checkWholeSeconds(subject, `${at} interval`, metric.interval);
+    // Argo Rollouts' ValidateMetric (utils/analysis/factory.go).
+    if (metric.interval === undefined && (metric.count ?? 0) > 1) {
+      throw invalid(subject, `${at}: count ${metric.count} needs an interval between the measurements`, `count ${metric.count}, no interval`,
+        'set interval, e.g. Duration.seconds(30), or count 1');
+    }
+    if ((metric.count ?? 0) > 0 && metric.count! <= (metric.failureLimit ?? 0)) {
+      // Fewer measurements than failureLimit is refused; as many can never fail, since the limit is exceeded only by more.
+      throw invalid(subject, `${at}: count must be above failureLimit, or the metric could never fail`,
+        `count ${metric.count}, failureLimit ${metric.failureLimit ?? 0}`, 'raise count or lower failureLimit');
+    }
     if (metric.initialDelay !== undefined) checkWholeSeconds(subject, `${at} initialDelay`, metric.initialDelay);
     const used = [...metric.query.matchAll(/\{\{\s*args\.([^}\s]+)\s*\}\}/g)].map((m) => m[1]);
     const undeclared = used.find((a) => !template.args.includes(a));
@@ -413,15 +444,37 @@ function checkTemplate(subject: string, template: AnalysisTemplate): void {
   }
 }
 
+/**
+ * Checks the templates one analysis names: they exist, get their arguments, and run as one AnalysisRun, whose metric
+ * names must be unique (utils/analysis/helpers.go, flattenMetrics). A step analysis (`step`) must end: Argo Rollouts
+ * refuses a metric measured at an interval without a count there (validation_references.go,
+ * ValidateAnalysisTemplateWithType: "runs indefinitely").
+ */
 function checkAnalysisRef(subject: string, where: string, templates: readonly AnalysisTemplate[], names: readonly string[],
-  args: Readonly<Record<string, string>>, defaultArgs: Readonly<Record<string, string>>): void {
+  args: Readonly<Record<string, string>>, defaultArgs: Readonly<Record<string, string>>, step: boolean): void {
   const list = checkList(subject, `${where} templates`, names, '["error-rate"]');
   if (list.length === 0) throw invalid(subject, `${where} names no template`, '[]', 'name one of analysisTemplates');
+  const twice = list.find((n, i) => list.indexOf(n) !== i);
+  if (twice) throw invalid(subject, `${where} names a template twice`, show(twice), 'list each template once');
+  const metricOwners = new Map<string, string>();
   for (const name of list) {
     const template = templates.find((t) => t.name === name);
     if (!template) {
       throw invalid(subject, `${where} names an AnalysisTemplate the service does not have`, show(name),
         templates.length > 0 ? `use one of ${templates.map((t) => t.name).join(', ')}` : 'add it to analysisTemplates');
+    }
+    for (const metric of template.metrics) {
+      const owner = metricOwners.get(metric.name);
+      if (owner !== undefined) {
+        throw invalid(subject, `${where}: Argo Rollouts runs these templates as one analysis, so their metric names must be unique`,
+          `${show(metric.name)} in ${show(owner)} and ${show(name)}`, 'rename one of the metrics');
+      }
+      metricOwners.set(metric.name, name);
+      if (step && metric.interval !== undefined && !metric.count) {
+        throw invalid(subject, `${where}: metric ${show(metric.name)} of template ${show(name)} measures every ${show(metric.interval)} `
+          + 'without a count, so it never ends, and Argo Rollouts refuses it in a step', `interval ${show(metric.interval)}, count ${metric.count ?? 'none'}`,
+        'give the template a count, e.g. AnalysisTemplate.errorRate(5, { count: 5 }), or run it as the background analysis');
+      }
     }
     const missing = template.args.find((a) => args[a] === undefined && defaultArgs[a] === undefined);
     if (missing) {

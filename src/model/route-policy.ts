@@ -292,6 +292,14 @@ export function checkDuration(subject: string, what: string, duration: Duration)
   }
 }
 
+/** A duration the API takes in whole seconds (Argo Rollouts' durations, Flagger's progress deadline). */
+export function checkWholeSeconds(subject: string, what: string, duration: Duration): void {
+  checkDuration(subject, what, duration);
+  if (duration.toMilliseconds() % 1000 !== 0) {
+    throw invalid(subject, `${what} must be whole seconds`, `${duration.toMilliseconds()}ms`, 'use e.g. Duration.seconds(40)');
+  }
+}
+
 /** A whole percentage from 0 to 100 (Argo Rollouts' weights and mirror percentages are integers). */
 export function checkWholePercent(subject: string, what: string, percent: number): void {
   if (typeof percent !== 'number' || !Number.isInteger(percent) || percent < 0 || percent > 100) {
