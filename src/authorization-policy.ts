@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
-import { checkList, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, checkList, invalid, show } from './model/errors';
 import { checkDnsLabel } from './model/names';
 import { policyNamespace } from './private/policy-namespace';
 import { IAuthorizationTarget, ISourceWorkload } from './targets';
@@ -85,6 +85,11 @@ export interface MeshAuthorizationPolicyProps {
   readonly allowFrom: Source[];
 }
 
+/** The props a MeshAuthorizationPolicy reads, for untyped callers (see checkKnownProps). */
+const AUTHORIZATION_POLICY_PROPS: PropNames<MeshAuthorizationPolicyProps> = {
+  name: true, service: true, namespace: true, allowFrom: true,
+};
+
 /**
  * An Istio `AuthorizationPolicy` (action ALLOW) that admits only the named callers: the ingress gateway, a
  * service account, a workload, a namespace. Once a workload has an ALLOW policy, Istio denies every request no
@@ -99,6 +104,7 @@ export class MeshAuthorizationPolicy extends Construct {
     MeshAnalysis.of(this);
     const name = props.name ?? id;
     const subject = `authorization policy ${show(name)}`;
+    checkKnownProps(subject, 'MeshAuthorizationPolicy', props, AUTHORIZATION_POLICY_PROPS);
     checkDnsLabel(subject, 'name', name);
     const namespace = policyNamespace(subject, this, props.namespace, props.service);
     const sources = checkList(subject, 'allowFrom', props.allowFrom ?? [], '[Source.ingressGateway()]');

@@ -4,14 +4,14 @@ import { Construct, IConstruct } from 'constructs';
 import { IstioApiVersion } from './istio/api-version';
 import { renderDestinationRule, renderRoutes, renderVersionDestinationRules } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
-import { checkList, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, checkList, invalid, show } from './model/errors';
 import { RoutingApi } from './model/gateway-api';
 import { withLanes } from './model/lane';
 import { checkContainerPort } from './model/match';
 import { checkDnsLabel, serviceHost } from './model/names';
 import { Protocol } from './model/protocol';
 import { DefaultRoute, Release, ReleasePort, Split, VersionPolicy, Weights, releaseSubject } from './model/release';
-import { HeaderPolicy, RoutePolicy, routePolicyOf } from './model/route-policy';
+import { HeaderPolicy, ROUTE_POLICY_PROPS, RoutePolicy, routePolicyOf } from './model/route-policy';
 import { StickyCanary, checkStickyCanary, withStickyCanary } from './model/sticky';
 import { TrafficPolicy } from './model/traffic-policy';
 import { routingApiOf } from './private/gateway-api-scope';
@@ -20,7 +20,7 @@ import { createNetworkingObject } from './private/networking-object';
 import { createService as createServiceObject } from './private/service';
 import { ExposeOptions, RoutedRelease } from './routed-release';
 import { IAuthorizationTarget, IGatewayRouteTarget, ILaneMember, IMeshGateway, IReleaseLane, ISourceWorkload } from './targets';
-import { WorkloadProps, checkWorkloadProps, createWorkloadDeployment } from './workload';
+import { WORKLOAD_PROPS, WorkloadProps, checkWorkloadProps, createWorkloadDeployment } from './workload';
 
 /** One version of the application: its Deployment `<name>-<version>` and its subset. */
 export interface VersionProps extends WorkloadProps {
@@ -40,6 +40,9 @@ export interface VersionProps extends WorkloadProps {
    */
   readonly headers?: HeaderPolicy;
 }
+
+/** The props a version reads, for untyped callers (see checkKnownProps). */
+const VERSION_PROPS: PropNames<VersionProps> = { ...WORKLOAD_PROPS, name: true, trafficPolicy: true, headers: true };
 
 /** One port of the Service, for services with several. */
 export interface PortProps {
@@ -180,6 +183,30 @@ export interface CanaryServiceProps extends RoutePolicy {
   readonly lanes?: IReleaseLane[];
 }
 
+/** The props a CanaryService reads, for untyped callers (see checkKnownProps). */
+const CANARY_SERVICE_PROPS: PropNames<CanaryServiceProps> = {
+  ...ROUTE_POLICY_PROPS,
+  name: true,
+  namespace: true,
+  port: true,
+  containerPort: true,
+  protocol: true,
+  ports: true,
+  versions: true,
+  stable: true,
+  weights: true,
+  defaultRoute: true,
+  stickyCanary: true,
+  trafficPolicy: true,
+  split: true,
+  apiVersion: true,
+  routingApi: true,
+  gatewayApiExperimental: true,
+  serviceAccountName: true,
+  mesh: true,
+  lanes: true,
+};
+
 /**
  * A service released in several versions behind one Service, with Istio routing between them:
  * one Deployment per version, one Service, a DestinationRule with a subset per version, and a VirtualService
@@ -242,6 +269,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     MeshAnalysis.of(this);
     this.name = props.name ?? id;
     this.subject = releaseSubject(this.name);
+    checkKnownProps(this.subject, 'CanaryService', props, CANARY_SERVICE_PROPS);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
     checkDnsLabel(this.subject, 'namespace', this.namespace);
     this.host = serviceHost(this.name, this.namespace);
@@ -292,6 +320,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
       hosts,
     });
     for (const version of versions) {
+      checkKnownProps(this.subject, `version ${show(version.name)}`, version, VERSION_PROPS);
       checkWorkloadProps(this.subject, `version ${show(version.name)}`, version, { app: this.name, version: version.name });
     }
 

@@ -9,7 +9,7 @@ import {
   DEFAULT_EGRESS_GATEWAY, EgressGatewayOptions, External, ExternalPort, ExternalProtocol, Resolution, checkExternal,
   externalPortNames, externalSubject,
 } from './model/egress';
-import { checkList } from './model/errors';
+import { PropNames, checkKnownProps, checkList } from './model/errors';
 import { checkDnsLabel } from './model/names';
 import { TrafficPolicy } from './model/traffic-policy';
 import { claimMeshHost } from './private/host-claims';
@@ -69,6 +69,19 @@ export interface ExternalServiceProps {
   readonly apiVersion?: IstioApiVersion;
 }
 
+/** The props an ExternalService reads, for untyped callers (see checkKnownProps). */
+const EXTERNAL_SERVICE_PROPS: PropNames<ExternalServiceProps> = {
+  name: true,
+  namespace: true,
+  hosts: true,
+  ports: true,
+  resolution: true,
+  egressGateway: true,
+  originateTls: true,
+  trafficPolicy: true,
+  apiVersion: true,
+};
+
 /**
  * A service outside the mesh: registers its hosts with a `MESH_EXTERNAL` ServiceEntry, optionally routes the
  * mesh's calls to it through the egress gateway, and optionally originates TLS.
@@ -97,6 +110,7 @@ export class ExternalService extends Construct implements IExternalService {
     MeshAnalysis.of(this);
     const name = props.name ?? id;
     const subject = externalSubject(name);
+    checkKnownProps(subject, 'ExternalService', props, EXTERNAL_SERVICE_PROPS);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
     checkDnsLabel(subject, 'namespace', this.namespace);
     const ports = checkList(subject, 'ports', props.ports ?? [{ number: 443, protocol: ExternalProtocol.HTTPS }], '[{ number: 443, protocol: ExternalProtocol.HTTPS }]');

@@ -6,7 +6,7 @@ import { renderGatewayRules, renderHttpMatch as renderGatewayApiMatch, rewriteFi
 import { IstioApiVersion } from './istio/api-version';
 import { renderHttpMatch, renderHttpRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
-import { checkList, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, checkList, invalid, show } from './model/errors';
 import { RoutingApi, checkPrecedenceKeepsOrder } from './model/gateway-api';
 import { checkDnsHost, checkVirtualServiceHosts, gatewayHosts, parseServerHost } from './model/hosts';
 import { checkAnnotations } from './model/kubernetes';
@@ -129,6 +129,21 @@ export interface MeshGatewayProps {
   readonly gatewayClassName?: string;
 }
 
+/** The props a MeshGateway reads, for untyped callers (see checkKnownProps). */
+const MESH_GATEWAY_PROPS: PropNames<MeshGatewayProps> = {
+  name: true,
+  namespace: true,
+  hosts: true,
+  port: true,
+  tls: true,
+  servers: true,
+  selector: true,
+  apiVersion: true,
+  edgeIngress: true,
+  routingApi: true,
+  gatewayClassName: true,
+};
+
 /** A plain Kubernetes Service as a route target. */
 export interface ServiceTarget {
   /** Service host; a short name (no dot) is resolved in the gateway's namespace, as Istio does. */
@@ -207,6 +222,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
     MeshAnalysis.of(this);
     this.gatewayName = props.name ?? id;
     this.subject = `gateway ${show(this.gatewayName)}`;
+    checkKnownProps(this.subject, 'MeshGateway', props, MESH_GATEWAY_PROPS);
     this.gatewayNamespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
     checkDnsLabel(this.subject, 'namespace', this.gatewayNamespace);
     this.apiVersion = props.apiVersion ?? IstioApiVersion.V1;

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
-import { invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, invalid, show } from './model/errors';
 import { checkLabels } from './model/kubernetes';
 import { checkDnsLabel } from './model/names';
 import { createGatewayApiObject } from './private/gateway-api-object';
@@ -57,6 +57,11 @@ export interface MeshNamespaceProps {
   readonly ingressUseWaypoint?: boolean;
 }
 
+/** The props a MeshNamespace reads, for untyped callers (see checkKnownProps). */
+const MESH_NAMESPACE_PROPS: PropNames<MeshNamespaceProps> = {
+  name: true, revision: true, labels: true, ambient: true, waypoint: true, ingressUseWaypoint: true,
+};
+
 /**
  * A namespace in the mesh. With sidecars (the default) it is labelled `istio-injection=enabled`, or
  * `istio.io/rev=<revision>`, never both (Istio's IST0123: with both, the injection label wins and the revision is
@@ -75,6 +80,7 @@ export class MeshNamespace extends Construct {
     MeshAnalysis.of(this);
     this.name = props.name ?? id;
     const subject = `namespace ${show(this.name)}`;
+    checkKnownProps(subject, 'MeshNamespace', props, MESH_NAMESPACE_PROPS);
     checkDnsLabel(subject, 'name', this.name);
     checkLabels(subject, 'labels', props.labels);
     for (const label of OWN_LABELS) {

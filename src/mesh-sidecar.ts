@@ -2,7 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { IstioApiVersion } from './istio/api-version';
 import { MeshAnalysis } from './mesh-analysis';
-import { checkList, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, checkList, invalid, show } from './model/errors';
 import { checkDnsLabel } from './model/names';
 import { createNetworkingObject } from './private/networking-object';
 import { IExternalService } from './targets';
@@ -39,6 +39,11 @@ export interface MeshSidecarProps {
   readonly apiVersion?: IstioApiVersion;
 }
 
+/** The props a MeshSidecar reads, for untyped callers (see checkKnownProps). */
+const MESH_SIDECAR_PROPS: PropNames<MeshSidecarProps> = {
+  namespace: true, externalServices: true, namespaces: true, registryOnly: true, apiVersion: true,
+};
+
 const SIDECAR_NAMESPACE = Symbol.for('cdk8s-istio-canary.sidecar-namespace');
 
 /**
@@ -57,6 +62,7 @@ export class MeshSidecar extends Construct {
     MeshAnalysis.of(this);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
     const subject = `sidecar ${show(this.namespace)}`;
+    checkKnownProps(subject, 'MeshSidecar', props, MESH_SIDECAR_PROPS);
     checkDnsLabel(subject, 'namespace', this.namespace);
     for (const namespace of checkList(subject, 'namespaces', props.namespaces ?? [], '["payments"]')) checkDnsLabel(subject, 'allowed namespace', namespace);
     checkList(subject, 'externalServices', props.externalServices ?? [], '[cnn]');

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
-import { invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, invalid, show } from './model/errors';
 import { checkDnsLabel } from './model/names';
 import { policyNamespace } from './private/policy-namespace';
 import { IPolicyTarget } from './targets';
@@ -39,6 +39,11 @@ export interface MeshPeerAuthenticationProps {
   readonly namespace?: string;
 }
 
+/** The props a MeshPeerAuthentication reads, for untyped callers (see checkKnownProps). */
+const PEER_AUTHENTICATION_PROPS: PropNames<MeshPeerAuthenticationProps> = {
+  name: true, mode: true, service: true, namespace: true,
+};
+
 /**
  * Istio `PeerAuthentication`: whether the sidecars of a namespace (or of one service) accept plain text.
  * STRICT is what makes authorization by service account meaningful: without mTLS a caller has no identity.
@@ -54,6 +59,7 @@ export class MeshPeerAuthentication extends Construct {
     MeshAnalysis.of(this);
     const name = props.name ?? id;
     const subject = `peer authentication ${show(name)}`;
+    checkKnownProps(subject, 'MeshPeerAuthentication', props, PEER_AUTHENTICATION_PROPS);
     checkDnsLabel(subject, 'name', name);
     const namespace = policyNamespace(subject, this, props.namespace, props.service);
     const mode = props.mode ?? MtlsMode.STRICT;

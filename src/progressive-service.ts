@@ -7,7 +7,7 @@ import { renderHttpMatch } from './istio/routes';
 import { renderTrafficPolicy } from './istio/traffic-policy';
 import { MeshAnalysis } from './mesh-analysis';
 import { dropUndefined } from './model/data';
-import { checkList, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, checkList, invalid, show } from './model/errors';
 import { Analysis, checkAnalysis } from './model/flagger';
 import { RoutingApi } from './model/gateway-api';
 import { MESH_GATEWAY, checkVirtualServiceHosts, serverAdmits } from './model/hosts';
@@ -17,7 +17,7 @@ import { Protocol, isHttpProtocol } from './model/protocol';
 import { Retries, checkRoutePolicy, checkWholeSeconds } from './model/route-policy';
 import { TrafficPolicy, checkTrafficPolicy } from './model/traffic-policy';
 import { IMeshGateway } from './targets';
-import { WorkloadProps, checkWorkloadProps, createWorkloadDeployment } from './workload';
+import { WORKLOAD_PROPS, WorkloadProps, checkWorkloadProps, createWorkloadDeployment } from './workload';
 import { Canary, MetricTemplate } from '../imports/flagger.app';
 
 /** Props of a {@link ProgressiveService}. */
@@ -100,6 +100,27 @@ export interface ProgressiveServiceProps extends WorkloadProps {
   readonly serviceAccountName?: string;
 }
 
+/** The props a ProgressiveService reads, for untyped callers (see checkKnownProps). */
+const PROGRESSIVE_SERVICE_PROPS: PropNames<ProgressiveServiceProps> = {
+  ...WORKLOAD_PROPS,
+  name: true,
+  namespace: true,
+  port: true,
+  containerPort: true,
+  protocol: true,
+  hosts: true,
+  gateways: true,
+  mesh: true,
+  timeout: true,
+  retries: true,
+  match: true,
+  trafficPolicy: true,
+  analysis: true,
+  progressDeadline: true,
+  autoscalerName: true,
+  serviceAccountName: true,
+};
+
 /**
  * A service whose releases Flagger moves: the target Deployment, a `flagger.app/v1beta1` Canary with its analysis
  * and a MetricTemplate per custom metric. Flagger creates and owns the primary Deployment, the Services and the
@@ -123,6 +144,7 @@ export class ProgressiveService extends Construct {
     MeshAnalysis.of(this);
     this.name = props.name ?? id;
     const subject = `progressive service ${show(this.name)}`;
+    checkKnownProps(subject, 'ProgressiveService', props, PROGRESSIVE_SERVICE_PROPS);
     checkServiceName(subject, this.name);
     if (this.name.length > 55) {
       // Flagger names its Services and Deployment `<name>-primary` and `<name>-canary`, which must stay DNS labels.

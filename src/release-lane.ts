@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
-import { invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, invalid, show } from './model/errors';
 import { Lane, LaneHeader, checkLane, checkLaneBeside, laneSubject } from './model/lane';
 import { ILaneMember, IReleaseLane, isLaneMember } from './targets';
 
@@ -37,6 +37,9 @@ export interface ReleaseLaneProps {
   readonly strict?: boolean;
 }
 
+/** The props a ReleaseLane reads, for untyped callers (see checkKnownProps). */
+const RELEASE_LANE_PROPS: PropNames<ReleaseLaneProps> = { name: true, version: true, header: true, sticky: true, strict: true };
+
 /**
  * A full-link gray lane (全链路灰度): requests carrying the lane's header reach the lane's version of every member
  * service, at gateways and in the mesh, while every other request follows each service's own rules and split.
@@ -56,6 +59,7 @@ export class ReleaseLane extends Construct implements IReleaseLane {
     super(scope, id);
     MeshAnalysis.of(this);
     const name = props.name ?? id;
+    checkKnownProps(laneSubject(name), 'ReleaseLane', props, RELEASE_LANE_PROPS);
     this.lane = { name, version: props.version ?? name, header: props.header, sticky: props.sticky ?? false, strict: props.strict ?? false };
     checkLane(this.lane);
     const chart = Chart.of(this);

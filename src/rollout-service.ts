@@ -8,7 +8,7 @@ import { IstioApiVersion } from './istio/api-version';
 import { renderDestinationRule, renderRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
 import { dropUndefined } from './model/data';
-import { invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, invalid, show } from './model/errors';
 import { checkContainerPort } from './model/match';
 import { checkDnsLabel, serviceHost } from './model/names';
 import { Protocol, isHttpProtocol } from './model/protocol';
@@ -17,7 +17,7 @@ import {
   AnalysisTemplate, BackgroundAnalysis, CANARY, CanaryStrategy, RolloutStep, SERVICE_NAME_ARG, STABLE,
   checkCanaryStrategy, checkPodCount, managedRoutes,
 } from './model/rollout';
-import { RoutePolicy, checkWholeSeconds, routePolicyOf } from './model/route-policy';
+import { ROUTE_POLICY_PROPS, RoutePolicy, checkWholeSeconds, routePolicyOf } from './model/route-policy';
 import { TrafficPolicy } from './model/traffic-policy';
 import { registerAnalysisView } from './private/analysis-view';
 import { claimMeshHost } from './private/host-claims';
@@ -25,7 +25,7 @@ import { createNetworkingObject } from './private/networking-object';
 import { createService as createServiceObject } from './private/service';
 import { ExposeOptions, RoutedRelease } from './routed-release';
 import { IMeshGateway } from './targets';
-import { WorkloadProps, checkWorkloadProps, renderPodTemplate } from './workload';
+import { WORKLOAD_PROPS, WorkloadProps, checkWorkloadProps, renderPodTemplate } from './workload';
 
 /** Props of a {@link RolloutService}: the pods (as a CanaryService version's, without Deployment options) and the canary. */
 export interface RolloutServiceProps extends Omit<WorkloadProps, 'deploymentOptions'>, RoutePolicy {
@@ -116,6 +116,29 @@ export interface RolloutServiceProps extends Omit<WorkloadProps, 'deploymentOpti
   readonly mesh?: boolean;
 }
 
+/** The props a RolloutService reads, for untyped callers (see checkKnownProps); deploymentOptions has a refusal of its own. */
+const ROLLOUT_SERVICE_PROPS: PropNames<RolloutServiceProps> = {
+  ...ROUTE_POLICY_PROPS,
+  ...WORKLOAD_PROPS,
+  name: true,
+  namespace: true,
+  port: true,
+  containerPort: true,
+  protocol: true,
+  split: true,
+  steps: true,
+  allowJumpToFull: true,
+  analysisTemplates: true,
+  analysis: true,
+  maxSurge: true,
+  maxUnavailable: true,
+  abortScaleDownDelay: true,
+  trafficPolicy: true,
+  apiVersion: true,
+  serviceAccountName: true,
+  mesh: true,
+};
+
 /**
  * A service whose releases Argo Rollouts moves: an `argoproj.io/v1alpha1` Rollout with the pod template and the
  * canary steps, the Services, a VirtualService whose `default` route carries the stable/canary split, a
@@ -170,6 +193,11 @@ export class RolloutService extends RoutedRelease {
     MeshAnalysis.of(this);
     this.name = props.name ?? id;
     this.subject = `rollout ${show(this.name)}`;
+    if ((props as WorkloadProps).deploymentOptions !== undefined) {
+      throw invalid(this.subject, 'a Rollout has no Deployment, so deploymentOptions do not apply', 'deploymentOptions',
+        'move container settings to containerOptions; set the rollout strategy with maxSurge and maxUnavailable');
+    }
+    checkKnownProps(this.subject, 'RolloutService', props, ROLLOUT_SERVICE_PROPS);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
     checkDnsLabel(this.subject, 'namespace', this.namespace);
     this.host = serviceHost(this.name, this.namespace);
@@ -222,10 +250,6 @@ export class RolloutService extends RoutedRelease {
       subsetLabels: hostLevel ? undefined : { [STABLE]: { app: this.name }, [CANARY]: { app: this.name } },
     });
     checkWorkloadProps(this.subject, 'the service', props, { app: this.name });
-    if ((props as WorkloadProps).deploymentOptions !== undefined) {
-      throw invalid(this.subject, 'a Rollout has no Deployment, so deploymentOptions do not apply', 'deploymentOptions',
-        'move container settings to containerOptions; set the rollout strategy with maxSurge and maxUnavailable');
-    }
 
     const metadata = (name: string, labels: Record<string, string> = { app: this.name }) => ({ name, namespace: this.namespace, labels });
     this.podSelector = { app: this.name };

@@ -4,14 +4,14 @@ import { serviceRefOf } from './gatewayapi/routes';
 import { IstioApiVersion } from './istio/api-version';
 import { renderRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
-import { checkList, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, checkList, invalid, show } from './model/errors';
 import { RoutingApi } from './model/gateway-api';
 import { checkDnsHost } from './model/hosts';
 import { checkPort } from './model/match';
 import { checkDnsLabel, checkServiceName, serviceHost } from './model/names';
 import { Protocol } from './model/protocol';
 import { VersionHost } from './model/release';
-import { RoutePolicy, routePolicyOf } from './model/route-policy';
+import { ROUTE_POLICY_PROPS, RoutePolicy, routePolicyOf } from './model/route-policy';
 import { grantServiceReferences, routingApiOf } from './private/gateway-api-scope';
 import { claimMeshHost } from './private/host-claims';
 import { createNetworkingObject } from './private/networking-object';
@@ -77,6 +77,11 @@ export interface TrafficSplitProps extends RoutePolicy {
   readonly routingApi?: RoutingApi;
 }
 
+/** The props a TrafficSplit reads, for untyped callers (see checkKnownProps). */
+const TRAFFIC_SPLIT_PROPS: PropNames<TrafficSplitProps> = {
+  ...ROUTE_POLICY_PROPS, name: true, namespace: true, host: true, port: true, protocol: true, backends: true, apiVersion: true, routingApi: true,
+};
+
 /**
  * A VirtualService that splits the traffic for one host between Services that already exist (host-level
  * splitting): weights and header rules name backend Services, not subsets. Use it when each version is already a
@@ -109,6 +114,7 @@ export class TrafficSplit extends RoutedRelease {
     MeshAnalysis.of(this);
     this.name = props.name ?? id;
     this.subject = `traffic split ${show(this.name)}`;
+    checkKnownProps(this.subject, 'TrafficSplit', props, TRAFFIC_SPLIT_PROPS);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
     checkDnsLabel(this.subject, 'namespace', this.namespace);
     if (!props.host || props.host.trim() === '') {

@@ -1,7 +1,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { invalid, show } from './model/errors';
+import { PropNames, invalid, show } from './model/errors';
 import { checkAnnotations, checkEnv, checkLabels } from './model/kubernetes';
 
 /** The pods of one workload: image, replicas, container and Deployment options. */
@@ -72,6 +72,23 @@ export interface WorkloadProps {
    */
   readonly deploymentOptions?: Partial<kplus.DeploymentProps>;
 }
+
+/** The names of WorkloadProps, for the constructs' checks of unknown props. */
+export const WORKLOAD_PROPS: PropNames<WorkloadProps> = {
+  image: true,
+  replicas: true,
+  args: true,
+  command: true,
+  env: true,
+  resources: true,
+  readiness: true,
+  liveness: true,
+  startup: true,
+  labels: true,
+  annotations: true,
+  containerOptions: true,
+  deploymentOptions: true,
+};
 
 const MAX_INT32 = 2147483647;
 

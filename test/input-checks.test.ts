@@ -185,6 +185,12 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
   ['a request duration in fractions of a millisecond', (c) => progressive(c, { analysis: { metrics: [Metric.requestDuration({ max: 500.5 })] } }),
     'metric "request-duration" is in whole milliseconds, 0 or more (got {"max":500.5})'],
   ['a progress deadline in milliseconds', (c) => progressive(c, { progressDeadline: Duration.millis(1500) }), 'progressDeadline must be whole seconds (got 1500ms)'],
+  // Props a construct does not read (untyped callers)
+  ['stickyCanary given to a RolloutService, which does not read it', (c) => rollout(c, { stickyCanary: {} }),
+    'rollout "ad": RolloutService has no prop "stickyCanary", so it would be ignored (got "stickyCanary"); remove it; RolloutService takes'],
+  ['a misspelt prop', (c) => service(c, { weight: { v1: 100, v2: 0 } }), 'canary "web": CanaryService has no prop "weight", so it would be ignored (got "weight"); did you mean "weights"?'],
+  ['a misspelt version prop', version({ replica: 2 }), 'canary "web": version "v1" has no prop "replica", so it would be ignored (got "replica"); did you mean "replicas"?'],
+  ['a gateway prop on a MeshNamespace', (c) => new MeshNamespace(c, 'shop', untyped({ hosts: ['a.example.com'] })), 'namespace "shop": MeshNamespace has no prop "hosts"'],
   // Untyped callers
   ['versions not a list', (c) => service(c, { versions: 'v1' }), 'canary "web": versions must be a list (got "v1"); wrap it in [ ]'],
   ['an empty entry in versions', (c) => service(c, { versions: [versions[0], null] }), 'versions has an empty entry at position 2'],

@@ -60,3 +60,32 @@ export function checkList<T>(subject: string, what: string, value: readonly T[] 
   if (hole >= 0) throw invalid(subject, `${what} has an empty entry at position ${hole + 1}`, show(value), 'remove it, or fill it in');
   return value;
 }
+
+/** Every prop name of a props interface, so that a list of them cannot miss one or name one that does not exist. */
+export type PropNames<T> = { readonly [K in keyof Required<T>]: true };
+
+/**
+ * Throws when an untyped caller (JavaScript, YAML-driven config) passes a prop that `construct` does not read: a typo,
+ * or another construct's prop (`stickyCanary` on a RolloutService), which would otherwise be ignored without a word.
+ */
+export function checkKnownProps(subject: string, construct: string, props: unknown, known: Readonly<Record<string, true>>): void {
+  if (props === null || typeof props !== 'object') return;
+  const unknown = Object.keys(props).find((k) => !(k in known) && (props as Record<string, unknown>)[k] !== undefined);
+  if (unknown === undefined) return;
+  const near = Object.keys(known).find((k) => k.toLowerCase() === unknown.toLowerCase() || editDistance(k, unknown) <= 2);
+  throw invalid(subject, `${construct} has no prop ${show(unknown)}, so it would be ignored`, show(unknown),
+    near ? `did you mean ${show(near)}?` : `remove it; ${construct} takes ${Object.keys(known).join(', ')}`);
+}
+
+/** Levenshtein distance, for "did you mean". */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}

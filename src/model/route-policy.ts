@@ -5,7 +5,7 @@
  */
 import { Duration } from 'cdk8s';
 import { dropUndefined } from './data';
-import { invalid, show } from './errors';
+import { PropNames, invalid, show } from './errors';
 import { checkPort } from './match';
 
 /** Retries of a route (Istio's `HTTPRetry`). */
@@ -291,6 +291,11 @@ export function checkDuration(subject: string, what: string, duration: Duration)
       'use e.g. Duration.seconds(5)');
   }
 }
+
+/** The names of RoutePolicy, for the constructs' checks of unknown props. */
+export const ROUTE_POLICY_PROPS: PropNames<RoutePolicy> = {
+  timeout: true, retries: true, fault: true, mirror: true, rewrite: true, headers: true, corsPolicy: true,
+};
 
 /** A duration the API takes in whole seconds (Argo Rollouts' durations, Flagger's progress deadline). */
 export function checkWholeSeconds(subject: string, what: string, duration: Duration): void {
