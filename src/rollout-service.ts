@@ -355,6 +355,16 @@ export class RolloutService extends RoutedRelease {
    * mesh ones.
    */
   public exposeVia(gateway: IMeshGateway, options: ExposeOptions = {}): ApiObject {
+    const managed = managedRoutes(this.strategy.steps);
+    const edgeOnly = (['pathPrefix', 'rewrite'] as const).filter((k) => options[k] !== undefined);
+    if (managed.length > 0 && edgeOnly.length > 0) {
+      // Argo Rollouts writes a managed route with the step's match alone and puts it first
+      // (rollout/trafficrouting/istio/istio.go, createHeaderRoute, createMirrorRoute, orderRoutes).
+      throw invalid(this.subject, `Argo Rollouts writes the managed routes (${managed.join(', ')}) with the step's match alone, so the `
+        + `exposure's ${edgeOnly.join(' and ')} would not apply to them: requests on any path of the host would reach the canary`,
+      edgeOnly.map((k) => `${k} ${show(options[k])}`).join(', '), 'give the service a host of its own at the gateway, without pathPrefix and rewrite, '
+        + 'or drop the header and mirror route steps');
+    }
     const vs = this.createGatewayVirtualService(gateway, options, {
       subject: this.subject,
       namespace: this.namespace,

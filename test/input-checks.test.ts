@@ -165,6 +165,11 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
   ['a template interval given in plain seconds', () => AnalysisTemplate.errorRate(5, { interval: untyped(30) }), 'AnalysisTemplate: interval must be a cdk8s Duration (got 30)'],
   ['a pause longer than int32 seconds', (c) => rollout(c, { steps: [RolloutStep.setWeight(10), RolloutStep.pause(Duration.days(30_000)), RolloutStep.setWeight(100)] }),
     'step 1 (pause 720000h): duration must be at most 2147483647 seconds (got 720000h)'],
+  ['a managed header route beside an exposure path prefix', (c) => rollout(c, {
+    steps: [RolloutStep.setWeight(10), RolloutStep.setHeaderRoute('beta', [Match.headerExact('x-beta', '1')]), RolloutStep.setWeight(100)],
+  }).exposeVia(new MeshGateway(c, 'gw', { hosts: ['shop.example.com'] }), { pathPrefix: '/ad' }),
+  'rollout "ad": Argo Rollouts writes the managed routes (beta) with the step\'s match alone, so the exposure\'s pathPrefix would not apply to them: '
+    + 'requests on any path of the host would reach the canary (got pathPrefix "/ad")'],
   // What Flagger 1.44 refuses or mishandles (github.com/fluxcd/flagger, read at v1.44.0)
   ['a Flagger host with a scheme', (c) => progressive(c, { hosts: ['http://ad.example.com'] }),
     'progressive service "ad": host must be a bare DNS name, without a scheme, port or path (got "http://ad.example.com"); write "ad.example.com"'],

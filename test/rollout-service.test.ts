@@ -141,7 +141,7 @@ describe('RolloutService: traffic routing names what exists', () => {
       s.routeHeader('end-user', 'jason', 'canary');
       s.exposeVia(gateway, { hosts: [split === Split.SUBSET ? 'shop.example.com' : 'api.example.com'] });
     }
-    new RolloutService(chart, 'edge', { ...AD, steps, mesh: false }).exposeVia(gateway, { hosts: ['edge.example.com'], pathPrefix: '/edge' });
+    new RolloutService(chart, 'edge', { ...AD, steps, mesh: false }).exposeVia(gateway, { hosts: ['edge.example.com'] });
     const objects = synth(chart);
     expect(expectTrafficRoutingResolves(objects)).toBe(3);
     expect(analyze(objects).filter((f) => f.code === 'ROLLOUT001')).toEqual([]);
