@@ -158,6 +158,8 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
     'metric "error-rate": count must be above failureLimit, or the metric could never fail (got count 2, failureLimit 3)'],
   ['maxSurge and maxUnavailable both 0', (c) => rollout(c, { maxSurge: 0, maxUnavailable: '0%' }),
     'rollout "ad": maxSurge and maxUnavailable cannot both be 0, or no pod could ever be replaced (got maxSurge 0, maxUnavailable "0%")'],
+  ['an error rate threshold of NaN', () => AnalysisTemplate.errorRate(NaN), 'AnalysisTemplate.errorRate: max must be a percentage from 0 to 100 (got NaN); use e.g. 5'],
+  ['a success rate threshold of 150%', () => AnalysisTemplate.successRate(150), 'AnalysisTemplate.successRate: min must be a percentage from 0 to 100 (got 150)'],
   ['a ramp beyond 100', () => RolloutStep.ramp({ stepWeight: 20, maxWeight: 1000, pause: Duration.minutes(1) }),
     'RolloutStep.ramp: maxWeight must be a whole percentage from stepWeight (20) to 100 (got 1000)'],
   ['a ramp to Infinity', () => RolloutStep.ramp({ stepWeight: 1, maxWeight: Infinity, pause: Duration.minutes(1) }), '(got Infinity)'],

@@ -214,12 +214,14 @@ export class AnalysisTemplate {
    * version nothing has called.
    */
   public static successRate(min: number, options: RateTemplateOptions = {}): AnalysisTemplate {
+    checkPercentThreshold('AnalysisTemplate.successRate', 'min', min);
     return AnalysisTemplate.rate(options.name ?? 'success-rate', `100 - (${errorPercentQuery(AnalysisTemplate.window(options))})`,
       `result[0] >= ${min}`, `result[0] < ${min}`, options);
   }
 
   /** The percent of 5xx responses must stay at or below `max`, e.g. 5. Inconclusive without requests, as successRate. */
   public static errorRate(max: number, options: RateTemplateOptions = {}): AnalysisTemplate {
+    checkPercentThreshold('AnalysisTemplate.errorRate', 'max', max);
     return AnalysisTemplate.rate(options.name ?? 'error-rate', errorPercentQuery(AnalysisTemplate.window(options)),
       `result[0] <= ${max}`, `result[0] > ${max}`, options);
   }
@@ -380,6 +382,13 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
     throw invalid(subject, `the steps end at ${last}% to the canary, and Argo Rollouts then sends it 100% at once`,
       steps.length === 0 ? 'no steps' : steps.map(String).join(', '),
       'step up to RolloutStep.setWeight(100), end with RolloutStep.pause() to promote by hand, or set allowJumpToFull: true');
+  }
+}
+
+/** A threshold on a percentage: a condition against NaN or a value outside 0-100 would never (or always) pass. */
+function checkPercentThreshold(subject: string, what: string, value: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) {
+    throw invalid(subject, `${what} must be a percentage from 0 to 100`, show(value), 'use e.g. 5');
   }
 }
 
