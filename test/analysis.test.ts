@@ -67,8 +67,9 @@ describe('analysis over plain manifests', () => {
 
   test('host and gateway references resolve as Istio resolves them', () => {
     expect(resolveHost('reviews', 'shop')).toBe('reviews.shop.svc.cluster.local');
-    expect(resolveHost('reviews.other', 'shop')).toBe('reviews.other.svc.cluster.local');
-    expect(resolveHost('reviews.other.svc', 'shop')).toBe('reviews.other.svc.cluster.local');
+    // Istio expands only names without a dot (pilot/pkg/model/config.go ResolveShortnameToFQDN).
+    expect(resolveHost('reviews.other', 'shop')).toBe('reviews.other');
+    expect(resolveHost('reviews.other.svc', 'shop')).toBe('reviews.other.svc');
     expect(resolveHost('edition.cnn.com', 'shop')).toBe('edition.cnn.com');
     expect(resolveGateway('gw', 'shop')).toBe('shop/gw');
     expect(resolveGateway('istio-system/gw', 'shop')).toBe('istio-system/gw');
@@ -87,11 +88,11 @@ describe('analysis over plain manifests', () => {
     ['IST0101 port', (o) => { find(o, 'VirtualService', 'reviews').spec.http[0].route[0].destination.port = { number: 80 }; },
       ['IST0101 error VirtualService/reviews spec.http[0].route[0].destination.port']],
     ['IST0101 gateway', (o) => { find(o, 'VirtualService', 'reviews-gw').spec.gateways = ['istio-system/public']; },
-      ['IST0101 warning VirtualService/reviews-gw spec.gateways[0]']],
+      ['IST0101 warning VirtualService/reviews-gw spec.gateways[0]', 'IST0132 warning VirtualService/reviews-gw spec.gateways[0]']],
     ['IST0102', (o) => { find(o, 'Namespace', 'shop').metadata.labels = {}; }, ['IST0102 warning Namespace/shop metadata.labels']],
     ['IST0123', (o) => { find(o, 'Namespace', 'shop').metadata.labels['istio.io/rev'] = 'canary'; }, ['IST0123 warning Namespace/shop metadata.labels']],
     ['IST0109', (o) => { o.push({ ...find(o, 'VirtualService', 'reviews'), metadata: { name: 'reviews-2', namespace: 'shop' } }); },
-      ['IST0109 error VirtualService/reviews-2 spec.hosts[0]']],
+      ['IST0109 error VirtualService/reviews spec.hosts[0]', 'IST0109 error VirtualService/reviews-2 spec.hosts[0]']],
     ['IST0112', (o) => { find(o, 'Service', 'reviews').spec.ports.push({ name: 'grpc', port: 9090 }); }, [
       'IST0112 error VirtualService/reviews spec.http[0].route[0].destination',
       'IST0112 error VirtualService/reviews spec.http[1].route[0].destination',
@@ -107,15 +108,15 @@ describe('analysis over plain manifests', () => {
     ['IST0130 after a catch-all', (o) => { find(o, 'VirtualService', 'reviews').spec.http.push({ name: 'late', route: [{ destination: { host: 'reviews', subset: 'v2' } }] }); },
       ['IST0130 warning VirtualService/reviews spec.http[2]']],
     ['IST0130 same match', (o) => { const http = find(o, 'VirtualService', 'reviews').spec.http; http.splice(1, 0, { ...http[0], name: 'again' }); },
-      ['IST0130 warning VirtualService/reviews spec.http[1]']],
+      ['IST0131 warning VirtualService/reviews spec.http[1].match[0]', 'IST0130 warning VirtualService/reviews spec.http[1]']],
     ['IST0131', (o) => {
       const http = find(o, 'VirtualService', 'reviews').spec.http;
       http.splice(1, 0, { name: 'two', match: [{ headers: { 'end-user': { exact: 'jason' } } }, { uri: { prefix: '/x' } }], route: http[0].route });
     }, ['IST0131 warning VirtualService/reviews spec.http[1].match[0]']],
-    ['IST0132', (o) => { find(o, 'VirtualService', 'reviews-gw').spec.hosts = ['reviews.example.org']; }, ['IST0132 warning VirtualService/reviews-gw spec.hosts[0]']],
+    ['IST0132', (o) => { find(o, 'VirtualService', 'reviews-gw').spec.hosts = ['reviews.example.org']; }, ['IST0132 warning VirtualService/reviews-gw spec.gateways[0]']],
     ['IST0140', (o) => { find(o, 'VirtualService', 'reviews-gw').spec.http = [{ name: 'all', route: [{ destination: { host: 'reviews' } }] }]; },
       ['IST0140 warning VirtualService/reviews-gw spec.http[0].route[0].destination']],
-    ['IST0145', (o) => { o.push({ ...find(o, 'Gateway', 'gw'), metadata: { name: 'gw2', namespace: 'other' } }); }, ['IST0145 error Gateway/gw2 spec.servers[0]']],
+    ['IST0145', (o) => { o.push({ ...find(o, 'Gateway', 'gw'), metadata: { name: 'gw2', namespace: 'other' } }); }, ['IST0145 error Gateway/gw spec.servers[0]', 'IST0145 error Gateway/gw2 spec.servers[0]']],
     ['IST0173', (o) => { find(o, 'DestinationRule', 'reviews').spec.subsets[1].labels = { version: 'v-two' }; }, ['IST0173 error DestinationRule/reviews spec.subsets[1]']],
     ['IST0174', (o) => { find(o, 'DestinationRule', 'reviews').spec.host = 'ratings'; }, [
       'IST0101 error VirtualService/reviews spec.http[0].route[0].destination.subset',
@@ -127,6 +128,7 @@ describe('analysis over plain manifests', () => {
       'IST0174 warning DestinationRule/reviews spec.host',
     ]],
     ['CANARY001', (o) => { find(o, 'Service', 'reviews').spec.selector = { app: 'review' }; }, [
+      'IST0173 warning DestinationRule/reviews spec.subsets',
       'CANARY001 warning Service/reviews spec.selector',
       'CANARY002 warning Deployment/reviews-v1 spec.template.metadata.labels',
       'CANARY002 warning Deployment/reviews-v2 spec.template.metadata.labels',
@@ -193,7 +195,7 @@ describe('Argo Rollouts as workloads', () => {
 
   test('a Rollout\'s pods count for Services and subsets: no orphaned Service, no empty subset; pods it lacks are found', () => {
     expect(analyze(mesh({ app: 'ad' })).map(formatFinding)).toEqual([]);
-    expect(analyze(mesh({ app: 'other' })).map((f) => f.code).sort()).toEqual(['CANARY001', 'CANARY002']);
+    expect(analyze(mesh({ app: 'other' })).map((f) => f.code).sort()).toEqual(['CANARY001', 'CANARY002', 'IST0173']);
   });
 
   test('explain shows the Rollout\'s initial state: every request to stable, served by the Rollout\'s pods', () => {

@@ -5,7 +5,7 @@
  */
 import { hasMeshRoutes, listenersAdmitting, serviceParentHost } from './gateway-api';
 import {
-  K8sObject, Manifests, ObjectRef, RouteDestination, Workload, bindsToMesh, destinationsOf, formatLabels, namespaceOf,
+  HostEntry, K8sObject, Manifests, ObjectRef, RouteDestination, Workload, bindsToMesh, destinationsOf, formatLabels, namespaceOf,
   isIstioSystemHost, refOf, resolveGateway, resolveHost, selects,
 } from './manifest';
 import { canonicalJson } from '../model/data';
@@ -82,7 +82,8 @@ export interface AnalysisOptions {
 /** Analyzes manifests; findings in a stable order (by group of checks, then object order). */
 export function analyze(objects: readonly K8sObject[], options: AnalysisOptions = {}): Finding[] {
   const m = new Manifests(objects);
-  const known = (host: string) => m.hostKnown(host) || isIstioSystemHost(host)
+  /** Hosts the analysis takes as present: the manifests' (unless `outside` only), istio-system's and the options'. */
+  const known = (host: string, outside = false) => (!outside && m.hostKnown(host)) || isIstioSystemHost(host)
     || (options.knownHosts ?? []).some((k) => hostsIntersect(k, host));
   const findings = [
     ...checkDestinations(m, known),
@@ -121,21 +122,34 @@ function subsetSelector(m: Manifests, host: string, subset: string): Record<stri
   return undefined;
 }
 
-function checkDestinations(m: Manifests, known: (host: string) => boolean): Finding[] {
+function checkDestinations(m: Manifests, known: (host: string, outside?: boolean) => boolean): Finding[] {
   const { findings, emit } = collector();
   const subsetPods = new Map<string, Workload[]>(); // by `<host> <subset>`: many routes name the same subset
   for (const vs of m.virtualServices) {
     const ns = namespaceOf(vs);
     for (const d of destinationsOf(vs)) {
-      const host = resolveHost(d.destination.host ?? '', ns);
+      const written = d.destination.host ?? '';
+      if (typeof written !== 'string' || written === '') {
+        emit('IST0101', Severity.ERROR, vs, `${d.path}.host`, 'the destination names no host', 'set destination.host');
+        continue;
+      }
+      const host = resolveHost(written, ns);
       const service = m.services.get(host);
-      if (!known(host)) {
-        emit('IST0101', Severity.WARNING, vs, `${d.path}.host`, `destination host ${host} is no Service or ServiceEntry in these manifests`,
-          'fix the host, create the Service, or add a ServiceEntry for a host outside the mesh (ignore this if it exists in the cluster)');
+      const entry = m.lookupHost(written, ns, vs.spec?.exportTo);
+      if (!entry && !isIstioSystemHost(host) && !known(host, true)) {
+        // Istio checks the subset apart from the host (DestinationRuleAnalyzer): against the rules that are here.
+        if (d.destination.subset !== undefined && m.destinationRulesFor(host).length > 0) checkSubset(m, emit, vs, d, host);
+        if (m.hostKnown(host)) {
+          emit('IST0101', Severity.WARNING, vs, `${d.path}.host`, `destination host ${host} is defined in these manifests, but not exported to namespace ${ns}`
+            + `${vs.spec?.exportTo ? ` (or the VirtualService's exportTo ${vs.spec.exportTo.join(', ')})` : ''}`, 'export the Service or ServiceEntry here (exportTo)');
+        } else {
+          emit('IST0101', Severity.WARNING, vs, `${d.path}.host`, `destination host ${host} is no Service or ServiceEntry in these manifests`,
+            'fix the host, create the Service, or add a ServiceEntry for a host outside the mesh (ignore this if it exists in the cluster)');
+        }
         continue;
       }
       if (d.destination.subset !== undefined) checkSubset(m, emit, vs, d, host);
-      if (service) checkDestinationPort(emit, vs, d, service);
+      if (entry) checkDestinationPort(emit, vs, d, entry);
       if (d.destination.subset !== undefined && (d.weight === undefined || d.weight > 0) && !d.path.endsWith('mirror')) {
         const key = `${host} ${d.destination.subset}`;
         let pods = subsetPods.get(key);
@@ -168,45 +182,88 @@ function checkSubset(m: Manifests, emit: Emit, vs: K8sObject, d: RouteDestinatio
   }
 }
 
-function checkDestinationPort(emit: Emit, vs: K8sObject, d: RouteDestination, service: K8sObject): void {
-  const ports: any[] = service.spec?.ports ?? [];
+/** IST0101 / IST0112 on a destination's port, against the ports of the Service or ServiceEntry it finds (checkServiceEntryPorts). */
+function checkDestinationPort(emit: Emit, vs: K8sObject, d: RouteDestination, entry: HostEntry): void {
+  const ports = entry.ports;
+  const what = `${entry.object.kind} ${namespaceOf(entry.object)}/${entry.object.metadata?.name}`;
   const number = d.destination.port?.number;
-  if (number !== undefined && !ports.some((p) => p.port === number)) {
-    emit('IST0101', Severity.ERROR, vs, `${d.path}.port`, `port ${number} is not a port of Service ${namespaceOf(service)}/${service.metadata?.name} `
-      + `(its ports: ${ports.map((p) => p.port).join(', ')})`, 'route to one of its ports');
+  if (d.destination.port !== undefined && d.destination.port !== null && !ports.includes(number as number)) {
+    emit('IST0101', Severity.ERROR, vs, `${d.path}.port`, `port ${number} is not a port of ${what} (its ports: ${ports.join(', ')})`, 'route to one of its ports');
   }
-  if (number === undefined && ports.length > 1) {
-    emit('IST0112', Severity.ERROR, vs, d.path, `Service ${namespaceOf(service)}/${service.metadata?.name} has several ports `
-      + `(${ports.map((p) => p.port).join(', ')}) and the destination names none`, 'set destination.port.number');
+  if ((d.destination.port === undefined || d.destination.port === null) && ports.length > 1) {
+    emit('IST0112', Severity.ERROR, vs, d.path, `${what} has several ports (${ports.join(', ')}) and the destination names none`, 'set destination.port.number');
+  }
+}
+
+/**
+ * IST0109 as Istio's ConflictingMeshGatewayHostsAnalyzer finds it: mesh VirtualServices grouped by (namespace they
+ * are exported to, host); a group with several, or a group of a namespace with those exported everywhere whose host
+ * overlaps it, is a conflict, reported on each VirtualService in it.
+ */
+function checkMeshHostConflicts(m: Manifests, emit: Emit): void {
+  const groups = new Map<string, Array<{ vs: K8sObject; scope: string; host: string; index: number }>>();
+  for (const vs of m.virtualServices.filter((v) => bindsToMesh(v.spec?.gateways))) {
+    const ns = namespaceOf(vs);
+    const exportTo: string[] = vs.spec?.exportTo ?? [];
+    const scopes = exportTo.length === 0 || exportTo.includes('*') ? ['*'] : [...new Set(exportTo.map((e) => (e === '.' ? ns : e)))];
+    for (const scope of scopes) {
+      (vs.spec?.hosts ?? []).forEach((h: string, index: number) => {
+        const host = resolveHost(String(h), ns);
+        const key = `${scope}/${host}`;
+        groups.set(key, [...groups.get(key) ?? [], { vs, scope, host, index }]);
+      });
+    }
+  }
+  const everywhere = [...groups.values()].flat().filter((x) => x.scope === '*');
+  const reported = new Set<K8sObject>();
+  for (const group of groups.values()) {
+    const { scope, host } = group[0];
+    const list = scope === '*' ? group : [...group, ...everywhere.filter((x) => hostsIntersect(host, x.host))];
+    if (list.length < 2) continue;
+    for (const x of list.filter((y) => !reported.has(y.vs))) {
+      reported.add(x.vs);
+      const others = [...new Set(list.filter((y) => y.vs !== x.vs).map((y) => `${namespaceOf(y.vs)}/${y.vs.metadata?.name}`))];
+      emit('IST0109', Severity.ERROR, x.vs, `spec.hosts[${x.index}]`, `host ${host} is routed in the mesh${scope === '*' ? '' : ` of namespace ${scope}`} `
+        + `by several VirtualServices (${others.length > 0 ? `also ${others.join(', ')}` : 'this one lists it twice'})`,
+      'route each host in one VirtualService (merge the routes)');
+    }
   }
 }
 
 function checkVirtualServices(m: Manifests): Finding[] {
   const { findings, emit } = collector();
+  checkMeshHostConflicts(m, emit);
   const meshHosts = new Map<string, K8sObject>();
   for (const vs of m.virtualServices) {
     const ns = namespaceOf(vs);
     const gateways: string[] = vs.spec?.gateways ?? [];
     const hosts: string[] = vs.spec?.hosts ?? [];
     if (bindsToMesh(gateways)) {
-      hosts.forEach((h, i) => {
+      hosts.forEach((h) => {
         const host = resolveHost(h, ns);
-        const first = meshHosts.get(host);
-        if (first) {
-          emit('IST0109', Severity.ERROR, vs, `spec.hosts[${i}]`, `host ${host} is also routed in the mesh by VirtualService ${namespaceOf(first)}/${first.metadata?.name}`,
-            'route each host in one VirtualService (merge the routes)');
-        } else {
-          meshHosts.set(host, vs);
-        }
+        if (!meshHosts.has(host)) meshHosts.set(host, vs);
       });
     }
-    const found = gateways.map((g, index) => ({ ref: resolveGateway(g, ns), index, name: g })).filter((r) => r.name !== 'mesh')
+    // A reference to the Gateway Istio generates for a Gateway API Gateway (`<ns>/<name>~istio-autogenerated-k8s-gateway~...`) is
+    // Istio's IST0165, not checked here.
+    const found = gateways.map((g, index) => ({ ref: resolveGateway(g, ns), index, name: g }))
+      .filter((r) => r.name !== 'mesh' && !r.name.includes('~istio-autogenerated-k8s-gateway~'))
       .map((r) => ({ ...r, gateway: m.gateways.get(r.ref) }));
-    for (const r of found.filter((x) => !x.gateway)) {
-      emit('IST0101', Severity.WARNING, vs, `spec.gateways[${r.index}]`, `gateway ${r.ref} is not in these manifests`,
-        'fix the reference (`<namespace>/<name>`), or ignore this if the gateway exists in the cluster');
+    let gatewayFindings = 0;
+    for (const r of found) {
+      if (!r.gateway) {
+        emit('IST0101', Severity.WARNING, vs, `spec.gateways[${r.index}]`, `gateway ${r.ref} is not in these manifests`,
+          'fix the reference (`<namespace>/<name>`), or ignore this if the gateway exists in the cluster');
+      }
+      // Istio's GatewayAnalyzer: each gateway must admit one of the hosts (a missing gateway admits none).
+      if (!hosts.some((host) => r.gateway && m.gatewayAdmits(r.gateway, host, ns))) {
+        gatewayFindings++;
+        emit('IST0132', Severity.WARNING, vs, `spec.gateways[${r.index}]`, `gateway ${r.ref} ${r.gateway ? 'admits' : 'is not in these manifests, so it admits'} `
+          + `none of the hosts (${hosts.join(', ')}), so binding to it serves nothing`, 'use a host the gateway serves, or add it to the gateway\'s servers');
+      }
     }
-    if (found.length > 0 && found.every((x) => x.gateway)) {
+    // Hosts no gateway admits, where every gateway admits some other host (else the finding above says it).
+    if (found.length > 0 && gatewayFindings === 0) {
       hosts.forEach((host, i) => {
         if (!found.some((x) => m.gatewayAdmits(x.gateway!, host, ns))) {
           emit('IST0132', Severity.WARNING, vs, `spec.hosts[${i}]`, `host ${host} is admitted by none of its gateways (${found.map((x) => x.ref).join(', ')}), `
@@ -216,6 +273,7 @@ function checkVirtualServices(m: Manifests): Finding[] {
     }
     checkRuleOrder(emit, vs, 'http');
     checkRuleOrder(emit, vs, 'tcp');
+    checkRuleOrder(emit, vs, 'tls');
   }
   // Gateway routes that skip the subsets the mesh routes by.
   for (const vs of m.virtualServices.filter((v) => !bindsToMesh(v.spec?.gateways))) {
@@ -232,37 +290,101 @@ function checkVirtualServices(m: Manifests): Finding[] {
   return findings;
 }
 
-/** IST0130 / IST0131: rules after a catch-all, and matches an earlier rule already has. */
-function checkRuleOrder(emit: Emit, vs: K8sObject, protocol: 'http' | 'tcp'): void {
+/**
+ * IST0130 / IST0131 as Istio's validation finds them (pkg/config/validation/validation.go analyzeUnreachable*Rules):
+ * a rule after one without matches, a rule whose every match an earlier rule has, each match an earlier rule has,
+ * and (HTTP) a `uri.prefix` match an earlier prefix match covers.
+ */
+function checkRuleOrder(emit: Emit, vs: K8sObject, protocol: 'http' | 'tcp' | 'tls'): void {
   const routes: any[] = vs.spec?.[protocol] ?? [];
   const seen = new Map<string, number>();
+  const prefixes: Array<PrefixMatch & { index: number; path: string }> = [];
   let catchAll: number | undefined;
   routes.forEach((route, index) => {
+    if (!route) return;
     const path = `spec.${protocol}[${index}]`;
+    const matches: any[] = route.match ?? [];
+    if (matches.length === 0) {
+      if (catchAll !== undefined) {
+        emit('IST0130', Severity.WARNING, vs, path, `route ${index} can never match: route ${catchAll} before it has no match and takes every request`,
+          'only the last route can have no match: move the catch-all route last');
+      }
+      catchAll = index;
+      return;
+    }
     if (catchAll !== undefined) {
       emit('IST0130', Severity.WARNING, vs, path, `route ${index} can never match: route ${catchAll} before it matches every request`,
         'move the catch-all route last, or give it a match');
       return;
     }
-    const matches: any[] = route.match ?? [];
-    if (matches.length === 0 || matches.some((mt) => Object.keys(mt ?? {}).filter((k) => k !== 'name').length === 0)) {
-      catchAll = index;
-      return;
-    }
-    const keys = matches.map((mt) => canonicalJson({ ...mt, name: undefined }));
-    const earlier = keys.map((k) => seen.get(k));
-    if (earlier.every((e) => e !== undefined)) {
-      emit('IST0130', Severity.WARNING, vs, path, `route ${index} can never match: route ${earlier[0]} before it has the same match`,
+    let duplicates = 0;
+    matches.forEach((mt, i) => {
+      const key = canonicalJson({ ...mt, name: undefined });
+      const e = seen.get(key);
+      if (e !== undefined) {
+        duplicates++;
+        emit('IST0131', Severity.WARNING, vs, `${path}.match[${i}]`, `this match is never used: route ${e} before it has the same match`, 'remove the match');
+        return;
+      }
+      seen.set(key, index);
+      const prefix = protocol === 'http' ? prefixMatch(mt) : undefined;
+      if (prefix) prefixes.push({ ...prefix, index, path: `${path}.match[${i}]` });
+    });
+    if (duplicates === matches.length) {
+      emit('IST0130', Severity.WARNING, vs, path, `route ${index} can never match: the routes before it have all its matches`,
         'remove the route, or change its match');
-    } else {
-      earlier.forEach((e, i) => {
-        if (e !== undefined) {
-          emit('IST0131', Severity.WARNING, vs, `${path}.match[${i}]`, `this match is never used: route ${e} before it has the same match`, 'remove the match');
-        }
-      });
     }
-    keys.forEach((k) => { if (!seen.has(k)) seen.set(k, index); });
   });
+  prefixes.forEach((a, i) => {
+    for (const b of prefixes.slice(i + 1)) {
+      if (b.prefix !== a.prefix && prefixCovers(a, b)) {
+        emit('IST0131', Severity.WARNING, vs, b.path, `this match is never used: the match of route ${a.index} on prefix ${a.prefix} `
+          + `before it covers its prefix ${b.prefix}`, 'order the longer prefix first, or remove the match');
+      }
+    }
+  });
+}
+
+/** The fields of an HTTP match with a `uri.prefix` that Istio compares for overlap (genMatchHTTPRoutes). */
+interface PrefixMatch {
+  readonly prefix: string;
+  readonly port: unknown;
+  readonly method: string;
+  readonly authority: string;
+  readonly headers: Record<string, string>;
+  readonly queryParams: Record<string, string>;
+  readonly withoutHeaders: Record<string, string>;
+}
+
+function exactOrPrefix(m: any): string {
+  if (m?.exact) return `exact:${m.exact}`;
+  if (m?.prefix) return `prefix:${m.prefix}`;
+  return '';
+}
+
+function prefixMatch(mt: any): PrefixMatch | undefined {
+  const prefix = mt?.uri?.prefix;
+  if (!prefix) return undefined;
+  const map = (o: any) => Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, exactOrPrefix(v)]));
+  return {
+    prefix,
+    port: mt.port,
+    method: exactOrPrefix(mt.method) || 'exact:GET',
+    authority: exactOrPrefix(mt.authority),
+    headers: map(mt.headers),
+    queryParams: map(mt.queryParams),
+    withoutHeaders: map(mt.withoutHeaders),
+  };
+}
+
+/** True when match `a` takes every request match `b` (after it) would: Istio's coveredValidation. */
+function prefixCovers(a: PrefixMatch, b: PrefixMatch): boolean {
+  if (!b.prefix.startsWith(a.prefix) || a.port !== b.port) return false;
+  const covers = (x: string, y: string) => x === y || x.startsWith(y);
+  if (!covers(a.method, b.method) || !covers(a.authority, b.authority)) return false;
+  const mapCovers = (x: Record<string, string>, y: Record<string, string>) => Object.keys(x).length === Object.keys(y).length
+    && Object.entries(x).every(([k, v]) => k in y && covers(v, y[k]));
+  return mapCovers(a.headers, b.headers) && mapCovers(a.queryParams, b.queryParams) && mapCovers(a.withoutHeaders, b.withoutHeaders);
 }
 
 /** True when two Gateway server hosts can serve the same request host (their namespace parts aside). */
@@ -270,44 +392,85 @@ function overlap(a: string, b: string): boolean {
   return hostsIntersect(parseServerHost(a).host, parseServerHost(b).host);
 }
 
+/**
+ * True when two gateway selectors pick the same pods, as Istio's ConflictingGatewayAnalyzer decides: equal selectors,
+ * or one within the other and some pod in the manifests carrying both.
+ */
+function sameGatewayPods(m: Manifests, a: Record<string, string>, b: Record<string, string>): boolean {
+  if (canonicalJson(a) === canonicalJson(b)) return true;
+  if (!selects(a, b) && !selects(b, a)) return false;
+  return m.podLabels().some((labels) => selects(a, labels) && selects(b, labels));
+}
+
+/** IST0145: every gateway with a server whose port and host another gateway on the same pods serves too. */
 function checkGateways(m: Manifests): Finding[] {
   const { findings, emit } = collector();
   const gateways = [...m.gateways.values()];
-  gateways.forEach((gw, index) => {
-    for (const other of gateways.slice(0, index)) {
-      if (canonicalJson(gw.spec?.selector ?? {}) !== canonicalJson(other.spec?.selector ?? {})) continue;
-      (gw.spec?.servers ?? []).forEach((server: any, s: number) => {
-        const clash = (other.spec?.servers ?? []).find((o: any) => o.port?.number === server.port?.number
-          && (o.hosts ?? []).some((a: string) => (server.hosts ?? []).some((b: string) => overlap(a, b))));
-        if (clash) {
-          emit('IST0145', Severity.ERROR, gw, `spec.servers[${s}]`, `gateway ${namespaceOf(other)}/${other.metadata?.name} already serves port `
-            + `${server.port?.number} for an overlapping host on the same pods (${(server.hosts ?? []).join(', ')} and ${(clash.hosts ?? []).join(', ')})`,
-          'serve each host once per port: merge the gateways or make the hosts distinct');
-        }
-      });
-    }
+  gateways.forEach((gw) => {
+    const others = gateways.filter((other) => other !== gw && sameGatewayPods(m, gw.spec?.selector ?? {}, other.spec?.selector ?? {}));
+    (gw.spec?.servers ?? []).forEach((server: any, s: number) => {
+      const clashing = others.filter((other) => (other.spec?.servers ?? []).some((o: any) => o.port?.number === server.port?.number
+        && (o.bind ?? '') === (server.bind ?? '') && (o.hosts ?? []).some((a: string) => (server.hosts ?? []).some((b: string) => overlap(a, b)))));
+      if (clashing.length > 0) {
+        emit('IST0145', Severity.ERROR, gw, `spec.servers[${s}]`, `gateway ${clashing.map((o) => `${namespaceOf(o)}/${o.metadata?.name}`).join(', ')} also serves port `
+          + `${server.port?.number} for an overlapping host (${(server.hosts ?? []).join(', ')}) on the same pods`,
+        'serve each host once per port: merge the gateways or make the hosts distinct');
+      }
+    });
   });
   return findings;
 }
 
-function checkDestinationRules(m: Manifests, known: (host: string) => boolean): Finding[] {
+/**
+ * The labels of the pods of a Service as Istio matches subsets against them (destinationrule/subset.go): the pod
+ * templates of its workloads and its bare Pods, with the topology labels of a Pod's Node (region, zone, subzone and
+ * hostname, the empty ones left out: pilot/pkg/serviceregistry/util/label/label.go AugmentLabels).
+ */
+function podsOfService(m: Manifests, service: K8sObject): Array<{ name: string; labels: Record<string, string>; workload?: Workload }> {
+  const selector = service.spec?.selector;
+  if (!selector || Object.keys(selector).length === 0) return [];
+  const nodes = new Map(m.objects.filter((o) => o.kind === 'Node').map((n) => [n.metadata?.name, n.metadata?.labels ?? {}]));
+  const pods = m.objects.filter((o) => o.kind === 'Pod' && namespaceOf(o) === namespaceOf(service) && selects(selector, o.metadata?.labels))
+    .map((pod) => {
+      const nodeName = pod.spec?.nodeName;
+      const node: Record<string, string> = nodes.get(nodeName) ?? {};
+      const topology = Object.fromEntries(['topology.kubernetes.io/region', 'topology.kubernetes.io/zone', 'topology.istio.io/subzone']
+        .filter((k) => node[k]).map((k) => [k, node[k]]));
+      return { name: pod.metadata?.name ?? '', labels: { ...pod.metadata?.labels, ...topology, ...(nodeName ? { 'kubernetes.io/hostname': nodeName } : {}) } };
+    });
+  return [...m.workloadsOf(service).map((w) => ({ name: w.object.metadata?.name ?? '', labels: { ...w.podLabels }, workload: w })), ...pods];
+}
+
+/** IST0174 / IST0173 (PodNotSelectedAnalyzer) and CANARY003. */
+function checkDestinationRules(m: Manifests, known: (host: string, outside?: boolean) => boolean): Finding[] {
   const { findings, emit } = collector();
   for (const dr of m.destinationRules) {
-    const host = resolveHost(dr.spec?.host ?? '', namespaceOf(dr));
-    if (!known(host)) {
-      emit('IST0174', Severity.WARNING, dr, 'spec.host', `host ${host} is no Service or ServiceEntry in these manifests`,
+    const written = String(dr.spec?.host ?? '');
+    const host = resolveHost(written, namespaceOf(dr));
+    const entry = m.lookupHost(written, namespaceOf(dr), dr.spec?.exportTo);
+    if (!entry && !known(host, true)) {
+      emit('IST0174', Severity.WARNING, dr, 'spec.host', `host ${host} is no Service or ServiceEntry visible from namespace ${namespaceOf(dr)} in these manifests`,
         'fix the host, or ignore this if the Service exists in the cluster');
       continue;
     }
     const service = m.services.get(host);
-    const workloads = service ? m.workloadsOf(service) : [];
-    if (workloads.length === 0) continue; // nothing to judge the subsets by
-    (dr.spec?.subsets ?? []).forEach((subset: any, i: number) => {
-      const selected = workloads.filter((w) => selects(subset.labels, w.podLabels));
-      if (selected.length === 0) {
-        emit('IST0173', Severity.ERROR, dr, `spec.subsets[${i}]`, `subset ${subset.name} (${formatLabels(subset.labels)}) selects none of the pods of ${host} `
-          + `(${workloads.map((w) => `${w.object.metadata?.name}: ${formatLabels(w.podLabels)}`).join('; ')})`, 'fix the subset labels or the pod labels');
+    if (!service) continue; // a ServiceEntry's endpoints are not judged here
+    const pods = podsOfService(m, service);
+    const workloads = pods.flatMap((p) => (p.workload ? [p.workload] : []));
+    if (pods.length === 0) {
+      if (Object.keys(service.spec?.selector ?? {}).length > 0 && (dr.spec?.subsets ?? []).length > 0) {
+        emit('IST0173', Severity.WARNING, dr, 'spec.subsets', `no pods of ${host} are in these manifests (selector ${formatLabels(service.spec.selector)}), `
+          + `so its subsets (${(dr.spec.subsets as any[]).map((x) => x?.name).join(', ')}) select none here`,
+        'add the workloads, or ignore this if they are deployed elsewhere');
       }
+      continue;
+    }
+    (dr.spec?.subsets ?? []).forEach((subset: any, i: number) => {
+      if (!pods.some((p) => selects(subset?.labels, p.labels))) {
+        emit('IST0173', Severity.ERROR, dr, `spec.subsets[${i}]`, `subset ${subset?.name} (${formatLabels(subset?.labels)}) selects none of the pods of ${host} `
+          + `(${pods.map((p) => `${p.name}: ${formatLabels(p.labels)}`).join('; ')})`, 'fix the subset labels or the pod labels');
+      }
+      const selected = workloads.filter((w) => selects(subset?.labels, w.podLabels));
       const versions = [...new Set(selected.map((w) => w.podLabels.version).filter((v) => v !== undefined))];
       if (subset.labels && Object.keys(subset.labels).length > 0 && versions.length > 1) {
         emit('CANARY003', Severity.ERROR, dr, `spec.subsets[${i}]`, `subset ${subset.name} (${formatLabels(subset.labels)}) selects pods of several versions (${versions.join(', ')})`,
@@ -331,12 +494,12 @@ function checkServicesAndWorkloads(m: Manifests): Finding[] {
         'fix the selector or the pod labels, or ignore this if the pods are deployed elsewhere');
     }
     workloads.forEach((w) => servicesOf.set(w, [...servicesOf.get(w) ?? [], service]));
+    if (!portNamesChecked(service)) continue;
     (service.spec?.ports ?? []).forEach((port: any, i: number) => {
-      if (port.protocol === 'UDP' || port.appProtocol) return;
-      if (!protocolOfPortName(port.name)) {
-        emit('IST0118', Severity.WARNING, service, `spec.ports[${i}].name`, `port ${port.port} is named ${JSON.stringify(port.name ?? '')}, which does not tell Istio `
-          + 'its protocol, so it is treated as TCP (no HTTP routing)', 'name it <protocol>[-<suffix>] (http, grpc, tcp, ...) or set appProtocol');
-      }
+      if (port?.protocol === 'UDP' || declaredProtocol(port) !== undefined) return;
+      emit('IST0118', Severity.WARNING, service, `spec.ports[${i}].name`, `port ${port?.port} is named ${JSON.stringify(port?.name ?? '')}, which does not tell Istio `
+        + 'its protocol, so Istio detects it by sniffing the first bytes of each connection (protocol selection), which fails for server-first '
+        + 'protocols and adds a delay', 'name it <protocol>[-<suffix>] (http, grpc, tcp, ...) or set appProtocol');
     });
   }
   for (const w of m.workloads) {
@@ -345,14 +508,19 @@ function checkServicesAndWorkloads(m: Manifests): Finding[] {
       emit('CANARY002', Severity.WARNING, w.object, 'spec.template.metadata.labels', `no Service selects these pods (${formatLabels(w.podLabels)})`,
         'add a Service, or fix its selector');
     }
-    const byPort = new Map<number, Set<string>>();
+    if (outOfMesh(m, w)) continue; // Istio's ServiceAssociationAnalyzer checks the workloads in the mesh only
+    const byPort = new Map<number, { transport: Set<string>; protocols: Set<string> }>();
     for (const service of services) {
       for (const port of service.spec?.ports ?? []) {
-        const protocol = (port.appProtocol ?? protocolOfPortName(port.name) ?? 'tcp').toLowerCase();
-        byPort.set(port.port, new Set([...byPort.get(port.port) ?? [], protocol]));
+        const entry = byPort.get(port.port) ?? { transport: new Set<string>(), protocols: new Set<string>() };
+        entry.transport.add(String(port.protocol ?? 'TCP').toUpperCase());
+        entry.protocols.add(String(port.appProtocol ?? protocolOfPortName(port.name) ?? 'tcp').toLowerCase());
+        byPort.set(port.port, entry);
       }
     }
-    for (const [port, protocols] of byPort) {
+    for (const [port, { transport, protocols: named }] of byPort) {
+      // Istio compares the Kubernetes protocols (TCP, UDP, SCTP); a port given different application protocols is as wrong.
+      const protocols = transport.size > 1 ? transport : named;
       if (protocols.size > 1) {
         emit('IST0116', Severity.WARNING, w.object, 'spec.template', `Services ${services.map((s) => s.metadata?.name).join(', ')} give port ${port} `
           + `different protocols (${[...protocols].join(', ')})`, 'give the port one protocol in every Service');
@@ -362,28 +530,81 @@ function checkServicesAndWorkloads(m: Manifests): Finding[] {
   return findings;
 }
 
-const PORT_PROTOCOLS = ['http', 'http2', 'https', 'grpc', 'grpc-web', 'tcp', 'tls', 'mongo', 'mysql', 'redis', 'udp'];
+/** Istio's own namespace. */
+const ISTIO_SYSTEM = 'istio-system';
+
+/** The namespaces istioctl leaves out of an analysis (pkg/kube/inject/initializer.go IgnoredNamespaces). */
+const IGNORED_NAMESPACES = new Set(['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage']);
+
+/** The protocols Istio reads from a port name's prefix or appProtocol (pkg/config/protocol/instance.go Parse). */
+const PORT_PROTOCOLS = ['http', 'http2', 'https', 'http_proxy', 'grpc', 'grpc-web', 'tcp', 'tls', 'mongo', 'mysql', 'redis', 'udp', 'doublehbone'];
+
+/** Ports Istio takes as TCP whatever their name: SMTP, DNS, MySQL, MongoDB (pkg/config/kube/conversion.go). */
+const WELL_KNOWN_TCP_PORTS = new Set([25, 53, 3306, 27017]);
 
 /** The protocol a port name declares by Istio's convention, `<protocol>[-<suffix>]`. */
 function protocolOfPortName(name: string | undefined): string | undefined {
-  if (!name) return undefined;
+  if (!name || typeof name !== 'string') return undefined;
   const lower = name.toLowerCase();
-  return PORT_PROTOCOLS.find((p) => lower === p || lower.startsWith(`${p}-`));
+  if (lower.startsWith('grpc-web')) return 'grpc-web';
+  const prefix = lower.split('-')[0];
+  return PORT_PROTOCOLS.find((p) => p === prefix);
 }
 
+/** The protocol Istio gives a Service port from its appProtocol or name (pkg/config/kube/conversion.go ConvertProtocol), if any. */
+function declaredProtocol(port: any): string | undefined {
+  const app = port?.appProtocol;
+  if (['kubernetes.io/h2c', 'kubernetes.io/ws', 'kubernetes.io/wss'].includes(app)) return app;
+  return protocolOfPortName(app ?? port?.name) ?? (WELL_KNOWN_TCP_PORTS.has(port?.port) ? 'tcp' : undefined);
+}
+
+/**
+ * True for a Service whose port names Istio's PortNameAnalyzer checks: not in a namespace istioctl ignores, not part
+ * of the control plane (an `istio` label, or `release: istio`), not a gateway Istio deploys, not an ExternalName
+ * Service (IST0150 there).
+ */
+function portNamesChecked(service: K8sObject): boolean {
+  const labels = service.metadata?.labels ?? {};
+  return !IGNORED_NAMESPACES.has(namespaceOf(service)) && labels.istio === undefined && labels.release !== 'istio'
+    && !String(labels['gateway.istio.io/managed'] ?? '').startsWith('istio.io-') && service.spec?.type !== 'ExternalName';
+}
+
+/**
+ * True for a workload the manifests take out of the mesh: its pods say `sidecar.istio.io/inject: "false"`, or its
+ * namespace is in the manifests and neither injects sidecars nor is ambient.
+ */
+function outOfMesh(m: Manifests, w: Workload): boolean {
+  const template = w.object.spec?.template?.metadata ?? {};
+  const inject = template.labels?.['sidecar.istio.io/inject'] ?? template.annotations?.['sidecar.istio.io/inject'];
+  if (inject !== undefined) return String(inject) !== 'true';
+  const ns = m.namespaces.get(w.namespace);
+  if (!ns) return false;
+  const labels = ns.metadata?.labels ?? {};
+  return labels['istio-injection'] !== 'enabled' && labels['istio.io/rev'] === undefined && labels['istio.io/dataplane-mode'] !== 'ambient';
+}
+
+/** IST0102 / IST0123 as Istio's injection analyzer (pkg/config/analysis/analyzers/injection/injection.go) finds them. */
 function checkNamespaces(m: Manifests): Finding[] {
   const { findings, emit } = collector();
   for (const ns of m.namespaces.values()) {
+    if (ns.metadata?.name === ISTIO_SYSTEM) continue;
     const labels = ns.metadata?.labels ?? {};
     const injection = labels['istio-injection'];
     const revision = labels['istio.io/rev'];
+    // The labels that choose a data plane: istio.io/rev and the ambient mode count unless istio-injection disables injection.
+    const chosen = [
+      ...(injection !== undefined ? [`istio-injection=${injection}`] : []),
+      ...['istio.io/rev', 'istio.io/dataplane-mode'].filter((l) => labels[l] !== undefined && (injection === undefined || injection === 'enabled'))
+        .map((l) => `${l}=${labels[l]}`),
+    ];
+    if (chosen.length > 1) {
+      emit('IST0123', Severity.WARNING, ns, 'metadata.labels', `has several labels that choose its data plane (${chosen.join(', ')}); the first wins`,
+        'keep one of them');
+    }
     if (labels['istio.io/dataplane-mode'] === 'ambient') continue; // ztunnel, not sidecars
-    if (injection === undefined && revision === undefined) {
+    if (!injection && revision === undefined) {
       emit('IST0102', Severity.WARNING, ns, 'metadata.labels', 'has no istio-injection or istio.io/rev label, so its pods get no sidecar',
         'label it istio-injection=enabled (or istio.io/rev=<revision>), or istio-injection=disabled if that is intended');
-    } else if (injection !== undefined && revision !== undefined) {
-      emit('IST0123', Severity.WARNING, ns, 'metadata.labels', `has both istio-injection=${injection} and istio.io/rev=${revision}; the first wins`,
-        'keep one of them');
     }
   }
   return findings;

@@ -60,17 +60,37 @@ export function refOf(obj: K8sObject, fallback = 'default'): ObjectRef {
 }
 
 /**
- * A host as Istio resolves it from an object in `namespace`: `reviews` -> `reviews.<namespace>.svc.cluster.local`,
- * `reviews.shop` -> `reviews.shop.svc.cluster.local`, `reviews.shop.svc` -> `...svc.cluster.local`; hosts with more
- * labels (FQDNs, external hosts) and wildcards stay as written.
+ * A host as Istio resolves it from an object in `namespace` (pilot/pkg/model/config.go ResolveShortnameToFQDN): a
+ * name without a dot is a Service of that namespace, `reviews` -> `reviews.<namespace>.svc.cluster.local`; a host
+ * with a dot (`reviews.shop`, `google.com`, an FQDN) and wildcards stay as written.
  */
 export function resolveHost(host: string, namespace: string): string {
-  if (host.startsWith('*')) return host;
-  const labels = host.split('.');
-  if (labels.length === 1) return `${host}.${namespace}.${CLUSTER_DOMAIN}`;
-  if (labels.length === 2) return `${host}.${CLUSTER_DOMAIN}`;
-  if (labels.length === 3 && labels[2] === 'svc') return `${host}.cluster.local`;
-  return host;
+  if (host.startsWith('*') || host.includes('.') || host === '') return host;
+  return `${host}.${namespace}.${CLUSTER_DOMAIN}`;
+}
+
+/**
+ * The namespaces an object is visible in, from its `exportTo` list: `*` (all, also for an empty list), `.` (its own
+ * namespace) or names.
+ */
+export function exportScopes(exportTo: readonly string[] | undefined, namespace: string): string[] {
+  if (!exportTo || exportTo.length === 0) return ['*'];
+  return exportTo.map((e) => String(e).trim()).map((e) => (e === '.' ? namespace : e));
+}
+
+/** The annotation that sets a Service's `exportTo`. */
+export const EXPORT_TO_ANNOTATION = 'networking.istio.io/exportTo';
+
+/** A host a Service or ServiceEntry defines, with the namespaces it is visible in and its ports. */
+export interface HostEntry {
+  /** The host, resolved in the defining object's namespace. */
+  readonly host: string;
+  /** `*`, or the namespaces it is exported to. */
+  readonly scopes: readonly string[];
+  /** Its ports (numbers). */
+  readonly ports: readonly number[];
+  /** The Service or ServiceEntry. */
+  readonly object: K8sObject;
 }
 
 /** True when a VirtualService with `gateways` (as written) applies to sidecars: no gateways, or `mesh` among them. */
@@ -165,9 +185,11 @@ export class Manifests {
   /** Workloads by `<namespace> <label>=<value>`, so selectors are matched against few candidates. */
   private readonly workloadsByLabel = new Map<string, Workload[]>();
   private readonly serviceEntryCache = new Map<string, K8sObject[]>();
+  private entries?: HostEntry[];
 
   public constructor(objects: readonly K8sObject[]) {
-    this.objects = objects.filter((o) => o && typeof o === 'object');
+    // A `kind: List` stands for its items, as kubectl and istioctl read it.
+    this.objects = objects.flatMap((o) => (o?.kind === 'List' && Array.isArray(o.items) ? o.items : [o])).filter((o) => o && typeof o === 'object');
     const ofKind = (kind: string) => this.objects.filter((o) => o.kind === kind);
     for (const service of ofKind('Service')) this.services.set(resolveHost(service.metadata?.name ?? '', namespaceOf(service)), service);
     this.workloads = this.objects.filter(isWorkload).map((object) => ({
@@ -197,11 +219,18 @@ export class Manifests {
     }
   }
 
+  /** The labels of every pod in the manifests: Pods and the pod templates of workloads. */
+  public podLabels(): ReadonlyArray<Readonly<Record<string, string>>> {
+    return [...this.objects.filter((o) => o.kind === 'Pod').map((p) => p.metadata?.labels ?? {}), ...this.workloads.map((w) => w.podLabels)];
+  }
+
   /** The ServiceEntries whose hosts cover `host` (wildcards included). */
   public serviceEntriesFor(host: string): K8sObject[] {
     let found = this.serviceEntryCache.get(host);
     if (!found) {
-      found = this.serviceEntries.filter((se) => (se.spec?.hosts ?? []).some((h: string) => hostsIntersect(resolveHost(h, namespaceOf(se)), host)));
+      // Istio's validation refuses the host `*` in a ServiceEntry: it covers nothing.
+      found = this.serviceEntries.filter((se) => (se.spec?.hosts ?? [])
+        .some((h: string) => typeof h === 'string' && h !== '*' && hostsIntersect(resolveHost(h, namespaceOf(se)), host)));
       this.serviceEntryCache.set(host, found);
     }
     return found;
@@ -210,6 +239,49 @@ export class Manifests {
   /** True when a Service or ServiceEntry defines `host`. */
   public hostKnown(host: string): boolean {
     return this.services.has(host) || this.serviceEntriesFor(host).length > 0;
+  }
+
+  /** Every host Services and ServiceEntries define, with where it is visible. */
+  public hostEntries(): readonly HostEntry[] {
+    if (!this.entries) {
+      const entries: HostEntry[] = [];
+      for (const se of this.serviceEntries) {
+        const ns = namespaceOf(se);
+        const ports = (se.spec?.ports ?? []).map((p: any) => p?.number);
+        // Istio's validation refuses the host `*` in a ServiceEntry: it defines nothing.
+        for (const h of (se.spec?.hosts ?? []).filter((x: unknown) => typeof x === 'string' && x !== '*')) {
+          entries.push({ host: resolveHost(h, ns), scopes: exportScopes(se.spec?.exportTo, ns), ports, object: se });
+        }
+      }
+      for (const [host, service] of this.services) {
+        const annotation: string | undefined = service.metadata?.annotations?.[EXPORT_TO_ANNOTATION];
+        entries.push({
+          host,
+          scopes: exportScopes(annotation ? annotation.split(',') : undefined, namespaceOf(service)),
+          ports: (service.spec?.ports ?? []).map((p: any) => p?.port),
+          object: service,
+        });
+      }
+      this.entries = entries;
+    }
+    return this.entries;
+  }
+
+  /**
+   * The Service or ServiceEntry that a destination `host` of an object in `namespace`, exported to `exportTo`, finds,
+   * as Istio's analyzers look it up (pkg/config/analysis/analyzers/util/service_lookup.go GetDestinationHost): an
+   * entry visible everywhere, or in the object's namespace (or, when the object has an `exportTo`, in one of those
+   * namespaces), then a wildcard entry visible everywhere or in the object's namespace whose suffix ends the host.
+   */
+  public lookupHost(host: string, namespace: string, exportTo?: readonly string[]): HostEntry | undefined {
+    const fqdn = resolveHost(host, namespace);
+    const scopes = exportTo && exportTo.length > 0 ? exportTo.map((e) => (e === '.' ? namespace : e)) : [namespace];
+    const entries = this.hostEntries();
+    const exact = entries.find((e) => e.host === fqdn && e.scopes.includes('*'))
+      ?? entries.find((e) => e.host === fqdn && scopes.some((sc) => e.scopes.includes(sc)));
+    if (exact) return exact;
+    const bare = fqdn.startsWith('*') ? fqdn.slice(1) : fqdn;
+    return entries.find((e) => e.host.startsWith('*') && (e.scopes.includes('*') || e.scopes.includes(namespace)) && bare.endsWith(e.host.slice(1)));
   }
 
   /** The DestinationRules for a host, from any namespace. */
