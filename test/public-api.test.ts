@@ -68,8 +68,8 @@ const ANALYSIS = [
   'function analyze', 'function diffTraffic', 'function explain', 'function formatExplanation',
   'function formatFinding', 'function renderDiff', 'function renderReport', 'function summarize',
   'const CHECKS',
-  'interface AnalysisOptions', 'interface Finding', 'interface K8sObject', 'interface ObjectRef',
-  'interface RouteSummary', 'interface ServingWorkload', 'interface SplitTarget', 'interface TrafficChange',
+  'interface AnalysisOptions', 'interface Finding', 'interface HeaderChanges', 'interface K8sObject', 'interface MirroredTo', 'interface ObjectRef',
+  'interface RedirectLocation', 'interface RouteSummary', 'interface ServingWorkload', 'interface SplitTarget', 'interface TrafficChange',
   'interface TrafficDestination', 'interface TrafficExplanation', 'interface TrafficRequest',
   'interface VersionSummary', 'interface VirtualServiceSummary',
 ];

@@ -2,9 +2,17 @@
  * Where a request goes, read from manifests with Istio's semantics: which VirtualService binds (gateway or mesh,
  * exact host before the longest wildcard), which rule matches first (conditions ANDed, matches ORed; exact, prefix
  * and RE2 full-match regex), how its weights split (relative, zeros dropped), and what a client would see when a
- * subset, host or pod is missing. Plain functions over plain objects; the `istio-canary explain` command prints them.
+ * subset, host or pod is missing. With the Gateway API: the most specific listener's routes, allowedRoutes (namespaces
+ * by the Namespace objects' labels, kinds), ReferenceGrants and 500 for an invalid backendRef. Beside the destinations
+ * it says what the rule does to the request: a redirect's location (scheme, host, port, path), the rewritten path and
+ * host, the request headers sent (per backend too), the response header operations and the mirrors (Gateway API
+ * filters and Istio's rewrite, headers and mirror alike). Plain functions over plain objects; the `istio-canary
+ * explain` command prints them.
  */
-import { GatewayApiMatch, gatewayRouteMatches, listenersFor, meshRouteMatches } from './gateway-api';
+import {
+  GatewayApiMatch, applyHeaderOperations, gatewayRouteMatches, headerOperations, listenerScheme, listenersFor, meshRouteMatches, modifyPath,
+  resolveBackendRef,
+} from './gateway-api';
 import {
   K8sObject, Manifests, Workload, bindsToMesh, formatLabels, isIstioSystemHost, namespaceOf, resolveGateway, resolveHost, routeShares,
 } from './manifest';
@@ -57,6 +65,42 @@ export interface TrafficDestination {
   readonly workloads: readonly ServingWorkload[];
   /** What a client sees when it cannot be served (`503 NC: ...`); undefined when it can. */
   readonly failure?: string;
+  /** The request headers as this destination receives them, when its own backendRef filters modify them. */
+  readonly requestHeaders?: Record<string, string>;
+}
+
+/** A redirect's location. */
+export interface RedirectLocation {
+  /** The status code (301, 302, ...). */
+  readonly statusCode: number;
+  /** `http` or `https`. */
+  readonly scheme: string;
+  /** The host. */
+  readonly host: string;
+  /** The port, when the location names one (none for the scheme's well-known port). */
+  readonly port?: number;
+  /** The path (the query string is kept apart). */
+  readonly path: string;
+}
+
+/** Header modifications (Gateway API RequestHeaderModifier / ResponseHeaderModifier, Istio headers). */
+export interface HeaderChanges {
+  /** Headers set (overwriting), by lower-case name. */
+  readonly set?: Record<string, string>;
+  /** Headers added (appended to any value present), by lower-case name. */
+  readonly add?: Record<string, string>;
+  /** Headers removed, lower-case names. */
+  readonly remove?: string[];
+}
+
+/** A mirror of the request. */
+export interface MirroredTo {
+  /** Fully qualified host. */
+  readonly host: string;
+  /** Port, if named. */
+  readonly port?: number;
+  /** Share of the requests mirrored, 0 to 100. @default 100 */
+  readonly percent?: number;
 }
 
 /** A workload serving a destination. */
@@ -109,6 +153,18 @@ export interface TrafficExplanation {
   readonly destinations: TrafficDestination[];
   /** A redirect or direct response instead of forwarding. */
   readonly response?: string;
+  /** For a redirect: where to, as the Location header says it, and the status. */
+  readonly redirect?: RedirectLocation;
+  /** The path the backend sees when a rule rewrites it (Gateway API URLRewrite, Istio rewrite.uri). */
+  readonly rewrittenPath?: string;
+  /** The Host (authority) the backend sees when a rule rewrites it. */
+  readonly rewrittenHost?: string;
+  /** The request headers as forwarded, when a rule modifies them (by lower-case name; added values joined with `,`). */
+  readonly requestHeaders?: Record<string, string>;
+  /** What a rule does to the backend's response headers (names in lower case). */
+  readonly responseHeaders?: HeaderChanges;
+  /** Where copies of the request go (Gateway API RequestMirror, Istio mirror), their answers ignored. */
+  readonly mirrors?: MirroredTo[];
   /** Where our reading of Istio is uncertain or the manifests are incomplete. */
   readonly notes: string[];
 }
@@ -118,7 +174,7 @@ export function explain(objects: readonly K8sObject[], request: TrafficRequest):
   const m = new Manifests(objects);
   const notes: string[] = [];
   const callerNamespace = request.from?.namespace ?? 'default';
-  const host = request.gateway ? request.host : resolveHost(request.host, callerNamespace);
+  const host = request.gateway ? request.host : callerHost(m, request.host, callerNamespace);
   const [pathOnly, query] = splitPath(request.path ?? '/');
   const headers = Object.fromEntries(Object.entries(request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const method = (request.method ?? 'GET').toUpperCase();
@@ -129,17 +185,30 @@ export function explain(objects: readonly K8sObject[], request: TrafficRequest):
     ({ request: understood, outcome, reason, destinations: [], notes, ...extra });
 
   const context: MatchContext = {
-    path: pathOnly, query, headers, method, port, gateway: request.gateway, from: request.from, notes, vsNamespace: callerNamespace,
+    host,
+    path: pathOnly,
+    rawPath: request.path ?? '/',
+    query,
+    headers,
+    method,
+    port,
+    scheme: 'http',
+    gateway: request.gateway,
+    from: request.from,
+    notes,
+    vsNamespace: callerNamespace,
   };
 
+  let scheme = 'http';
   // A Gateway API Gateway, or Service routes of the Gateway API (HTTPRoute, GRPCRoute) in the mesh.
   const gatewayApiGateway = request.gateway ? m.gatewayApiGateways.get(request.gateway) : undefined;
   if (gatewayApiGateway) {
     const listeners = listenersFor(gatewayApiGateway, host, port!);
     if (listeners.length === 0) return result('404 NR', `gateway ${request.gateway} has no listener for host ${host} on port ${port}`);
     const matches = gatewayRouteMatches(m, gatewayApiGateway, listeners, host);
-    if (matches.length === 0) return result('404 NR', `no HTTPRoute attached to gateway ${request.gateway} has host ${host}`);
-    return explainGatewayApi(m, matches, context, result);
+    const names = listeners.map((l) => l.name).join(', ');
+    if (matches.length === 0) return result('404 NR', `no HTTPRoute attached to listener ${names} of gateway ${request.gateway} has host ${host}`);
+    return explainGatewayApi(m, matches, { ...context, scheme: listenerScheme(listeners[0]) }, result);
   }
   if (request.gateway) {
     const gateway = m.gateways.get(request.gateway);
@@ -149,6 +218,7 @@ export function explain(objects: readonly K8sObject[], request: TrafficRequest):
       const server = (gateway.spec?.servers ?? []).find((s: any) => s.port?.number === port
         && (s.hosts ?? []).some((h: string) => hostsIntersect(parseServerHost(h).host, host)));
       if (!server) return result('404 NR', `gateway ${request.gateway} has no server for host ${host} on port ${port}`);
+      if (server.port?.protocol === 'HTTPS') scheme = 'https';
       // Envoy answers before any route: the virtual host requires TLS (pilot/pkg/networking/core/gateway.go).
       if (server.tls?.httpsRedirect) {
         return result('redirect', `the server of gateway ${request.gateway} for ${host} on port ${port} redirects to HTTPS (tls.httpsRedirect)`, {
@@ -188,16 +258,29 @@ export function explain(objects: readonly K8sObject[], request: TrafficRequest):
     notes.push(`VirtualService ${vsName} has no http routes (tcp/tls routes are not explained)`);
     return result('404 NR', `VirtualService ${vsName} has no http route`, { virtualService: vsName });
   }
-  const vsContext = { ...context, vsNamespace: namespaceOf(vs) };
+  const vsContext = { ...context, scheme, vsNamespace: namespaceOf(vs) };
   for (const [position, route] of routes.entries()) {
-    const matched = matchRoute(route.match, vsContext);
+    let held: any;
+    const matched = matchRoute(route.match, vsContext, (match) => { held = match; });
     if (!matched) continue;
     // Routes count from 1, as the report and the diff number them.
     const index = position + 1;
     return routeOutcome(m, route, { index, name: route.name, matched }, `route ${index}${route.name ? ` "${route.name}"` : ''} of VirtualService ${vsName}`,
-      namespaceOf(vs), vsContext, result, { virtualService: vsName });
+      namespaceOf(vs), { ...vsContext, uriPrefix: held?.uri?.prefix }, result, { virtualService: vsName });
   }
   return result('404 NR', `no route of VirtualService ${vsName} matches the request`, { virtualService: vsName });
+}
+
+/**
+ * The host a caller in the mesh reaches: its namespace's Service for a short name, and, as the pod's DNS search path
+ * (`<ns>.svc.cluster.local`, `svc.cluster.local`, `cluster.local`) does, `name.ns` or `name.ns.svc` for a Service of
+ * these manifests.
+ */
+function callerHost(m: Manifests, host: string, namespace: string): string {
+  const resolved = resolveHost(host, namespace);
+  if (m.services.has(resolved) || host.startsWith('*')) return resolved;
+  const searched = [`${host}.${namespace}.svc.cluster.local`, `${host}.svc.cluster.local`, `${host}.cluster.local`].find((h) => m.services.has(h));
+  return searched ?? resolved;
 }
 
 type ResultOf = (outcome: string, reason: string, extra?: Partial<TrafficExplanation>) => TrafficExplanation;
@@ -207,21 +290,103 @@ function explainGatewayApi(m: Manifests, matches: readonly GatewayApiMatch[], co
   for (const candidate of matches) {
     const matched = matchRoute(candidate.http.match, context);
     if (!matched) continue;
-    const { http, ruleIndex, source, namespace } = candidate;
-    return routeOutcome(m, http, { index: ruleIndex, name: http.name, matched },
-      `rule ${ruleIndex}${http.name ? ` "${http.name}"` : ''} of ${source}`, namespace, context, result, { route: source }, ' in Gateway API\'s precedence order');
+    return gatewayApiOutcome(m, candidate, matched, context, result);
   }
   const sources = [...new Set(matches.map((x) => x.source))];
   return result('404 NR', `no rule of ${sources.join(', ')} matches the request`, { route: sources[0] });
 }
+
+/**
+ * What a matched Gateway API rule does, with its filters: a RequestRedirect (status and location), or its backendRefs
+ * by weight (an invalid one answered 500), with URLRewrite, request and response header modifiers (the rule's and each
+ * backendRef's) and RequestMirrors.
+ */
+function gatewayApiOutcome(m: Manifests, candidate: GatewayApiMatch, matched: string[], c: MatchContext, result: ResultOf): TrafficExplanation {
+  const { rule: spec, route, ruleIndex, source, namespace, pathPrefix } = candidate;
+  const rule = { index: ruleIndex, name: spec.name, matched };
+  const where = `rule ${ruleIndex}${spec.name ? ` "${spec.name}"` : ''} of ${source}`;
+  const filters: any[] = spec.filters ?? [];
+  const ofType = (type: string) => filters.filter((f) => f?.type === type);
+  const redirect = ofType('RequestRedirect')[0]?.requestRedirect;
+  if (redirect) {
+    const scheme = redirect.scheme ?? c.scheme;
+    const wellKnown = scheme === 'https' ? 443 : 80;
+    const port = redirect.port ?? (redirect.scheme ? undefined : c.port);
+    const location: RedirectLocation = {
+      statusCode: redirect.statusCode ?? 302,
+      scheme,
+      host: redirect.hostname ?? c.host,
+      port: port === wellKnown ? undefined : port,
+      path: modifyPath(redirect.path, c.path, pathPrefix) ?? c.path,
+    };
+    const url = `${location.scheme}://${location.host}${location.port !== undefined ? `:${location.port}` : ''}${location.path}`;
+    return result('redirect', `${where} answers with a redirect`, { route: source, rule, redirect: location, response: `${location.statusCode} to ${url}` });
+  }
+  const effects: Partial<Writable<TrafficExplanation>> = {};
+  let headers = c.headers;
+  for (const f of ofType('RequestHeaderModifier')) headers = applyHeaderOperations(headers, headerOperations(f.requestHeaderModifier));
+  if (headers !== c.headers) effects.requestHeaders = headers;
+  const response = ofType('ResponseHeaderModifier').map((f) => headerOperations(f.responseHeaderModifier));
+  if (response.length > 0) {
+    effects.responseHeaders = {
+      set: Object.assign({}, ...response.map((r) => r.set)),
+      add: Object.assign({}, ...response.map((r) => r.add)),
+      remove: response.flatMap((r) => r.remove),
+    };
+  }
+  const rewrite = ofType('URLRewrite')[0]?.urlRewrite;
+  if (rewrite?.hostname) effects.rewrittenHost = rewrite.hostname;
+  const rewrittenPath = modifyPath(rewrite?.path, c.path, pathPrefix);
+  if (rewrittenPath !== undefined) effects.rewrittenPath = rewrittenPath + c.rawPath.slice(c.path.length);
+  const mirrors = ofType('RequestMirror').map((f) => {
+    const mirror = f.requestMirror ?? {};
+    const target = resolveBackendRef(m, route, mirror.backendRef ?? {});
+    const fraction = mirror.fraction ? (mirror.fraction.numerator / (mirror.fraction.denominator ?? 100)) * 100 : undefined;
+    return { host: target.host, port: target.port, percent: mirror.percent ?? fraction ?? 100 };
+  });
+  if (mirrors.length > 0) effects.mirrors = mirrors;
+  const extra = { route: source, rule, ...effects };
+  const refs: any[] = (spec.backendRefs ?? []).filter((b: any) => (b.weight ?? 1) > 0);
+  if (refs.length === 0) {
+    const reason = (spec.backendRefs ?? []).length === 0 ? 'has no backendRefs' : 'gives every backendRef weight 0';
+    return result('500', `${where} matches and ${reason}: Gateway API answers 500`, extra);
+  }
+  const total = refs.reduce((sum, b) => sum + (b.weight ?? 1), 0);
+  const destinations = refs.map((b): TrafficDestination => {
+    const share = (b.weight ?? 1) / total;
+    const target = resolveBackendRef(m, route, b);
+    let own: Record<string, string> | undefined;
+    for (const f of (b.filters ?? []).filter((x: any) => x?.type === 'RequestHeaderModifier')) {
+      own = applyHeaderOperations(own ?? headers, headerOperations(f.requestHeaderModifier));
+    }
+    if (target.invalid) return { host: target.host, port: target.port, probability: share, workloads: [], failure: `500: ${target.invalid}`, requestHeaders: own };
+    const port = target.port !== undefined ? { number: target.port } : undefined;
+    return { ...destination(m, { host: target.host, port }, share, namespace, c.notes), requestHeaders: own };
+  });
+  const failing = destinations.filter((d) => d.failure);
+  const outcome = failing.length === 0 ? 'routed' : failing.length === destinations.length ? failing[0].failure!.split(':')[0] : 'partly failing';
+  return result(outcome, `${where} is the first that matches in Gateway API's precedence order`, { ...extra, destinations });
+}
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** What a matched route does: a redirect, a direct response, or its destinations with their shares. */
 function routeOutcome(m: Manifests, route: any, rule: NonNullable<TrafficExplanation['rule']>, where: string, namespace: string,
   context: MatchContext, result: ResultOf, source: Partial<TrafficExplanation>, order = ''): TrafficExplanation {
   const { notes, path: pathOnly } = context;
   if (route.redirect) {
+    const r = route.redirect;
+    const scheme = r.scheme ?? context.scheme;
+    const port = r.port ?? (r.derivePort === 'FROM_REQUEST_PORT' ? context.port : undefined);
+    const redirect: RedirectLocation = {
+      statusCode: r.redirectCode ?? 301,
+      scheme,
+      host: r.authority ?? context.host,
+      port: port === (scheme === 'https' ? 443 : 80) ? undefined : port,
+      path: r.uri ?? pathOnly,
+    };
     return result('redirect', `${where} answers with a redirect`, {
-      ...source, rule, response: `${route.redirect.redirectCode ?? 301} to ${route.redirect.uri ?? pathOnly}${route.redirect.authority ? ` at ${route.redirect.authority}` : ''}`,
+      ...source, rule, redirect, response: `${r.redirectCode ?? 301} to ${r.uri ?? pathOnly}${r.authority ? ` at ${r.authority}` : ''}`,
     });
   }
   if (route.directResponse) {
@@ -231,10 +396,50 @@ function routeOutcome(m: Manifests, route: any, rule: NonNullable<TrafficExplana
   if (abort) notes.push(`fault injection: ${abort.percentage?.value ?? 100}% of these requests are answered with ${abort.httpStatus ?? `gRPC ${abort.grpcStatus}`}`);
   const delay = route.fault?.delay;
   if (delay) notes.push(`fault injection: ${delay.percentage?.value ?? 100}% of these requests are delayed by ${delay.fixedDelay}`);
-  const destinations = routeShares(route).map((d) => destination(m, d.destination, d.share, namespace, notes));
+  const effects = istioEffects(route, namespace, context);
+  const forwarded = effects.requestHeaders ?? context.headers;
+  const destinations = routeShares(route).map((d) => {
+    const own = d.destination && (route.route ?? []).find((r: any) => r.destination === d.destination)?.headers?.request;
+    const base = destination(m, d.destination, d.share, namespace, notes);
+    return own ? { ...base, requestHeaders: applyHeaderOperations(forwarded, istioHeaderOperations(own)) } : base;
+  });
   const failing = destinations.filter((d) => d.failure);
   const outcome = failing.length === 0 ? 'routed' : failing.length === destinations.length ? failing[0].failure!.split(':')[0] : 'partly failing';
-  return result(outcome, `${where} is the first that matches${order}`, { ...source, rule, destinations });
+  return result(outcome, `${where} is the first that matches${order}`, { ...source, rule, destinations, ...effects });
+}
+
+/** Istio's header operations (`set`, `add`, `remove`) with names in lower case. */
+function istioHeaderOperations(ops: any): { set: Record<string, string>; add: Record<string, string>; remove: string[] } {
+  const lower = (o: Record<string, string> | undefined) => Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+  return { set: lower(ops?.set), add: lower(ops?.add), remove: (ops?.remove ?? []).map((k: string) => k.toLowerCase()) };
+}
+
+/**
+ * What an Istio http route does to the request on its way: `rewrite` (uri replaces the matched prefix, or the whole path;
+ * authority), `headers.request` and `headers.response`, and its mirrors (`mirror` with `mirrorPercentage`, `mirrors`).
+ */
+function istioEffects(route: any, namespace: string, c: MatchContext): Partial<TrafficExplanation> {
+  const effects: Partial<Writable<TrafficExplanation>> = {};
+  const uri = route.rewrite?.uri;
+  if (uri !== undefined) {
+    const rest = c.uriPrefix !== undefined && c.path.startsWith(c.uriPrefix) ? c.path.slice(c.uriPrefix.length) : '';
+    effects.rewrittenPath = `${uri}${rest}` + c.rawPath.slice(c.path.length);
+  }
+  if (route.rewrite?.authority) effects.rewrittenHost = route.rewrite.authority;
+  if (route.headers?.request) effects.requestHeaders = applyHeaderOperations(c.headers, istioHeaderOperations(route.headers.request));
+  if (route.headers?.response) effects.responseHeaders = istioHeaderOperations(route.headers.response);
+  const mirrors: MirroredTo[] = [];
+  if (route.mirror?.host) {
+    mirrors.push({ host: resolveHost(route.mirror.host, namespace), port: route.mirror.port?.number, percent: route.mirrorPercentage?.value ?? 100 });
+  }
+  for (const mirror of route.mirrors ?? []) {
+    if (mirror?.destination?.host) {
+      const { host, port } = mirror.destination;
+      mirrors.push({ host: resolveHost(host, namespace), port: port?.number, percent: mirror.percentage?.value ?? 100 });
+    }
+  }
+  if (mirrors.length > 0) effects.mirrors = mirrors;
+  return effects;
 }
 
 /** Istio's choice among VirtualServices: an exact host first, then the longest (most specific) wildcard. */
@@ -249,7 +454,13 @@ function pickVirtualService(candidates: K8sObject[], host: string, mesh: boolean
 }
 
 interface MatchContext {
+  /** The host as the client names it (resolved in the mesh). */
+  readonly host: string;
   readonly path: string;
+  /** The path with its query string, as sent. */
+  readonly rawPath: string;
+  /** `http` or `https`: the listener's protocol at a Gateway API gateway. */
+  readonly scheme: string;
   readonly query: Record<string, string>;
   readonly headers: Record<string, string>;
   readonly method: string;
@@ -259,14 +470,19 @@ interface MatchContext {
   readonly notes: string[];
   /** Namespace of the VirtualService, against which its gateway names resolve. */
   readonly vsNamespace: string;
+  /** The `uri.prefix` of the VirtualService match that held, which `rewrite.uri` replaces. */
+  readonly uriPrefix?: string;
 }
 
 /** The conditions of the first match that holds (matches ORed), or undefined. A route without matches matches all. */
-function matchRoute(matches: any[] | undefined, c: MatchContext): string[] | undefined {
+function matchRoute(matches: any[] | undefined, c: MatchContext, onMatch?: (match: any) => void): string[] | undefined {
   if (!matches || matches.length === 0) return ['no condition (matches every request)'];
   for (const match of matches) {
     const held = matchOne(match ?? {}, c);
-    if (held) return held.length > 0 ? held : ['no condition (matches every request)'];
+    if (held) {
+      onMatch?.(match);
+      return held.length > 0 ? held : ['no condition (matches every request)'];
+    }
   }
   return undefined;
 }
@@ -419,11 +635,37 @@ export function formatExplanation(e: TrafficExplanation): string {
   if (e.rule) lines.push(`rule: ${e.rule.index}${e.rule.name ? ` "${e.rule.name}"` : ''}, because ${e.rule.matched.join(' and ')}`);
   lines.push(`outcome: ${e.outcome} (${e.reason})`);
   if (e.response) lines.push(`response: ${e.response}`);
+  if (e.redirect) {
+    const r = e.redirect;
+    lines.push(`redirect: ${r.statusCode}, location ${r.scheme}://${r.host}${r.port !== undefined ? `:${r.port}` : ''}${r.path}`);
+  }
+  if (e.rewrittenPath !== undefined) lines.push(`rewritten path: ${e.rewrittenPath}`);
+  if (e.rewrittenHost !== undefined) lines.push(`rewritten host: ${e.rewrittenHost}`);
+  if (e.requestHeaders) lines.push(`request headers sent: ${formatHeaders(e.requestHeaders)}`);
+  if (e.responseHeaders) lines.push(`response headers: ${formatOperations(e.responseHeaders)}`);
+  for (const mirror of e.mirrors ?? []) {
+    lines.push(`mirror: ${mirror.percent ?? 100}% copied to ${mirror.host}${mirror.port !== undefined ? ` port ${mirror.port}` : ''} (answers ignored)`);
+  }
   for (const d of e.destinations) {
     const where = `${d.host}${d.subset ? ` subset ${d.subset}` : ''}${d.port ? ` port ${d.port}` : ''}`;
     const pods = d.workloads.map((w) => `${w.name} (${w.replicas} replica${w.replicas === 1 ? '' : 's'}${w.images.length ? `, ${w.images.join(', ')}` : ''})`).join('; ');
     lines.push(`  ${(d.probability * 100).toFixed(d.probability * 100 % 1 === 0 ? 0 : 1)}% -> ${where}${pods ? `: ${pods}` : ''}${d.failure ? `  !! ${d.failure}` : ''}`);
+    if (d.requestHeaders) lines.push(`      request headers sent there: ${formatHeaders(d.requestHeaders)}`);
   }
   for (const note of e.notes) lines.push(`note: ${note}`);
   return lines.join('\n');
+}
+
+function formatHeaders(headers: Readonly<Record<string, string>>): string {
+  const entries = Object.entries(headers);
+  return entries.length === 0 ? 'none' : entries.map(([k, v]) => `${k}: ${v}`).join(', ');
+}
+
+function formatOperations(ops: HeaderChanges): string {
+  const parts = [
+    ...Object.entries(ops.set ?? {}).map(([k, v]) => `set ${k}: ${v}`),
+    ...Object.entries(ops.add ?? {}).map(([k, v]) => `add ${k}: ${v}`),
+    ...(ops.remove ?? []).map((k) => `remove ${k}`),
+  ];
+  return parts.length === 0 ? 'unchanged' : parts.join(', ');
 }

@@ -4,7 +4,9 @@
 export { CHECKS, Severity, analyze, formatFinding } from './analyze';
 export type { AnalysisOptions, Finding } from './analyze';
 export { explain, formatExplanation } from './explain';
-export type { ServingWorkload, TrafficDestination, TrafficExplanation, TrafficRequest } from './explain';
+export type {
+  HeaderChanges, MirroredTo, RedirectLocation, ServingWorkload, TrafficDestination, TrafficExplanation, TrafficRequest,
+} from './explain';
 export type { K8sObject, ObjectRef } from './manifest';
 export { diffTraffic, renderDiff, renderReport, summarize } from './report';
 export type { RouteSummary, SplitTarget, TrafficChange, VersionSummary, VirtualServiceSummary } from './report';
