@@ -52,7 +52,8 @@ const project = new typescript.TypeScriptProject({
   deps: ['yaml@^2.8.0', '@bufbuild/re2@^0.6.1', '@bufbuild/cel@^0.6.1'],
   // @kubernetes/client-node 0.19.0 is generated from the Kubernetes 1.27 OpenAPI: test/kubernetes-schema.test.ts checks
   // every core object we write against its models.
-  devDeps: ['cdk8s-cli@^2.207.0', 'fast-check@^4.3.0', 'ts-node@^10.9.2', 'typedoc@^0.28.20', 'sucrase@^3.35.0', '@kubernetes/client-node@0.19.0'],
+  devDeps: ['cdk8s-cli@^2.207.0', 'fast-check@^4.3.0', 'ts-node@^10.9.2', 'typedoc@^0.28.20', 'sucrase@^3.35.0', '@kubernetes/client-node@0.19.0',
+    'mermaid@^12.3.0'],
 
   // imports/ lives beside src/, so the compiler root is the repository root.
   entrypoint: 'lib/src/index.js',

@@ -77,10 +77,10 @@ describe('istio-canary as a process', () => {
     });
     const diff = run('diff', base, head, '--exit-code');
     expect(diff.code).toBe(1);
-    expect(diff.out).toContain('- reviews: v1 50% -> 40%');
-    expect(diff.out).toContain('- reviews: v2 10% -> 0%');
-    expect(diff.out).toContain('- reviews: v3 40% -> 60%');
-    expect(diff.out).toContain('- reviews: new rule end-user=debra → v3 100% (position 2)');
+    expect(diff.out).toContain('- bookinfo/reviews: v1 50% -> 40%');
+    expect(diff.out).toContain('- bookinfo/reviews: v2 10% -> 0%');
+    expect(diff.out).toContain('- bookinfo/reviews: v3 40% -> 60%');
+    expect(diff.out).toContain('- bookinfo/reviews: new rule end-user=debra → v3 100% (position 2)');
     expect(run('diff', base, base, '--exit-code')).toMatchObject({ code: 0, out: '# Traffic changes\n\nNo traffic changes.\n' });
   });
 
@@ -209,18 +209,22 @@ describe('explain semantics (Istio\'s)', () => {
     expect(main(['diff', path.join(BOOKINFO, 'virtual-service-reviews-jason-v2-v3.yaml'), path.join(BOOKINFO, 'virtual-service-reviews-v2-v3.yaml'), '--json'], io)).toBe(0);
     // Unnamed routes are compared by position, as Istio evaluates them.
     expect(JSON.parse(out.join('')).changes.map((c: any) => c.text)).toEqual([
-      'reviews: rule #2 removed (every request → v3 100%)',
-      'reviews: rule #1 now matches every request (was end-user=jason)',
-      'reviews (rule #1): v2 100% -> 50%',
-      'reviews (rule #1): v3 0% -> 50%',
+      'default/reviews: rule #2 removed (every request → v3 100%)',
+      'default/reviews: rule #1 now matches every request (was end-user=jason)',
+      'default/reviews (rule #1): v2 100% -> 50%',
+      'default/reviews (rule #1): v3 0% -> 50%',
     ]);
     expect(diffTraffic(bookinfo, bookinfo)).toEqual([]);
     const withoutV1 = bookinfo.map((o) => (o.kind === 'DestinationRule'
       ? { ...o, spec: { ...o.spec, subsets: o.spec.subsets.filter((x: any) => x.name !== 'v1') } } : o));
     expect(diffTraffic(bookinfo, withoutV1)).toEqual([{
+      kind: 'subset',
+      ref: 'bookinfo/reviews',
+      text: 'bookinfo/reviews (DestinationRule): subset v1 removed (version=v1)',
+    }, {
       kind: 'broken',
       ref: 'bookinfo/reviews',
-      text: 'reviews: subset v1 removed while still routed; not defined by DestinationRule bookinfo/reviews (its subsets: v2, v3)',
+      text: 'bookinfo/reviews: subset v1 removed while still routed; not defined by DestinationRule bookinfo/reviews (its subsets: v2, v3)',
     }]);
   });
 });

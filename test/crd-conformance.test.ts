@@ -34,7 +34,7 @@ describeWithCrds('conformance with the pinned CRDs (Istio 1.30.3, Gateway API 1.
 
   test('Argo Rollouts 1.9.1: every step kind, both splits, a gateway, background and step analysis, every template option', () => {
     const chart = newChart('conformance');
-    const gateway = new MeshGateway(chart, 'gw', { hosts: ['web.example.com'] });
+    const gateway = new MeshGateway(chart, 'gw', { hosts: ['subset.example.com', 'host.example.com'] });
     const steps = [
       RolloutStep.setWeight(10),
       RolloutStep.setHeaderRoute('testers', [Match.headerExact('x-tester', 'yes'), Match.headerRegex('cookie', '.*tester.*')]),
@@ -72,7 +72,7 @@ describeWithCrds('conformance with the pinned CRDs (Istio 1.30.3, Gateway API 1.
         steps: split === Split.HOST ? steps : [RolloutStep.setWeight(50), RolloutStep.setWeight(100)],
       });
       web.routeHeader('end-user', 'jason', 'canary');
-      web.exposeVia(gateway, { hosts: ['web.example.com'], pathPrefix: `/${split}` });
+      web.exposeVia(gateway, { hosts: [`${split}.example.com`] }); // a host each: managed routes carry no path prefix
     }
     const objects = Testing.synth(chart);
     expect(objects.filter((o) => o.apiVersion === 'argoproj.io/v1alpha1').map((o) => o.kind).sort())

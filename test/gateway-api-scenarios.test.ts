@@ -138,12 +138,12 @@ test('report and diff read HTTPRoutes: matches in precedence order, backend Serv
   route.spec.rules[1].backendRefs[2].weight = 30;
   route.spec.rules[1].backendRefs[0].weight = 60;
   expect(diffTraffic(objects, head).map((c) => c.text)).toEqual([
-    'reviews: reviews-v1.bookinfo-gwapi 50% -> 60%',
-    'reviews: reviews-v3.bookinfo-gwapi 40% -> 30%',
+    'bookinfo-gwapi/reviews: reviews-v1.bookinfo-gwapi 50% -> 60%',
+    'bookinfo-gwapi/reviews: reviews-v3.bookinfo-gwapi 40% -> 30%',
   ]);
   route.spec.rules[1].backendRefs[2].port = 8080;
   expect(diffTraffic(objects, head).map((c) => c.text)).toContain(
-    'reviews: port 8080 is not a port of Service bookinfo-gwapi/reviews-v3 (its ports: 9080)');
+    'bookinfo-gwapi/reviews: port 8080 is not a port of Service bookinfo-gwapi/reviews-v3 (its ports: 9080)');
 });
 
 test('the one seed scenario Gateway API cannot express, ratings delayed for jason, fails with our message', () => {

@@ -5,7 +5,7 @@
  */
 import { Severity, analyze } from './analyze';
 import { matchesInOrder } from './gateway-api';
-import { K8sObject, Manifests, destinationsOf, formatLabels, namespaceOf, resolveHost, routeShares } from './manifest';
+import { K8sObject, Manifests, Workload, destinationsOf, formatLabels, namespaceOf, resolveHost, routeShares } from './manifest';
 
 /** One target of a route and its share. */
 export interface SplitTarget {
@@ -196,87 +196,336 @@ export function renderReport(objects: readonly K8sObject[]): string {
   return lines.join('\n');
 }
 
+/**
+ * A label as Mermaid's flowchart parser takes it inside `"..."` and renders it as written: `#`, `"`, `<`, `>` and
+ * backquotes (a Markdown string, or the end of the fenced block) as entity codes, `%%` (a comment) broken up, no line breaks.
+ */
+function mermaidText(text: string): string {
+  return text
+    .replace(/#/g, '#35;')
+    .replace(/"/g, '#quot;')
+    .replace(/</g, '#lt;')
+    .replace(/>/g, '#gt;')
+    .replace(/`/g, '#96;')
+    .replace(/%(?=%)/g, '#37;')
+    .replace(/[\r\n]+/g, ' ');
+}
+
 function flowchart(s: VirtualServiceSummary): string[] {
-  const id = (text: string) => text.replace(/[^A-Za-z0-9]/g, '_');
+  // Readable node ids; different texts that read alike (`v1.0`, `v1_0`) get a suffix rather than one node.
+  const ids = new Map<string, string>();
+  const used = new Set<string>();
+  const id = (text: string) => {
+    let found = ids.get(text);
+    if (found === undefined) {
+      const base = text.replace(/[^A-Za-z0-9]/g, '_');
+      found = base;
+      for (let n = 2; used.has(found); n++) found = `${base}_${n}`;
+      ids.set(text, found);
+      used.add(found);
+    }
+    return found;
+  };
   const hostNode = id(`vs_${s.ref}`);
   const lines = ['flowchart LR'];
-  for (const b of s.bindings) lines.push(`  ${id(`in_${b}`)}(("${b}")) --> ${hostNode}["${s.hosts.join('<br/>')}"]`);
+  for (const b of s.bindings) lines.push(`  ${id(`in_${b}`)}(("${mermaidText(b)}")) --> ${hostNode}["${s.hosts.map(mermaidText).join('<br/>')}"]`);
   for (const r of s.routes) {
     for (const t of r.split) {
-      const label = `${r.match === 'every request' ? '' : `${r.match}: `}${t.percent}%`.replace(/"/g, "'");
-      lines.push(`  ${hostNode} -->|"${label}"| ${id(`to_${s.ref}_${t.target}`)}["${t.target}"]`);
+      const label = mermaidText(`${r.match === 'every request' ? '' : `${r.match}: `}${t.percent}%`);
+      lines.push(`  ${hostNode} -->|"${label}"| ${id(`to_${s.ref}_${t.target}`)}["${mermaidText(t.target)}"]`);
     }
   }
   return lines;
 }
 
-/** One traffic change between two sets of manifests. */
+/** One traffic change between two sets of manifests. Every text starts with the namespace of what changed. */
 export interface TrafficChange {
-  /** What changed: `split`, `rule-added`, `rule-removed`, `rule-changed`, `virtual-service-added`, `virtual-service-removed`, `broken`. */
+  /**
+   * What changed:
+   * - `split`: a version's share of a route, `shop/reviews: v3 10% -> 40%`;
+   * - `rule-added`, `rule-removed`, `rule-changed` (its match, its position);
+   * - `virtual-service-added`, `virtual-service-removed`: a VirtualService, HTTPRoute or GRPCRoute;
+   * - `binding`: the hosts or the gateways (parentRefs) of a route object;
+   * - `route-options`: an http route's `timeout`, `retries`, `fault`, `mirror`, `mirrors`, `mirrorPercentage`, `rewrite`,
+   *   `headers`, `corsPolicy`, `redirect`, `directResponse` (VirtualService), or a rule's `timeouts`, `retry`,
+   *   `sessionPersistence` and each filter by type (HTTPRoute, GRPCRoute), `shop/reviews (rule default): timeout 5s -> 10s`
+   *   (the rule always named);
+   * - `traffic-policy`: a DestinationRule's host, or one field of its `trafficPolicy` (`loadBalancer`, `connectionPool`,
+   *   `outlierDetection`, `tls`, `portLevelSettings`, ...), whole or of one subset;
+   * - `subset`: a subset added, removed, or selecting other labels;
+   * - `destination-rule-added`, `destination-rule-removed`;
+   * - `image`: a container of a workload gets another image, or is added or removed,
+   *   `shop/checkout-v2 (Deployment): image app:2 -> app:3`;
+   * - `replicas`: a workload's replicas; `workload-added`, `workload-removed`;
+   * - `broken`: what head breaks that base did not (a routed subset removed, a version scaled to 0, ...).
+   */
   readonly kind: string;
-  /** The VirtualService (or object) concerned. */
+  /** The object concerned, `<namespace>/<name>`. */
   readonly ref: string;
-  /** The change in words, e.g. `reviews: v3 10% -> 40%`. */
+  /** The change in words, starting with the namespace, e.g. `bookinfo/reviews: v3 10% -> 40%`. */
   readonly text: string;
 }
 
-/** The traffic changes from `base` to `head`. */
-export function diffTraffic(base: readonly K8sObject[], head: readonly K8sObject[]): TrafficChange[] {
-  const byKey = (objects: readonly K8sObject[]) => new Map(summarize(objects).map((s) => [`${s.kind} ${s.ref}`, s]));
-  const before = byKey(base);
-  const after = byKey(head);
-  const changes: TrafficChange[] = [];
-  const label = (s: VirtualServiceSummary) => shortHost(s.hosts[0] ?? s.ref).split('.')[0];
-  for (const [object, b] of before) {
-    if (!after.has(object)) changes.push({ kind: 'virtual-service-removed', ref: b.ref, text: `${label(b)}: ${object} removed` });
+/** Keys in code-unit order, for output that does not depend on the locale. */
+function byKey(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Base and head keys together, sorted. */
+function unionKeys(a: ReadonlyMap<string, unknown>, b: ReadonlyMap<string, unknown>): string[] {
+  return [...new Set([...a.keys(), ...b.keys()])].sort(byKey);
+}
+
+/** JSON with object keys sorted, so equal values print and compare equal. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort(byKey).filter((k) => (value as any)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as any)[k])}`).join(',')}}`;
   }
-  for (const [object, a] of after) {
-    const ref = a.ref;
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The fields of either object, sorted. */
+function fieldsOf(a: object | undefined, b: object | undefined): string[] {
+  return [...new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})])].sort(byKey);
+}
+
+/** A field's value in a change line: `none` when unset, strings as they are, anything else as compact JSON. */
+function formatValue(value: unknown): string {
+  if (value === undefined || value === null) return 'none';
+  return typeof value === 'string' ? value : stableJson(value);
+}
+
+/** `<field> <old> -> <new>` lines for each field of `fields` that differs. */
+function fieldChanges(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>, fields: readonly string[]): string[] {
+  return fields.filter((f) => stableJson(before[f] ?? null) !== stableJson(after[f] ?? null))
+    .map((f) => `${f} ${formatValue(before[f])} -> ${formatValue(after[f])}`);
+}
+
+/** The fields of a VirtualService http route that change how a request is served, beyond where it goes. */
+const ROUTE_OPTIONS = ['timeout', 'retries', 'fault', 'mirror', 'mirrors', 'mirrorPercentage', 'mirrorPercent', 'rewrite', 'headers', 'corsPolicy',
+  'redirect', 'directResponse'];
+
+/** The options of a Gateway API rule: its timeouts, retry and session persistence, and each filter by type. */
+function gatewayApiRuleOptions(rule: any): Record<string, unknown> {
+  const options: Record<string, unknown> = { timeouts: rule.timeouts, retry: rule.retry, sessionPersistence: rule.sessionPersistence };
+  const byType = new Map<string, unknown[]>();
+  for (const filter of rule.filters ?? []) {
+    const { type, ...rest } = filter ?? {};
+    const keys = Object.keys(rest);
+    byType.set(`filter ${type}`, [...byType.get(`filter ${type}`) ?? [], keys.length === 1 ? rest[keys[0]] : rest]);
+  }
+  for (const [name, values] of byType) options[name] = values.length === 1 ? values[0] : values;
+  return options;
+}
+
+/** Per route object (`<kind> <namespace>/<name>`), per rule key (its name, else `#<position>`), its options. */
+function routeOptions(objects: readonly K8sObject[]): Map<string, Map<string, Record<string, unknown>>> {
+  const m = new Manifests(objects);
+  const out = new Map<string, Map<string, Record<string, unknown>>>();
+  for (const vs of m.virtualServices) {
+    const rules = new Map<string, Record<string, unknown>>();
+    (vs.spec?.http ?? []).forEach((route: any, i: number) => rules.set(route?.name ?? `#${i + 1}`, route ?? {}));
+    out.set(`VirtualService ${namespaceOf(vs)}/${vs.metadata?.name}`, rules);
+  }
+  for (const route of m.gatewayApiRoutes) {
+    const rules = new Map<string, Record<string, unknown>>();
+    (route.spec?.rules ?? []).forEach((rule: any, i: number) => rules.set(rule?.name ?? `#${i + 1}`, gatewayApiRuleOptions(rule ?? {})));
+    out.set(`${route.kind} ${namespaceOf(route)}/${route.metadata?.name}`, rules);
+  }
+  return out;
+}
+
+/**
+ * The name a route object goes by in change lines: `<namespace>/<host>`, the host short when it is a Service of that
+ * namespace (`shop/reviews`), else as written (`shop/reviews.example.com`).
+ */
+function routeLabel(s: VirtualServiceSummary): string {
+  const ns = s.ref.split('/')[0];
+  const host = s.hosts[0];
+  if (host === undefined) return s.ref;
+  const resolved = s.kind === 'VirtualService' ? resolveHost(host, ns) : host;
+  const service = /^([^.]+)\.([^.]+)\.svc\.cluster\.local$/.exec(resolved);
+  return `${ns}/${service && service[2] === ns ? service[1] : shortHost(resolved)}`;
+}
+
+/** Routes, splits, bindings and route options of every VirtualService, HTTPRoute and GRPCRoute. */
+function diffRoutes(base: readonly K8sObject[], head: readonly K8sObject[]): TrafficChange[] {
+  const index = (objects: readonly K8sObject[]) => new Map(summarize(objects).map((s) => [`${s.kind} ${s.ref}`, s]));
+  const before = index(base);
+  const after = index(head);
+  const optionsBefore = routeOptions(base);
+  const optionsAfter = routeOptions(head);
+  // Two route objects of one namespace for one host (one for the mesh, one for a gateway) also name themselves.
+  const objectsByLabel = new Map<string, Set<string>>();
+  for (const [object, s] of [...before, ...after]) objectsByLabel.set(routeLabel(s), new Set([...objectsByLabel.get(routeLabel(s)) ?? [], object]));
+  const label = (s: VirtualServiceSummary) => (objectsByLabel.get(routeLabel(s))!.size > 1 ? `${routeLabel(s)} (${s.kind} ${s.ref.split('/')[1]})` : routeLabel(s));
+  const changes: TrafficChange[] = [];
+  const keys = unionKeys(before, after).sort((x, y) => byKey((after.get(x) ?? before.get(x))!.ref, (after.get(y) ?? before.get(y))!.ref));
+  for (const object of keys) {
     const b = before.get(object);
-    if (!b) {
-      changes.push({ kind: 'virtual-service-added', ref, text: `${label(a)}: new ${object} (${a.routes.map((r) => `${r.match} → ${formatSplit(r.split)}`).join('; ')})` });
+    const a = after.get(object);
+    if (!a) {
+      changes.push({ kind: 'virtual-service-removed', ref: b!.ref, text: `${label(b!)}: ${object} removed` });
       continue;
     }
+    const ref = a.ref;
+    const push = (kind: string, text: string) => changes.push({ kind, ref, text });
+    if (!b) {
+      push('virtual-service-added', `${label(a)}: new ${object} (${a.routes.map((r) => `${r.match} → ${r.response ?? formatSplit(r.split)}`).join('; ')})`);
+      continue;
+    }
+    if (b.hosts.join(', ') !== a.hosts.join(', ')) push('binding', `${label(a)}: hosts ${b.hosts.join(', ') || 'none'} -> ${a.hosts.join(', ') || 'none'}`);
+    if (b.bindings.join(', ') !== a.bindings.join(', ')) push('binding', `${label(a)}: bound to ${b.bindings.join(', ')} -> ${a.bindings.join(', ')}`);
+    const at = (k: string) => (k === 'default' ? label(a) : `${label(a)} (rule ${k})`);
     const key = (r: RouteSummary) => r.name ?? `#${r.index + 1}`;
     const oldRoutes = new Map(b.routes.map((r) => [key(r), r]));
     const newRoutes = new Map(a.routes.map((r) => [key(r), r]));
     for (const [k, r] of oldRoutes) {
-      if (!newRoutes.has(k)) changes.push({ kind: 'rule-removed', ref, text: `${label(a)}: rule ${k} removed (${r.match} → ${formatSplit(r.split)})` });
+      if (!newRoutes.has(k)) push('rule-removed', `${label(a)}: rule ${k} removed (${r.match} → ${r.response ?? formatSplit(r.split)})`);
     }
     for (const [k, r] of newRoutes) {
       const old = oldRoutes.get(k);
       if (!old) {
-        changes.push({ kind: 'rule-added', ref, text: `${label(a)}: new rule ${r.match} → ${r.response ?? formatSplit(r.split)} (position ${r.index + 1})` });
+        push('rule-added', `${label(a)}: new rule ${r.match} → ${r.response ?? formatSplit(r.split)} (position ${r.index + 1})`);
         continue;
       }
-      if (old.match !== r.match) changes.push({ kind: 'rule-changed', ref, text: `${label(a)}: rule ${k} now matches ${r.match} (was ${old.match})` });
+      if (old.match !== r.match) push('rule-changed', `${label(a)}: rule ${k} now matches ${r.match} (was ${old.match})`);
       const targets = [...new Set([...old.split, ...r.split].map((t) => t.target))];
       for (const t of targets) {
         const from = old.split.find((x) => x.target === t)?.percent ?? 0;
         const to = r.split.find((x) => x.target === t)?.percent ?? 0;
-        if (from !== to) changes.push({ kind: 'split', ref, text: `${label(a)}${k === 'default' ? '' : ` (rule ${k})`}: ${t} ${from}% -> ${to}%` });
+        if (from !== to) push('split', `${at(k)}: ${t} ${from}% -> ${to}%`);
       }
       if (old.index !== r.index && oldRoutes.size === newRoutes.size) {
-        changes.push({ kind: 'rule-changed', ref, text: `${label(a)}: rule ${k} moved from position ${old.index + 1} to ${r.index + 1}` });
+        push('rule-changed', `${label(a)}: rule ${k} moved from position ${old.index + 1} to ${r.index + 1}`);
       }
     }
-  }
-  // What head breaks that base did not: routes to subsets or ports that are gone, pods scaled to 0.
-  const broken = (objects: readonly K8sObject[]) => analyze(objects).filter((f) => f.severity === Severity.ERROR && ['IST0101', 'CANARY004', 'IST0173', 'GWAPI001'].includes(f.code));
-  const known = new Set(broken(base).map((f) => `${f.code} ${f.object.namespace}/${f.object.name} ${f.path}`));
-  for (const f of broken(head)) {
-    if (known.has(`${f.code} ${f.object.namespace}/${f.object.name} ${f.path}`)) continue;
-    const subsetGone = f.code === 'IST0101' && f.path.endsWith('.subset');
-    changes.push({
-      kind: 'broken',
-      ref: `${f.object.namespace}/${f.object.name}`,
-      text: subsetGone ? `${f.object.name}: ${f.message.replace(/^subset (\S+) is not defined by/, 'subset $1 removed while still routed; not defined by')}` : `${f.object.name}: ${f.message}`,
-    });
+    // Route options of the rules in both, rules in head's order.
+    const oldOptions = optionsBefore.get(object) ?? new Map();
+    const newOptions = optionsAfter.get(object) ?? new Map();
+    for (const [k, options] of newOptions) {
+      const old = oldOptions.get(k);
+      if (!old) continue;
+      const fields = a.kind === 'VirtualService' ? ROUTE_OPTIONS : fieldsOf(old, options);
+      for (const text of fieldChanges(old, options, fields)) push('route-options', `${label(a)} (rule ${k}): ${text}`);
+    }
   }
   return changes;
 }
 
-/** The changes as Markdown for a pull-request comment. */
+/** DestinationRules: host, traffic policy (whole and per subset), subsets. */
+function diffDestinationRules(base: readonly K8sObject[], head: readonly K8sObject[]): TrafficChange[] {
+  const index = (objects: readonly K8sObject[]) => new Map(new Manifests(objects).destinationRules.map((dr) => [`${namespaceOf(dr)}/${dr.metadata?.name}`, dr]));
+  const before = index(base);
+  const after = index(head);
+  const changes: TrafficChange[] = [];
+  const policyChanges = (old: any, now: any) => fieldChanges(old ?? {}, now ?? {}, fieldsOf(old, now));
+  for (const ref of unionKeys(before, after)) {
+    const b = before.get(ref);
+    const a = after.get(ref);
+    const label = `${ref} (DestinationRule)`;
+    const push = (kind: string, text: string) => changes.push({ kind, ref, text: `${label}: ${text}` });
+    if (!a) {
+      push('destination-rule-removed', `removed (host ${b!.spec?.host})`);
+      continue;
+    }
+    const subsetsOf = (dr: K8sObject | undefined) => new Map<string, any>((dr?.spec?.subsets ?? []).map((x: any) => [x?.name ?? '', x ?? {}]));
+    const oldSubsets = subsetsOf(b);
+    const newSubsets = subsetsOf(a);
+    if (!b) {
+      push('destination-rule-added', `new, host ${a.spec?.host}${newSubsets.size ? `, subsets ${[...newSubsets.keys()].join(', ')}` : ''}`);
+    } else if (b.spec?.host !== a.spec?.host) {
+      push('traffic-policy', `host ${b.spec?.host} -> ${a.spec?.host}`);
+    }
+    for (const text of policyChanges(b?.spec?.trafficPolicy, a.spec?.trafficPolicy)) push('traffic-policy', `trafficPolicy.${text}`);
+    for (const name of unionKeys(oldSubsets, newSubsets)) {
+      const old = oldSubsets.get(name);
+      const now = newSubsets.get(name);
+      if (!b) {
+        for (const text of policyChanges(undefined, now.trafficPolicy)) push('traffic-policy', `subset ${name} trafficPolicy.${text}`);
+        continue;
+      }
+      if (!now) {
+        push('subset', `subset ${name} removed (${formatLabels(old.labels)})`);
+        continue;
+      }
+      if (!old) push('subset', `subset ${name} added (${formatLabels(now.labels)})`);
+      else if (stableJson(old.labels ?? {}) !== stableJson(now.labels ?? {})) push('subset', `subset ${name} labels ${formatLabels(old.labels)} -> ${formatLabels(now.labels)}`);
+      for (const text of policyChanges(old?.trafficPolicy, now.trafficPolicy)) push('traffic-policy', `subset ${name} trafficPolicy.${text}`);
+    }
+  }
+  return changes;
+}
+
+/** Workloads: added, removed, replicas, and the image of each container. */
+function diffWorkloads(base: readonly K8sObject[], head: readonly K8sObject[]): TrafficChange[] {
+  const index = (objects: readonly K8sObject[]) => new Map(new Manifests(objects).workloads.map((w) => [`${w.namespace}/${w.object.metadata?.name} (${w.object.kind})`, w]));
+  const before = index(base);
+  const after = index(head);
+  const changes: TrafficChange[] = [];
+  const containersOf = (w: Workload | undefined) => {
+    const spec = w?.object.spec?.template?.spec ?? {};
+    const list = (field: string, what: string) => (spec[field] ?? []).map((c: any, i: number): [string, any] => [`${what} ${c?.name ?? `#${i + 1}`}`, c ?? {}]);
+    return new Map<string, any>([...list('initContainers', 'init container'), ...list('containers', 'container')]);
+  };
+  const replicas = (w: Workload) => (w.object.kind === 'DaemonSet' ? 'one per node' : w.replicas === undefined ? 'unset (1)' : String(w.replicas));
+  for (const key of unionKeys(before, after)) {
+    const b = before.get(key);
+    const a = after.get(key);
+    const ref = key.replace(/ \(.*\)$/, '');
+    const push = (kind: string, text: string) => changes.push({ kind, ref, text: `${key}: ${text}` });
+    if (!a) {
+      push('workload-removed', 'removed');
+      continue;
+    }
+    const newContainers = containersOf(a);
+    const images = () => [...newContainers.values()].map((c) => c.image).filter(Boolean).join(', ') || 'none';
+    if (!b) {
+      push('workload-added', `new, replicas ${replicas(a)}, image ${images()}`);
+      continue;
+    }
+    if (replicas(b) !== replicas(a)) push('replicas', `replicas ${replicas(b)} -> ${replicas(a)}`);
+    const oldContainers = containersOf(b);
+    // One container on both sides, under one name: `image a -> b`; else each container by name.
+    const single = oldContainers.size === 1 && newContainers.size === 1 && oldContainers.has([...newContainers.keys()][0]);
+    for (const name of [...new Set([...oldContainers.keys(), ...newContainers.keys()])]) {
+      const old = oldContainers.get(name);
+      const now = newContainers.get(name);
+      if (!now) push('image', `${name} removed (image ${formatValue(old.image)})`);
+      else if (!old) push('image', `${name} added (image ${formatValue(now.image)})`);
+      else if (old.image !== now.image) push('image', `${single ? '' : `${name} `}image ${formatValue(old.image)} -> ${formatValue(now.image)}`);
+    }
+  }
+  return changes;
+}
+
+/**
+ * The changes from `base` to `head`, in a fixed order: route objects (VirtualServices, HTTPRoutes, GRPCRoutes), then
+ * DestinationRules, then workloads, each by namespace and name; then what head breaks that base did not.
+ */
+export function diffTraffic(base: readonly K8sObject[], head: readonly K8sObject[]): TrafficChange[] {
+  const changes: TrafficChange[] = [...diffRoutes(base, head), ...diffDestinationRules(base, head), ...diffWorkloads(base, head)];
+  // What head breaks that base did not: routes to subsets or ports that are gone, pods scaled to 0.
+  const broken = (objects: readonly K8sObject[]) => analyze(objects).filter((f) => f.severity === Severity.ERROR && ['IST0101', 'CANARY004', 'IST0173', 'GWAPI001'].includes(f.code));
+  const known = new Set(broken(base).map((f) => `${f.code} ${f.object.namespace}/${f.object.name} ${f.path}`));
+  const breaks: TrafficChange[] = [];
+  for (const f of broken(head)) {
+    if (known.has(`${f.code} ${f.object.namespace}/${f.object.name} ${f.path}`)) continue;
+    const ref = `${f.object.namespace}/${f.object.name}`;
+    const subsetGone = f.code === 'IST0101' && f.path.endsWith('.subset');
+    breaks.push({
+      kind: 'broken',
+      ref,
+      text: subsetGone ? `${ref}: ${f.message.replace(/^subset (\S+) is not defined by/, 'subset $1 removed while still routed; not defined by')}` : `${ref}: ${f.message}`,
+    });
+  }
+  // Array.prototype.sort is stable: one object's findings keep the analysis' order.
+  return [...changes, ...breaks.sort((x, y) => byKey(x.ref, y.ref))];
+}
+
+/** The changes as Markdown for a pull-request comment: what breaks traffic first. */
 export function renderDiff(changes: readonly TrafficChange[]): string {
   if (changes.length === 0) return '# Traffic changes\n\nNo traffic changes.\n';
   const broken = changes.filter((c) => c.kind === 'broken');
