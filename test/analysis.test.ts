@@ -167,6 +167,30 @@ describe('analysis over plain manifests', () => {
   });
 });
 
+describe('GWAPI001 and ReferenceGrants', () => {
+  const objects = (fromGroup: string): K8sObject[] => [
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'b' }, spec: { selector: { app: 'api' }, ports: [{ name: 'http', port: 80 }] } },
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'r', namespace: 'a' },
+      spec: { parentRefs: [{ group: '', kind: 'Service', name: 'api', namespace: 'b', port: 80 }], rules: [{ backendRefs: [{ name: 'api', namespace: 'b', port: 80 }] }] },
+    },
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1beta1',
+      kind: 'ReferenceGrant',
+      metadata: { name: 'g', namespace: 'b' },
+      spec: { from: [{ group: fromGroup, kind: 'HTTPRoute', namespace: 'a' }], to: [{ group: '', kind: 'Service' }] },
+    },
+  ];
+  const gwapi001 = (o: K8sObject[]) => analyze(o).filter((f) => f.code === 'GWAPI001' && f.severity === Severity.ERROR).map(formatFinding);
+
+  test('a grant from Gateway API routes lets the route refer across namespaces; one naming another group does not', () => {
+    expect(gwapi001(objects('gateway.networking.k8s.io'))).toEqual([]);
+    expect(gwapi001(objects('networking.istio.io'))).toEqual([expect.stringContaining('backend b/api is in another namespace and no ReferenceGrant there')]);
+  });
+});
+
 describe('Argo Rollouts as workloads', () => {
   // The objects Argo Rollouts' Istio subset-level routing works with: one Service, a DestinationRule with stable and
   // canary subsets, a VirtualService all to stable (the Rollout's initial state), and the Rollout's pod template.

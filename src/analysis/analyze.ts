@@ -3,7 +3,7 @@
  * mistakes that show up in a cluster as 503s and 404s. Pure functions; `MeshAnalysis` runs them on a cdk8s app and
  * the validation plugin on any manifests.
  */
-import { hasMeshRoutes, listenersAdmitting, serviceParentHost } from './gateway-api';
+import { hasMeshRoutes, listenersAdmitting, referenceGranted, serviceParentHost } from './gateway-api';
 import {
   HostEntry, K8sObject, Manifests, ObjectRef, RouteDestination, Workload, bindsToMesh, destinationsOf, formatLabels, namespaceOf,
   isIstioSystemHost, refOf, resolveGateway, resolveHost, selects,
@@ -136,7 +136,8 @@ function checkDestinations(m: Manifests, known: (host: string, outside?: boolean
       const host = resolveHost(written, ns);
       const service = m.services.get(host);
       const entry = m.lookupHost(written, ns, vs.spec?.exportTo);
-      if (!entry && !isIstioSystemHost(host) && !known(host, true)) {
+      // A Service a Flagger Canary generates is there at run time.
+      if (!entry && !isIstioSystemHost(host) && !known(host, true) && !m.generatedHosts.get(host)?.service) {
         // Istio checks the subset apart from the host (DestinationRuleAnalyzer): against the rules that are here.
         if (d.destination.subset !== undefined && m.destinationRulesFor(host).length > 0) checkSubset(m, emit, vs, d, host);
         if (m.hostKnown(host)) {
@@ -686,10 +687,6 @@ function checkRollouts(m: Manifests): Finding[] {
 /** HTTPRoutes and GRPCRoutes: their backends, their parents, and a VirtualService beside them for one Service. */
 function checkGatewayApiRoutes(m: Manifests, known: (host: string) => boolean): Finding[] {
   const { findings, emit } = collector();
-  const grants = m.objects.filter((o) => o.kind === 'ReferenceGrant');
-  const granted = (route: K8sObject, namespace: string, name: string) => grants.some((g) => namespaceOf(g) === namespace
-    && (g.spec?.from ?? []).some((f: any) => f.kind === route.kind && f.namespace === namespaceOf(route))
-    && (g.spec?.to ?? []).some((t: any) => (t.group ?? '') === '' && t.kind === 'Service' && (t.name === undefined || t.name === name)));
   for (const route of m.gatewayApiRoutes) {
     const ns = namespaceOf(route);
     (route.spec?.rules ?? []).forEach((rule: any, r: number) => {
@@ -712,7 +709,7 @@ function checkGatewayApiRoutes(m: Manifests, known: (host: string) => boolean): 
           emit('GWAPI001', Severity.ERROR, route, `${path}.port`, `port ${ref.port} is not a port of Service ${namespace}/${ref.name} `
             + `(its ports: ${(service.spec?.ports ?? []).map((p: any) => p.port).join(', ')})`, 'send to one of its ports');
         }
-        if (namespace !== ns && !granted(route, namespace, ref.name)) {
+        if (namespace !== ns && !referenceGranted(m, route, namespace, '', 'Service', ref.name)) {
           emit('GWAPI001', Severity.ERROR, route, `${path}.namespace`, `backend ${namespace}/${ref.name} is in another namespace and no ReferenceGrant there `
             + `lets ${route.kind}s from ${ns} refer to its Services, so the reference is refused (500)`, `add a ReferenceGrant in ${namespace} from ${route.kind} in ${ns} to Service`);
         }

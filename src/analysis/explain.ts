@@ -172,7 +172,7 @@ export interface TrafficExplanation {
 /** Explains where `request` goes in the mesh described by `objects`. */
 export function explain(objects: readonly K8sObject[], request: TrafficRequest): TrafficExplanation {
   const m = new Manifests(objects);
-  const notes: string[] = [];
+  const notes: string[] = [...m.notes];
   const callerNamespace = request.from?.namespace ?? 'default';
   const host = request.gateway ? request.host : callerHost(m, request.host, callerNamespace);
   const [pathOnly, query] = splitPath(request.path ?? '/');
@@ -241,8 +241,21 @@ export function explain(objects: readonly K8sObject[], request: TrafficRequest):
     }
   }
   if (!vs) {
+    const generatedAtGateway = request.gateway ? m.generatedHosts.get(resolveHost(host, 'default')) ?? m.generatedHosts.get(host) : undefined;
+    if (generatedAtGateway && (generatedAtGateway.object.spec?.service?.gateways ?? [])
+      .some((g: unknown) => typeof g === 'string' && resolveGateway(g, namespaceOf(generatedAtGateway.object)) === request.gateway)) {
+      return result('routed', `host ${host} is routed by ${generatedAtGateway.owner} (${generatedAtGateway.versions})`, {
+        notes: [...notes, 'the controller writes the routes and weights at run time; these manifests hold none of them'],
+      });
+    }
     if (request.gateway) return result('404 NR', `no VirtualService bound to gateway ${request.gateway} has host ${host}`);
     const service = m.services.get(host);
+    const generated = m.generatedHosts.get(host) ?? m.generatedHosts.get(request.host);
+    if (!service && generated) {
+      return result('routed', `host ${host} is routed by ${generated.owner} (${generated.versions})`, {
+        notes: [...notes, 'the controller writes the routes and weights at run time; these manifests hold none of them'],
+      });
+    }
     if (!service) {
       return result('unknown', `no VirtualService and no Service for ${host} in these manifests`, {
         notes: [...notes, 'the host may exist in the cluster or outside it; nothing here says where it goes'],
@@ -253,6 +266,8 @@ export function explain(objects: readonly K8sObject[], request: TrafficRequest):
     });
   }
   const vsName = `${namespaceOf(vs)}/${vs.metadata?.name}`;
+  const manager = m.managerOf(vs);
+  if (manager) notes.push(`VirtualService ${vsName} is managed by ${manager}: the weights here are the manifest's; it moves them at run time`);
   const routes: any[] = vs.spec?.http ?? [];
   if (routes.length === 0) {
     notes.push(`VirtualService ${vsName} has no http routes (tcp/tls routes are not explained)`);
@@ -279,7 +294,8 @@ export function explain(objects: readonly K8sObject[], request: TrafficRequest):
 function callerHost(m: Manifests, host: string, namespace: string): string {
   const resolved = resolveHost(host, namespace);
   if (m.services.has(resolved) || host.startsWith('*')) return resolved;
-  const searched = [`${host}.${namespace}.svc.cluster.local`, `${host}.svc.cluster.local`, `${host}.cluster.local`].find((h) => m.services.has(h));
+  const searched = [`${host}.${namespace}.svc.cluster.local`, `${host}.svc.cluster.local`, `${host}.cluster.local`]
+    .find((h) => m.services.has(h) || m.generatedHosts.has(h));
   return searched ?? resolved;
 }
 

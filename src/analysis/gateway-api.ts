@@ -241,8 +241,10 @@ function grpcPath(match: any): { uris: any[]; precedence: Pick<PrecedenceFields,
 
 /** Header or query conditions as Istio's map of string matches. */
 function keyed(list: any[] | undefined, key: (name: string) => string): Record<string, any> | undefined {
-  if (!list || list.length === 0) return undefined;
-  return Object.fromEntries(list.map((h) => [key(h.name), (h.type ?? 'Exact') === 'RegularExpression' ? { regex: h.value } : { exact: h.value }]));
+  // An entry without a name is refused by the API server's validation: it matches nothing here.
+  const named = (list ?? []).filter((h) => typeof h?.name === 'string');
+  if (named.length === 0) return undefined;
+  return Object.fromEntries(named.map((h) => [key(h.name), (h.type ?? 'Exact') === 'RegularExpression' ? { regex: h.value } : { exact: h.value }]));
 }
 
 /** The backendRef kinds Istio resolves: core Services, and Istio's ServiceEntry and Hostname. */

@@ -176,6 +176,8 @@ function formatSplit(split: SplitTarget[]): string {
 export function renderReport(objects: readonly K8sObject[]): string {
   const summaries = summarize(objects);
   const lines = ['# Traffic report', ''];
+  const notes = new Manifests(objects).notes;
+  if (notes.length > 0) lines.push('Notes on the input:', '', ...notes.map((n) => `- ${n}`), '');
   if (summaries.length === 0) lines.push('No VirtualService, HTTPRoute or GRPCRoute in these manifests.', '');
   for (const s of summaries) {
     lines.push(`## ${s.hosts.join(', ') || 'any host'}`, '', `${s.kind} \`${s.ref}\`, bound to ${s.bindings.join(', ')}.`, '');

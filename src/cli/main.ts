@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { TrafficRequest, explain, formatExplanation } from '../analysis/explain';
-import { K8sObject } from '../analysis/manifest';
+import { K8sObject, setSource } from '../analysis/manifest';
 import { diffTraffic, renderDiff, renderReport, summarize } from '../analysis/report';
 
 /** Where the command writes. */
@@ -36,7 +36,11 @@ Files are YAML or JSON manifests (several documents per file); folders are read 
 /** Thrown for bad usage or unreadable input: printed without a stack, exit code 2. */
 export class CliError extends Error {}
 
-/** Reads every object of the YAML/JSON files named, folders recursively, in a stable order. */
+/**
+ * Reads every object of the YAML/JSON files named, folders recursively, in the order `kubectl apply -f` reads them
+ * (a folder's entries sorted by name). Each object remembers its file and document, for the notes that name it. A
+ * document that does not parse or is not an object (a list, a scalar) is an error naming the file and the document.
+ */
 export function loadManifests(paths: readonly string[]): K8sObject[] {
   if (paths.length === 0) throw new CliError('no files or folders given');
   return paths.flatMap((p) => listFiles(p)).flatMap((file) => {
@@ -46,14 +50,36 @@ export function loadManifests(paths: readonly string[]): K8sObject[] {
     } catch (e) {
       throw new CliError(`cannot read ${file}: ${(e as Error).message}`);
     }
-    return parseAllDocuments(text).flatMap((doc, i) => {
-      if (doc.errors.length > 0) throw new CliError(`${file}: not valid YAML (document ${i + 1}): ${doc.errors[0].message.split('\n')[0]}`);
-      const value = doc.toJS();
+    let docs: ReturnType<typeof parseAllDocuments>;
+    try {
+      docs = parseAllDocuments(text);
+    } catch (e) {
+      throw new CliError(`${file}: not valid YAML: ${firstLine(e)}`);
+    }
+    const list = Array.isArray(docs) ? docs : [docs];
+    return list.flatMap((doc, i) => {
+      const where = `${file}: document ${i + 1}`;
+      // `<file>: not valid YAML (document N): ...`, as before (test/cli.test.ts pins it).
+      if (doc.errors.length > 0) throw new CliError(`${file}: not valid YAML (document ${i + 1}): ${firstLine(doc.errors[0])}`);
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: 1000 });
+      } catch (e) {
+        throw new CliError(`${where}: ${firstLine(e)}`);
+      }
       if (value === null || value === undefined) return [];
-      if (typeof value !== 'object' || Array.isArray(value)) throw new CliError(`${file}: document ${i + 1} is not a Kubernetes object`);
+      if (typeof value !== 'object' || Array.isArray(value)) {
+        throw new CliError(`${where}: ${Array.isArray(value) ? 'a list' : `${typeof value === 'string' ? 'the string' : 'the value'} ${JSON.stringify(value)}`}`
+          + ', not a Kubernetes object');
+      }
+      setSource(value, list.length > 1 ? `${file} document ${i + 1}` : file);
       return [value as K8sObject];
     });
   });
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0];
 }
 
 function listFiles(p: string): string[] {
@@ -64,9 +90,16 @@ function listFiles(p: string): string[] {
     throw new CliError(`cannot read ${p}: no such file or folder`);
   }
   if (!stat.isDirectory()) return [p];
-  return fs.readdirSync(p).sort().flatMap((f) => {
+  // kubectl's file visitor (filepath.Walk) reads a folder's entries sorted by name, byte order.
+  return fs.readdirSync(p).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))).flatMap((f) => {
     const full = path.join(p, f);
-    return fs.statSync(full).isDirectory() ? listFiles(full) : /\.(ya?ml|json)$/.test(f) ? [full] : [];
+    let isDirectory: boolean;
+    try {
+      isDirectory = fs.statSync(full).isDirectory();
+    } catch {
+      throw new CliError(`cannot read ${full}: a broken link or no permission`);
+    }
+    return isDirectory ? listFiles(full) : /\.(ya?ml|json)$/.test(f) ? [full] : [];
   });
 }
 
@@ -136,8 +169,9 @@ function requestOf(p: Parsed): TrafficRequest {
   };
 }
 
-/** Runs the command; returns the exit code (0 ok, 1 changes with --exit-code, 2 bad usage or input). */
+/** Runs the command; returns the exit code (0 ok, 1 changes with --exit-code, 2 bad usage or input, 3 an internal error). */
 export function main(argv: readonly string[], io: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }): number {
+  let positional: string[] = [];
   try {
     const [command, ...rest] = argv;
     if (!command || command === '--help' || command === '-h' || command === 'help') {
@@ -145,6 +179,7 @@ export function main(argv: readonly string[], io: CliIo = { out: (t) => process.
       return command ? 0 : 2;
     }
     const p = parseArgs(rest);
+    positional = p.positional;
     if (p.flags['--help'] || p.flags['-h']) {
       io.out(`${USAGE}\n`);
       return 0;
@@ -177,6 +212,10 @@ export function main(argv: readonly string[], io: CliIo = { out: (t) => process.
       io.err(`istio-canary: ${e.message}\n`);
       return 2;
     }
-    throw e;
+    // A bug of ours, not of the input: one line naming the files read, no stack (exit code 3).
+    const files = positional.join(', ');
+    io.err(`istio-canary: internal error reading ${files}: ${(e as Error)?.name ?? 'Error'}: ${String((e as Error)?.message ?? e).split('\n')[0]}`
+      + ' (please report it, with the files)\n');
+    return 3;
   }
 }
