@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
-import { PropNames, checkKnownProps, checkList, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, checkList, constructName, invalid, show } from './model/errors';
 import { checkDnsLabel } from './model/names';
 import { policyNamespace } from './private/policy-namespace';
 import { IAuthorizationTarget, ISourceWorkload } from './targets';
@@ -102,7 +102,7 @@ export class MeshAuthorizationPolicy extends Construct {
   public constructor(scope: Construct, id: string, props: MeshAuthorizationPolicyProps) {
     super(scope, id);
     MeshAnalysis.of(this);
-    const name = props.name ?? id;
+    const name = constructName('authorization policy', id, props);
     const subject = `authorization policy ${show(name)}`;
     checkKnownProps(subject, 'MeshAuthorizationPolicy', props, AUTHORIZATION_POLICY_PROPS);
     checkDnsLabel(subject, 'name', name);

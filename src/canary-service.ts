@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { IstioApiVersion } from './istio/api-version';
 import { renderDestinationRule, renderRoutes, renderVersionDestinationRules } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
-import { PropNames, checkKnownProps, checkList, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, checkList, constructName, invalid, show } from './model/errors';
 import { RoutingApi } from './model/gateway-api';
 import { withLanes } from './model/lane';
 import { checkContainerPort } from './model/match';
@@ -267,7 +267,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
   public constructor(scope: Construct, id: string, props: CanaryServiceProps) {
     super(scope, id);
     MeshAnalysis.of(this);
-    this.name = props.name ?? id;
+    this.name = constructName('canary', id, props);
     this.subject = releaseSubject(this.name);
     checkKnownProps(this.subject, 'CanaryService', props, CANARY_SERVICE_PROPS);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
@@ -282,7 +282,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     const notObject = versions.findIndex((v) => typeof v !== 'object' || Array.isArray(v));
     if (notObject >= 0) {
       throw invalid(this.subject, `versions entry ${notObject + 1} must be an object with a name and an image`, show(versions[notObject]),
-        `write { name: ${show(String(versions[notObject]))}, image: "..." }`);
+        typeof versions[notObject] === 'string' ? `write { name: ${show(versions[notObject])}, image: "..." }` : 'write { name: "v1", image: "..." }');
     }
     const stable = props.stable ?? versions[0]?.name;
     this.routingApi = routingApiOf(this, this.subject, props.routingApi);
@@ -340,7 +340,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
         containerName: this.name,
         ports: ports.map((p) => ({ number: p.containerPort, name: p.name })),
         serviceAccount,
-      }, version);
+      }, version, `${this.subject}: version ${show(version.name)}`);
     }
     this.deployments = deployments;
 
@@ -401,6 +401,9 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
    * the service has none, to its stable version), ahead of the service's own rules, in the mesh and at gateways.
    */
   public addLane(lane: IReleaseLane): void {
+    if (!(lane instanceof Construct) || typeof (lane as IReleaseLane).lane?.name !== 'string') {
+      throw invalid(this.subject, 'addLane takes a ReleaseLane', show(lane), 'pass e.g. new ReleaseLane(chart, "gray", { header: { name: "x-lane", value: "gray" } })');
+    }
     if (this.laneMemberships.includes(lane)) {
       throw invalid(this.subject, 'is already a member of this lane', show(lane.lane.name), 'add each service to a lane once');
     }
@@ -467,6 +470,9 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     const given: readonly PortProps[] = props.ports !== undefined
       ? checkList(this.subject, 'ports', props.ports, '[{ number: 8080 }]')
       : [{ number: props.port!, protocol: props.protocol, containerPort: props.containerPort }];
+    if (given.length === 0) throw invalid(this.subject, 'ports is empty', '[]', 'give at least one port, e.g. [{ number: 8080 }]');
+    const notObject = given.find((p) => p === null || typeof p !== 'object');
+    if (notObject !== undefined) throw invalid(this.subject, 'each entry of ports must be an object', show(notObject), 'e.g. { number: 8080 }');
     const protocols = given.map((p) => p.protocol ?? Protocol.HTTP);
     return given.map((p, i) => {
       const protocol = protocols[i];

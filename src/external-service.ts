@@ -9,7 +9,7 @@ import {
   DEFAULT_EGRESS_GATEWAY, EgressGatewayOptions, External, ExternalPort, ExternalProtocol, Resolution, checkExternal,
   externalPortNames, externalSubject,
 } from './model/egress';
-import { PropNames, checkKnownProps, checkList } from './model/errors';
+import { PropNames, checkKnownProps, checkList, constructName } from './model/errors';
 import { checkDnsLabel } from './model/names';
 import { TrafficPolicy } from './model/traffic-policy';
 import { claimMeshHost } from './private/host-claims';
@@ -108,7 +108,7 @@ export class ExternalService extends Construct implements IExternalService {
   public constructor(scope: Construct, id: string, props: ExternalServiceProps) {
     super(scope, id);
     MeshAnalysis.of(this);
-    const name = props.name ?? id;
+    const name = constructName('external service', id, props);
     const subject = externalSubject(name);
     checkKnownProps(subject, 'ExternalService', props, EXTERNAL_SERVICE_PROPS);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';

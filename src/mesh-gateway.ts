@@ -6,10 +6,10 @@ import { renderGatewayRules, renderHttpMatch as renderGatewayApiMatch, rewriteFi
 import { IstioApiVersion } from './istio/api-version';
 import { renderHttpMatch, renderHttpRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
-import { PropNames, checkKnownProps, checkList, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, checkList, constructName, invalid, show } from './model/errors';
 import { RoutingApi, checkPrecedenceKeepsOrder } from './model/gateway-api';
-import { checkDnsHost, checkVirtualServiceHosts, gatewayHosts, parseServerHost } from './model/hosts';
-import { checkAnnotations } from './model/kubernetes';
+import { checkDnsHost, checkVirtualServiceHosts, gatewayHosts, parseServerHost, widestHosts } from './model/hosts';
+import { checkAnnotations, checkLabels } from './model/kubernetes';
 import { Match, checkMatch, checkPort } from './model/match';
 import { MAX_LABEL_LENGTH, checkDnsLabel, isDnsSubdomain, isServiceName, serviceHost } from './model/names';
 import { TLS_SERVER_PROTOCOLS } from './model/protocol';
@@ -79,7 +79,8 @@ export interface MeshGatewayProps {
   readonly namespace?: string;
   /**
    * Hosts admitted by the shorthand servers: an HTTP server on port 80, and with `tls` an HTTPS server on 443.
-   * Written as Istio writes them: `shop.example.com`, `*.example.com`, `*`, `ns/host`.
+   * Written as Istio writes them: `shop.example.com`, `*.example.com`, `*`, `ns/host`; an Istio Gateway takes no short
+   * names (`web`). With `addRoute`, hosts another one covers are left out of the route's VirtualService.
    * @default none: then give `servers`
    */
   readonly hosts?: string[];
@@ -189,7 +190,27 @@ export class MeshGateway extends Construct implements IMeshGateway {
    * (`routingApi`, Istio's by default; a Gateway API Gateway takes HTTPRoutes).
    */
   public static fromName(scope: Construct, id: string, reference: string, options: { hosts: string[]; routingApi?: RoutingApi }): IMeshGateway {
-    return new ImportedMeshGateway(scope, id, reference, options.hosts, options.routingApi);
+    if (typeof reference !== 'string' || reference === '') {
+      throw invalid(`gateway ${show(id)}`, 'MeshGateway.fromName needs the Gateway as "<namespace>/<name>" or "<name>"', show(reference),
+        'e.g. "istio-system/public-gateway"');
+    }
+    const subject = `gateway ${show(reference)}`;
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw invalid(subject, 'MeshGateway.fromName needs the hosts its servers admit, as options', show(options),
+        'pass { hosts: [...] } as they are written in the Gateway');
+    }
+    const routingApi = options.routingApi ?? RoutingApi.ISTIO;
+    if (!Object.values(RoutingApi).includes(routingApi)) {
+      throw invalid(subject, 'routingApi must be RoutingApi.ISTIO or RoutingApi.GATEWAY_API', show(routingApi), 'use the RoutingApi enum');
+    }
+    const hosts = checkList(subject, 'hosts', options.hosts, '["shop.example.com"]');
+    for (const serverHost of hosts) {
+      if (typeof serverHost !== 'string') checkDnsHost(subject, 'host', serverHost);
+      const { namespace, host } = parseServerHost(serverHost);
+      if (namespace !== '*' && namespace !== '.') checkDnsLabel(subject, 'host namespace', namespace);
+      checkDnsHost(subject, 'host', host);
+    }
+    return new ImportedMeshGateway(scope, id, reference, hosts, routingApi);
   }
 
   public readonly gatewayName: string;
@@ -220,7 +241,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
   public constructor(scope: Construct, id: string, props: MeshGatewayProps) {
     super(scope, id);
     MeshAnalysis.of(this);
-    this.gatewayName = props.name ?? id;
+    this.gatewayName = constructName('gateway', id, props);
     this.subject = `gateway ${show(this.gatewayName)}`;
     checkKnownProps(this.subject, 'MeshGateway', props, MESH_GATEWAY_PROPS);
     this.gatewayNamespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
@@ -248,7 +269,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
     }
     this.servers = props.servers ?? shorthandServers(this.subject, props.hosts, props.tls, props.port ?? 80);
     checkList(this.subject, 'servers', this.servers, '[{ port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["*"] }]');
-    checkServers(this.subject, this.servers);
+    checkServers(this.subject, this.servers, this.routingApi);
 
     const gatewayClassName = props.gatewayClassName ?? 'istio';
     if (this.routingApi === RoutingApi.GATEWAY_API) {
@@ -281,7 +302,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
     } else {
       this.gateway = createNetworkingObject('Gateway', this, 'Gateway', this.apiVersion, {
         metadata: { name: this.gatewayName, namespace: this.gatewayNamespace },
-        spec: { selector: props.selector ?? { istio: 'ingressgateway' }, servers: [...this.servers] },
+        spec: { selector: checkSelector(this.subject, props.selector) ?? { istio: 'ingressgateway' }, servers: [...this.servers] },
       });
     }
     if (props.edgeIngress) this.edgeIngress = this.createEdgeIngress(props.edgeIngress, gatewayClassName);
@@ -300,18 +321,32 @@ export class MeshGateway extends Construct implements IMeshGateway {
    * VirtualService named after the gateway whose hosts are the gateway's hosts.
    */
   public addRoute(options: GatewayRouteOptions): void {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw invalid(this.subject, 'addRoute needs the route as an object', show(options), 'e.g. { match: [Match.uriPrefix("/api")], to: service }');
+    }
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
+      throw invalid(this.subject, 'a route name must be text', show(options.name), 'e.g. "api", or leave it out');
+    }
     const name = options.name ?? `route-${this.routes.length + 1}`;
     const where = `route ${show(name)}`;
     if (this.routes.some((r) => r.name === name)) {
       throw invalid(this.subject, 'route names must be unique on a gateway', show(name), 'give the route another name');
     }
+    if (options.match !== undefined) checkList(this.subject, `${where} match`, options.match, '[Match.uriPrefix("/api")]');
     if (!options.match || options.match.length === 0 || options.match.some((m) => m.isCatchAll)) {
       // A gateway route without a match is legitimate only last; requiring a match keeps later routes reachable.
       throw invalid(this.subject, `${where} needs a match`, options.match?.map(String).join(' or ') || 'no match',
         'match a path or header, e.g. Match.uriPrefix("/api")');
     }
     options.match.forEach((m) => checkMatch(this.subject, where, m));
+    const seen = options.match.map((m) => m.toString());
+    const twice = seen.findIndex((k, i) => seen.indexOf(k) !== i);
+    if (twice >= 0) throw invalid(this.subject, `${where} lists one match twice (istiod warns the second is never used)`, show(seen[twice]), 'list it once');
     const to = options.to;
+    if (typeof to !== 'object' || to === null || Array.isArray(to) || (Construct.isConstruct(to) && !isGatewayRouteTarget(to))) {
+      throw invalid(this.subject, `${where} needs a target: a CanaryService, or a Service as { host, port }`,
+        Construct.isConstruct(to) ? `${to.constructor.name} ${to.node.path}` : show(to), 'set to, e.g. to: { host: "web", port: 8080 }');
+    }
     let render: () => Array<Record<string, any>>;
     if (this.routingApi === RoutingApi.GATEWAY_API) {
       render = this.gatewayApiRoute(name, where, options);
@@ -321,7 +356,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
       to.notifyGatewayRoute();
       renderNowAndAtSynth(this, render, () => to.revision); // the gateway match may clash with the service's rules, now or later
     } else {
-      if (!to.host || to.host.trim() === '') throw invalid(this.subject, `${where} needs a target host`, show(to.host), 'name the Service');
+      if (typeof to.host !== 'string' || to.host.trim() === '') throw invalid(this.subject, `${where} needs a target host`, show(to.host), 'name the Service');
       if (to.port !== undefined) checkPort(this.subject, `${where} port`, to.port);
       const host = to.host.includes('.') ? to.host : serviceHost(to.host, this.gatewayNamespace);
       const route = [{ destination: { host, ...(to.port ? { port: { number: to.port } } : {}) } }];
@@ -357,7 +392,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
       for (const { host } of Object.values(to.release.hosts)) grantServiceReferences(this, this.gatewayNamespace, serviceRefOf(host)!.namespace);
       return render;
     }
-    if (!to.host || to.host.trim() === '') throw invalid(this.subject, `${where} needs a target host`, show(to.host), 'name the Service');
+    if (typeof to.host !== 'string' || to.host.trim() === '') throw invalid(this.subject, `${where} needs a target host`, show(to.host), 'name the Service');
     if (to.port === undefined) {
       throw invalid(this.subject, `${where}: a Gateway API backendRef names the Service port`, show(to.host), 'set the port of the target');
     }
@@ -418,7 +453,10 @@ export class MeshGateway extends Construct implements IMeshGateway {
   }
 
   private createRoutesObject(): ApiObject {
-    const hosts = gatewayHosts(this);
+    // One VirtualService for all the gateway's hosts, without those another covers: Istio refuses a VirtualService
+    // whose hosts overlap (pkg/config/validation/validation.go, ValidateVirtualService: "duplicate hosts in virtual
+    // service"), and `*.example.com` already routes `shop.example.com` at every server that admits it.
+    const hosts = widestHosts(gatewayHosts(this));
     const gateways = [this.gatewayName];
     checkVirtualServiceHosts(this.subject, hosts, gateways);
     const vs = createNetworkingObject('VirtualService', this, 'Routes', this.apiVersion, {
@@ -494,27 +532,54 @@ function shorthandServers(subject: string, hosts: string[] | undefined, tls: Gat
 }
 
 /** Servers of one port must agree on this: plain-text HTTP, TLS (terminated or passed through), or plain TCP. */
-function protocolFamily(protocol: string | undefined): string {
-  if (protocol === 'HTTPS' || protocol === 'TLS') return 'TLS';
-  if (protocol === 'HTTP' || protocol === 'HTTP2' || protocol === 'GRPC' || protocol === 'GRPC-WEB') return 'plain-text HTTP';
-  return protocol ?? 'no protocol';
+function protocolFamily(protocol: string): string {
+  if (TLS_SERVER_PROTOCOLS.includes(protocol)) return 'TLS';
+  if (HTTP_SERVER_PROTOCOLS.includes(protocol)) return 'plain-text HTTP';
+  return protocol;
 }
 
+/** Server protocols Istio routes as HTTP (pkg/config/protocol/instance.go, IsHTTP). */
+const HTTP_SERVER_PROTOCOLS: readonly string[] = ['HTTP', 'HTTP2', 'HTTP_PROXY', 'GRPC', 'GRPC-WEB'];
+/** Every server protocol Istio knows (pkg/config/protocol/instance.go, Parse; upper case, as Parse ignores case). */
+const SERVER_PROTOCOLS: readonly string[] = [...HTTP_SERVER_PROTOCOLS, ...TLS_SERVER_PROTOCOLS, 'TCP', 'UDP', 'MONGO', 'REDIS', 'MYSQL'];
+/** The certificate fields of a server's tls. */
+const CERTIFICATE_FIELDS = ['credentialName', 'credentialNames', 'serverCertificate', 'privateKey', 'caCertificates', 'tlsCertificates', 'caCrl'] as const;
+
 /**
- * Checks Gateway servers: hosts present, unique port names, an explicit TLS mode on TLS servers (without one Istio
- * passes TLS through), a certificate for SIMPLE and MUTUAL, and not both a credentialName and certificate files.
+ * Checks Gateway servers: a port with a number, a name and a protocol Istio knows, hosts present (with a dot, for an
+ * Istio Gateway), unique port names, TLS settings only on TLS servers (an HTTP server takes httpsRedirect alone), an
+ * explicit TLS mode on TLS servers (without one Istio passes TLS through), a certificate for SIMPLE and MUTUAL,
+ * none for ISTIO_MUTUAL and passthrough, and one certificate source only.
  */
-export function checkServers(subject: string, servers: readonly GatewaySpecServers[]): void {
+export function checkServers(subject: string, servers: readonly GatewaySpecServers[], routingApi: RoutingApi = RoutingApi.ISTIO): void {
   if (servers.length === 0) throw invalid(subject, 'needs at least one server', '[]', 'add a server or use hosts');
   const portNames = new Set<string>();
   const protocolsByPort = new Map<string, Set<string>>();
-  for (const server of servers) {
-    const where = `server ${show(server.port?.name)}`;
-    checkPort(subject, `${where} port`, server.port?.number);
-    if (portNames.has(server.port.name)) {
-      throw invalid(subject, 'server port names must be unique', show(server.port.name), 'name each server port differently');
+  servers.forEach((server, index) => {
+    if (typeof server !== 'object' || Array.isArray(server)) {
+      throw invalid(subject, `servers entry ${index + 1} must be an object with a port and hosts`, show(server),
+        'e.g. { port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["shop.example.com"] }');
     }
-    portNames.add(server.port.name);
+    const port = server.port as Partial<GatewaySpecServers['port']> | undefined;
+    if (typeof port !== 'object' || port === null || Array.isArray(port)) {
+      throw invalid(subject, `servers entry ${index + 1} needs a port`, show(port), 'e.g. port: { number: 80, name: "http", protocol: "HTTP" }');
+    }
+    // The Gateway CRD requires number, name and protocol; istiod: "port name must be set" (validation.go, validateServerPort).
+    if (typeof port.name !== 'string' || port.name.trim() === '') {
+      throw invalid(subject, `servers entry ${index + 1}: the port needs a name`, show(port), 'e.g. name: "http"');
+    }
+    const where = `server ${show(port.name)}`;
+    checkPort(subject, `${where} port`, port.number as number);
+    // istiod refuses a protocol pkg/config/protocol's Parse does not know (validation.go, validateServerPort).
+    const protocol = typeof port.protocol === 'string' ? port.protocol.toUpperCase() : undefined;
+    if (protocol === undefined || !SERVER_PROTOCOLS.includes(protocol)) {
+      throw invalid(subject, `${where}: the port protocol must be one Istio knows`, show(port.protocol),
+        'use HTTP, HTTPS, HTTP2, GRPC, GRPC-WEB, HTTP_PROXY, TLS, TCP, UDP, MONGO, REDIS or MYSQL');
+    }
+    if (portNames.has(port.name)) {
+      throw invalid(subject, 'server port names must be unique', show(port.name), 'name each server port differently');
+    }
+    portNames.add(port.name);
     if (!Array.isArray(server.hosts) || server.hosts.length === 0 || server.hosts.some((h) => typeof h !== 'string' || parseServerHost(h).host === '')) {
       throw invalid(subject, `${where} needs hosts`, show(server.hosts), 'e.g. ["shop.example.com"] or ["*"]');
     }
@@ -523,40 +588,111 @@ export function checkServers(subject: string, servers: readonly GatewaySpecServe
       const { namespace, host } = parseServerHost(serverHost);
       if (namespace !== '*' && namespace !== '.') checkDnsLabel(subject, `${where} host namespace`, namespace);
       checkDnsHost(subject, `${where} host`, host);
+      // An Istio Gateway takes no short names (pkg/config/validation/agent/validation.go,
+      // validateSidecarOrGatewayHostnamePart: "short names (non FQDN) are not allowed").
+      if (routingApi === RoutingApi.ISTIO && host !== '*' && !host.includes('.')) {
+        throw invalid(subject, `${where} host must be a fully qualified name: an Istio Gateway takes no short names`, show(serverHost),
+          `write the full name clients use, e.g. ${show(`${serverHost}.example.com`)}`);
+      }
     }
-    const protocol = server.port.protocol?.toUpperCase();
     const family = protocolFamily(protocol);
-    const bindPort = `${server.bind ?? ''}:${server.port.number}`;
+    const bindPort = `${server.bind ?? ''}:${port.number}`;
     const families = protocolsByPort.get(bindPort) ?? new Set();
     if (families.size > 0 && !families.has(family)) {
       // One listener per port and bind address: Istio merges plain-text HTTP servers, and TLS servers, and skips a
       // server whose protocol cannot merge with the port's first one (pilot/pkg/model/gateway.go, mergeGateways).
-      throw invalid(subject, `${where}: servers on port ${server.port.number} mix plain text and TLS, and Istio keeps one of them`,
+      throw invalid(subject, `${where}: servers on port ${port.number} mix plain text and TLS, and Istio keeps one of them`,
         `${[...families].join(', ')} and ${family}`, 'give the HTTPS server its own port (443), and redirect HTTP with tls.httpsRedirect');
     }
     protocolsByPort.set(bindPort, families.add(family));
-    const tls = server.tls;
-    if (TLS_SERVER_PROTOCOLS.includes(protocol) && !tls?.mode) {
-      throw invalid(subject, `${where}: a ${protocol} server needs an explicit tls.mode, or Istio silently passes TLS through`,
-        show(tls ?? null), 'set tls.mode, e.g. SIMPLE with a credentialName');
+    checkServerTls(subject, where, protocol, server.tls);
+  });
+}
+
+/** Checks the tls of one server, of `protocol` (upper case, one Istio knows). */
+function checkServerTls(subject: string, where: string, protocol: string, tls: GatewaySpecServers['tls']): void {
+  if (TLS_SERVER_PROTOCOLS.includes(protocol) && !tls?.mode) {
+    throw invalid(subject, `${where}: a ${protocol} server needs an explicit tls.mode, or Istio silently passes TLS through`,
+      show(tls ?? null), 'set tls.mode, e.g. SIMPLE with a credentialName');
+  }
+  if (tls === undefined || tls === null) return;
+  if (typeof tls !== 'object' || Array.isArray(tls)) throw invalid(subject, `${where}: tls must be an object`, show(tls), 'e.g. { httpsRedirect: true }');
+  const set = (Object.keys(tls) as Array<keyof typeof tls>).filter((k) => tls[k] !== undefined);
+  if (!TLS_SERVER_PROTOCOLS.includes(protocol)) {
+    // istiod: "server cannot have TLS settings for plain text HTTP ports" (a mode other than passthrough, or a
+    // certificate file), "... for non HTTPS/TLS ports", and for an HTTP server's certificate without a mode (read as
+    // PASSTHROUGH) the warning "PASSTHROUGH mode does not use certificates" (validation.go, validateServer and
+    // validateTLSOptions). Only httpsRedirect does something there.
+    const http = HTTP_SERVER_PROTOCOLS.includes(protocol);
+    const extra = set.filter((k) => !(http && k === 'httpsRedirect'));
+    if (extra.length > 0 || !http) {
+      throw invalid(subject, http
+        ? `${where}: a plain-text ${protocol} server takes no TLS settings but httpsRedirect`
+        : `${where}: a ${protocol} server takes no TLS settings`, show(tls),
+      extra.length > 0 ? `put ${extra.join(', ')} on a server of protocol HTTPS (or TLS), e.g. on port 443${http ? ', and keep tls: { httpsRedirect: true } here' : ''}`
+        : 'drop tls, or use protocol TLS');
     }
-    if (!tls) continue;
-    for (const name of [tls.credentialName, ...tls.credentialNames ?? []].filter((n) => n !== undefined)) {
-      // A Kubernetes Secret's name (a DNS-1123 subdomain), or an SDS resource name such as `kubernetes://name`.
-      if (typeof name !== 'string' || !(name.includes('://') || isDnsSubdomain(name))) {
-        throw invalid(subject, `${where}: credentialName must name a Kubernetes TLS Secret (a DNS-1123 subdomain)`, show(name),
-          'use the Secret\'s name, e.g. "shop-example-com-tls"');
-      }
-    }
-    const files = tls.serverCertificate !== undefined || tls.privateKey !== undefined;
-    const credential = tls.credentialName !== undefined || (tls.credentialNames?.length ?? 0) > 0;
-    if (credential && files) {
-      throw invalid(subject, `${where}: credentialName and certificate files exclude each other`, show(tls),
-        'keep credentialName (a Kubernetes Secret) and drop serverCertificate/privateKey');
-    }
-    const needsCertificate = tls.mode === GatewaySpecServersTlsMode.SIMPLE || tls.mode === GatewaySpecServersTlsMode.MUTUAL;
-    if (needsCertificate && !credential && !files && !(tls.tlsCertificates?.length)) {
-      throw invalid(subject, `${where}: tls mode ${tls.mode} needs a certificate`, show(tls), 'set credentialName to the TLS Secret\'s name');
+    return;
+  }
+  for (const name of [tls.credentialName, ...tls.credentialNames ?? []].filter((n) => n !== undefined)) {
+    // A Kubernetes Secret's name (a DNS-1123 subdomain), or an SDS resource name such as `kubernetes://name`.
+    if (typeof name !== 'string' || !(name.includes('://') || isDnsSubdomain(name))) {
+      throw invalid(subject, `${where}: credentialName must name a Kubernetes TLS Secret (a DNS-1123 subdomain)`, show(name),
+        'use the Secret\'s name, e.g. "shop-example-com-tls"');
     }
   }
+  if (tls.httpsRedirect === true) {
+    // istiod warns "tls.httpsRedirect should only be used with http servers" (validation.go, ValidateGateway).
+    throw invalid(subject, `${where}: httpsRedirect belongs on a plain-text HTTP server, and this one is ${protocol}`, show(tls),
+      'drop httpsRedirect here, and set it on the HTTP server of the same hosts');
+  }
+  const certificates = CERTIFICATE_FIELDS.filter((k) => set.includes(k));
+  const passthrough = tls.mode === GatewaySpecServersTlsMode.PASSTHROUGH || tls.mode === GatewaySpecServersTlsMode.AUTO_UNDERSCORE_PASSTHROUGH;
+  if ((tls.mode === GatewaySpecServersTlsMode.ISTIO_UNDERSCORE_MUTUAL || passthrough) && certificates.length > 0) {
+    // istiod: "ISTIO_MUTUAL TLS cannot have associated credentialName" (and the other fields), and for passthrough the
+    // warning "PASSTHROUGH mode does not use certificates, they will be ignored" (validation.go, validateTLSOptions).
+    throw invalid(subject, `${where}: tls mode ${tls.mode} ${passthrough ? 'never decrypts, so it uses no certificate' : 'uses the mesh\'s own certificates'}`,
+      show(tls), `drop ${certificates.join(', ')}, or use mode SIMPLE or MUTUAL with a credentialName`);
+  }
+  const files = tls.serverCertificate !== undefined || tls.privateKey !== undefined;
+  const credential = tls.credentialName !== undefined || (tls.credentialNames?.length ?? 0) > 0;
+  // istiod: "only one of credential_name, credential_names, server_certificate/private_key, tls_certificates should be
+  // specified" (validation.go, validateTLSOptions).
+  const sources = [tls.credentialName !== undefined, (tls.credentialNames?.length ?? 0) > 0, files, (tls.tlsCertificates?.length ?? 0) > 0];
+  if (credential && files) {
+    throw invalid(subject, `${where}: credentialName and certificate files exclude each other`, show(tls),
+      'keep credentialName (a Kubernetes Secret) and drop serverCertificate/privateKey');
+  }
+  if (sources.filter(Boolean).length > 1) {
+    throw invalid(subject, `${where}: give one certificate source: credentialName, credentialNames, serverCertificate/privateKey or tlsCertificates`,
+      show(tls), 'keep one of them');
+  }
+  const needsCertificate = tls.mode === GatewaySpecServersTlsMode.SIMPLE || tls.mode === GatewaySpecServersTlsMode.MUTUAL
+    || tls.mode === GatewaySpecServersTlsMode.OPTIONAL_UNDERSCORE_MUTUAL;
+  if (needsCertificate && !credential && !files && !(tls.tlsCertificates?.length)) {
+    throw invalid(subject, `${where}: tls mode ${tls.mode} needs a certificate`, show(tls), 'set credentialName to the TLS Secret\'s name');
+  }
+  if (needsCertificate && !credential) {
+    // Files in the gateway's pod: istiod wants a certificate and its key, and for MUTUAL the client CA bundle
+    // ("requires a server certificate", "requires a private key", "requires a client CA bundle"; validateTLSOptions).
+    const pairs = tls.tlsCertificates?.length ? tls.tlsCertificates : [tls];
+    if (pairs.some((c) => !c.serverCertificate || !c.privateKey)) {
+      throw invalid(subject, `${where}: certificate files need both serverCertificate and privateKey`, show(tls),
+        'give both paths, or use credentialName (a Kubernetes TLS Secret) instead');
+    }
+    if (tls.mode !== GatewaySpecServersTlsMode.SIMPLE && !tls.caCertificates) {
+      throw invalid(subject, `${where}: tls mode ${tls.mode} with certificate files needs the client CA bundle`, show(tls),
+        'set caCertificates to the CA file clients\' certificates are checked against, or use credentialName');
+    }
+  }
+}
+
+/** The gateway pods' labels, checked as Kubernetes labels (from JavaScript, anything may arrive). */
+function checkSelector(subject: string, selector: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (selector === undefined) return undefined;
+  if (selector === null || typeof selector !== 'object' || Array.isArray(selector) || Object.keys(selector).length === 0) {
+    throw invalid(subject, 'selector must be labels of the gateway pods', show(selector), 'e.g. { istio: "ingressgateway" }');
+  }
+  checkLabels(subject, 'selector', selector);
+  return selector;
 }

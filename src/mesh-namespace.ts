@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
-import { PropNames, checkKnownProps, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, constructName, invalid, show } from './model/errors';
 import { checkLabels } from './model/kubernetes';
 import { checkDnsLabel } from './model/names';
 import { createGatewayApiObject } from './private/gateway-api-object';
@@ -78,7 +78,7 @@ export class MeshNamespace extends Construct {
   public constructor(scope: Construct, id: string, props: MeshNamespaceProps = {}) {
     super(scope, id);
     MeshAnalysis.of(this);
-    this.name = props.name ?? id;
+    this.name = constructName('namespace', id, props);
     const subject = `namespace ${show(this.name)}`;
     checkKnownProps(subject, 'MeshNamespace', props, MESH_NAMESPACE_PROPS);
     checkDnsLabel(subject, 'name', this.name);
@@ -96,7 +96,7 @@ export class MeshNamespace extends Construct {
     const waypoint = props.waypoint ?? ambient;
     const ingressUseWaypoint = props.ingressUseWaypoint ?? waypoint;
     if (!ambient && (props.waypoint !== undefined || props.ingressUseWaypoint !== undefined)) {
-      throw invalid(subject, 'waypoints belong to the ambient data plane', props.waypoint !== undefined ? `waypoint: ${props.waypoint}` : `ingressUseWaypoint: ${props.ingressUseWaypoint}`,
+      throw invalid(subject, 'waypoints belong to the ambient data plane', props.waypoint !== undefined ? `waypoint: ${show(props.waypoint)}` : `ingressUseWaypoint: ${show(props.ingressUseWaypoint)}`,
         'set ambient: true, or drop the option (sidecars route L7 themselves)');
     }
     if (ambient && props.revision !== undefined) {

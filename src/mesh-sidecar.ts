@@ -60,12 +60,32 @@ export class MeshSidecar extends Construct {
   public constructor(scope: Construct, id: string, props: MeshSidecarProps = {}) {
     super(scope, id);
     MeshAnalysis.of(this);
-    this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
+    if (props === null || typeof props !== 'object' || Array.isArray(props)) {
+      throw invalid(`sidecar ${show(id)}`, 'props must be an object', show(props), 'pass the props as { ... }, or none');
+    }
+    const own: unknown = props.namespace ?? Chart.of(this).namespace ?? 'default';
+    if (typeof own !== 'string') {
+      throw invalid(`sidecar ${show(id)}`, 'namespace must be text', show(own), 'quote it, or leave it out to use the chart\'s namespace');
+    }
+    this.namespace = own;
     const subject = `sidecar ${show(this.namespace)}`;
     checkKnownProps(subject, 'MeshSidecar', props, MESH_SIDECAR_PROPS);
     checkDnsLabel(subject, 'namespace', this.namespace);
     for (const namespace of checkList(subject, 'namespaces', props.namespaces ?? [], '["payments"]')) checkDnsLabel(subject, 'allowed namespace', namespace);
-    checkList(subject, 'externalServices', props.externalServices ?? [], '[cnn]');
+    const externals = checkList(subject, 'externalServices', props.externalServices ?? [], '[cnn]');
+    externals.forEach((external, i) => {
+      if (!Array.isArray((external as Partial<IExternalService>).sidecarHosts)) {
+        throw invalid(subject, `externalServices entry ${i + 1} must be an ExternalService`, describe(external),
+          'pass the construct, e.g. new ExternalService(chart, "cnn", { hosts: ["edition.cnn.com"] })');
+      }
+    });
+    // istio pkg/config/validation/validation.go (ValidateSidecar) reads "./*" as the Sidecar's own namespace, so in
+    // istio-system "./*" and "istio-system/*" are one host twice ("duplicated egress host"); and there, Istio's root
+    // namespace, a Sidecar without a workload selector is the default of every namespace that has none.
+    if (this.namespace === 'istio-system') {
+      throw invalid(subject, 'in istio-system, Istio\'s root namespace by default, a Sidecar without a workload selector would be the default Sidecar of every namespace',
+        show(this.namespace), 'give each namespace whose egress you restrict its own MeshSidecar');
+    }
     const twin = this.node.root.node.findAll().find((c: IConstruct) => c !== this && (c as any)[SIDECAR_NAMESPACE] === this.namespace);
     if (twin) {
       throw invalid(subject, 'a namespace takes one Sidecar without a workload selector, and this one already has one', twin.node.path,
@@ -80,7 +100,7 @@ export class MeshSidecar extends Construct {
       './*',
       'istio-system/*',
       ...(props.namespaces ?? []).filter((ns) => ns !== this.namespace && ns !== 'istio-system').map((ns) => `${ns}/*`),
-      ...(props.externalServices ?? []).flatMap((s) => s.sidecarHosts).filter((h) => !namespaces.includes(h.split('/')[0])),
+      ...externals.flatMap((s) => s.sidecarHosts).filter((h) => !namespaces.includes(h.split('/')[0])),
     ];
     this.sidecar = createNetworkingObject('Sidecar', this, 'Sidecar', props.apiVersion ?? IstioApiVersion.V1, {
       metadata: { name: 'default', namespace: this.namespace },
@@ -89,6 +109,11 @@ export class MeshSidecar extends Construct {
         outboundTrafficPolicy: { mode: (props.registryOnly ?? true) ? 'REGISTRY_ONLY' : 'ALLOW_ANY' },
       } as any,
     });
-    for (const external of props.externalServices ?? []) this.sidecar.node.addDependency(external);
+    for (const external of externals) this.sidecar.node.addDependency(external);
   }
+}
+
+/** A value for a message: a construct by its path (JSON cannot print its cyclic tree), anything else as written. */
+function describe(value: unknown): string {
+  return Construct.isConstruct(value) ? `construct ${show(value.node.path)}` : show(value);
 }

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
-import { PropNames, checkKnownProps, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, constructName, invalid, show } from './model/errors';
 import { checkDnsLabel } from './model/names';
 import { policyNamespace } from './private/policy-namespace';
 import { IPolicyTarget } from './targets';
@@ -57,7 +57,7 @@ export class MeshPeerAuthentication extends Construct {
   public constructor(scope: Construct, id: string, props: MeshPeerAuthenticationProps = {}) {
     super(scope, id);
     MeshAnalysis.of(this);
-    const name = props.name ?? id;
+    const name = constructName('peer authentication', id, props);
     const subject = `peer authentication ${show(name)}`;
     checkKnownProps(subject, 'MeshPeerAuthentication', props, PEER_AUTHENTICATION_PROPS);
     checkDnsLabel(subject, 'name', name);

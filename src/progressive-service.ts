@@ -7,7 +7,7 @@ import { renderHttpMatch } from './istio/routes';
 import { renderTrafficPolicy } from './istio/traffic-policy';
 import { MeshAnalysis } from './mesh-analysis';
 import { dropUndefined } from './model/data';
-import { PropNames, checkKnownProps, checkList, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, checkList, constructName, invalid, show } from './model/errors';
 import { Analysis, checkAnalysis } from './model/flagger';
 import { RoutingApi } from './model/gateway-api';
 import { MESH_GATEWAY, checkVirtualServiceHosts, serverAdmits } from './model/hosts';
@@ -142,7 +142,7 @@ export class ProgressiveService extends Construct {
   public constructor(scope: Construct, id: string, props: ProgressiveServiceProps) {
     super(scope, id);
     MeshAnalysis.of(this);
-    this.name = props.name ?? id;
+    this.name = constructName('progressive service', id, props);
     const subject = `progressive service ${show(this.name)}`;
     checkKnownProps(subject, 'ProgressiveService', props, PROGRESSIVE_SERVICE_PROPS);
     checkServiceName(subject, this.name);
@@ -221,7 +221,7 @@ export class ProgressiveService extends Construct {
       containerName: this.name,
       ports: [{ number: containerPort, name: protocol }],
       serviceAccount,
-    }, props);
+    }, props, subject);
 
     this.metricTemplates = renderMetricTemplates(this.name, props.analysis).map(({ name, spec }) => new ApiObject(this, `MetricTemplate-${name}`, {
       ...MetricTemplate.GVK,

@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
-import { PropNames, checkKnownProps, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, constructName, invalid, show } from './model/errors';
 import { Lane, LaneHeader, checkLane, checkLaneBeside, laneSubject } from './model/lane';
 import { ILaneMember, IReleaseLane, isLaneMember } from './targets';
 
@@ -58,7 +58,7 @@ export class ReleaseLane extends Construct implements IReleaseLane {
   constructor(scope: Construct, id: string, props: ReleaseLaneProps) {
     super(scope, id);
     MeshAnalysis.of(this);
-    const name = props.name ?? id;
+    const name = constructName('lane', id, props);
     checkKnownProps(laneSubject(name), 'ReleaseLane', props, RELEASE_LANE_PROPS);
     this.lane = { name, version: props.version ?? name, header: props.header, sticky: props.sticky ?? false, strict: props.strict ?? false };
     checkLane(this.lane);
@@ -75,7 +75,12 @@ export class ReleaseLane extends Construct implements IReleaseLane {
 
   /** Puts services in the lane; same as `member.addLane(lane)` for each. */
   public include(...members: ILaneMember[]): this {
-    for (const member of members) member.addLane(this);
+    for (const member of members) {
+      if (typeof (member as ILaneMember)?.addLane !== 'function') {
+        throw invalid(laneSubject(this.lane.name), 'include takes services that can join a lane (a CanaryService)', show(member), 'pass the CanaryService construct');
+      }
+      member.addLane(this);
+    }
     return this;
   }
 

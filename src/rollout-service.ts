@@ -8,7 +8,7 @@ import { IstioApiVersion } from './istio/api-version';
 import { renderDestinationRule, renderRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
 import { dropUndefined } from './model/data';
-import { PropNames, checkKnownProps, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, constructName, invalid, show } from './model/errors';
 import { checkContainerPort } from './model/match';
 import { checkDnsLabel, serviceHost } from './model/names';
 import { Protocol, isHttpProtocol } from './model/protocol';
@@ -191,7 +191,7 @@ export class RolloutService extends RoutedRelease {
   public constructor(scope: Construct, id: string, props: RolloutServiceProps) {
     super(scope, id);
     MeshAnalysis.of(this);
-    this.name = props.name ?? id;
+    this.name = constructName('rollout', id, props);
     this.subject = `rollout ${show(this.name)}`;
     if ((props as WorkloadProps).deploymentOptions !== undefined) {
       throw invalid(this.subject, 'a Rollout has no Deployment, so deploymentOptions do not apply', 'deploymentOptions',
@@ -301,7 +301,7 @@ export class RolloutService extends RoutedRelease {
       containerName: this.name,
       ports: [{ number: containerPort, name: protocol }],
       serviceAccount,
-    }, props);
+    }, props, this.subject);
     // Keyed by the gateways too: exposeVia adds a VirtualService to the traffic routing without changing the release.
     const renderStrategy = () => this.rendered(`Rollout-${Object.keys(this.gatewayVirtualServices).length}`, () => renderCanaryStrategy({
       ...this.strategy,
@@ -356,7 +356,7 @@ export class RolloutService extends RoutedRelease {
    */
   public exposeVia(gateway: IMeshGateway, options: ExposeOptions = {}): ApiObject {
     const managed = managedRoutes(this.strategy.steps);
-    const edgeOnly = (['pathPrefix', 'rewrite'] as const).filter((k) => options[k] !== undefined);
+    const edgeOnly = (['pathPrefix', 'rewrite'] as const).filter((k) => options?.[k] !== undefined);
     if (managed.length > 0 && edgeOnly.length > 0) {
       // Argo Rollouts writes a managed route with the step's match alone and puts it first
       // (rollout/trafficrouting/istio/istio.go, createHeaderRoute, createMirrorRoute, orderRoutes).

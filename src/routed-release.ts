@@ -130,6 +130,7 @@ export abstract class RoutedRelease extends Construct {
    */
   protected createGatewayVirtualService(gateway: IMeshGateway, options: ExposeOptions, exposure: GatewayExposure): ApiObject {
     const { namespace } = exposure;
+    checkExposeArguments(exposure.subject, gateway, options);
     const ref = gateway.referenceFrom(namespace);
     const hosts = this.checkExposure(gateway, options, exposure, ref);
     const edge = {
@@ -158,6 +159,7 @@ export abstract class RoutedRelease extends Construct {
    */
   protected createGatewayHttpRoute(gateway: IMeshGateway, options: ExposeOptions, exposure: Omit<GatewayExposure, 'apiVersion'>): ApiObject {
     const { namespace } = exposure;
+    checkExposeArguments(exposure.subject, gateway, options);
     const ref = `${gateway.gatewayNamespace}/${gateway.gatewayName}`;
     const hosts = this.checkExposure(gateway, options, exposure, ref);
     const edge = {
@@ -194,7 +196,7 @@ export abstract class RoutedRelease extends Construct {
       throw invalid(subject, 'is already exposed via this gateway', show(ref), 'call exposeVia once per gateway, with all its hosts');
     }
     const hosts = options.hosts ?? inheritHosts(subject, gateway);
-    checkVirtualServiceHosts(subject, hosts, [ref]);
+    checkVirtualServiceHosts(subject, hosts, [ref], !gatewayApi);
     checkHostsFitGateway(subject, gateway, hosts, namespace);
     return hosts;
   }
@@ -230,6 +232,29 @@ export abstract class RoutedRelease extends Construct {
   /** What the construct adds to the rules and split given to it (a CanaryService's lane rules); nothing by default. */
   protected decorate(release: Release): Release {
     return release;
+  }
+}
+
+/** Refuses what an untyped caller may pass to exposeVia in place of a gateway or of the options. */
+function checkExposeArguments(subject: string, gateway: unknown, options: unknown): void {
+  const g = gateway as Partial<IMeshGateway> | undefined;
+  if (typeof g !== 'object' || g === null || typeof g.referenceFrom !== 'function' || typeof g.gatewayName !== 'string'
+    || typeof g.gatewayNamespace !== 'string' || !Array.isArray(g.serverHosts)) {
+    throw invalid(subject, 'exposeVia needs a gateway', describe(gateway),
+      'pass a MeshGateway, or MeshGateway.fromName(scope, id, "namespace/name", { hosts }) for a Gateway this app does not create');
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw invalid(subject, 'the options of exposeVia must be an object', show(options), 'e.g. { hosts: ["shop.example.com"] }, or leave them out');
+  }
+}
+
+/** A value as an error message shows it; a construct by its path (its JSON would be circular). */
+function describe(value: unknown): string {
+  if (Construct.isConstruct(value)) return `${value.constructor.name} ${value.node.path}`;
+  try {
+    return show(value);
+  } catch {
+    return `a ${(value as object).constructor?.name ?? 'Object'} object`; // circular
   }
 }
 

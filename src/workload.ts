@@ -94,8 +94,26 @@ const MAX_INT32 = 2147483647;
 
 /** Checks the workload props of `where` (e.g. `version "v2"`); `reserved` are the labels the construct sets itself. */
 export function checkWorkloadProps(subject: string, where: string, props: WorkloadProps, reserved: Readonly<Record<string, string>>): void {
-  if (!props.image || props.image.trim() === '') {
-    throw invalid(subject, `${where} needs an image`, show(props.image), 'set image, e.g. "nginx:1.27"');
+  if (typeof props.image !== 'string' || props.image.trim() === '') {
+    throw invalid(subject, `${where} needs an image`, show(props.image), 'set image to text, e.g. "nginx:1.27"');
+  }
+  for (const probe of ['readiness', 'liveness', 'startup'] as const) {
+    const value = props[probe] as unknown;
+    // cdk8s-plus calls the probe's _toKube() when it renders; anything else would fail there with a TypeError.
+    if (value !== undefined && typeof (value as { _toKube?: unknown })?._toKube !== 'function') {
+      throw invalid(subject, `${where}: ${probe} must be a cdk8s-plus Probe`, show(value), 'use e.g. kplus.Probe.fromHttpGet("/healthz")');
+    }
+  }
+  for (const [kind, quantities] of Object.entries(props.resources ?? {})) {
+    for (const [bound, quantity] of Object.entries((quantities ?? {}) as Record<string, { amount?: unknown }>)) {
+      // The API server's ValidateResourceRequirements: requests and limits must be non-negative.
+      if (typeof quantity?.amount === 'string' && quantity.amount.trim().startsWith('-')) {
+        throw invalid(subject, `${where}: resources ${kind} ${bound} must not be negative`, show(quantity.amount), 'use e.g. kplus.Cpu.millis(100)');
+      }
+      if (typeof quantity?.amount === 'number' && !(quantity.amount >= 0)) {
+        throw invalid(subject, `${where}: resources ${kind} ${bound} must not be negative`, show(quantity.amount), 'use e.g. kplus.Cpu.millis(100)');
+      }
+    }
   }
   // The API server stores replicas as an int32 (k8s.io/api apps/v1 DeploymentSpec.Replicas).
   if (props.replicas !== undefined && (!Number.isInteger(props.replicas) || props.replicas < 0 || props.replicas > MAX_INT32)) {
@@ -129,7 +147,26 @@ export interface WorkloadDeployment {
 }
 
 /** Creates a workload's Deployment: one container, selecting exactly `selector`. */
-export function createWorkloadDeployment(scope: Construct, id: string, workload: WorkloadDeployment, props: WorkloadProps): kplus.Deployment {
+export function createWorkloadDeployment(scope: Construct, id: string, workload: WorkloadDeployment, props: WorkloadProps,
+  subject: string): kplus.Deployment {
+  return inOurFormat(subject, props, () => newWorkloadDeployment(scope, id, workload, props));
+}
+
+/**
+ * Runs `build` and gives an error cdk8s-plus throws in our format: it checks deploymentOptions and containerOptions
+ * its own way (whole seconds, minReady below the progress deadline, one port per number).
+ */
+function inOurFormat<T>(subject: string, props: WorkloadProps, build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if (/^\S[^:]*: .+ \(got .*\); /s.test((e as Error).message)) throw e;
+    throw invalid(subject, `cdk8s-plus refuses the workload's options: ${(e as Error).message}`,
+      show({ ...props.deploymentOptions, ...props.containerOptions }), 'change the options it names');
+  }
+}
+
+function newWorkloadDeployment(scope: Construct, id: string, workload: WorkloadDeployment, props: WorkloadProps): kplus.Deployment {
   const selector = { ...workload.selector };
   const deployment = new kplus.Deployment(scope, id, {
     serviceAccount: workload.serviceAccount,
@@ -165,11 +202,11 @@ export function createWorkloadDeployment(scope: Construct, id: string, workload:
  * `createWorkloadDeployment` writes, so both get cdk8s-plus's defaults (non-root, resources, probes). It is rendered
  * from a Deployment in a scratch app that is never synthesized.
  */
-export function renderPodTemplate(workload: WorkloadDeployment, props: WorkloadProps): Record<string, any> {
+export function renderPodTemplate(workload: WorkloadDeployment, props: WorkloadProps, subject: string): Record<string, any> {
   const scratch = new Chart(new App(), 'pod-template');
   const serviceAccount = kplus.ServiceAccount.fromServiceAccountName(scratch, 'ServiceAccount', workload.serviceAccount.name);
-  const deployment = createWorkloadDeployment(scratch, 'Deployment', { ...workload, serviceAccount }, props);
-  const template = ApiObject.of(deployment).toJson().spec.template;
+  const deployment = createWorkloadDeployment(scratch, 'Deployment', { ...workload, serviceAccount }, props, subject);
+  const template = inOurFormat(subject, props, () => ApiObject.of(deployment).toJson().spec.template);
   // The scratch Deployment's construct address means nothing outside the scratch app.
   delete template.metadata.labels['cdk8s.io/metadata.addr'];
   return template;

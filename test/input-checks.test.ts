@@ -1,7 +1,12 @@
-import { Chart, Duration, Testing } from 'cdk8s';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Chart, Duration, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import {
-  CanaryService, DefaultRoute, ExternalService, GatewaySpecServersTlsMode, Match, MeshGateway, MeshNamespace, MeshPeerAuthentication, MeshSidecar,
-  AnalysisTemplate, Metric, ProgressiveService, Protocol, RolloutService, RolloutStep, RoutingApi, Split, TrafficSplit, VersionProps,
+  AnalysisTemplate, CanaryService, DefaultRoute, ExternalService, GatewaySpecServersTlsMode, Match, MeshAuthorizationPolicy, MeshGateway,
+  MeshNamespace, MeshPeerAuthentication, MeshSidecar, Metric, ProgressiveService, Protocol, ReleaseLane, RolloutService, RolloutStep, RoutingApi,
+  Split, TrafficSplit, VersionProps, Webhook,
 } from '../src';
 
 /**
@@ -141,6 +146,55 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
   ['a version given as a plain string', (c) => service(c, { versions: ['v1'] }),
     'canary "web": versions entry 1 must be an object with a name and an image (got "v1"); write { name: "v1", image: "..." }'],
   ['a host in another script', (c) => new MeshGateway(c, 'gw', { hosts: ['bücher.example.com'] }), 'write its ASCII (IDNA) form, "xn--bcher-kva.example.com"'],
+  // Found by the public-API property test: policies, egress and splits
+  ['several external hosts on a TCP port', (c) => new ExternalService(c, 'db', { hosts: ['db.example.org', 'edition.cnn.com'], ports: [{ number: 3000, protocol: untyped('TCP') }] }),
+    'external service "db": several hosts cannot share a TCP port, as nothing in the traffic tells them apart (got ["db.example.org","edition.cnn.com"] with port 3000/TCP); '
+    + 'use one ExternalService per host'],
+  ['an empty connection pool', (c) => service(c, { trafficPolicy: { connectionPool: {} } }),
+    'canary "web": trafficPolicy connectionPool sets no field, and Istio refuses an empty connection pool (got {})'],
+  ['client TLS with credentialName and a CA file', (c) => new ExternalService(c, 'api', {
+    hosts: ['api.example.com'], trafficPolicy: { tls: { mode: untyped('MUTUAL'), sni: 'api.example.com', credentialName: 'client-cred', caCertificates: '/etc/certs/ca.pem' } },
+  }), 'external service "api": trafficPolicy tls: credentialName brings the certificates from a Secret, and Istio refuses certificate files beside it '
+    + '(got credentialName with caCertificates)'],
+  ['a CORS max age with a sub-second part', (c) => service(c, { corsPolicy: { allowOrigins: ['https://shop.example.com'], maxAge: Duration.millis(1500) } }),
+    'canary "web": default route corsPolicy maxAge must be whole seconds, as Istio requires (got 1s500ms); use Duration.seconds(2)'],
+  ['a traffic split backend namespace Kubernetes refuses', (c) => new TrafficSplit(c, 'web', { host: 'web-svc', port: 9080, backends: [{ service: 'web', namespace: 'Team_A' }] }),
+    'traffic split "web": backend "web" namespace must be a DNS-1123 label (got "Team_A")'],
+  ['a header removed twice under Gateway API', (c) => gatewayApiService(c, { versions: [{ name: 'v1', image: 'app:1', headers: { response: { remove: ['server', 'Server'] } } }] }),
+    'version "v1" headers response remove names "server" twice (got ["server","server"]); list each once'],
+  ['a timeout beyond what Istio can read', (c) => service(c, { timeout: Duration.hours(175200000) }),
+    'canary "web": default route timeout must be at most 2562047h (about 292 years), the longest duration Istio and Kubernetes can read (got 175200000h)'],
+  ['a timeout beyond a Gateway API duration', (c) => gatewayApiService(c, { timeout: Duration.hours(100000) }), 'default route timeout: a Gateway API duration is at most 99999h (got 100000h)'],
+  ['"*" beside other CORS origins under Gateway API', (c) => gatewayApiService(c, { corsPolicy: { allowOrigins: ['*', 'https://shop.example.com'] } }),
+    'canary "web": default route corsPolicy: Gateway API refuses "*" beside other origins in allowOrigins (got ["*","https://shop.example.com"])'],
+  ['a MeshSidecar in istio-system', (c) => new MeshSidecar(c, 'sidecar', { namespace: 'istio-system' }),
+    'sidecar "istio-system": in istio-system, Istio\'s root namespace by default, a Sidecar without a workload selector would be the default Sidecar of every namespace'],
+  ['an external TCP port with resolution NONE', (c) => new ExternalService(c, 'db', { hosts: ['db.example.org'], ports: [{ number: 5432, protocol: untyped('TCP') }], resolution: untyped('NONE') }),
+    'external service "db": a TCP port with resolution NONE needs the service\'s addresses, which an ExternalService does not set (Istio warns) (got port 5432/TCP, resolution NONE)'],
+  ['headers.remove as a string', (c) => service(c, { headers: { request: { remove: 'x-internal' } } }), 'canary "web": default route headers request remove must be a list (got "x-internal")'],
+  ['retryOn as a string', (c) => service(c, { retries: { attempts: 2, retryOn: '5xx' } }), 'default route retries retryOn must be a list (got "5xx")'],
+  ['headers.remove that is a number', (c) => service(c, { headers: { request: { remove: 42 } } }), 'default route headers request remove must be a list (got 42)'],
+  ['a header set as a string', (c) => service(c, { headers: { request: { set: 'x-a' } } }), 'default route headers request set must be an object (got "x-a")'],
+  ['CORS origins that are numbers', (c) => service(c, { corsPolicy: { allowOrigins: [1, 2] } }), 'default route corsPolicy allowOrigins entries must be text (got 1)'],
+  ['a cookie ttl of half a millisecond', (c) => service(c, {
+    trafficPolicy: { loadBalancer: jest.requireActual('../src').LoadBalancer.consistentHashByCookie('session', { ttl: Duration.millis(0.5) }) },
+  }), 'canary "web": trafficPolicy loadBalancer cookie ttl must be a whole number of milliseconds, at least 1ms (got 0.5ms)'],
+  ['a cookie ttl of 0.0001 seconds', (c) => service(c, {
+    trafficPolicy: { loadBalancer: jest.requireActual('../src').LoadBalancer.consistentHashByCookie('session', { ttl: Duration.seconds(0.0001) }) },
+  }), 'cookie ttl must be a whole number of milliseconds, at least 1ms (got 0.1ms)'],
+  ['a cookie ttl in plain seconds', (c) => service(c, {
+    trafficPolicy: { loadBalancer: jest.requireActual('../src').LoadBalancer.consistentHashByCookie('session', { ttl: untyped(60) }) },
+  }), 'canary "web": trafficPolicy loadBalancer cookie ttl must be a cdk8s Duration (got 60); use e.g. Duration.seconds(60)'],
+  ['a traffic split host that is a number', (c) => new TrafficSplit(c, 'split', { host: untyped(8080), port: 80, backends: [{ service: 'a' }] }),
+    'traffic split "split": needs the host clients call (got 8080)'],
+  ['a MeshSidecar external service given as a host', (c) => new MeshSidecar(c, 'sidecar', { externalServices: [untyped('api.example.com')] }),
+    'sidecar "shop": externalServices entry 1 must be an ExternalService (got "api.example.com")'],
+  ['a MeshSidecar external service that is another construct', (c) => new MeshSidecar(c, 'sidecar', { externalServices: [untyped(service(c))] }),
+    'externalServices entry 1 must be an ExternalService (got construct "test/web")'],
+  ['a traffic split name that is a number', (c) => new TrafficSplit(c, 'split', { name: untyped(42), host: 'web-svc', port: 80, backends: [{ service: 'a' }] }),
+    'traffic split "split": name must be text (got 42)'],
+  ['an external service name that is a list', (c) => new ExternalService(c, 'db', { name: untyped(['db']), hosts: ['db.example.org'] }), 'external service "db": name must be text (got ["db"])'],
+  ['a MeshSidecar namespace that is a number', (c) => new MeshSidecar(c, 'sidecar', { namespace: untyped(5) }), 'sidecar "sidecar": namespace must be text (got 5)'],
   // What Argo Rollouts 1.9.1 refuses or mishandles (github.com/argoproj/argo-rollouts, read at v1.9.1)
   ['a header route step with an empty match', (c) => rollout(c, { steps: [RolloutStep.setWeight(10), RolloutStep.setHeaderRoute('beta', []), RolloutStep.setWeight(100)] }),
     'rollout "ad": step 1 (setHeaderRoute beta): match is empty, so Argo Rollouts would add a route for every request, ahead of the service\'s own routes (got []); '
@@ -164,7 +218,7 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
     'RolloutStep.ramp: maxWeight must be a whole percentage from stepWeight (20) to 100 (got 1000)'],
   ['a ramp to Infinity', () => RolloutStep.ramp({ stepWeight: 1, maxWeight: Infinity, pause: Duration.minutes(1) }), '(got Infinity)'],
   ['a pause given in plain seconds', () => RolloutStep.pause(untyped(30)), 'RolloutStep.pause: duration must be a cdk8s Duration (got 30); use Duration.seconds(30)'],
-  ['a template interval given in plain seconds', () => AnalysisTemplate.errorRate(5, { interval: untyped(30) }), 'AnalysisTemplate: interval must be a cdk8s Duration (got 30)'],
+  ['a template interval given in plain seconds', () => AnalysisTemplate.errorRate(5, { interval: untyped(30) }), 'AnalysisTemplate.errorRate: interval must be a cdk8s Duration (got 30)'],
   ['a pause longer than int32 seconds', (c) => rollout(c, { steps: [RolloutStep.setWeight(10), RolloutStep.pause(Duration.days(30_000)), RolloutStep.setWeight(100)] }),
     'step 1 (pause 720000h): duration must be at most 2147483647 seconds (got 720000h)'],
   ['a managed header route beside an exposure path prefix', (c) => rollout(c, {
@@ -192,12 +246,91 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
   ['a request duration in fractions of a millisecond', (c) => progressive(c, { analysis: { metrics: [Metric.requestDuration({ max: 500.5 })] } }),
     'metric "request-duration" is in whole milliseconds, 0 or more (got {"max":500.5})'],
   ['a progress deadline in milliseconds', (c) => progressive(c, { progressDeadline: Duration.millis(1500) }), 'progressDeadline must be whole seconds (got 1500ms)'],
+  // Found by the public-API property test: workloads, services, lanes, rollouts and Flagger
+  ['props that are null', () => new CanaryService(chart(), 'web', untyped(null)), 'canary "web": props must be an object (got null); pass the props as { ... }'],
+  ['a name that is not text', () => new RolloutService(chart(), 'ad', untyped({ name: 5, port: 80, image: 'a:1', steps: [] })), 'rollout "ad": name must be text (got 5)'],
+  ['an image that is not text', version({ image: 42 }), 'canary "web": version "v1" needs an image (got 42); set image to text'],
+  ['a probe that is not a Probe', version({ liveness: '/healthz' }), 'version "v1": liveness must be a cdk8s-plus Probe (got "/healthz")'],
+  ['a negative CPU request', version({ resources: { cpu: { request: kplus.Cpu.millis(-1) } } }), 'resources cpu request must not be negative (got "-1m")'],
+  ['a sub-second minReady that cdk8s-plus refuses', version({ deploymentOptions: { minReady: Duration.millis(100) } }),
+    'canary "web": version "v1": cdk8s-plus refuses the workload\'s options: \'100 millis\' cannot be converted into a whole number of seconds.'],
+  ['minReady above the progress deadline', version({ deploymentOptions: { minReady: Duration.days(1) } }), 'cdk8s-plus refuses the workload\'s options: \'progressDeadline\' (600s)'],
+  ['two ports on one container port', (c) => service(c, { port: undefined, ports: [{ number: 8080, containerPort: 5000 }, { number: 9090, containerPort: 5000 }] }),
+    'cdk8s-plus refuses the workload\'s options: Port with number 5000'],
+  ['a weight that is an object', (c) => service(c, { weights: { v1: { value: 100 }, v2: 0 } }), 'must be a number (got {"value":100}); write a whole number from 0 to 100'],
+  ['a waypoint flag that is an object', (c) => new MeshNamespace(c, 'shop', { waypoint: untyped({}) }), 'waypoints belong to the ambient data plane (got waypoint: {})'],
+  ['a count beyond int32', (c) => rollout(c, analysisStep([AnalysisTemplate.errorRate(5, { count: 1e21 })], ['error-rate'])),
+    'count must be a whole number from 0 to 2147483647 (got 1e+21)'],
+  ['a setWeight step without a percent', (c) => rollout(c, { steps: [untyped(RolloutStep.setWeight)()] }), 'step 0 (setWeight nothing): setWeight must be a whole percentage'],
+  ['a negative interval in plain seconds', () => AnalysisTemplate.errorRate(5, { interval: untyped(-5) }),
+    'AnalysisTemplate.errorRate: interval must be a cdk8s Duration (got -5); use e.g. Duration.seconds(30)'],
+  ['a load test command that is not text', (c) => progressive(c, { analysis: { webhooks: [Webhook.loadTest({ cmd: untyped(42) })] } }), 'load test cmd must be a command line (got 42)'],
+  ['a Flagger A/B match made by hand', (c) => progressive(c, {
+    analysis: { stepWeight: undefined, maxWeight: undefined, iterations: 5, match: [untyped({ headers: { 'x-canary': { exact: 'insider' } } })] },
+  }), 'analysis match: every match must be made with the Match factories'],
+  ['addLane with something that is not a lane', (c) => service(c).addLane(untyped('gray')), 'canary "web": addLane takes a ReleaseLane (got "gray")'],
+  ['a lane including something that is not a service', (c) => new ReleaseLane(c, 'gray', { header: { name: 'env', value: 'gray' } }).include(untyped('web')),
+    'lane "gray": include takes services that can join a lane (a CanaryService) (got "web")'],
+  ['addRoute without options', (c) => untyped(service(c)).addRoute(), 'canary "web": addRoute takes the route\'s options (got nothing)'],
+  ['a rule repeating a match of an earlier rule', (c) => {
+    const web = service(c);
+    web.addRoute({ match: [Match.headerExact('x-lane', 'gray')], to: 'v2' });
+    web.addRoute({ match: [Match.queryParam('user', '1'), Match.headerExact('x-lane', 'gray')], to: 'v1' });
+  }, 'route "rule-2": this match is never used, route "rule-1" before it has the same match'],
+  ['a policy for something that is not a service', (c) => new MeshAuthorizationPolicy(c, 'web', { service: untyped({ name: 'web', namespace: 'shop' }), allowFrom: [] }),
+    'authorization policy "web": service must be one of our services (it gives the labels that select its pods)'],
+  ['an apiVersion that is not one of IstioApiVersion', (c) => service(c, { apiVersion: 'networking.istio.io/v1alpha3' }),
+    'destination rule "web": apiVersion must be one of IstioApiVersion (got "networking.istio.io/v1alpha3")'],
   // Props a construct does not read (untyped callers)
   ['stickyCanary given to a RolloutService, which does not read it', (c) => rollout(c, { stickyCanary: {} }),
     'rollout "ad": RolloutService has no prop "stickyCanary", so it would be ignored (got "stickyCanary"); remove it; RolloutService takes'],
   ['a misspelt prop', (c) => service(c, { weight: { v1: 100, v2: 0 } }), 'canary "web": CanaryService has no prop "weight", so it would be ignored (got "weight"); did you mean "weights"?'],
   ['a misspelt version prop', version({ replica: 2 }), 'canary "web": version "v1" has no prop "replica", so it would be ignored (got "replica"); did you mean "replicas"?'],
   ['a gateway prop on a MeshNamespace', (c) => new MeshNamespace(c, 'shop', untyped({ hosts: ['a.example.com'] })), 'namespace "shop": MeshNamespace has no prop "hosts"'],
+  // Found by the public-API property test: gateways
+  ['exposeVia hosts that overlap', (c) => service(c).exposeVia(new MeshGateway(c, 'gw', { hosts: ['*.example.com'] }), { hosts: ['*.example.com', 'a.example.com'] }),
+    'canary "web": the hosts of one VirtualService cannot overlap, and Istio refuses one where a host equals or covers another (got *.example.com and a.example.com); keep "*.example.com"'],
+  ['a short gateway host', (c) => new MeshGateway(c, 'gw', { hosts: ['web'] }),
+    'gateway "gw": server "http" host must be a fully qualified name: an Istio Gateway takes no short names (got "web"); write the full name clients use, e.g. "web.example.com"'],
+  ['a short gateway host after a namespace', (c) => new MeshGateway(c, 'gw', { hosts: ['shop/web'] }), 'an Istio Gateway takes no short names (got "shop/web")'],
+  ['an ISTIO_MUTUAL server with a credentialName', (c) => new MeshGateway(c, 'gw', {
+    servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['a.example.com'], tls: { mode: GatewaySpecServersTlsMode.ISTIO_UNDERSCORE_MUTUAL, credentialName: 'c' } }],
+  }), 'gateway "gw": server "https": tls mode ISTIO_MUTUAL uses the mesh\'s own certificates (got {"mode":"ISTIO_MUTUAL","credentialName":"c"}); drop credentialName'],
+  ['a plain HTTP server with TLS settings', (c) => new MeshGateway(c, 'gw', {
+    servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'], tls: { mode: GatewaySpecServersTlsMode.SIMPLE, credentialName: 'c' } }],
+  }), 'gateway "gw": server "http": a plain-text HTTP server takes no TLS settings but httpsRedirect (got {"mode":"SIMPLE","credentialName":"c"})'],
+  ['a plain HTTP server with a credential and no mode', (c) => new MeshGateway(c, 'gw', {
+    servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'], tls: { credentialName: 'c' } }],
+  }), 'a plain-text HTTP server takes no TLS settings but httpsRedirect (got {"credentialName":"c"}); put credentialName on a server of protocol HTTPS'],
+  ['TLS settings on a TCP server', (c) => new MeshGateway(c, 'gw', { servers: [{ port: { number: 5432, name: 'db', protocol: 'TCP' }, hosts: ['db.example.com'], tls: {} }] }),
+    'gateway "gw": server "db": a TCP server takes no TLS settings (got {}); drop tls, or use protocol TLS'],
+  ['httpsRedirect on an HTTPS server', (c) => new MeshGateway(c, 'gw', {
+    servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['a.example.com'], tls: { mode: GatewaySpecServersTlsMode.SIMPLE, credentialName: 'c', httpsRedirect: true } }],
+  }), 'server "https": httpsRedirect belongs on a plain-text HTTP server, and this one is HTTPS'],
+  ['MUTUAL with certificate files and no client CA', (c) => new MeshGateway(c, 'gw', {
+    servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['a.example.com'], tls: { mode: GatewaySpecServersTlsMode.MUTUAL, serverCertificate: '/c.pem', privateKey: '/k.pem' } }],
+  }), 'server "https": tls mode MUTUAL with certificate files needs the client CA bundle'],
+  ['a server port without a name', (c) => new MeshGateway(c, 'gw', { servers: [{ port: untyped({ number: 80, protocol: 'HTTP' }), hosts: ['a.example.com'] }] }),
+    'gateway "gw": servers entry 1: the port needs a name (got {"number":80,"protocol":"HTTP"})'],
+  ['a server port without a protocol', (c) => new MeshGateway(c, 'gw', { servers: [{ port: untyped({ number: 80, name: 'http' }), hosts: ['a.example.com'] }] }),
+    'gateway "gw": server "http": the port protocol must be one Istio knows (got nothing)'],
+  ['a server port protocol that is no text', (c) => new MeshGateway(c, 'gw', { servers: [{ port: { number: 80, name: 'http', protocol: untyped(false) }, hosts: ['a.example.com'] }] }),
+    'server "http": the port protocol must be one Istio knows (got false)'],
+  ['a gateway without props', (c) => new (MeshGateway as any)(c, 'gw'), 'gateway "gw": props must be an object (got nothing)'],
+  ['a gateway name that is no text', (c) => new MeshGateway(c, 'gw', { name: untyped(42), hosts: ['a.example.com'] }), 'gateway "gw": name must be text (got 42)'],
+  ['a gateway name that is a list', (c) => new MeshGateway(c, 'gw', { name: untyped(['gw']), hosts: ['a.example.com'] }), 'gateway "gw": name must be text (got ["gw"])'],
+  ['MeshGateway.fromName without options', (c) => (MeshGateway as any).fromName(c, 'gw', 'istio-system/ingress'),
+    'gateway "istio-system/ingress": MeshGateway.fromName needs the hosts its servers admit, as options (got nothing)'],
+  ['MeshGateway.fromName with a reference that is no text', (c) => MeshGateway.fromName(c, 'gw', untyped(5), { hosts: ['*'] }), 'gateway "gw": MeshGateway.fromName needs the Gateway as'],
+  ['a gateway route without a target', (c) => new MeshGateway(c, 'gw', { hosts: ['a.example.com'] }).addRoute(untyped({ match: [Match.uriPrefix('/api')] })),
+    'gateway "gw": route "route-1" needs a target: a CanaryService, or a Service as { host, port } (got nothing)'],
+  ['a gateway route that is no object', (c) => new MeshGateway(c, 'gw', { hosts: ['a.example.com'] }).addRoute(untyped('x')),
+    'gateway "gw": addRoute needs the route as an object (got "x")'],
+  ['exposeVia with no gateway', (c) => service(c).exposeVia(untyped({})), 'canary "web": exposeVia needs a gateway (got {}); pass a MeshGateway'],
+  ['exposeVia with a service in place of the gateway', (c) => {
+    const web = service(c);
+    web.exposeVia(untyped(web));
+  }, 'exposeVia needs a gateway (got CanaryService test/web)'],
   // Untyped callers
   ['versions not a list', (c) => service(c, { versions: 'v1' }), 'canary "web": versions must be a list (got "v1"); wrap it in [ ]'],
   ['an empty entry in versions', (c) => service(c, { versions: [versions[0], null] }), 'versions has an empty entry at position 2'],
@@ -247,6 +380,20 @@ describe('bad input is refused in our format', () => {
     expect(() => web.routeHeader('env', untyped(undefined), 'v2')).toThrow();
     const vs = Testing.synth(c).find((o) => o.kind === 'VirtualService');
     expect(vs.spec.http.map((r: any) => r.name)).toEqual(['default']);
+  });
+
+  test('charts that depend on each other are refused in our words, and nothing is written', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cycle-'));
+    const app = new App({ outdir });
+    const edge = new Chart(app, 'edge');
+    const shop = new Chart(app, 'shop');
+    const gw = new MeshGateway(edge, 'gw', { hosts: ['web.example.com'] });
+    const api = new ExternalService(shop, 'api', { hosts: ['api.example.com'] });
+    new CanaryService(shop, 'web', { port: 9090, versions: [versions[0]] }).exposeVia(gw);
+    new MeshSidecar(edge, 'sidecar', { externalServices: [api] });
+    expect(() => app.synth()).toThrow(/^app: the charts depend on each other, so cdk8s cannot order them \(got (edge|shop) => (edge|shop) => (edge|shop)\); put the gateway/);
+    expect(fs.readdirSync(outdir)).toEqual([]);
+    fs.rmSync(outdir, { recursive: true, force: true });
   });
 
   test('the same classes written correctly synthesize', () => {

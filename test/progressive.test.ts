@@ -76,7 +76,7 @@ describe('analysis model (pure)', () => {
     ['a zero interval', { ...canary, interval: Duration.millis(0) }, 'analysis interval must be a whole number of milliseconds, at least 1ms'],
     ['duplicate webhooks', { ...canary, webhooks: [Webhook.confirmRollout('http://a/'), Webhook.confirmRollout('http://b/')] }, 'webhook names must be unique'],
     ['a webhook URL that is not one', { ...canary, webhooks: [Webhook.confirmRollout('gate')] }, 'webhook "confirm-rollout" url must be an http(s) URL (got "gate")'],
-    ['an empty load test', { ...canary, webhooks: [Webhook.loadTest({ cmd: '' })] }, 'load test cmd is empty'],
+    ['an empty load test', { ...canary, webhooks: [Webhook.loadTest({ cmd: '' })] }, 'load test cmd must be a command line (got "")'],
   ] as Array<[string, Analysis, string]>)('refuses %s', (_what, analysis, message) => {
     expect(() => checkAnalysis(subject, analysis)).toThrow(`${subject}: ${message}`);
   });

@@ -68,9 +68,11 @@ describe('checkRelease', () => {
       'canary "reviews": route "jason-again" can never match: route "jason" before it already matches the same requests (got header end-user=jason)');
   });
 
-  test('accepts a later rule that only partly overlaps an earlier one', () => {
+  test('refuses a later rule repeating one match of an earlier one (istiod warns: the match is never used), accepts it without', () => {
     const wider = { name: 'wider', match: [Match.headerExact('end-user', 'jason'), Match.headerExact('end-user', 'amy')], to: { v3: 100 } };
-    expect(() => checkRelease(release({ rules: [jason, wider] }))).not.toThrow();
+    expect(() => checkRelease(release({ rules: [jason, wider] }))).toThrow(
+      'route "wider": this match is never used, route "jason" before it has the same match (got "header end-user=jason"); drop the match from route "wider"');
+    expect(() => checkRelease(release({ rules: [jason, { ...wider, match: [Match.headerExact('end-user', 'amy')] }] }))).not.toThrow();
   });
 
   test('rejects duplicate route names', () => {

@@ -125,10 +125,16 @@ function renderRule(release: Release, port: ReleasePort, grpc: boolean, input: R
     ...(policy.mirror ? [mirrorFilter(release, port, input.where, policy.mirror)] : []),
     ...(policy.rewrite ? [rewriteFilter(subject, input.where, policy.rewrite, input.matches)] : []),
     ...(input.redirect ? [redirectFilter(subject, input.where, input.redirect)] : []),
-    ...(policy.corsPolicy ? [corsFilter(policy.corsPolicy)] : []),
+    ...(policy.corsPolicy ? [corsFilter(subject, input.where, policy.corsPolicy)] : []),
   ];
   const matches = input.matches.map((m) => (grpc ? renderGrpcMatch(m) : renderHttpMatch(m)));
   const perTry = policy.retries?.perTryTimeout;
+  for (const [what, duration] of [['timeout', policy.timeout], ['retries perTryTimeout', perTry]] as const) {
+    // Gateway API 1.5.1 CRDs, Duration: `^([0-9]{1,5}(h|m|s|ms)){1,4}$`, so at most 99999h.
+    if (duration !== undefined && duration.toMilliseconds({ integral: false }) >= 100_000 * 3_600_000) {
+      throw invalid(subject, `${input.where} ${what}: a Gateway API duration is at most 99999h`, show(duration), 'use a shorter duration, e.g. Duration.days(365)');
+    }
+  }
   return dropUndefined({
     name: input.name,
     matches: matches.length > 0 ? matches : undefined,
@@ -283,7 +289,13 @@ function redirectFilter(subject: string, where: string, redirect: Redirect): Rec
   };
 }
 
-function corsFilter(cors: CorsPolicy): Record<string, any> {
+function corsFilter(subject: string, where: string, cors: CorsPolicy): Record<string, any> {
+  // Gateway API 1.5.1 HTTPRoute CRD, HTTPCORSFilter.allowOrigins: `!('*' in self && self.size() > 1)`,
+  // "AllowOrigins cannot contain '*' alongside other origins" (Istio's VirtualService takes both).
+  if (cors.allowOrigins.includes('*') && cors.allowOrigins.length > 1) {
+    throw invalid(subject, `${where} corsPolicy: Gateway API refuses "*" beside other origins in allowOrigins`, show(cors.allowOrigins),
+      'keep "*" alone, which allows every origin, or list the origins without it');
+  }
   return {
     type: 'CORS',
     cors: dropUndefined({

@@ -178,6 +178,21 @@ export function checkExternal(external: External): void {
     if (names.has(port.name)) throw invalid(subject, 'port names must be unique', show(port.name), 'give each port its own name');
     names.add(port.name);
   }
+  const opaque = external.ports.filter((p) => !isHttpFamily(p.protocol) && !isTlsFamily(p.protocol));
+  // istio pkg/config/validation/validation.go (ValidateServiceEntry): on a port that is neither HTTP nor TLS nothing
+  // tells the hosts apart, "multiple hosts provided with non-HTTP, non-TLS ports" unless the resolution is NONE.
+  if (opaque.length > 0 && external.hosts.length > 1 && external.resolution !== Resolution.NONE) {
+    throw invalid(subject, `several hosts cannot share a ${opaque[0].protocol} port, as nothing in the traffic tells them apart`,
+      `${show(external.hosts)} with port ${opaque[0].number}/${opaque[0].protocol}`, 'use one ExternalService per host');
+  }
+  // Same function: a TCP port without addresses is a warning, "addresses are required for ports serving TCP (or unset)
+  // protocol when IP Autoallocation is not enabled", and pilot/pkg/networking/serviceentry/ip_autoallocation.go allocates
+  // none with resolution NONE: then the sidecar has neither addresses nor a host to tell the traffic by.
+  const tcp = external.ports.find((p) => p.protocol === ExternalProtocol.TCP);
+  if (tcp && external.resolution === Resolution.NONE) {
+    throw invalid(subject, 'a TCP port with resolution NONE needs the service\'s addresses, which an ExternalService does not set (Istio warns)',
+      `port ${tcp.number}/TCP, resolution NONE`, 'use Resolution.DNS with one named host per ExternalService, or the protocol the port speaks, e.g. ExternalProtocol.TLS');
+  }
   if (external.originateTls) {
     const plain = external.ports.filter((p) => isHttpFamily(p.protocol));
     if (plain.length === 0) {

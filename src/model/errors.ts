@@ -89,3 +89,17 @@ function editDistance(a: string, b: string): number {
   }
   return previous[b.length];
 }
+
+/**
+ * The name of a construct: `props.name`, else its id. Checks first what an untyped caller may get wrong, props that
+ * are no object and a name that is no text, so that every later message can name the construct.
+ * @param what the construct in the messages' words, e.g. `canary`
+ */
+export function constructName(what: string, id: string, props: unknown): string {
+  if (props === null || typeof props !== 'object' || Array.isArray(props)) {
+    throw invalid(`${what} ${show(id)}`, 'props must be an object', show(props), 'pass the props as { ... }');
+  }
+  const name = (props as { name?: unknown }).name ?? id;
+  if (typeof name !== 'string') throw invalid(`${what} ${show(id)}`, 'name must be text', show(name), 'quote it, or leave it out to use the construct id');
+  return name;
+}

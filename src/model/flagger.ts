@@ -3,7 +3,7 @@
  * (flagger/canary.ts renders a `Canary`'s `spec.analysis` and `MetricTemplate`s).
  */
 import { Duration } from 'cdk8s';
-import { invalid, show } from './errors';
+import { checkList, invalid, show } from './errors';
 import { Match, checkMatch } from './match';
 import { routeNameFrom } from './release';
 import { checkDuration, checkWholeSeconds } from './route-policy';
@@ -56,6 +56,11 @@ export class Metric {
    * `{{ interval }}` and friends, e.g. the request error rate in percent with `{ max: 5 }`.
    */
   public static prometheus(name: string, query: string, options: PrometheusOptions): Metric {
+    if (typeof name !== 'string' || typeof query !== 'string' || options === null || typeof options !== 'object') {
+      const [what, value, fix] = typeof name !== 'string' ? ['name must be text', name, 'e.g. "error-rate"']
+        : typeof query !== 'string' ? ['query must be text (PromQL)', query, 'e.g. "sum(rate(...))"'] : ['needs options with the threshold', options, 'e.g. { max: 5 }'];
+      throw invalid('Metric.prometheus', what, show(value), fix);
+    }
     return new Metric(routeNameFrom(name), options, { query, address: options.address ?? DEFAULT_PROMETHEUS, title: name });
   }
 
@@ -220,7 +225,7 @@ export function checkAnalysis(subject: string, analysis: Analysis): void {
       'keep stepWeight for even steps, or stepWeights for a schedule');
   }
   if (analysis.stepWeights !== undefined) {
-    const steps = analysis.stepWeights;
+    const steps = checkList(subject, 'stepWeights', analysis.stepWeights, '[5, 10, 25, 50]');
     steps.forEach((w) => checkWhole(subject, 'stepWeights', w, 1, 100));
     if (steps.length === 0 || steps.some((w, i) => i > 0 && w <= steps[i - 1])) {
       throw invalid(subject, 'stepWeights must be a non-empty, increasing list', show(steps), 'list the weights in order, e.g. [5, 10, 25, 50]');
@@ -333,6 +338,6 @@ export function checkAnalysis(subject: string, analysis: Analysis): void {
     hooks.add(hook.name);
     if (!/^https?:\/\/[^\s]+$/.test(hook.url)) throw invalid(subject, `webhook ${show(hook.name)} url must be an http(s) URL`, show(hook.url), 'use e.g. "http://flagger-loadtester.test/"');
     if (hook.timeout !== undefined) checkDuration(subject, `webhook ${show(hook.name)} timeout`, hook.timeout);
-    if (hook.metadata?.cmd !== undefined && hook.metadata.cmd.trim() === '') throw invalid(subject, 'load test cmd is empty', '""', 'give the command, e.g. "hey -z 1m ..."');
+    if (hook.metadata?.cmd !== undefined && (typeof hook.metadata.cmd !== 'string' || hook.metadata.cmd.trim() === '')) throw invalid(subject, 'load test cmd must be a command line', show(hook.metadata.cmd), 'give the command, e.g. "hey -z 1m ..."');
   }
 }

@@ -90,9 +90,10 @@ export const MESH_GATEWAY = 'mesh';
 
 /**
  * Checks the hosts of a VirtualService: at least one, no empty host, and no `*` when bound to the mesh
- * (Istio rejects a mesh VirtualService for every host: it would capture all outbound HTTP traffic).
+ * (Istio rejects a mesh VirtualService for every host: it would capture all outbound HTTP traffic), and unless
+ * `distinct` is false (an HTTPRoute's hostnames may overlap), no two hosts that overlap.
  */
-export function checkVirtualServiceHosts(subject: string, hosts: readonly string[], gateways: readonly string[]): void {
+export function checkVirtualServiceHosts(subject: string, hosts: readonly string[], gateways: readonly string[], distinct = true): void {
   checkList(subject, 'hosts', hosts, '["shop.example.com"]');
   if (hosts.length === 0) throw invalid(subject, 'a VirtualService needs hosts', show(hosts), 'name the hosts the routes apply to');
   for (const host of hosts) checkDnsHost(subject, 'host', host);
@@ -101,6 +102,33 @@ export function checkVirtualServiceHosts(subject: string, hosts: readonly string
     throw invalid(subject, 'a VirtualService bound to the mesh cannot have host "*"', show(hosts),
       'name the service hosts, or bind the VirtualService to a gateway only');
   }
+  if (distinct) checkHostsDistinct(subject, hosts);
+}
+
+/**
+ * Istio refuses a VirtualService two of whose hosts match each other, literally or by a wildcard
+ * (pkg/config/validation/validation.go, ValidateVirtualService: "duplicate hosts in virtual service").
+ */
+export function checkHostsDistinct(subject: string, hosts: readonly string[]): void {
+  for (let i = 0; i < hosts.length; i++) {
+    for (let j = i + 1; j < hosts.length; j++) {
+      if (hostsIntersect(hosts[i], hosts[j])) {
+        throw invalid(subject, 'the hosts of one VirtualService cannot overlap, and Istio refuses one where a host equals or covers another',
+          `${hosts[i]} and ${hosts[j]}`, `keep ${show(widestHosts([hosts[i], hosts[j]])[0])}, which already covers both`);
+      }
+    }
+  }
+}
+
+/**
+ * The hosts that no other host of the list covers (`*` covers every host, `*.example.com` covers `a.example.com` and
+ * `*.a.example.com`), each once: a VirtualService with these routes the same requests as with all of them.
+ */
+export function widestHosts(hosts: readonly string[]): string[] {
+  const distinct = [...new Set(hosts)];
+  const covers = (wide: string, narrow: string) => wide !== narrow && hostsIntersect(wide, narrow)
+    && (wide === '*' || (wide.startsWith('*.') && narrow !== '*' && (!narrow.startsWith('*.') || narrow.length > wide.length)));
+  return distinct.filter((host) => !distinct.some((other) => covers(other, host)));
 }
 
 /**

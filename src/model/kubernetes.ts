@@ -62,7 +62,7 @@ function checkStringRecord(subject: string, what: string, value: unknown): void 
   }
   for (const [key, entry] of Object.entries(value)) {
     if (typeof entry !== 'string') {
-      throw invalid(subject, `${what}: the value of ${show(key)} must be text`, show(entry), `write it in quotes, e.g. ${show(String(entry))}`);
+      throw invalid(subject, `${what}: the value of ${show(key)} must be text`, show(entry), typeof entry === 'number' || typeof entry === 'boolean' ? `write it in quotes, e.g. ${show(String(entry))}` : 'write it as text');
     }
   }
 }

@@ -108,6 +108,10 @@ export class Match {
 
   /** All of `matches` must hold (AND). */
   public static all(first: Match, ...rest: Match[]): Match {
+    const notMatch = [first, ...rest].find((m) => !(m instanceof Match));
+    if (notMatch !== undefined || first === undefined) {
+      throw invalid('Match.all', 'takes matches made with the Match factories', show(notMatch), 'e.g. Match.all(Match.uriPrefix("/api"), Match.headerExact("env", "gray"))');
+    }
     return rest.reduce((acc, m) => acc.and(m), first);
   }
 
@@ -126,6 +130,9 @@ export class Match {
    * @throws when both constrain the same single-valued field (uri, method, port) or the same header
    */
   public and(other: Match): Match {
+    if (!(other instanceof Match)) {
+      throw invalid(`match ${show(this.toString())}`, 'and() takes a match made with the Match factories', show(other), 'e.g. .and(Match.headerExact("env", "gray"))');
+    }
     const a = this.conditions;
     const b = other.conditions;
     for (const field of ['uri', 'method', 'port'] as const) {
@@ -219,6 +226,9 @@ function isMatchAllUri(c: MatchConditions): boolean {
  * @throws on an empty or upper-case header name, an empty value, an invalid RE2 expression or a bad port
  */
 export function checkMatch(subject: string, where: string, match: Match): void {
+  if (!(match instanceof Match)) {
+    throw invalid(subject, `${where}: every match must be made with the Match factories`, show(match), 'e.g. Match.headerExact("x-canary", "yes")');
+  }
   const c = match.conditions;
   const checkString = (field: string, m: StringMatch, allowPresence: boolean, allowPrefix = true) => {
     const set = (['exact', 'prefix', 'regex'] as const).filter((k) => m[k] !== undefined);

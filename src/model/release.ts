@@ -283,7 +283,7 @@ export function checkWeights(subject: string, what: string, weights: Weights, ve
   const entries = Object.entries(weights);
   for (const [version, weight] of entries) {
     if (typeof weight !== 'number') {
-      throw invalid(subject, `${what}: the weight of ${show(version)} must be a number`, show(weight), `write ${String(weight)} without quotes`);
+      throw invalid(subject, `${what}: the weight of ${show(version)} must be a number`, show(weight), typeof weight === 'string' ? `write ${weight} without quotes` : 'write a whole number from 0 to 100');
     }
     if (!versions.includes(version)) {
       throw invalid(subject, `${what} name a version that does not exist`, show(version), `use one of ${versions.join(', ')}`);
@@ -352,6 +352,16 @@ function checkRule(subject: string, release: Release, rule: RouteRule, earlier: 
       throw invalid(subject, `${where} matches every request: port ${port} is the service's only port`, show(match.toString()),
         'match something narrower, such as source labels');
     }
+    if (port !== undefined && match.withoutPort().isCatchAll) {
+      // The routes are rendered per port: the default route of this port would never be used (istiod warns).
+      throw invalid(subject, `${where} matches every request on port ${port}, so the default route of that port could never be used`,
+        show(match.toString()), 'match something narrower on that port, or change the split with setWeights()');
+    }
+  }
+  const keys = rule.match.map((m) => canonicalJson(m.conditions));
+  const twice = keys.findIndex((k, i) => keys.indexOf(k) !== i);
+  if (twice >= 0) {
+    throw invalid(subject, `${where} lists one match twice (istiod warns the second is never used)`, show(rule.match[twice].toString()), 'list it once');
   }
   checkRoutePolicy(subject, where, rule, release.versions);
   if (rule.redirect !== undefined) {
@@ -382,6 +392,15 @@ function checkRule(subject: string, release: Release, rule: RouteRule, earlier: 
   if (unreachable) {
     throw invalid(subject, `${where} can never match: route ${show(unreachable.name)} before it already matches the same requests`,
       rule.match.map(String).join(' or '), `remove ${where} or give it a different match`);
+  }
+  // Istio warns of each match an earlier rule already has (pkg/config/validation, analyzeUnreachableHTTPRules).
+  for (const match of rule.match) {
+    const key = canonicalJson(match.conditions);
+    const owner = earlier.find((e) => e.match.some((m) => canonicalJson(m.conditions) === key));
+    if (owner) {
+      throw invalid(subject, `${where}: this match is never used, route ${show(owner.name)} before it has the same match`, show(match.toString()),
+        `drop the match from ${where}`);
+    }
   }
 }
 

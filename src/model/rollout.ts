@@ -58,6 +58,8 @@ export class RolloutStep {
    * rollout. `args` gives the templates' arguments by name; `service-name` defaults to the canary's host.
    */
   public static analysis(templates: string[], args: Record<string, string> = {}): RolloutStep {
+    checkList('RolloutStep.analysis', 'templates', templates, '["error-rate"]');
+    if (args === null || typeof args !== 'object') throw invalid('RolloutStep.analysis', 'args must be an object of names to text', show(args), 'e.g. { route: "api" }');
     return new RolloutStep({ kind: 'analysis', templates, args: { ...args } });
   }
 
@@ -89,6 +91,9 @@ export class RolloutStep {
 
   /** `setWeight(stepWeight)`, pause, `setWeight(2 * stepWeight)`, pause, ... up to `maxWeight`. */
   public static ramp(options: RampOptions): RolloutStep[] {
+    if (options === null || typeof options !== 'object') {
+      throw invalid('RolloutStep.ramp', 'takes options', show(options), 'e.g. RolloutStep.ramp({ stepWeight: 20, pause: Duration.minutes(5) })');
+    }
     const max = options.maxWeight ?? 100;
     const step = options.stepWeight;
     if (typeof step !== 'number' || !Number.isInteger(step) || step < 1 || step > 100) {
@@ -114,10 +119,10 @@ export class RolloutStep {
   public toString(): string {
     const s = this.spec;
     switch (s.kind) {
-      case 'setWeight': return `setWeight ${s.weight}`;
+      case 'setWeight': return `setWeight ${show(s.weight)}`;
       case 'pause': return s.duration ? `pause ${show(s.duration)}` : 'pause until promoted';
       case 'analysis': return `analysis ${s.templates.join(', ')}`;
-      default: return `${s.kind} ${s.name}`;
+      default: return `${s.kind} ${typeof s.name === 'string' ? s.name : show(s.name)}`;
     }
   }
 }
@@ -215,14 +220,14 @@ export class AnalysisTemplate {
    */
   public static successRate(min: number, options: RateTemplateOptions = {}): AnalysisTemplate {
     checkPercentThreshold('AnalysisTemplate.successRate', 'min', min);
-    return AnalysisTemplate.rate(options.name ?? 'success-rate', `100 - (${errorPercentQuery(AnalysisTemplate.window(options))})`,
+    return AnalysisTemplate.rate(options.name ?? 'success-rate', `100 - (${errorPercentQuery(AnalysisTemplate.window(options, 'AnalysisTemplate.successRate'))})`,
       `result[0] >= ${min}`, `result[0] < ${min}`, options);
   }
 
   /** The percent of 5xx responses must stay at or below `max`, e.g. 5. Inconclusive without requests, as successRate. */
   public static errorRate(max: number, options: RateTemplateOptions = {}): AnalysisTemplate {
     checkPercentThreshold('AnalysisTemplate.errorRate', 'max', max);
-    return AnalysisTemplate.rate(options.name ?? 'error-rate', errorPercentQuery(AnalysisTemplate.window(options)),
+    return AnalysisTemplate.rate(options.name ?? 'error-rate', errorPercentQuery(AnalysisTemplate.window(options, 'AnalysisTemplate.errorRate')),
       `result[0] <= ${max}`, `result[0] > ${max}`, options);
   }
 
@@ -231,8 +236,8 @@ export class AnalysisTemplate {
     return new AnalysisTemplate(name, metrics, args);
   }
 
-  private static window(options: RateTemplateOptions): string {
-    if (options.interval !== undefined) checkIsDuration('AnalysisTemplate', 'interval', options.interval);
+  private static window(options: RateTemplateOptions, factory: string): string {
+    if (options.interval !== undefined) checkIsDuration(factory, 'interval', options.interval);
     return `${(options.interval ?? Duration.minutes(1)).toSeconds({ integral: false })}s`;
   }
 
@@ -395,7 +400,8 @@ function checkPercentThreshold(subject: string, what: string, value: number): vo
 /** Throws unless `value` is a cdk8s Duration (an untyped caller may pass a number of seconds). */
 function checkIsDuration(subject: string, what: string, value: unknown): void {
   if (!isDuration(value)) {
-    throw invalid(subject, `${what} must be a cdk8s Duration`, show(value), typeof value === 'number' ? `use Duration.seconds(${value})` : 'use e.g. Duration.seconds(30)');
+    throw invalid(subject, `${what} must be a cdk8s Duration`, show(value),
+      typeof value === 'number' && value > 0 && Number.isFinite(value) ? `use Duration.seconds(${value})` : 'use e.g. Duration.seconds(30)');
   }
 }
 
@@ -428,8 +434,9 @@ function checkTemplate(subject: string, template: AnalysisTemplate): void {
         'set successCondition, e.g. "result[0] <= 5"');
     }
     for (const [field, value] of [['count', metric.count], ['failureLimit', metric.failureLimit]] as const) {
-      if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) {
-        throw invalid(subject, `${at}: ${field} must be a whole number, 0 or more`, show(value), 'use e.g. 3');
+      if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > INT32_MAX)) {
+        // The AnalysisTemplate CRD takes an integer (int32 in Argo Rollouts' types); YAML would write 1e21 as a float.
+        throw invalid(subject, `${at}: ${field} must be a whole number from 0 to ${INT32_MAX}`, show(value), 'use e.g. 3');
       }
     }
     if (metric.interval !== undefined) checkWholeSeconds(subject, `${at} interval`, metric.interval);

@@ -45,7 +45,11 @@ export function headerRoute(name: string, value: string, to: string, options: He
  * @throws when `match` is not a list of `Match`es (as can arrive from JavaScript or a config file)
  */
 export function ruleFromOptions(subject: string, options: RouteOptions, existing: readonly RouteRule[]): RouteRule {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalid(subject, 'addRoute takes the route\'s options', show(options), 'pass e.g. { match: [Match.headerExact("env", "gray")], to: "v2" }');
+  }
   const name = options.name ?? `rule-${existing.length + 1}`;
+  if (typeof name !== 'string') throw invalid(subject, 'a route name must be text', show(name), 'quote it');
   const match = checkList(subject, `route ${show(name)} match`, options.match ?? [], '[Match.headerExact("env", "gray")]');
   const notMatch = match.find((m) => !(m instanceof Match));
   if (notMatch) {

@@ -5,7 +5,8 @@
  */
 import { Duration } from 'cdk8s';
 import { dropUndefined } from './data';
-import { PropNames, invalid, show } from './errors';
+import { PropNames, checkList, invalid, isDuration, show } from './errors';
+import { checkDnsHost } from './hosts';
 import { checkPort } from './match';
 
 /** Retries of a route (Istio's `HTTPRetry`). */
@@ -283,12 +284,29 @@ const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTION
 /** Istio's header-name rule for header operations. */
 const HEADER_NAME = /^[-_A-Za-z0-9]+$/;
 
-/** Durations Istio accepts are at least 1ms (its CRDs check `duration(self) >= duration('1ms')`). */
+/**
+ * The longest duration Istio, its CRDs' CEL rules and Kubernetes take: Go's and CEL's durations are int64 nanoseconds
+ * (istiod decodes with time.ParseDuration: "bad Duration: time: invalid duration"; the CRDs' `duration(self)` rules
+ * fail with "duration out of range"), about 292 years.
+ */
+export const MAX_DURATION_MS = Math.floor((2 ** 63 - 1) / 1e6);
+
+/**
+ * Durations Istio accepts are at least 1ms (its CRDs check `duration(self) >= duration('1ms')`) and at most
+ * {@link MAX_DURATION_MS}.
+ */
 export function checkDuration(subject: string, what: string, duration: Duration): void {
-  const ms = duration?.toMilliseconds?.({ integral: false });
-  if (ms === undefined || !Number.isInteger(ms) || ms < 1) {
-    throw invalid(subject, `${what} must be a whole number of milliseconds, at least 1ms`, ms === undefined ? show(duration) : `${ms}ms`,
-      'use e.g. Duration.seconds(5)');
+  if (!isDuration(duration)) {
+    const n = typeof duration === 'number' && Number.isFinite(duration) && duration > 0 ? duration : 5;
+    throw invalid(subject, `${what} must be a cdk8s Duration`, show(duration), `use e.g. Duration.seconds(${n})`);
+  }
+  const ms = duration.toMilliseconds({ integral: false });
+  if (!Number.isInteger(ms) || ms < 1) {
+    throw invalid(subject, `${what} must be a whole number of milliseconds, at least 1ms`, `${ms}ms`, 'use e.g. Duration.seconds(5)');
+  }
+  if (ms > MAX_DURATION_MS) {
+    throw invalid(subject, `${what} must be at most 2562047h (about 292 years), the longest duration Istio and Kubernetes can read`,
+      show(duration), 'use a shorter duration, e.g. Duration.days(365)');
   }
 }
 
@@ -326,6 +344,9 @@ export function checkPercent(subject: string, what: string, percent: number | un
  * @param versions the service's versions, which a mirror may name
  */
 export function checkRoutePolicy(subject: string, where: string, policy: RoutePolicy, versions: readonly string[]): void {
+  for (const [key, example] of OPTION_EXAMPLES) {
+    if (policy[key] !== undefined) checkRecord(subject, `${where} ${key}`, policy[key], example);
+  }
   if (policy.timeout !== undefined) checkDuration(subject, `${where} timeout`, policy.timeout);
   if (policy.retries !== undefined) checkRetries(subject, `${where} retries`, policy.retries);
   if (policy.fault !== undefined) checkFault(subject, `${where} fault`, policy.fault);
@@ -335,18 +356,24 @@ export function checkRoutePolicy(subject: string, where: string, policy: RoutePo
   if (policy.corsPolicy !== undefined) checkCors(subject, `${where} corsPolicy`, policy.corsPolicy);
 }
 
+const OPTION_EXAMPLES = [
+  ['retries', '{ attempts: 3 }'], ['fault', '{ abort: { httpStatus: 503 } }'], ['mirror', '{ version: "v2" }'], ['rewrite', '{ uri: "/" }'],
+  ['headers', '{ response: { set: { "x-version": "v2" } } }'], ['corsPolicy', '{ allowOrigins: ["https://shop.example.com"] }'],
+] as const;
+
 function checkRetries(subject: string, where: string, retries: Retries): void {
   if (!Number.isInteger(retries.attempts) || retries.attempts < 0) {
     throw invalid(subject, `${where}: attempts must be a whole number, 0 or more`, show(retries.attempts), 'use e.g. { attempts: 3 }');
   }
-  if (retries.attempts === 0 && (retries.retryOn?.length || retries.perTryTimeout)) {
+  const retryOn = retries.retryOn === undefined ? [] : checkList(subject, `${where} retryOn`, retries.retryOn, '["5xx", "reset"]');
+  if (retries.attempts === 0 && (retryOn.length || retries.perTryTimeout)) {
     throw invalid(subject, `${where}: 0 attempts turns retries off, so retryOn and perTryTimeout would be ignored`,
-      `attempts 0 with ${retries.retryOn?.length ? `retryOn ${show(retries.retryOn.join(','))}` : 'perTryTimeout'}`,
+      `attempts 0 with ${retryOn.length ? `retryOn ${show(retryOn.join(','))}` : 'perTryTimeout'}`,
       'set attempts to 1 or more, or drop the other retry options');
   }
   if (retries.perTryTimeout !== undefined) checkDuration(subject, `${where} perTryTimeout`, retries.perTryTimeout);
-  for (const condition of retries.retryOn ?? []) {
-    if (!RETRY_ON.includes(condition) && !/^[1-5][0-9][0-9]$/.test(condition)) {
+  for (const condition of retryOn) {
+    if (typeof condition !== 'string' || !RETRY_ON.includes(condition) && !/^[1-5][0-9][0-9]$/.test(condition)) {
       throw invalid(subject, `${where}: unknown retryOn condition`, show(condition),
         `use HTTP status codes or Envoy's conditions: ${RETRY_ON.join(', ')}`);
     }
@@ -388,6 +415,7 @@ function checkMirror(subject: string, where: string, mirror: Mirror, versions: r
   if (mirror.host !== undefined && mirror.host.trim() === '') {
     throw invalid(subject, `${where} host is empty`, show(mirror.host), 'name the host, e.g. "httpbin.default.svc.cluster.local"');
   }
+  if (mirror.host !== undefined) checkDnsHost(subject, `${where} host`, mirror.host);
   if (mirror.port !== undefined) checkPort(subject, `${where} port`, mirror.port);
   checkPercent(subject, `${where} percent`, mirror.percent);
 }
@@ -395,6 +423,11 @@ function checkMirror(subject: string, where: string, mirror: Mirror, versions: r
 function checkRewrite(subject: string, where: string, rewrite: Rewrite): void {
   if (rewrite.uri === undefined && rewrite.authority === undefined) {
     throw invalid(subject, `${where} changes nothing`, show(rewrite), 'give uri or authority');
+  }
+  for (const field of ['uri', 'authority'] as const) {
+    if (rewrite[field] !== undefined && typeof rewrite[field] !== 'string') {
+      throw invalid(subject, `${where} ${field} must be text`, show(rewrite[field]), field === 'uri' ? 'e.g. "/"' : 'e.g. "shop.example.com"');
+    }
   }
   if (rewrite.uri !== undefined && !rewrite.uri.startsWith('/')) {
     throw invalid(subject, `${where} uri must start with "/"`, show(rewrite.uri), `write ${show(`/${rewrite.uri}`)}`);
@@ -423,15 +456,46 @@ export function checkRedirect(subject: string, where: string, redirect: Redirect
 }
 
 function checkHeaderPolicy(subject: string, where: string, policy: HeaderPolicy): void {
+  checkRecord(subject, where, policy, '{ response: { set: { "x-version": "v2" } } }');
   for (const [direction, ops] of [['request', policy.request], ['response', policy.response]] as const) {
-    if (!ops) continue;
-    const names = [...Object.keys(ops.set ?? {}), ...Object.keys(ops.add ?? {}), ...(ops.remove ?? [])];
-    for (const name of names) checkHeaderName(subject, `${where} ${direction}`, name);
+    if (ops === undefined) continue;
+    const at = `${where} ${direction}`;
+    checkRecord(subject, at, ops, '{ set: { "x-version": "v2" } }');
+    for (const key of ['set', 'add'] as const) {
+      if (ops[key] === undefined) continue;
+      checkRecord(subject, `${at} ${key}`, ops[key], '{ "x-version": "v2" }');
+      for (const [name, value] of Object.entries(ops[key]!)) {
+        checkHeaderName(subject, at, name);
+        if (typeof value !== 'string') {
+          throw invalid(subject, `${at} ${key}: the value of header ${show(name)} must be a string`, show(value), typeof value === 'number' || typeof value === 'boolean' ? `write it in quotes, e.g. ${show(String(value))}` : 'write it as text');
+        }
+      }
+    }
+    if (ops.remove !== undefined) {
+      const remove = checkList(subject, `${at} remove`, ops.remove, '["x-internal"]');
+      for (const name of remove) checkHeaderName(subject, at, name);
+      // Gateway API's header modifiers keep `remove` as a set (x-kubernetes-list-type: set, gateway-api-standard-1.5.1.yaml):
+      // the API server refuses a name given twice ("Duplicate value"); header names ignore case, so do we.
+      checkUnique(subject, `${at} remove`, remove.map((name) => name.toLowerCase()));
+    }
   }
 }
 
+/** A plain object of options, not a string, a list or null (untyped callers). */
+function checkRecord(subject: string, what: string, value: unknown, example: string): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalid(subject, `${what} must be an object`, show(value), `e.g. ${example}`);
+  }
+}
+
+/** Lists Gateway API keeps as sets (`x-kubernetes-list-type: set`) hold each entry once. */
+function checkUnique(subject: string, what: string, entries: readonly string[]): void {
+  const twice = entries.find((entry, i) => entries.indexOf(entry) !== i);
+  if (twice !== undefined) throw invalid(subject, `${what} names ${show(twice)} twice`, show(entries), 'list each once');
+}
+
 function checkHeaderName(subject: string, where: string, name: string): void {
-  if (!HEADER_NAME.test(name)) {
+  if (typeof name !== 'string' || !HEADER_NAME.test(name)) {
     throw invalid(subject, `${where}: header names may contain only letters, digits, "-" and "_"`, show(name), 'fix the header name');
   }
   if (name.toLowerCase() === 'host') {
@@ -440,16 +504,42 @@ function checkHeaderName(subject: string, where: string, name: string): void {
 }
 
 function checkCors(subject: string, where: string, cors: CorsPolicy): void {
-  if (!cors.allowOrigins || cors.allowOrigins.length === 0 || cors.allowOrigins.some((o) => !o || o.trim() === '')) {
+  checkRecord(subject, where, cors, '{ allowOrigins: ["https://shop.example.com"] }');
+  const origins = checkList(subject, `${where} allowOrigins`, cors.allowOrigins, '["https://shop.example.com"]');
+  const notText = origins.find((o) => typeof o !== 'string');
+  if (notText !== undefined) {
+    throw invalid(subject, `${where} allowOrigins entries must be text`, show(notText), 'write each origin in quotes, e.g. ["https://shop.example.com"]');
+  }
+  if (origins.length === 0 || origins.some((o) => o.trim() === '')) {
     throw invalid(subject, `${where} needs the allowed origins`, show(cors.allowOrigins), 'list them, e.g. ["https://shop.example.com"]');
   }
-  for (const method of cors.allowMethods ?? []) {
+  checkUnique(subject, `${where} allowOrigins`, origins);
+  const methods = cors.allowMethods === undefined ? [] : checkList(subject, `${where} allowMethods`, cors.allowMethods, '["GET", "POST"]');
+  for (const method of methods) {
     if (!HTTP_METHODS.includes(method)) {
       throw invalid(subject, `${where}: unknown method in allowMethods`, show(method), `use upper-case methods: ${HTTP_METHODS.join(', ')}`);
     }
   }
-  for (const name of [...cors.allowHeaders ?? [], ...cors.exposeHeaders ?? []]) checkHeaderName(subject, where, name);
-  if (cors.maxAge !== undefined) checkDuration(subject, `${where} maxAge`, cors.maxAge);
+  checkUnique(subject, `${where} allowMethods`, methods);
+  for (const key of ['allowHeaders', 'exposeHeaders'] as const) {
+    if (cors[key] === undefined) continue;
+    const names = checkList(subject, `${where} ${key}`, cors[key], '["x-user"]');
+    for (const name of names) checkHeaderName(subject, where, name);
+    checkUnique(subject, `${where} ${key}`, names.map((name) => name.toLowerCase()));
+  }
+  if (cors.allowCredentials !== undefined && typeof cors.allowCredentials !== 'boolean') {
+    throw invalid(subject, `${where} allowCredentials must be true or false`, show(cors.allowCredentials), 'write true or false without quotes');
+  }
+  if (cors.maxAge !== undefined) {
+    checkDuration(subject, `${where} maxAge`, cors.maxAge);
+    // istio pkg/config/validation/validation.go (validateCORSPolicy): "max_age duration is accurate only to seconds precision".
+    const ms = cors.maxAge.toMilliseconds();
+    if (ms % 1000 !== 0) throw invalid(subject, `${where} maxAge must be whole seconds, as Istio requires`, show(cors.maxAge), `use Duration.seconds(${Math.ceil(ms / 1000)})`);
+    // Gateway API's CORS maxAge is an int32 of seconds (gateway-api-standard-1.5.1.yaml, HTTPCORSFilter.maxAge).
+    if (ms / 1000 > 2 ** 31 - 1) {
+      throw invalid(subject, `${where} maxAge must be at most 2147483647 seconds`, show(cors.maxAge), 'use e.g. Duration.days(1)');
+    }
+  }
 }
 
 /** An entry point's rewrite and a route's, field by field; both rewriting one field is an error. */

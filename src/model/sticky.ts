@@ -53,7 +53,7 @@ export function stickyVersion(release: Release, sticky: StickyCanary): string | 
   if (sticky.version !== undefined) {
     if (!release.versions.includes(sticky.version)) {
       throw invalid(subjectOf(release), 'stickyCanary version is not one of the versions', show(sticky.version),
-        `use one of ${release.versions.join(', ')}`);
+        `use one of ${release.versions.map((v) => (typeof v === 'string' ? v : show(v))).join(', ')}`);
     }
     return takesTraffic(sticky.version) ? sticky.version : undefined;
   }

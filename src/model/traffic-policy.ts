@@ -5,24 +5,24 @@
  */
 import { Duration } from 'cdk8s';
 import { dropUndefined, renderDuration } from './data';
-import { invalid, show } from './errors';
+import { checkList, invalid, show } from './errors';
 import { checkDuration, checkPercent } from './route-policy';
 
 /** How the caller picks one pod of a version (Istio's `LoadBalancerSettings`). */
 export class LoadBalancer {
   /** Each pod in turn. */
   public static roundRobin(): LoadBalancer {
-    return new LoadBalancer({ simple: 'ROUND_ROBIN' });
+    return new LoadBalancer(() => ({ simple: 'ROUND_ROBIN' }));
   }
 
   /** The pod with the fewest outstanding requests (Istio's default). */
   public static leastRequest(): LoadBalancer {
-    return new LoadBalancer({ simple: 'LEAST_REQUEST' });
+    return new LoadBalancer(() => ({ simple: 'LEAST_REQUEST' }));
   }
 
   /** A random pod. */
   public static random(): LoadBalancer {
-    return new LoadBalancer({ simple: 'RANDOM' });
+    return new LoadBalancer(() => ({ simple: 'RANDOM' }));
   }
 
   /**
@@ -31,7 +31,7 @@ export class LoadBalancer {
    * a weighted split (use a header or cookie match rule for that).
    */
   public static consistentHashByHeader(name: string): LoadBalancer {
-    return new LoadBalancer({ consistentHash: { httpHeaderName: name } }, { header: name });
+    return new LoadBalancer(() => ({ consistentHash: { httpHeaderName: name } }), { header: name });
   }
 
   /**
@@ -39,32 +39,39 @@ export class LoadBalancer {
    * the cookie must already exist; with one, Envoy sets it when missing.
    */
   public static consistentHashByCookie(name: string, options: { ttl?: Duration; path?: string } = {}): LoadBalancer {
-    return new LoadBalancer({
-      consistentHash: {
-        httpCookie: dropUndefined({ name, path: options.path, ttl: options.ttl && renderDuration(options.ttl) }),
-      },
-    }, { cookie: name, ttl: options.ttl });
+    const { ttl, path } = options ?? {};
+    // Rendered when read, after check(): a ttl cdk8s cannot render (0.5ms, NaN, a number) is refused there first.
+    return new LoadBalancer(() => ({
+      consistentHash: { httpCookie: dropUndefined({ name, path, ttl: ttl && renderDuration(ttl) }) },
+    }), { cookie: name, ttl, path });
   }
 
   /** Sticky sessions by the caller's IP address. */
   public static consistentHashBySourceIp(): LoadBalancer {
-    return new LoadBalancer({ consistentHash: { useSourceIp: true } });
+    return new LoadBalancer(() => ({ consistentHash: { useSourceIp: true } }));
   }
 
   private constructor(
-    /** Istio's `loadBalancer` object. */
-    public readonly spec: Record<string, any>,
-    private readonly inputs: { header?: string; cookie?: string; ttl?: Duration } = {},
+    private readonly render: () => Record<string, any>,
+    private readonly inputs: { header?: string; cookie?: string; ttl?: Duration; path?: string } = {},
   ) {}
+
+  /** Istio's `loadBalancer` object. */
+  public get spec(): Record<string, any> {
+    return this.render();
+  }
 
   /** Checks the factory's inputs, naming the construct that uses it. */
   public check(subject: string, where: string): void {
-    const { header, cookie, ttl } = this.inputs;
-    if ('header' in this.inputs && (!header || header.trim() === '')) {
+    const { header, cookie, ttl, path } = this.inputs;
+    if ('header' in this.inputs && (typeof header !== 'string' || header.trim() === '')) {
       throw invalid(subject, `${where}: consistent hashing by header needs the header name`, show(header), 'e.g. LoadBalancer.consistentHashByHeader("x-user")');
     }
-    if ('cookie' in this.inputs && (!cookie || cookie.trim() === '')) {
+    if ('cookie' in this.inputs && (typeof cookie !== 'string' || cookie.trim() === '')) {
       throw invalid(subject, `${where}: consistent hashing by cookie needs the cookie name`, show(cookie), 'e.g. LoadBalancer.consistentHashByCookie("session")');
+    }
+    if (path !== undefined && typeof path !== 'string') {
+      throw invalid(subject, `${where}: the cookie path must be a string`, show(path), 'e.g. { path: "/" }');
     }
     if (ttl !== undefined) checkDuration(subject, `${where} cookie ttl`, ttl);
   }
@@ -218,6 +225,7 @@ export interface TrafficPolicy {
 
 /** Checks a traffic policy. */
 export function checkTrafficPolicy(subject: string, where: string, policy: TrafficPolicy): void {
+  checkObject(subject, where, policy, '{ loadBalancer: LoadBalancer.roundRobin() }');
   if (policy.loadBalancer !== undefined) {
     if (!(policy.loadBalancer instanceof LoadBalancer)) {
       throw invalid(subject, `${where} loadBalancer must come from a LoadBalancer factory`, show(policy.loadBalancer), 'use e.g. LoadBalancer.roundRobin()');
@@ -225,7 +233,13 @@ export function checkTrafficPolicy(subject: string, where: string, policy: Traff
     policy.loadBalancer.check(subject, `${where} loadBalancer`);
   }
   const pool = policy.connectionPool;
-  if (pool) {
+  if (pool !== undefined) {
+    checkObject(subject, `${where} connectionPool`, pool, '{ maxConnections: 100 }');
+    // istio pkg/config/validation/validation.go (validateConnectionPool): "connection pool must have at least one field".
+    if (CONNECTION_POOL_KEYS.every((key) => pool[key] === undefined)) {
+      throw invalid(subject, `${where} connectionPool sets no field, and Istio refuses an empty connection pool`, show(pool),
+        `set at least one of ${CONNECTION_POOL_KEYS.join(', ')}, or leave connectionPool out`);
+    }
     for (const key of ['maxConnections', 'http1MaxPendingRequests', 'http2MaxRequests', 'maxRetries'] as const) {
       checkCount(subject, `${where} connectionPool.${key}`, pool[key], 1);
     }
@@ -234,7 +248,8 @@ export function checkTrafficPolicy(subject: string, where: string, policy: Traff
     if (pool.idleTimeout !== undefined) checkDuration(subject, `${where} connectionPool.idleTimeout`, pool.idleTimeout);
   }
   const outlier = policy.outlierDetection;
-  if (outlier) {
+  if (outlier !== undefined) {
+    checkObject(subject, `${where} outlierDetection`, outlier, '{ consecutive5xxErrors: 5 }');
     checkCount(subject, `${where} outlierDetection.consecutive5xxErrors`, outlier.consecutive5xxErrors, 0);
     checkCount(subject, `${where} outlierDetection.consecutiveGatewayErrors`, outlier.consecutiveGatewayErrors, 0);
     if (outlier.interval !== undefined) checkDuration(subject, `${where} outlierDetection.interval`, outlier.interval);
@@ -246,7 +261,21 @@ export function checkTrafficPolicy(subject: string, where: string, policy: Traff
       }
     }
   }
-  if (policy.tls) checkClientTls(subject, `${where} tls`, policy.tls);
+  if (policy.tls !== undefined) {
+    checkObject(subject, `${where} tls`, policy.tls, '{ mode: ClientTlsMode.SIMPLE, sni: "api.example.com" }');
+    checkClientTls(subject, `${where} tls`, policy.tls);
+  }
+}
+
+const CONNECTION_POOL_KEYS = [
+  'maxConnections', 'connectTimeout', 'http1MaxPendingRequests', 'http2MaxRequests', 'maxRequestsPerConnection', 'maxRetries', 'idleTimeout',
+] as const;
+
+/** Untyped callers: an option object that is a string, a list or null. */
+function checkObject(subject: string, what: string, value: unknown, example: string): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalid(subject, `${what} must be an object`, show(value), `e.g. ${example}`);
+  }
 }
 
 function checkCount(subject: string, what: string, value: number | undefined, min: number): void {
@@ -262,6 +291,18 @@ function checkClientTls(subject: string, where: string, tls: ClientTls): void {
   }
   const certificateFields = (['caCertificates', 'subjectAltNames', 'credentialName', 'clientCertificate', 'privateKey'] as const)
     .filter((key) => tls[key] !== undefined);
+  for (const key of ['sni', 'caCertificates', 'credentialName', 'clientCertificate', 'privateKey'] as const) {
+    if (tls[key] !== undefined && typeof tls[key] !== 'string') {
+      throw invalid(subject, `${where} ${key} must be a string`, show(tls[key]), `write it in quotes, or leave ${key} out`);
+    }
+  }
+  if (tls.subjectAltNames !== undefined) {
+    checkList(subject, `${where} subjectAltNames`, tls.subjectAltNames, '["api.example.com"]').forEach((name) => {
+      if (typeof name !== 'string' || name.trim() === '') {
+        throw invalid(subject, `${where} subjectAltNames entries must be names`, show(name), 'e.g. ["api.example.com"]');
+      }
+    });
+  }
   if (tls.mode === ClientTlsMode.DISABLE || tls.mode === ClientTlsMode.ISTIO_MUTUAL) {
     if (certificateFields.length > 0) {
       throw invalid(subject, `${where}: ${tls.mode} uses no certificates of yours, so these would be ignored`, certificateFields.join(', '),
@@ -272,6 +313,15 @@ function checkClientTls(subject: string, where: string, tls: ClientTls): void {
   if (!tls.sni || tls.sni.trim() === '') {
     throw invalid(subject, `${where}: ${tls.mode} needs the server name (sni) its certificate is issued for`, show(tls.sni),
       'set sni, e.g. "reviews.example.com"');
+  }
+  // istio pkg/config/validation/agent/validation.go (ValidateTLS, SIMPLE or MUTUAL with credentialName):
+  // "cannot specify client certificates or CA certificate or CA CRL If credentialName is set".
+  if (tls.credentialName !== undefined) {
+    const files = (['caCertificates', 'clientCertificate', 'privateKey'] as const).filter((key) => tls[key] !== undefined);
+    if (files.length > 0) {
+      throw invalid(subject, `${where}: credentialName brings the certificates from a Secret, and Istio refuses certificate files beside it`,
+        `credentialName with ${files.join(', ')}`, 'drop the files (put the CA in the Secret as ca.crt), or drop credentialName');
+    }
   }
   if (tls.mode === ClientTlsMode.MUTUAL) {
     const files = [tls.clientCertificate, tls.privateKey].filter((file) => file !== undefined).length;

@@ -33,6 +33,15 @@ export function scopeToSynth(app: App, scope: SynthScope): void {
         const restore = renderChartsOnce(app);
         try {
           return synth.apply(app, args);
+        } catch (e) {
+          // Our constructs add dependencies across charts (a route after its gateway, a Sidecar after the
+          // ExternalServices it lists): two charts can end up depending on each other, which cdk8s refuses in its words.
+          const cycle = /^Dependency cycle detected: (.*)$/.exec((e as Error).message);
+          if (cycle) {
+            throw new Error(`app: the charts depend on each other, so cdk8s cannot order them (got ${cycle[1]}); put the gateway, `
+              + 'the services it exposes and the external services its sidecars list in one chart, or move the constructs that cross back');
+          }
+          throw e;
         } finally {
           restore();
           scope.ended();
