@@ -1,7 +1,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { PropNames, invalid, show } from './model/errors';
+import { PropNames, invalid, isDuration, show } from './model/errors';
 import { checkAnnotations, checkEnv, checkLabels } from './model/kubernetes';
 
 /** The pods of one workload: image, replicas, container and Deployment options. */
@@ -96,6 +96,13 @@ const MAX_INT32 = 2147483647;
 export function checkWorkloadProps(subject: string, where: string, props: WorkloadProps, reserved: Readonly<Record<string, string>>): void {
   if (typeof props.image !== 'string' || props.image.trim() === '') {
     throw invalid(subject, `${where} needs an image`, show(props.image), 'set image to text, e.g. "nginx:1.27"');
+  }
+  for (const field of ['minReady', 'progressDeadline'] as const) {
+    const duration = props.deploymentOptions?.[field] as unknown;
+    // The Deployment holds them as int32 seconds (k8s.io/api apps/v1 DeploymentSpec).
+    if (isDuration(duration) && duration.toMilliseconds({ integral: false }) / 1000 > MAX_INT32) {
+      throw invalid(subject, `${where}: deploymentOptions ${field} must be at most ${MAX_INT32} seconds`, show(duration), 'use e.g. Duration.minutes(10)');
+    }
   }
   for (const probe of ['readiness', 'liveness', 'startup'] as const) {
     const value = props[probe] as unknown;

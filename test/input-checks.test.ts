@@ -254,6 +254,8 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
   ['a negative CPU request', version({ resources: { cpu: { request: kplus.Cpu.millis(-1) } } }), 'resources cpu request must not be negative (got "-1m")'],
   ['a sub-second minReady that cdk8s-plus refuses', version({ deploymentOptions: { minReady: Duration.millis(100) } }),
     'canary "web": version "v1": cdk8s-plus refuses the workload\'s options: \'100 millis\' cannot be converted into a whole number of seconds.'],
+  ['a progress deadline beyond int32 seconds', version({ deploymentOptions: { progressDeadline: Duration.hours(175_200_000) } }),
+    'version "v1": deploymentOptions progressDeadline must be at most 2147483647 seconds (got 175200000h)'],
   ['minReady above the progress deadline', version({ deploymentOptions: { minReady: Duration.days(1) } }), 'cdk8s-plus refuses the workload\'s options: \'progressDeadline\' (600s)'],
   ['two ports on one container port', (c) => service(c, { port: undefined, ports: [{ number: 8080, containerPort: 5000 }, { number: 9090, containerPort: 5000 }] }),
     'cdk8s-plus refuses the workload\'s options: Port with number 5000'],
@@ -264,6 +266,7 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
   ['a setWeight step without a percent', (c) => rollout(c, { steps: [untyped(RolloutStep.setWeight)()] }), 'step 0 (setWeight nothing): setWeight must be a whole percentage'],
   ['a negative interval in plain seconds', () => AnalysisTemplate.errorRate(5, { interval: untyped(-5) }),
     'AnalysisTemplate.errorRate: interval must be a cdk8s Duration (got -5); use e.g. Duration.seconds(30)'],
+  ['Flagger webhooks that are not a list', (c) => progressive(c, { analysis: { webhooks: 0 } }), 'progressive service "ad": webhooks must be a list (got 0)'],
   ['a load test command that is not text', (c) => progressive(c, { analysis: { webhooks: [Webhook.loadTest({ cmd: untyped(42) })] } }), 'load test cmd must be a command line (got 42)'],
   ['a Flagger A/B match made by hand', (c) => progressive(c, {
     analysis: { stepWeight: undefined, maxWeight: undefined, iterations: 5, match: [untyped({ headers: { 'x-canary': { exact: 'insider' } } })] },

@@ -299,7 +299,7 @@ export function checkAnalysis(subject: string, analysis: Analysis): void {
     if (analysis.sessionAffinity.maxAge !== undefined) checkWholeSeconds(subject, 'sessionAffinity maxAge', analysis.sessionAffinity.maxAge);
   }
   const names = new Set<string>();
-  for (const metric of analysisMetrics(analysis)) {
+  for (const metric of checkList(subject, 'metrics', analysisMetrics(analysis), '[Metric.requestSuccessRate({ min: 99 })]')) {
     if (!(metric instanceof Metric)) throw invalid(subject, 'metrics take Metric factories', show(metric), 'use e.g. Metric.requestSuccessRate({ min: 99 })');
     const where = `metric ${show(metric.name)}`;
     if (metric.template && (metric.name.length === 0 || metric.name.length > 190)) {
@@ -332,7 +332,7 @@ export function checkAnalysis(subject: string, analysis: Analysis): void {
     }
   }
   const hooks = new Set<string>();
-  for (const hook of analysis.webhooks ?? []) {
+  for (const hook of checkList(subject, 'webhooks', analysis.webhooks ?? [], '[Webhook.loadTest({ cmd: "hey ..." })]')) {
     if (!(hook instanceof Webhook)) throw invalid(subject, 'webhooks take Webhook factories', show(hook), 'use e.g. Webhook.loadTest({ cmd })');
     if (hooks.has(hook.name)) throw invalid(subject, 'webhook names must be unique', show(hook.name), 'name the webhooks apart (preRollout takes a name)');
     hooks.add(hook.name);
