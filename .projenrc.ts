@@ -1,4 +1,4 @@
-import { javascript, JsonFile, typescript, YamlFile } from 'projen';
+import { cdk8s, javascript, JsonFile, YamlFile } from 'projen';
 
 // Pinned CRD sources. Offline we import the same files from ../shared/crds (see README).
 const CRDS = {
@@ -35,21 +35,35 @@ const ARGO_ROLLOUTS = [
 /** Where `cdk8s synth` writes the example manifests; it wipes this folder, so nothing else lives here. */
 const MANIFESTS_DIR = 'manifests';
 
-const project = new typescript.TypeScriptProject({
+// A jsii construct library (docs/use-in-your-app.md): TypeScript, Python, Java, Go and .NET from one source.
+const project = new cdk8s.ConstructLibraryCdk8s({
   name: 'cdk8s-istio-canary',
   description: 'cdk8s constructs for Istio canary and gray releases: versions, subsets, weighted and header routes, gateways.',
   keywords: ['cdk8s', 'istio', 'canary', 'gray-release', 'service-mesh', 'kubernetes'],
   license: 'Apache-2.0',
   copyrightOwner: 'cdk8s-istio-canary authors',
+  author: 'cdk8s-istio-canary authors',
+  authorAddress: 'https://github.com/cdk8s-istio-canary/cdk8s-istio-canary',
+  repositoryUrl: 'https://github.com/cdk8s-istio-canary/cdk8s-istio-canary.git',
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
   github: false,
   release: false,
   minNodeVersion: '20.0.0',
+  jsiiVersion: '~6.0.0',
+  cdk8sVersion: '2.70.0',
+  constructsVersion: '10.3.0',
+  publishToPypi: { distName: 'cdk8s-istio-canary', module: 'cdk8s_istio_canary' },
+  publishToMaven: { javaPackage: 'io.github.cdk8sistiocanary', mavenGroupId: 'io.github.cdk8s-istio-canary', mavenArtifactId: 'cdk8s-istio-canary' },
+  publishToGo: { moduleName: 'github.com/cdk8s-istio-canary/cdk8s-istio-canary-go', packageName: 'cdk8sistiocanary' },
+  publishToNuget: { dotNetNamespace: 'Cdk8sIstioCanary', packageId: 'Cdk8sIstioCanary' },
 
-  peerDeps: ['cdk8s@^2.70.0', 'cdk8s-plus-27@^2.9.5', 'constructs@^10.3.0'],
-  deps: ['yaml@^2.8.0', '@bufbuild/re2@^0.6.1', '@bufbuild/cel@^0.6.1'],
+  // Bundled into the package, not peers. yaml and @bufbuild/* are no jsii libraries (@bufbuild/protobuf is
+  // @bufbuild/cel's peer). cdk8s-plus-27 builds our Deployments inside only (no cdk8s-plus type is in our API): bundled,
+  // an app on any cdk8s-plus line installs no second one, and the Python, Java and Go packages do not depend on its
+  // bindings (Maven Central and the Go module proxy here serve none).
+  bundledDeps: ['yaml@^2.8.0', '@bufbuild/re2@^0.6.1', '@bufbuild/cel@^0.6.1', '@bufbuild/protobuf@^2.2.0', 'cdk8s-plus-27@^2.9.5'],
   // @kubernetes/client-node 0.19.0 is generated from the Kubernetes 1.27 OpenAPI: test/kubernetes-schema.test.ts checks
   // every core object we write against its models.
   devDeps: ['cdk8s-cli@^2.207.0', 'fast-check@^4.3.0', 'ts-node@^10.9.2', 'typedoc@^0.28.20', 'sucrase@^3.35.0', '@kubernetes/client-node@0.19.0',
@@ -57,6 +71,7 @@ const project = new typescript.TypeScriptProject({
 
   // imports/ lives beside src/, so the compiler root is the repository root.
   entrypoint: 'lib/src/index.js',
+  entrypointTypes: 'lib/src/index.d.ts',
   tsconfig: {
     compilerOptions: { rootDir: '.' },
     include: ['imports/**/*.ts'],
@@ -76,7 +91,8 @@ const project = new typescript.TypeScriptProject({
     passWithNoTests: false,
     jestConfig: {
       coveragePathIgnorePatterns: ['/node_modules/', '/imports/'],
-      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/'],
+      testPathIgnorePatterns: ['/node_modules/', '/lib/', '/dist/', '/test/languages/.build/'],
+      modulePathIgnorePatterns: ['/test/languages/.build/', '/dist/'],
     },
   },
   eslintOptions: {
@@ -115,14 +131,37 @@ const LAYERS = [
 // serve, so npm cannot lock them and `npm ci` fails; 1.12.2 has all of them.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 
-// Two entries: the constructs (main) and programmatic analysis. `main`/`types` keep working for older resolvers;
-// `typesVersions` lets TypeScript's node10 resolution find the analysis entry's types.
+// Three entries: the constructs (main, the jsii API), programmatic analysis and the validation plugin's types (both
+// TypeScript only; src/index.ts says why for the plugin). `main`/`types` keep working for older resolvers;
+// `typesVersions` lets TypeScript's node10 resolution find the other entries' types. imports/ sits beside src/, so
+// the compiler root is the repository root and the entry's types are under lib/src/.
 project.package.addField('exports', {
   '.': { types: './lib/src/index.d.ts', default: './lib/src/index.js' },
   './analysis': { types: './lib/src/analysis/index.d.ts', default: './lib/src/analysis/index.js' },
+  './plugin': { types: './lib/src/validation/plugin.d.ts', default: './lib/src/validation/plugin.js' },
   './package.json': './package.json',
 });
-project.package.addField('typesVersions', { '*': { analysis: ['lib/src/analysis/index.d.ts'] } });
+project.package.addField('types', 'lib/src/index.d.ts');
+project.package.addField('typesVersions', { '*': { analysis: ['lib/src/analysis/index.d.ts'], plugin: ['lib/src/validation/plugin.d.ts'] } });
+project.package.addVersion('0.1.0');
+
+// No .NET SDK on our machines: the .NET target is generated as code only (dist/dotnet), not built.
+project.tasks.tryFind('package:dotnet')?.reset('jsii-pacmak -v --target dotnet --code-only');
+// The Go module proxy here serves no cdk8s-core-go, which pacmak's `go build` of the module needs: the module is
+// generated as source (dist/go), and test/languages builds it against cdk8s's Go bindings generated from the same
+// jsii assembly cdk8s-core-go is generated from.
+project.tasks.tryFind('package:go')?.reset('jsii-pacmak -v --target go --code-only');
+// `npm run build` is the whole suite: jsii compile, API.md, the TypeScript tests, then `package`: the packages of every
+// target (in CI too; projen would pack only npm there), each tested by the Python, Java and Go programs.
+const languageTests = project.addTask('test:languages', {
+  description: 'Build the README release from Python, Java and Go against the packages in dist/ (run after package-all)',
+  exec: 'bash test/languages/run.sh',
+  receiveArgs: true,
+});
+project.packageTask.reset();
+project.packageTask.spawn(project.tasks.tryFind('package-all')!);
+project.packageTask.spawn(languageTests);
+project.gitignore.exclude('/test/languages/.build/');
 
 project.eslint?.addRules({
   // No import cycles. import/no-cycle skips `import type`, so type imports are written as plain imports (TypeScript
@@ -171,13 +210,14 @@ new YamlFile(project, 'cdk8s.yaml', {
     }],
   },
 });
-project.npmignore?.exclude(`/${MANIFESTS_DIR}/`, '/examples/', '/bench/', '/cdk8s.yaml', '/.ci/');
+// imports/*.ts are compiled into lib/imports; the 3 MB of sources stay out of the package.
+project.npmignore?.exclude(`/${MANIFESTS_DIR}/`, '/examples/', '/bench/', '/cdk8s.yaml', '/.ci/', '/imports/');
 
-// The API reference from the doc comments of both entries; warnings are errors, so an undocumented export fails.
+// The API reference from the doc comments of the three entries; warnings are errors, so an undocumented export fails.
 new JsonFile(project, 'typedoc.json', {
   allowComments: true, // typedoc reads JSON with comments; projen's marker is one
   obj: {
-    entryPoints: ['src/index.ts', 'src/analysis/index.ts'],
+    entryPoints: ['src/index.ts', 'src/analysis/index.ts', 'src/validation/plugin.ts'],
     tsconfig: 'tsconfig.json',
     out: 'docs/api',
     name: 'cdk8s-istio-canary',

@@ -1,5 +1,4 @@
 /** Bookinfo's reviews service as the examples deploy it, shared by the subset and host-level split charts. */
-import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { CanaryService, CanaryServiceProps } from '../src';
 
@@ -7,20 +6,16 @@ import { CanaryService, CanaryServiceProps } from '../src';
 export function bookinfoReviews(scope: Construct, options: Partial<CanaryServiceProps> = {}): CanaryService {
   const image = (v: string) => `registry.istio.io/release/examples-bookinfo-reviews-${v}:1.20.3`;
   // WebSphere Liberty writes to /tmp and its output folder; the root filesystem stays read-only.
-  const writable = (version: string) => {
-    const tmp = kplus.Volume.fromEmptyDir(scope, `tmp-${version}`, 'tmp');
-    const output = kplus.Volume.fromEmptyDir(scope, `wlp-output-${version}`, 'wlp-output');
-    return {
-      containerOptions: { volumeMounts: [{ path: '/tmp', volume: tmp }, { path: '/opt/ibm/wlp/output', volume: output }] },
-      env: { LOG_DIR: '/tmp/logs' },
-    };
+  const writable = {
+    scratchVolumes: [{ name: 'tmp', path: '/tmp' }, { name: 'wlp-output', path: '/opt/ibm/wlp/output' }],
+    env: { LOG_DIR: '/tmp/logs' },
   };
   const reviews = new CanaryService(scope, 'reviews', {
     port: 9080,
     versions: [
-      { name: 'v1', image: image('v1'), ...writable('v1') },
-      { name: 'v2', image: image('v2'), replicas: 1, ...writable('v2') },
-      { name: 'v3', image: image('v3'), ...writable('v3') },
+      { name: 'v1', image: image('v1'), ...writable },
+      { name: 'v2', image: image('v2'), replicas: 1, ...writable },
+      { name: 'v3', image: image('v3'), ...writable },
     ],
     weights: { v1: 50, v2: 10, v3: 40 },
     ...options,

@@ -1,5 +1,5 @@
 /**
- * The seed scenarios routed with the Kubernetes Gateway API: the same charts with `ROUTING_API_CONTEXT` set to
+ * The seed scenarios routed with the Kubernetes Gateway API: the same charts with `RoutingApiContext` set to
  * `RoutingApi.GATEWAY_API` for the chart, each in a namespace of its own (`<namespace>-gwapi`). What Gateway API
  * cannot express (ratings delayed for jason: fault injection) is refused at synth; test/gateway-api-scenarios.test.ts
  * asserts the message.

@@ -6,7 +6,7 @@ import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { bookinfoReviews } from './bookinfo';
-import { CanaryService, ROUTING_API_CONTEXT, RoutingApi, Split, TrafficSplit } from '../src';
+import { CanaryService, RoutingApi, RoutingApiContext, Split, TrafficSplit } from '../src';
 
 /**
  * What the tutorial deploys before any routing: tomcat and httpd pods (both `app: web`), a Service for each
@@ -43,7 +43,7 @@ export class WebSplitWeightedChart extends Chart {
 
   constructor(scope: Construct, id: string, options: { namespace?: string; routingApi?: RoutingApi } = {}) {
     super(scope, id, { namespace: options.namespace ?? 'web-weighted' });
-    if (options.routingApi) this.node.setContext(ROUTING_API_CONTEXT, options.routingApi);
+    if (options.routingApi) RoutingApiContext.applyTo(this, options.routingApi);
     webBackends(this);
     this.web = new TrafficSplit(this, 'web-svc', {
       host: 'web-svc',
@@ -59,7 +59,7 @@ export class WebSplitHeaderChart extends Chart {
 
   constructor(scope: Construct, id: string, options: { namespace?: string; routingApi?: RoutingApi } = {}) {
     super(scope, id, { namespace: options.namespace ?? 'web-header' });
-    if (options.routingApi) this.node.setContext(ROUTING_API_CONTEXT, options.routingApi);
+    if (options.routingApi) RoutingApiContext.applyTo(this, options.routingApi);
     webBackends(this);
     this.web = new TrafficSplit(this, 'web-svc', {
       host: 'web-svc',

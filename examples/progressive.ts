@@ -80,7 +80,7 @@ export class WeatherAdRolloutChart extends Chart {
     this.ad = new RolloutService(this, 'ad', {
       ...AD,
       // The header route comes once the canary has pods (Argo Rollouts scales it with its weight).
-      steps: [first, RolloutStep.setHeaderRoute('insider', [Match.headerExact('x-canary', 'insider')]), ...rest],
+      steps: [first, RolloutStep.headerRoute('insider', [Match.headerExact('x-canary', 'insider')]), ...rest],
       analysisTemplates: [AnalysisTemplate.errorRate(5, { interval: Duration.seconds(40), failureLimit: 2 })],
       analysis: { templates: ['error-rate'], startingStep: 1 },
     });

@@ -3,22 +3,21 @@
  * `examples/main.ts` synthesizes them into manifests/; the tests snapshot and check every chart.
  */
 import { Chart, Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { bookinfoReviews } from './bookinfo';
-import { CanaryService, GatewayTls, Match, MeshGateway, MeshNamespace, Protocol, ROUTING_API_CONTEXT, RoutingApi } from '../src';
+import { CanaryService, GatewayTls, Match, MeshGateway, MeshNamespace, Protocol, RoutingApi, RoutingApiContext } from '../src';
 
 /** Where a seed chart goes and which API it routes with (the Gateway API twins of the charts pass both). */
 export interface ScenarioOptions {
   /** The chart's namespace; every chart has its own, so all of manifests/ applies to one cluster. */
   readonly namespace?: string;
-  /** The chart-wide routing API (`ROUTING_API_CONTEXT`). */
+  /** The chart-wide routing API (`RoutingApiContext`). */
   readonly routingApi?: RoutingApi;
 }
 
 /** A chart in `options.namespace` (else `namespace`), routing with `options.routingApi` when given. */
 function scenarioChart(chart: Chart, options: ScenarioOptions): void {
-  if (options.routingApi) chart.node.setContext(ROUTING_API_CONTEXT, options.routingApi);
+  if (options.routingApi) RoutingApiContext.applyTo(chart, options.routingApi);
 }
 
 /** nginx v1 and v2 behind one Service, 90/10 (the gray-release tutorial, mesh half). */
@@ -29,12 +28,12 @@ export class NginxCanaryChart extends Chart {
     super(scope, id, { namespace: options.namespace ?? 'canary' });
     scenarioChart(this, options);
     // The stock nginx image runs as root and writes to its root filesystem.
-    const nginxNeeds = { securityContext: { ensureNonRoot: false, readOnlyRootFilesystem: false } };
+    const nginxNeeds = { runAsNonRoot: false, readOnlyRootFilesystem: false };
     this.nginx = new CanaryService(this, 'nginx', {
       port: 80,
       versions: [
-        { name: 'v1', image: 'nginx:1.27', containerOptions: nginxNeeds },
-        { name: 'v2', image: 'nginx:1.28', replicas: 1, containerOptions: nginxNeeds },
+        { name: 'v1', image: 'nginx:1.27', securityContext: nginxNeeds },
+        { name: 'v2', image: 'nginx:1.28', replicas: 1, securityContext: nginxNeeds },
       ],
       weights: { v1: 90, v2: 10 },
     });
@@ -140,12 +139,12 @@ export class NginxGatewayCanaryChart extends Chart {
     super(scope, id, { namespace: options.namespace ?? 'canary-gateway' });
     scenarioChart(this, options);
     const gateway = new MeshGateway(this, 'canary-gateway', { hosts: ['nginx.example.com'] });
-    const nginxNeeds = { securityContext: { ensureNonRoot: false, readOnlyRootFilesystem: false } };
+    const nginxNeeds = { runAsNonRoot: false, readOnlyRootFilesystem: false };
     this.nginx = new CanaryService(this, 'nginx', {
       port: 80,
       versions: [
-        { name: 'v1', image: 'nginx:1.27', containerOptions: nginxNeeds },
-        { name: 'v2', image: 'nginx:1.28', containerOptions: nginxNeeds },
+        { name: 'v1', image: 'nginx:1.27', securityContext: nginxNeeds },
+        { name: 'v2', image: 'nginx:1.28', securityContext: nginxNeeds },
       ],
       weights: { v1: 90, v2: 10 },
       mesh: false, // the tutorial routes ingress traffic only
@@ -174,7 +173,7 @@ export class BookinfoGatewayChart extends Chart {
       versions: [{
         name: 'v1',
         image: 'registry.istio.io/release/examples-bookinfo-productpage-v1:1.20.3',
-        containerOptions: { volumeMounts: [{ path: '/tmp', volume: kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp') }] },
+        scratchVolumes: [{ name: 'tmp', path: '/tmp' }],
       }],
     });
     this.gateway.addRoute({

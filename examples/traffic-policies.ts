@@ -38,7 +38,7 @@ export class BookinfoRatingsAbortChart extends Chart {
 
 const httpbinImage = 'docker.io/mccutchen/go-httpbin:v2.15.0';
 /** Images that leave the user unset (root) but need no privilege: run them as an unprivileged user. */
-const unprivileged = { securityContext: { ensureNonRoot: true, user: 65532, group: 65532 } };
+const unprivileged = { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532 };
 
 /**
  * The circuit-breaking task: httpbin with 1 connection, 1 pending request, 1 request per connection, and any
@@ -52,7 +52,7 @@ export class HttpbinCircuitBreakerChart extends Chart {
     this.httpbin = new CanaryService(this, 'httpbin', {
       port: 8000,
       containerPort: 8080,
-      versions: [{ name: 'v1', image: httpbinImage, replicas: 1, containerOptions: unprivileged }],
+      versions: [{ name: 'v1', image: httpbinImage, replicas: 1, securityContext: unprivileged }],
       trafficPolicy: {
         connectionPool: { maxConnections: 1, http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 },
         outlierDetection: {
@@ -76,8 +76,8 @@ export class HttpbinMirrorChart extends Chart {
       port: 8000,
       containerPort: 8080,
       versions: [
-        { name: 'v1', image: httpbinImage, replicas: 1, containerOptions: unprivileged },
-        { name: 'v2', image: httpbinImage, replicas: 1, containerOptions: unprivileged },
+        { name: 'v1', image: httpbinImage, replicas: 1, securityContext: unprivileged },
+        { name: 'v2', image: httpbinImage, replicas: 1, securityContext: unprivileged },
       ],
       mirror: { version: 'v2', percent: 50 },
     });
@@ -95,7 +95,7 @@ export class TcpEchoChart extends Chart {
       image: 'docker.io/istio/tcp-echo-server:1.3',
       args: ['9000,9001,9002', prefix],
       replicas: 1,
-      containerOptions: unprivileged,
+      securityContext: unprivileged,
     });
     this.tcpEcho = new CanaryService(this, 'tcp-echo', {
       ports: [{ number: 9000, protocol: Protocol.TCP }, { number: 9001, protocol: Protocol.TCP }],

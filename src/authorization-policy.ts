@@ -10,6 +10,20 @@ import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../imports/s
 /** Istio's default trust domain, the first part of every workload principal. */
 const TRUST_DOMAIN = 'cluster.local';
 
+/** Where the ingress gateway runs, for {@link Source.ingressGateway}. */
+export interface IngressGatewaySourceOptions {
+  /**
+   * Namespace of the gateway's pods.
+   * @default "istio-system"
+   */
+  readonly namespace?: string;
+  /**
+   * Service account of the gateway's pods.
+   * @default "istio-ingressgateway-service-account" (Istio's default gateway)
+   */
+  readonly serviceAccount?: string;
+}
+
 /**
  * Callers an authorization policy admits. Service-account sources are matched by the caller's mTLS identity, so
  * they only work when the caller reaches the workload over Istio mTLS (see MeshPeerAuthentication).
@@ -19,7 +33,7 @@ export class Source {
    * The ingress gateway, by its service account.
    * @param options where the gateway runs: Istio's default gateway is `istio-ingressgateway-service-account` in `istio-system`
    */
-  public static ingressGateway(options: { namespace?: string; serviceAccount?: string } = {}): Source {
+  public static ingressGateway(options: IngressGatewaySourceOptions = {}): Source {
     return Source.principal(options.namespace ?? 'istio-system', options.serviceAccount ?? 'istio-ingressgateway-service-account', true);
   }
 
@@ -30,6 +44,9 @@ export class Source {
 
   /** The pods of a service (a CanaryService), by the service account they run as. */
   public static workload(workload: ISourceWorkload): Source {
+    if (workload === null || typeof workload !== 'object' || typeof workload.serviceAccountName !== 'string') {
+      throw invalid('Source.workload', 'takes a service (a CanaryService)', show(workload), 'e.g. Source.workload(frontend)');
+    }
     return Source.serviceAccount(workload.namespace, workload.serviceAccountName);
   }
 

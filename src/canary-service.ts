@@ -232,13 +232,13 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
   /** Application protocol of `port`. */
   public readonly protocol: Protocol;
   /** Every port, with its name and protocol. */
-  public readonly ports: readonly ReleasePort[];
+  public readonly ports: ReleasePort[];
   /** Labels selecting the pods of every version: `app: <name>`. */
   public readonly podSelector: Readonly<Record<string, string>>;
   /** The service account the pods run as (their mTLS identity). */
   public readonly serviceAccountName: string;
   /** The Deployments, by version name. */
-  public readonly deployments: Readonly<Record<string, kplus.Deployment>>;
+  public readonly deployments: Readonly<Record<string, ApiObject>>;
   /** The Service selecting every version. */
   public readonly service: ApiObject;
   /** The DestinationRule with one subset per version; undefined with `Split.HOST`. */
@@ -252,7 +252,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
   /** The gateway VirtualServices made by `exposeVia`, by gateway reference. */
   public readonly gatewayVirtualServices: Record<string, ApiObject> = {};
   /** With Gateway API: the mesh HTTPRoutes and GRPCRoutes, one per HTTP-family port; none with `mesh: false`. */
-  public readonly meshRoutes: readonly ApiObject[];
+  public readonly meshRoutes: ApiObject[];
   /** With Gateway API: the HTTPRoutes made by `exposeVia`, by gateway `<namespace>/<name>`. */
   public readonly gatewayHttpRoutes: Record<string, ApiObject> = {};
 
@@ -342,7 +342,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
         serviceAccount,
       }, version, `${this.subject}: version ${show(version.name)}`);
     }
-    this.deployments = deployments;
+    this.deployments = Object.fromEntries(Object.entries(deployments).map(([version, d]) => [version, ApiObject.of(d)]));
 
     const createService = (constructId: string, name: string, selector: Record<string, string>) =>
       createServiceObject(this, constructId, name, this.namespace, selector, ports);
@@ -355,7 +355,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     if (split === Split.SUBSET) {
       this.destinationRule = createNetworkingObject('DestinationRule', this, 'DestinationRule', this.apiVersion, {
         metadata: metadata(this.name),
-        spec: Lazy.any({ produce: () => this.rendered('DestinationRule', () => renderDestinationRule(this.release)) }),
+        spec: Lazy.any({ produce: () => this._rendered('DestinationRule', () => renderDestinationRule(this.release)) }),
       });
       this.destinationRule.node.addDependency(this.service, ...Object.values(deployments));
       this.routeTargets = [this.destinationRule];
@@ -380,11 +380,11 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     if ((props.mesh ?? true) && !gatewayApi) {
       this.virtualService = createNetworkingObject('VirtualService', this, 'VirtualService', this.apiVersion, {
         metadata: metadata(this.name),
-        spec: Lazy.any({ produce: () => this.rendered('VirtualService', () => ({ hosts: [this.host], ...renderRoutes(this.release) })) }),
+        spec: Lazy.any({ produce: () => this._rendered('VirtualService', () => ({ hosts: [this.host], ...renderRoutes(this.release) })) }),
       });
       this.virtualService.node.addDependency(...this.routeTargets);
     }
-    this.meshRoutes = (props.mesh ?? true) && gatewayApi ? this.createMeshRoutes(this.name, metadata(this.name), this.routeTargets) : [];
+    this.meshRoutes = (props.mesh ?? true) && gatewayApi ? this._createMeshRoutes(this.name, metadata(this.name), this.routeTargets) : [];
 
     claimMeshHost(this, this.subject, this.host);
     this.node.addValidation({ validate: () => this.validateBound() });
@@ -392,7 +392,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
   }
 
   /** The lanes the service is a member of, in the order they were added (the order of their routes). */
-  public get lanes(): readonly IReleaseLane[] {
+  public get lanes(): IReleaseLane[] {
     return [...this.laneMemberships];
   }
 
@@ -427,14 +427,14 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
    */
   public exposeVia(gateway: IMeshGateway, options: ExposeOptions = {}): ApiObject {
     if (this.routingApi === RoutingApi.GATEWAY_API) {
-      return this.createGatewayHttpRoute(gateway, options, {
+      return this._createGatewayHttpRoute(gateway, options, {
         subject: this.subject,
         namespace: this.namespace,
         routeTargets: this.routeTargets,
         exposed: this.gatewayHttpRoutes,
       });
     }
-    return this.createGatewayVirtualService(gateway, options, {
+    return this._createGatewayVirtualService(gateway, options, {
       subject: this.subject,
       namespace: this.namespace,
       apiVersion: this.apiVersion,

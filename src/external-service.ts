@@ -94,8 +94,8 @@ const EXTERNAL_SERVICE_PROPS: PropNames<ExternalServiceProps> = {
  * });
  */
 export class ExternalService extends Construct implements IExternalService {
-  /** The external service as plain data, for the renderers. @internal */
-  public readonly external: External;
+  /** The external service as plain data, for the renderers. */
+  private readonly external: External;
   /** Namespace of the objects. */
   public readonly namespace: string;
   /** The ServiceEntry. */

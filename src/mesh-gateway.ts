@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { renderHttpsRedirectRules, renderListeners } from './gatewayapi/gateway';
 import { renderGatewayRules, renderHttpMatch as renderGatewayApiMatch, rewriteFilter, serviceRefOf } from './gatewayapi/routes';
 import { IstioApiVersion } from './istio/api-version';
-import { renderHttpMatch, renderHttpRoutes } from './istio/routes';
+import { prefixRewrite, renderHttpMatches, renderHttpRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
 import { PropNames, checkKnownProps, checkList, constructName, invalid, show } from './model/errors';
 import { RoutingApi, checkPrecedenceKeepsOrder } from './model/gateway-api';
@@ -20,7 +20,7 @@ import { grantServiceReferences, routingApiOf } from './private/gateway-api-scop
 import { createNetworkingObject } from './private/networking-object';
 import { renderNowAndAtSynth } from './private/synth';
 import { gatewayParentRefs, routeHostnames } from './routed-release';
-import { IGatewayRouteTarget, IMeshGateway, isGatewayRouteTarget } from './targets';
+import { GatewayListener, IGatewayRouteTarget, IMeshGateway, isGatewayRouteTarget } from './targets';
 import { GatewaySpecServers, GatewaySpecServersTlsMode } from '../imports/networking.istio.io';
 
 /** HTTPS on port 443 for the shorthand form. */
@@ -182,6 +182,17 @@ export interface GatewayRouteOptions {
   readonly port?: number;
 }
 
+/** What the synth needs to know of a Gateway it does not write, for {@link MeshGateway.fromName}. */
+export interface ImportedGatewayOptions {
+  /** The hosts its servers (or listeners) admit, as written in the Gateway: routes are checked against them. */
+  readonly hosts: string[];
+  /**
+   * The API the Gateway is written in; a Gateway API Gateway takes HTTPRoutes.
+   * @default RoutingApi.ISTIO
+   */
+  readonly routingApi?: RoutingApi;
+}
+
 /** An Istio Gateway at the edge of the mesh, with optional routes of its own (`addRoute`). */
 export class MeshGateway extends Construct implements IMeshGateway {
   /**
@@ -189,7 +200,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
    * namespace), with the hosts its servers admit so that routes can be checked against them, and its API
    * (`routingApi`, Istio's by default; a Gateway API Gateway takes HTTPRoutes).
    */
-  public static fromName(scope: Construct, id: string, reference: string, options: { hosts: string[]; routingApi?: RoutingApi }): IMeshGateway {
+  public static fromName(scope: Construct, id: string, reference: string, options: ImportedGatewayOptions): IMeshGateway {
     if (typeof reference !== 'string' || reference === '') {
       throw invalid(`gateway ${show(id)}`, 'MeshGateway.fromName needs the Gateway as "<namespace>/<name>" or "<name>"', show(reference),
         'e.g. "istio-system/public-gateway"');
@@ -210,13 +221,13 @@ export class MeshGateway extends Construct implements IMeshGateway {
       if (namespace !== '*' && namespace !== '.') checkDnsLabel(subject, 'host namespace', namespace);
       checkDnsHost(subject, 'host', host);
     }
-    return new ImportedMeshGateway(scope, id, reference, hosts, routingApi);
+    return new ImportedMeshGateway(scope, id, reference, [...hosts], routingApi);
   }
 
   public readonly gatewayName: string;
   public readonly gatewayNamespace: string;
   /** The servers, after the shorthand is expanded. */
-  public readonly servers: readonly GatewaySpecServers[];
+  public readonly servers: GatewaySpecServers[];
   /** The Gateway object. */
   public readonly gateway: ApiObject;
   /** The edge Ingress, with `edgeIngress`. */
@@ -224,12 +235,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
   /** The API the gateway is written in. */
   public readonly routingApi: RoutingApi;
   /** With Gateway API and HTTPS redirect: the HTTPS listeners, which service routes attach to. */
-  public readonly routeListeners?: ReadonlyArray<{
-    /** The listener's name, a route's `sectionName`. */
-    readonly name: string;
-    /** The listener's hostname; none admits every host. */
-    readonly hostname?: string;
-  }>;
+  public readonly routeListeners?: GatewayListener[];
   /** With Gateway API, `tls` and `httpsRedirect`: the HTTPRoute that redirects plain HTTP to HTTPS. */
   public readonly httpsRedirectRoute?: ApiObject;
 
@@ -308,7 +314,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
     if (props.edgeIngress) this.edgeIngress = this.createEdgeIngress(props.edgeIngress, gatewayClassName);
   }
 
-  public get serverHosts(): readonly string[] {
+  public get serverHosts(): string[] {
     return this.servers.flatMap((s) => s.hosts);
   }
 
@@ -360,7 +366,8 @@ export class MeshGateway extends Construct implements IMeshGateway {
       if (to.port !== undefined) checkPort(this.subject, `${where} port`, to.port);
       const host = to.host.includes('.') ? to.host : serviceHost(to.host, this.gatewayNamespace);
       const route = [{ destination: { host, ...(to.port ? { port: { number: to.port } } : {}) } }];
-      render = () => [{ name, match: options.match.map(renderHttpMatch), ...(options.rewrite ? { rewrite: options.rewrite } : {}), route }];
+      const rewrite = prefixRewrite(options.rewrite, options.match);
+      render = () => [{ name, match: options.match.flatMap(renderHttpMatches), ...(rewrite ? { rewrite } : {}), route }];
     }
     this.routes.push({ name, match: options.match, render });
     if (this.routingApi === RoutingApi.GATEWAY_API) {
@@ -472,7 +479,7 @@ class ImportedMeshGateway extends Construct implements IMeshGateway {
   public readonly gatewayName: string;
   public readonly gatewayNamespace: string;
 
-  constructor(scope: Construct, id: string, reference: string, public readonly serverHosts: readonly string[],
+  constructor(scope: Construct, id: string, reference: string, public readonly serverHosts: string[],
     public readonly routingApi: RoutingApi = RoutingApi.ISTIO) {
     super(scope, id);
     const [namespace, name] = reference.includes('/') ? reference.split('/', 2) : [Chart.of(this).namespace ?? 'default', reference];

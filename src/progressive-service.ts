@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { renderAnalysis, renderMetricTemplates } from './flagger/canary';
 import { renderRoutePolicy } from './istio/route-policy';
-import { renderHttpMatch } from './istio/routes';
+import { renderHttpMatches } from './istio/routes';
 import { renderTrafficPolicy } from './istio/traffic-policy';
 import { MeshAnalysis } from './mesh-analysis';
 import { dropUndefined } from './model/data';
@@ -133,7 +133,7 @@ export class ProgressiveService extends Construct {
   /** Namespace. */
   public readonly namespace: string;
   /** The target Deployment (Flagger scales it to 0 after copying it to `<name>-primary`). */
-  public readonly deployment: kplus.Deployment;
+  public readonly deployment: ApiObject;
   /** The Canary. */
   public readonly canary: ApiObject;
   /** The MetricTemplates of the custom metrics. */
@@ -214,7 +214,7 @@ export class ProgressiveService extends Construct {
         metadata: { name: this.name, namespace: this.namespace, labels: { app: this.name } }, automountToken: false,
       });
     const containerPort = props.containerPort ?? props.port;
-    this.deployment = createWorkloadDeployment(this, 'Deployment', {
+    const deployment = createWorkloadDeployment(this, 'Deployment', {
       name: this.name,
       namespace: this.namespace,
       selector: { app: this.name },
@@ -222,6 +222,7 @@ export class ProgressiveService extends Construct {
       ports: [{ number: containerPort, name: protocol }],
       serviceAccount,
     }, props, subject);
+    this.deployment = ApiObject.of(deployment);
 
     this.metricTemplates = renderMetricTemplates(this.name, props.analysis).map(({ name, spec }) => new ApiObject(this, `MetricTemplate-${name}`, {
       ...MetricTemplate.GVK,
@@ -244,7 +245,7 @@ export class ProgressiveService extends Construct {
           targetPort: containerPort,
           hosts: hosts.length > 0 ? [...hosts] : undefined,
           gateways: gateways.length > 0 ? [...gateways.map((g) => g.referenceFrom(this.namespace)), ...(mesh ? [MESH_GATEWAY] : [])] : undefined,
-          match: props.match?.map(renderHttpMatch),
+          match: props.match?.flatMap(renderHttpMatches),
           // No mirror here, so the route's own destination is never asked for.
           ...renderRoutePolicy({ timeout: props.timeout, retries: props.retries }, { destination: () => ({}) }),
           trafficPolicy: renderTrafficPolicy(props.trafficPolicy),
@@ -252,7 +253,7 @@ export class ProgressiveService extends Construct {
         analysis: renderAnalysis(this.name, this.namespace, props.analysis),
       }),
     });
-    this.canary.node.addDependency(this.deployment, ...this.metricTemplates);
+    this.canary.node.addDependency(deployment, ...this.metricTemplates);
   }
 }
 

@@ -25,10 +25,10 @@ import { createNetworkingObject } from './private/networking-object';
 import { createService as createServiceObject } from './private/service';
 import { ExposeOptions, RoutedRelease } from './routed-release';
 import { IMeshGateway } from './targets';
-import { WORKLOAD_PROPS, WorkloadProps, checkWorkloadProps, renderPodTemplate } from './workload';
+import { WORKLOAD_PROPS, WorkloadOptions, WorkloadProps, checkWorkloadProps, renderPodTemplate } from './workload';
 
 /** Props of a {@link RolloutService}: the pods (as a CanaryService version's, without Deployment options) and the canary. */
-export interface RolloutServiceProps extends Omit<WorkloadProps, 'deploymentOptions'>, RoutePolicy {
+export interface RolloutServiceProps extends WorkloadOptions, RoutePolicy {
   /**
    * Name of the Rollout, the Service, the VirtualService and DestinationRule, and the pods' `app` label.
    * @default the construct id
@@ -195,7 +195,7 @@ export class RolloutService extends RoutedRelease {
     this.subject = `rollout ${show(this.name)}`;
     if ((props as WorkloadProps).deploymentOptions !== undefined) {
       throw invalid(this.subject, 'a Rollout has no Deployment, so deploymentOptions do not apply', 'deploymentOptions',
-        'move container settings to containerOptions; set the rollout strategy with maxSurge and maxUnavailable');
+        'move container settings to the workload props (securityContext, resources, probes); set the rollout strategy with maxSurge and maxUnavailable');
     }
     checkKnownProps(this.subject, 'RolloutService', props, ROLLOUT_SERVICE_PROPS);
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
@@ -271,7 +271,7 @@ export class RolloutService extends RoutedRelease {
     if (!hostLevel) {
       this.destinationRule = createNetworkingObject('DestinationRule', this, 'DestinationRule', this.apiVersion, {
         metadata: metadata(this.name),
-        spec: Lazy.any({ produce: () => this.rendered('DestinationRule', () => renderDestinationRule(this.release)) }),
+        spec: Lazy.any({ produce: () => this._rendered('DestinationRule', () => renderDestinationRule(this.release)) }),
       });
       this.destinationRule.node.addDependency(this.service);
     }
@@ -279,7 +279,7 @@ export class RolloutService extends RoutedRelease {
     if (props.mesh ?? true) {
       this.virtualService = createNetworkingObject('VirtualService', this, 'VirtualService', this.apiVersion, {
         metadata: metadata(this.name),
-        spec: Lazy.any({ produce: () => this.rendered('VirtualService', () => ({ hosts: [this.host], ...renderRoutes(this.release) })) }),
+        spec: Lazy.any({ produce: () => this._rendered('VirtualService', () => ({ hosts: [this.host], ...renderRoutes(this.release) })) }),
       });
       this.virtualService.node.addDependency(...this.routeTargets);
     }
@@ -303,7 +303,7 @@ export class RolloutService extends RoutedRelease {
       serviceAccount,
     }, props, this.subject);
     // Keyed by the gateways too: exposeVia adds a VirtualService to the traffic routing without changing the release.
-    const renderStrategy = () => this.rendered(`Rollout-${Object.keys(this.gatewayVirtualServices).length}`, () => renderCanaryStrategy({
+    const renderStrategy = () => this._rendered(`Rollout-${Object.keys(this.gatewayVirtualServices).length}`, () => renderCanaryStrategy({
       ...this.strategy,
       trafficRouting: {
         virtualServices: this.routedVirtualServices.map((vs) => ({ name: vs.name, routes: [DEFAULT_ROUTE_NAME] })),
@@ -341,12 +341,12 @@ export class RolloutService extends RoutedRelease {
   }
 
   /**
-   * Argo Rollouts moves the weights: a RolloutService has no setWeights.
+   * Argo Rollouts moves the weights: a RolloutService has no shiftWeights.
    * @throws always
    */
-  public setWeights(weights: Weights): void {
+  public shiftWeights(weights: Weights): void {
     throw invalid(this.subject, 'Argo Rollouts sets the weights of a Rollout, so they cannot be set here', show(weights),
-      'step the weights with RolloutStep.setWeight() in steps');
+      'step the weights with RolloutStep.weight() in steps');
   }
 
   /**
@@ -365,7 +365,7 @@ export class RolloutService extends RoutedRelease {
       edgeOnly.map((k) => `${k} ${show(options[k])}`).join(', '), 'give the service a host of its own at the gateway, without pathPrefix and rewrite, '
         + 'or drop the header and mirror route steps');
     }
-    const vs = this.createGatewayVirtualService(gateway, options, {
+    const vs = this._createGatewayVirtualService(gateway, options, {
       subject: this.subject,
       namespace: this.namespace,
       apiVersion: this.apiVersion,

@@ -24,12 +24,14 @@ export interface ExposeOptions {
    */
   readonly hosts?: string[];
   /**
-   * Only requests under this path prefix reach the service (gateway traffic only).
+   * Only requests under this path prefix reach the service (gateway traffic only), by whole path elements as
+   * `Match.uriPrefix` says: `/checkout` takes `/checkout` and `/checkout/a`, not `/checkouts`; a trailing `/` is ignored.
    * @default every path
    */
   readonly pathPrefix?: string;
   /**
-   * Rewrite before forwarding, e.g. `{ uri: '/' }` to strip `pathPrefix` (gateway traffic only).
+   * Rewrite before forwarding, e.g. `{ uri: '/' }` to strip `pathPrefix` (gateway traffic only): `/checkout/a`
+   * reaches the service as `/a` under both routing APIs.
    * @default none
    */
   readonly rewrite?: Rewrite;
@@ -79,11 +81,11 @@ export abstract class RoutedRelease extends Construct {
   }
 
   /**
-   * Sends requests whose header `name` equals `value` to one version (a backend Service, for a TrafficSplit), e.g.
+   * Sends requests whose header `header` equals `value` to one version (a backend Service, for a TrafficSplit), e.g.
    * `routeHeader('end-user', 'jason', 'v2')`. Rules keep the order they are added in; the first match wins.
    */
-  public routeHeader(name: string, value: string, version: string, options: HeaderRouteOptions = {}): void {
-    this.addRoute(headerRoute(name, value, version, options));
+  public routeHeader(header: string, value: string, version: string, options: HeaderRouteOptions = {}): void {
+    this.addRoute(headerRoute(header, value, version, options));
   }
 
   /** Adds a rule after the existing ones and before the default route. */
@@ -95,7 +97,7 @@ export abstract class RoutedRelease extends Construct {
    * Replaces the default route's split (percent per version, adding up to 100); a service whose default route was
    * even or followed the pods (`defaultRoute`) is split by these weights from now on.
    */
-  public setWeights(weights: Weights): void {
+  public shiftWeights(weights: Weights): void {
     this.commit({ ...this.own!, weights: { ...weights }, defaultRoute: undefined });
   }
 
@@ -114,8 +116,9 @@ export abstract class RoutedRelease extends Construct {
   /**
    * `render()` once per revision, under `key`: a synth renders each spec for the manifest and again for the mesh
    * analysis, and the routing cannot change in between.
+   * @internal
    */
-  protected rendered<T>(key: string, render: () => T): T {
+  protected _rendered<T>(key: string, render: () => T): T {
     const cached = this.renders.get(key);
     if (cached && cached.revision === this.revisionCount) return cached.value as T;
     const value = render();
@@ -127,8 +130,9 @@ export abstract class RoutedRelease extends Construct {
    * A VirtualService `<name>-<gateway>` bound to `gateway` only, with the release's rules and split: external
    * hostnames stay out of the sidecars' routes, and edge-only options (`pathPrefix`, `rewrite`) apply to gateway
    * traffic alone.
+   * @internal
    */
-  protected createGatewayVirtualService(gateway: IMeshGateway, options: ExposeOptions, exposure: GatewayExposure): ApiObject {
+  protected _createGatewayVirtualService(gateway: IMeshGateway, options: ExposeOptions, exposure: GatewayExposure): ApiObject {
     const { namespace } = exposure;
     checkExposeArguments(exposure.subject, gateway, options);
     const ref = gateway.referenceFrom(namespace);
@@ -139,7 +143,7 @@ export abstract class RoutedRelease extends Construct {
       gateway: true,
       port: options.port,
     };
-    const render = () => this.rendered(`VirtualService-${ref}`, () => renderHttpRoutes(this.release, edge));
+    const render = () => this._rendered(`VirtualService-${ref}`, () => renderHttpRoutes(this.release, edge));
     renderNowAndAtSynth(this, render, () => this.revision); // a path prefix may clash with a rule's path, now or later
     const name = this.release.name;
     const vs = createNetworkingObject('VirtualService', this, `VirtualService-${ref.replace('/', '-')}`, exposure.apiVersion, {
@@ -156,8 +160,9 @@ export abstract class RoutedRelease extends Construct {
   /**
    * An HTTPRoute `<name>-<gateway>` attached to a Gateway API `gateway` (to its service listeners), with the release's
    * rules and split, for the hosts given; the Gateway API twin of `createGatewayVirtualService`.
+   * @internal
    */
-  protected createGatewayHttpRoute(gateway: IMeshGateway, options: ExposeOptions, exposure: Omit<GatewayExposure, 'apiVersion'>): ApiObject {
+  protected _createGatewayHttpRoute(gateway: IMeshGateway, options: ExposeOptions, exposure: Omit<GatewayExposure, 'apiVersion'>): ApiObject {
     const { namespace } = exposure;
     checkExposeArguments(exposure.subject, gateway, options);
     const ref = `${gateway.gatewayNamespace}/${gateway.gatewayName}`;
@@ -168,7 +173,7 @@ export abstract class RoutedRelease extends Construct {
       port: options.port,
     };
     const experimental = { experimental: this.gatewayApiExperimental };
-    const render = () => this.rendered(`HTTPRoute-${ref}`, () => renderGatewayRules(this.release, edge, experimental));
+    const render = () => this._rendered(`HTTPRoute-${ref}`, () => renderGatewayRules(this.release, edge, experimental));
     renderNowAndAtSynth(this, render, () => this.revision);
     const name = this.release.name;
     const route = createGatewayApiObject('HTTPRoute', this, `HTTPRoute-${ref.replace('/', '-')}`, {
@@ -204,10 +209,11 @@ export abstract class RoutedRelease extends Construct {
   /**
    * Gateway API in the mesh: per HTTP-family port an HTTPRoute (GRPCRoute for gRPC) bound to the Service `service` and
    * the port (GAMMA), named like `metadata.name`, suffixed with the port name when there are several.
+   * @internal
    */
-  protected createMeshRoutes(service: string, metadata: { name: string; namespace: string; labels?: Record<string, string> },
-    routeTargets: readonly IConstruct[]): ApiObject[] {
-    const rendered = () => this.rendered('mesh-routes', () => renderMeshRoutes(this.release, { experimental: this.gatewayApiExperimental }));
+  protected _createMeshRoutes(service: string, metadata: { name: string; namespace: string; labels?: Record<string, string> },
+    routeTargets: IConstruct[]): ApiObject[] {
+    const rendered = () => this._rendered('mesh-routes', () => renderMeshRoutes(this.release, { experimental: this.gatewayApiExperimental }));
     const several = rendered().length > 1;
     return rendered().map(({ kind, port }, index) => {
       const route = createGatewayApiObject(kind, this, `${kind}-${port.name}`, {

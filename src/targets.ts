@@ -7,6 +7,17 @@ import { RoutingApi } from './model/gateway-api';
 import { Lane } from './model/lane';
 import { Release } from './model/release';
 
+/** A listener of a Gateway API Gateway that service routes attach to. */
+export interface GatewayListener {
+  /** The listener's name, a route's `sectionName`. */
+  readonly name: string;
+  /**
+   * The listener's hostname.
+   * @default none: the listener admits every host
+   */
+  readonly hostname?: string;
+}
+
 /** A Gateway that routes can be bound to: one this app synthesizes, or an existing one (`MeshGateway.fromName`). */
 export interface IMeshGateway extends IConstruct {
   /** The Gateway's name. */
@@ -14,23 +25,15 @@ export interface IMeshGateway extends IConstruct {
   /** The Gateway's namespace. */
   readonly gatewayNamespace: string;
   /** The hosts of all its servers, as written there (`host`, `ns/host`, `./host`, `*`). */
-  readonly serverHosts: readonly string[];
-  /**
-   * The API the gateway is written in: an Istio Gateway takes VirtualServices, a Gateway API Gateway takes HTTPRoutes.
-   * @default RoutingApi.ISTIO
-   */
-  readonly routingApi?: RoutingApi;
+  readonly serverHosts: string[];
+  /** The API the gateway is written in: an Istio Gateway takes VirtualServices, a Gateway API Gateway takes HTTPRoutes. */
+  readonly routingApi: RoutingApi;
   /**
    * For a Gateway API Gateway: the listeners service routes attach to (by `sectionName`, those whose hostname fits the
    * route's), when not all of them (the HTTP listeners of a gateway that redirects to HTTPS carry only the redirect).
    * @default every listener (the route names the Gateway only)
    */
-  readonly routeListeners?: ReadonlyArray<{
-    /** The listener's name, a route's `sectionName`. */
-    readonly name: string;
-    /** The listener's hostname; none admits every host. */
-    readonly hostname?: string;
-  }>;
+  readonly routeListeners?: GatewayListener[];
   /** How a VirtualService in `namespace` names this gateway: `<name>` in the same namespace, else `<namespace>/<name>`. */
   referenceFrom(namespace: string): string;
 }
@@ -48,7 +51,7 @@ export interface IPolicyTarget {
 /** A service that may be exposed through gateways: then the gateway must be admitted too. */
 export interface IAuthorizationTarget extends IPolicyTarget {
   /** True when gateways route to the service. */
-  readonly exposedViaGateway?: boolean;
+  readonly exposedViaGateway: boolean;
 }
 
 /** A workload that runs under a service account: a CanaryService, say. */
@@ -87,7 +90,7 @@ export interface ILaneMember extends IConstruct {
   /** The routing model, with the lanes' rules. */
   readonly release: Release;
   /** The lanes the service is a member of. */
-  readonly lanes: readonly IReleaseLane[];
+  readonly lanes: IReleaseLane[];
   /** Makes the service a member of `lane`. */
   addLane(lane: IReleaseLane): void;
 }

@@ -105,7 +105,7 @@ export class TrafficSplit extends RoutedRelease {
   /** The VirtualService; undefined with Gateway API. */
   public readonly virtualService?: ApiObject;
   /** With Gateway API: the HTTPRoute (or GRPCRoute) bound to the host's Service. */
-  public readonly meshRoutes: readonly ApiObject[];
+  public readonly meshRoutes: ApiObject[];
 
   private readonly subject: string;
 
@@ -178,13 +178,13 @@ export class TrafficSplit extends RoutedRelease {
     });
 
     if (this.routingApi === RoutingApi.GATEWAY_API) {
-      this.meshRoutes = this.createMeshRoutes(service!.name, { name: this.name, namespace: this.namespace }, []);
+      this.meshRoutes = this._createMeshRoutes(service!.name, { name: this.name, namespace: this.namespace }, []);
       for (const { host } of Object.values(hosts)) grantServiceReferences(this, this.namespace, serviceRefOf(host)!.namespace);
     } else {
       this.meshRoutes = [];
       this.virtualService = createNetworkingObject('VirtualService', this, 'VirtualService', props.apiVersion ?? IstioApiVersion.V1, {
         metadata: { name: this.name, namespace: this.namespace },
-        spec: Lazy.any({ produce: () => this.rendered('VirtualService', () => ({ hosts: [this.host], ...renderRoutes(this.release) })) }),
+        spec: Lazy.any({ produce: () => this._rendered('VirtualService', () => ({ hosts: [this.host], ...renderRoutes(this.release) })) }),
       });
     }
     claimMeshHost(this, this.subject, this.host);

@@ -1,6 +1,5 @@
 import { Duration, Testing } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
-import { CanaryService, CanaryServiceProps, DefaultRoute, IstioApiVersion, Match, Protocol } from '../src';
+import { CanaryService, CanaryServiceProps, DefaultRoute, DeploymentStrategy, IstioApiVersion, Match, PodCount, Probe, Protocol } from '../src';
 import { newChart, only, synth } from './util';
 import { explain } from '../src/analysis';
 
@@ -123,7 +122,7 @@ describe('CanaryService props', () => {
 
   test('version options reach the container and the pod', () => {
     const chart = newChart('ns');
-    const probe = kplus.Probe.fromHttpGet('/healthz', { port: 9080 });
+    const probe = Probe.httpGet('/healthz', { port: 9080 });
     new CanaryService(chart, 'web', {
       port: 80,
       versions: [{
@@ -132,14 +131,14 @@ describe('CanaryService props', () => {
         args: ['-g', 'daemon off;'],
         command: ['nginx'],
         env: { MODE: 'canary' },
-        resources: { cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(200) } },
+        resources: { cpu: { request: '100m', limit: '200m' }, memory: { limit: '1Gi' } },
         readiness: probe,
         liveness: probe,
         startup: probe,
         labels: { team: 'web' },
         annotations: { 'sidecar.istio.io/proxyCPU': '50m' },
-        containerOptions: { securityContext: { ensureNonRoot: false, readOnlyRootFilesystem: false } },
-        deploymentOptions: { strategy: kplus.DeploymentStrategy.recreate() },
+        securityContext: { runAsNonRoot: false, readOnlyRootFilesystem: false },
+        deploymentOptions: { strategy: DeploymentStrategy.recreate() },
       }],
     });
     const d = only(synth(chart), 'Deployment', 'web-v1');
@@ -147,7 +146,7 @@ describe('CanaryService props', () => {
     expect(c.args).toEqual(['-g', 'daemon off;']);
     expect(c.command).toEqual(['nginx']);
     expect(c.env).toEqual([{ name: 'MODE', value: 'canary' }]);
-    expect(c.resources.requests.cpu).toBe('100m');
+    expect(c.resources).toEqual({ requests: { cpu: '100m' }, limits: { cpu: '200m', memory: '1Gi' } });
     expect(c.readinessProbe.httpGet.path).toBe('/healthz');
     expect(c.livenessProbe.httpGet.path).toBe('/healthz');
     expect(c.startupProbe.httpGet.path).toBe('/healthz');
@@ -156,6 +155,70 @@ describe('CanaryService props', () => {
     expect(d.spec.template.metadata.annotations).toEqual({ 'sidecar.istio.io/proxyCPU': '50m' });
     expect(d.spec.strategy.type).toBe('Recreate');
   });
+
+  test('our probes, resources, security context, scratch volumes and Deployment options render as Kubernetes takes them', () => {
+    // GIVEN
+    const chart = newChart('ns');
+    // WHEN
+    new CanaryService(chart, 'web', {
+      port: 8080,
+      versions: [{
+        name: 'v1',
+        image: 'app:1',
+        workingDir: '/app',
+        readiness: Probe.httpGet('/ready', {
+          initialDelay: Duration.seconds(5),
+          period: Duration.seconds(10),
+          timeout: Duration.seconds(2),
+          successThreshold: 2,
+        }),
+        liveness: Probe.tcpSocket({ failureThreshold: 5 }),
+        startup: Probe.exec(['cat', '/tmp/started'], { period: Duration.seconds(1), failureThreshold: 30 }),
+        resources: { cpu: { request: '0.25' }, memory: { request: '100M', limit: '256Mi' }, ephemeralStorage: { limit: '2Gi' } },
+        securityContext: { runAsUser: 65532, runAsGroup: 65532 },
+        scratchVolumes: [{ name: 'tmp', path: '/tmp' }, { name: 'cache', path: '/var/cache/app' }],
+        deploymentOptions: {
+          strategy: DeploymentStrategy.rollingUpdate({ maxSurge: PodCount.absolute(1), maxUnavailable: PodCount.percent(0) }),
+          minReady: Duration.seconds(10),
+          progressDeadline: Duration.minutes(5),
+        },
+      }],
+    });
+    // THEN
+    const d = only(synth(chart), 'Deployment', 'web-v1');
+    const pod = d.spec.template.spec;
+    const c = pod.containers[0];
+    expect(c.workingDir).toBe('/app');
+    expect(c.readinessProbe).toEqual({
+      httpGet: { path: '/ready', port: 8080, scheme: 'HTTP' },
+      initialDelaySeconds: 5,
+      periodSeconds: 10,
+      timeoutSeconds: 2,
+      failureThreshold: 3,
+      successThreshold: 2,
+    });
+    expect(c.livenessProbe).toEqual({ tcpSocket: { port: 8080 }, failureThreshold: 5 });
+    expect(c.startupProbe).toEqual({ exec: { command: ['cat', '/tmp/started'] }, periodSeconds: 1, failureThreshold: 30 });
+    expect(c.resources).toEqual({ requests: { cpu: '0.25', memory: '100M' }, limits: { 'memory': '256Mi', 'ephemeral-storage': '2Gi' } });
+    expect(c.securityContext).toEqual({
+      runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, privileged: false,
+    });
+    expect(c.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }, { name: 'cache', mountPath: '/var/cache/app' }]);
+    expect(pod.volumes).toEqual([{ name: 'tmp', emptyDir: {} }, { name: 'cache', emptyDir: {} }]);
+    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: '0%' } });
+    expect(d.spec.minReadySeconds).toBe(10);
+    expect(d.spec.progressDeadlineSeconds).toBe(300);
+  });
+
+  test('without resources the container keeps the defaults it always had; empty resources mean none', () => {
+    const chart = newChart('ns');
+    new CanaryService(chart, 'web', { port: 8080, versions: [{ name: 'v1', image: 'app:1' }, { name: 'v2', image: 'app:2', resources: {} }] });
+    const out = synth(chart);
+    expect(only(out, 'Deployment', 'web-v1').spec.template.spec.containers[0].resources).toEqual({
+      requests: { cpu: '1000m', memory: '512Mi' }, limits: { cpu: '1500m', memory: '2048Mi' },
+    });
+    expect(only(out, 'Deployment', 'web-v2').spec.template.spec.containers[0].resources).toBeUndefined();
+  });
 });
 
 describe('CanaryService routes', () => {
@@ -163,7 +226,7 @@ describe('CanaryService routes', () => {
     const { service, objects } = reviews({ weights: { v1: 50, v2: 10, v3: 40 } });
     service.routeHeader('end-user', 'jason', 'v2');
     service.addRoute({ name: 'beta', match: [Match.headerPrefix('version', '2'), Match.headerPresent('x-beta')], to: { v2: 50, v3: 50 } });
-    service.setWeights({ v1: 90, v3: 10 });
+    service.shiftWeights({ v1: 90, v3: 10 });
     const http = only(objects(), 'VirtualService').spec.http;
     expect(http.map((r: any) => r.name)).toEqual(['end-user-jason', 'beta', 'default']);
     expect(http[0].match).toEqual([{ headers: { 'end-user': { exact: 'jason' } } }]);
@@ -182,7 +245,7 @@ describe('CanaryService routes', () => {
 
   test('a rejected change leaves the service as it was', () => {
     const { service } = reviews({ weights: { v1: 90, v2: 10 } });
-    expect(() => service.setWeights({ v1: 90, v2: 20 })).toThrow('canary "reviews": weights must add up to 100 (got v1=90 v2=20)');
+    expect(() => service.shiftWeights({ v1: 90, v2: 20 })).toThrow('canary "reviews": weights must add up to 100 (got v1=90 v2=20)');
     expect(() => service.routeHeader('end-user', 'jason', 'v9')).toThrow('route "end-user-jason" weights name a version that does not exist (got "v9")');
     expect(service.release.weights).toEqual({ v1: 90, v2: 10 });
     expect(service.release.rules).toEqual([]);
@@ -191,7 +254,7 @@ describe('CanaryService routes', () => {
   test('a rule after a catch-all cannot be added: the default route comes last', () => {
     const { service } = reviews();
     expect(() => service.addRoute({ name: 'everyone', match: [], to: 'v2' })).toThrow(
-      'canary "reviews": route "everyone" matches every request, so the default route after it could never be used (got no match); give the route a narrower match, or change the default split with setWeights()');
+      'canary "reviews": route "everyone" matches every request, so the default route after it could never be used (got no match); give the route a narrower match, or change the default split with shiftWeights()');
   });
 });
 
@@ -258,12 +321,12 @@ describe('CanaryService default route: weights, an even split, or the pods', () 
     expect(rest.destinations[0].workloads.map((w) => w.name)).toEqual(['reviews-v1', 'reviews-v2', 'reviews-v3']);
   });
 
-  test('weights go with DefaultRoute.WEIGHTS only; setWeights moves an even or all-pods service to weights', () => {
+  test('weights go with DefaultRoute.WEIGHTS only; shiftWeights moves an even or all-pods service to weights', () => {
     expect(() => new CanaryService(newChart('b'), 'reviews', { port: 9080, versions: three, weights: { v1: 100 }, defaultRoute: DefaultRoute.EVEN }))
       .toThrow('canary "reviews": weights apply to the default route only with DefaultRoute.WEIGHTS, and defaultRoute is even (got v1=100); drop the weights, or the defaultRoute');
     const chart = newChart('b');
     const service = new CanaryService(chart, 'reviews', { port: 9080, versions: three, defaultRoute: DefaultRoute.ALL_PODS });
-    service.setWeights({ v1: 34, v2: 33, v3: 33 });
+    service.shiftWeights({ v1: 34, v2: 33, v3: 33 });
     expect(only(synth(chart), 'VirtualService').spec.http[0].route.map((d: any) => [d.destination.subset, d.weight])).toEqual([['v1', 34], ['v2', 33], ['v3', 33]]);
     expect(() => new CanaryService(newChart('b'), 'reviews', { port: 9080, versions: three, weights: { v1: 34, v2: 33, v3: 32 } }))
       .toThrow('weights must add up to 100'); // percent stays percent
@@ -278,35 +341,44 @@ describe('CanaryService sticky canary', () => {
     return { chart, web };
   };
 
-  test('responses from the canary set the cookie; a rule ahead of the split sends the cookie to the canary', () => {
+  test('every version that takes traffic sets its cookie; a rule per version ahead of the split sends the cookie back to it', () => {
     const { chart, web } = build({ stickyCanary: { cookieName: 'web-canary', maxAge: Duration.hours(12) } });
     web.routeHeader('env', 'gray', 'canary');
     const objects = synth(chart);
     const http = only(objects, 'VirtualService').spec.http;
-    expect(http.map((r: any) => r.name)).toEqual(['env-gray', 'sticky-canary', 'default']);
-    expect(http[1].match).toEqual([{ headers: { cookie: { regex: '(.*; ?)?web-canary=canary(;.*)?' } } }]);
-    expect(http[1].route).toEqual([{
-      destination: { host: 'web.shop.svc.cluster.local', subset: 'canary' },
-      headers: { response: { add: { 'set-cookie': 'web-canary=canary; Max-Age=43200; Path=/' } } },
-    }]);
-    const split = http[2].route;
+    expect(http.map((r: any) => r.name)).toEqual(['env-gray', 'sticky-prod', 'sticky-canary', 'default']);
+    expect(http[2].match).toEqual([{ headers: { cookie: { regex: '(.*; ?)?web-canary=canary(;.*)?' } } }]);
+    expect(http[2].route).toEqual([{ destination: { host: 'web.shop.svc.cluster.local', subset: 'canary' } }]);
+    expect(http[2].headers).toEqual({ response: { add: { 'set-cookie': 'web-canary=canary; Max-Age=43200; Path=/' } } });
+    expect(http[1].headers).toEqual({ response: { add: { 'set-cookie': 'web-canary=prod; Max-Age=43200; Path=/' } } });
+    // The header rule sets no cookie: a tester's request does not pin a client.
+    expect(http[0].headers).toBeUndefined();
+    expect(JSON.stringify(http[0].route)).not.toContain('set-cookie');
+    const split = http[3].route;
     expect(split.map((d: any) => [d.destination.subset, d.weight, d.headers?.response?.add?.['set-cookie']])).toEqual([
-      ['prod', 90, undefined], ['canary', 10, 'web-canary=canary; Max-Age=43200; Path=/'],
+      ['prod', 90, 'web-canary=prod; Max-Age=43200; Path=/'], ['canary', 10, 'web-canary=canary; Max-Age=43200; Path=/'],
     ]);
     const ask = (cookie?: string) => explain(objects, { host: 'web', from: { namespace: 'shop' }, headers: cookie ? { cookie } : {} });
     expect(ask('session=abc; web-canary=canary').destinations.map((d) => [d.subset, d.probability])).toEqual([['canary', 1]]);
-    expect(ask('web-canary=prod').destinations.map((d) => [d.subset, d.probability])).toEqual([['prod', 0.9], ['canary', 0.1]]);
+    expect(ask('a=1; web-canary=prod; b=2').destinations.map((d) => [d.subset, d.probability])).toEqual([['prod', 1]]);
+    expect(ask('xweb-canary=prod').rule?.name).toBe('default');
+    expect(ask('web-canary=prod2').rule?.name).toBe('default');
     expect(ask().rule?.name).toBe('default');
   });
 
-  test('with the canary at weight 0 the rule and the cookie go, and come back with weight', () => {
-    const { chart, web } = build({ stickyCanary: { cookieName: 'c' } });
-    web.setWeights({ prod: 100, canary: 0 });
-    const http = only(synth(chart), 'VirtualService').spec.http;
+  test('a version at weight 0 loses its rule and its cookie; with one version taking traffic there is nothing to stick to', () => {
+    const three = [...two, { name: 'next', image: 'web:3' }];
+    const { chart, web } = build({ versions: three, weights: { prod: 80, canary: 10, next: 10 }, stickyCanary: { cookieName: 'c' } });
+    web.shiftWeights({ prod: 90, canary: 0, next: 10 });
+    let http = only(synth(chart), 'VirtualService').spec.http;
+    expect(http.map((r: any) => r.name)).toEqual(['sticky-prod', 'sticky-next', 'default']);
+    expect(JSON.stringify(http)).not.toContain('c=canary');
+    web.shiftWeights({ prod: 100, canary: 0, next: 0 });
+    http = only(synth(chart), 'VirtualService').spec.http;
     expect(http.map((r: any) => r.name)).toEqual(['default']);
     expect(JSON.stringify(http)).not.toContain('set-cookie');
-    web.setWeights({ prod: 50, canary: 50 });
-    expect(only(synth(chart), 'VirtualService').spec.http.map((r: any) => r.name)).toEqual(['sticky-canary', 'default']);
+    web.shiftWeights({ prod: 50, canary: 50, next: 0 });
+    expect(only(synth(chart), 'VirtualService').spec.http.map((r: any) => r.name)).toEqual(['sticky-prod', 'sticky-canary', 'default']);
   });
 
   test('refused: an unknown version, a cookie name that is no token, a fractional max age, a version that sets set-cookie itself', () => {

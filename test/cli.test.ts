@@ -72,7 +72,7 @@ describe('istio-canary as a process', () => {
     const base = synthTo((app) => new BookinfoReviewsChart(app, 'reviews'));
     const head = synthTo((app) => {
       const chart = new BookinfoReviewsChart(app, 'reviews');
-      chart.reviews.setWeights({ v1: 40, v2: 0, v3: 60 });
+      chart.reviews.shiftWeights({ v1: 40, v2: 0, v3: 60 });
       chart.reviews.routeHeader('end-user', 'debra', 'v3');
     });
     const diff = run('diff', base, head, '--exit-code');

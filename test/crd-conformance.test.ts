@@ -36,9 +36,9 @@ describeWithCrds('conformance with the pinned CRDs (Istio 1.30.3, Gateway API 1.
     const chart = newChart('conformance');
     const gateway = new MeshGateway(chart, 'gw', { hosts: ['subset.example.com', 'host.example.com'] });
     const steps = [
-      RolloutStep.setWeight(10),
-      RolloutStep.setHeaderRoute('testers', [Match.headerExact('x-tester', 'yes'), Match.headerRegex('cookie', '.*tester.*')]),
-      RolloutStep.setMirrorRoute('mirror', [Match.method('GET').and(Match.uriPrefix('/api')).and(Match.headerPrefix('x-client', 'web'))], 50),
+      RolloutStep.weight(10),
+      RolloutStep.headerRoute('testers', [Match.headerExact('x-tester', 'yes'), Match.headerRegex('cookie', '.*tester.*')]),
+      RolloutStep.mirrorRoute('mirror', [Match.method('GET').and(Match.uriPrefix('/api')).and(Match.headerPrefix('x-client', 'web'))], 50),
       RolloutStep.analysis(['error-rate', 'latency'], { route: 'api' }),
       RolloutStep.removeMirrorRoute('mirror'),
       RolloutStep.removeHeaderRoute('testers'),
@@ -69,7 +69,7 @@ describeWithCrds('conformance with the pinned CRDs (Istio 1.30.3, Gateway API 1.
         maxUnavailable: 0,
         abortScaleDownDelay: Duration.seconds(60),
         trafficPolicy: { loadBalancer: LoadBalancer.roundRobin() },
-        steps: split === Split.HOST ? steps : [RolloutStep.setWeight(50), RolloutStep.setWeight(100)],
+        steps: split === Split.HOST ? steps : [RolloutStep.weight(50), RolloutStep.weight(100)],
       });
       web.routeHeader('end-user', 'jason', 'canary');
       web.exposeVia(gateway, { hosts: [`${split}.example.com`] }); // a host each: managed routes carry no path prefix
@@ -82,7 +82,7 @@ describeWithCrds('conformance with the pinned CRDs (Istio 1.30.3, Gateway API 1.
 
   test('an Argo Rollouts object our checks would let through fails the CRD, so the test above can fail', () => {
     const chart = newChart('conformance');
-    new RolloutService(chart, 'web', { port: 8080, image: 'web:1', steps: [RolloutStep.setWeight(100)] });
+    new RolloutService(chart, 'web', { port: 8080, image: 'web:1', steps: [RolloutStep.weight(100)] });
     const rollout = Testing.synth(chart).find((o) => o.kind === 'Rollout')!;
     rollout.spec.strategy.canary.steps.push({ setWeight: '20' });
     expect(schemas.validate(rollout)?.map((f) => f.path)).toEqual(['spec.strategy.canary.steps[1].setWeight']);

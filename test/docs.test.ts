@@ -103,3 +103,57 @@ describe('code in README.md and docs/', () => {
     expect(problems).toEqual([]);
   });
 });
+
+/** Where README links point: the GitHub pages of this repository, so they work wherever the README is shown. */
+const REPOSITORY_FILES = 'https://github.com/cdk8s-istio-canary/cdk8s-istio-canary/blob/main/';
+
+/** The links of a markdown file, outside code blocks and code spans. */
+function links(doc: string): { target: string; line: number }[] {
+  const text = fs.readFileSync(path.join(root, doc), 'utf8').replace(/^```[\s\S]*?^```/gm, (block) => block.replace(/[^\n]/g, ' '));
+  return [...text.matchAll(/\[[^\]]*\]\(([^)\s]+)\)/g)]
+    .filter((m) => text.slice(text.lastIndexOf('\n', m.index) + 1, m.index).split('`').length % 2 === 1) // not in a code span
+    .map((m) => ({ target: m[1], line: text.slice(0, m.index).split('\n').length }));
+}
+
+/** GitHub's anchors for the headings of a markdown file. */
+function anchors(doc: string): Set<string> {
+  const text = fs.readFileSync(path.join(root, doc), 'utf8').replace(/^```[\s\S]*?^```/gm, '');
+  return new Set([...text.matchAll(/^#{1,6} (.+)$/gm)]
+    .map((m) => m[1].trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-')));
+}
+
+/** What is wrong with a link to `file#anchor` in the repository, or undefined. */
+function brokenTarget(file: string, anchor: string | undefined): string | undefined {
+  if (!fs.existsSync(path.join(root, file))) return `${file} does not exist`;
+  if (anchor !== undefined && file.endsWith('.md') && !anchors(file).has(anchor)) return `${file} has no heading #${anchor}`;
+  return undefined;
+}
+
+describe('links in README.md and docs/', () => {
+  test('README links to this repository\'s files on GitHub (the README is also shown on npm, PyPI, Construct Hub and in node_modules, where docs/ is not), and those files exist', () => {
+    const problems = links('README.md').flatMap(({ target, line }) => {
+      const [url, anchor] = target.split('#') as [string, string | undefined];
+      if (url === '') return anchors('README.md').has(anchor!) ? [] : [`README.md:${line}: no heading #${anchor}`];
+      if (url.startsWith(REPOSITORY_FILES)) {
+        const broken = brokenTarget(url.slice(REPOSITORY_FILES.length), anchor);
+        return broken ? [`README.md:${line}: ${target}: ${broken}`] : [];
+      }
+      if (/^https?:\/\//.test(url)) return [];
+      return [`README.md:${line}: ${target} is relative: write ${REPOSITORY_FILES}${path.posix.normalize(url)}`];
+    });
+    expect(problems).toEqual([]);
+    expect(links('README.md').map((l) => l.target)).toContain(`${REPOSITORY_FILES}docs/use-in-your-app.md`);
+  });
+
+  test('relative links in docs/ point to files and headings that exist', () => {
+    const docs = fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+    const problems = docs.flatMap((doc) => links(doc).flatMap(({ target, line }) => {
+      if (/^[a-z]+:/.test(target)) return [];
+      const [url, anchor] = target.split('#') as [string, string | undefined];
+      const file = url === '' ? doc : path.posix.normalize(path.posix.join(path.posix.dirname(doc), url));
+      const broken = brokenTarget(file, anchor);
+      return broken ? [`${doc}:${line}: ${target}: ${broken}`] : [];
+    }));
+    expect(problems).toEqual([]);
+  });
+});

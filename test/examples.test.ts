@@ -160,7 +160,9 @@ describe('ingress seed scenarios', () => {
     expect(vs.spec.hosts).toEqual([host]);
     expect(routes(vs)).toEqual([[
       'productpage',
-      '[{"uri":{"exact":"/productpage"}},{"uri":{"prefix":"/static"}},{"uri":{"exact":"/login"}},{"uri":{"exact":"/logout"}},{"uri":{"prefix":"/api/v1/products"}}]',
+      // Path prefixes by whole path elements: the path, or the prefix ending in "/" (test/path-prefix.test.ts).
+      '[{"uri":{"exact":"/productpage"}},{"uri":{"exact":"/static"}},{"uri":{"prefix":"/static/"}},{"uri":{"exact":"/login"}},{"uri":{"exact":"/logout"}},'
+        + '{"uri":{"exact":"/api/v1/products"}},{"uri":{"prefix":"/api/v1/products/"}}]',
       'v1=100',
     ]]);
     expect(vs.spec.http[0].route[0].destination.host).toMatch(/^productpage\.bookinfo-(gateway|https)\.svc\.cluster\.local$/);
@@ -227,14 +229,15 @@ describe('traffic policy scenarios', () => {
     const mesh = only(out, 'VirtualService', 'catalog');
     // Web rules on port 8080 only; gRPC gets the default route; the TCP port gets the split.
     expect(mesh.spec.http.map((r: any) => `${r.name} ${JSON.stringify(r.match)}`)).toEqual([
-      'old-catalog-http [{"port":8080,"uri":{"prefix":"/old-catalog"}}]',
-      'beta-api-http [{"port":8080,"uri":{"prefix":"/beta/api"}}]',
+      'old-catalog-http [{"port":8080,"uri":{"exact":"/old-catalog"}},{"port":8080,"uri":{"prefix":"/old-catalog/"}}]',
+      'beta-api-http [{"port":8080,"uri":{"exact":"/beta/api"}},{"port":8080,"uri":{"prefix":"/beta/api/"}}]',
       'default-http [{"port":8080}]',
       'default-grpc [{"port":9090}]',
     ]);
     const [redirect, beta, web, grpc] = mesh.spec.http;
     expect(redirect).toEqual({ name: 'old-catalog-http', match: redirect.match, redirect: { uri: '/catalog', redirectCode: 301 } });
-    expect(beta.rewrite).toEqual({ uri: '/api' });
+    // The prefix /beta/api is matched as "/beta/api/", so the rewrite ends in "/": /beta/api/x goes as /api/x.
+    expect(beta.rewrite).toEqual({ uri: '/api/' });
     expect(beta.headers).toEqual({ request: { set: { 'x-beta': 'true' }, remove: ['x-debug'] } });
     expect(beta.route).toEqual([{
       destination: { host: 'catalog.shop.svc.cluster.local', subset: 'gray', port: { number: 8080 } },
@@ -257,7 +260,8 @@ describe('traffic policy scenarios', () => {
     }]);
     const edge = only(out, 'VirtualService', 'catalog-shop-gateway');
     expect(edge.spec.http.map((r: any) => `${r.name} ${JSON.stringify(r.match ?? null)}`)).toEqual([
-      'old-catalog [{"uri":{"prefix":"/old-catalog"}}]', 'beta-api [{"uri":{"prefix":"/beta/api"}}]', 'default null',
+      'old-catalog [{"uri":{"exact":"/old-catalog"}},{"uri":{"prefix":"/old-catalog/"}}]',
+      'beta-api [{"uri":{"exact":"/beta/api"}},{"uri":{"prefix":"/beta/api/"}}]', 'default null',
     ]);
     expect(edge.spec.http[2].route.map((d: any) => d.destination.port.number)).toEqual([8080, 8080]);
     expect(only(out, 'PeerAuthentication', 'default').spec).toEqual({ mtls: { mode: 'STRICT' } });

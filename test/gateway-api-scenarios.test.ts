@@ -11,7 +11,7 @@ import {
   BookinfoGatewayChart, BookinfoReviewsChart, CatMouseGatewayChart, GrpcHeaderChart, GrpcWeightedChart, NginxGatewayCanaryChart,
 } from '../examples/scenarios';
 import { BookinfoRatingsDelayChart } from '../examples/traffic-policies';
-import { CanaryService, Match, ROUTING_API_CONTEXT, RoutingApi, Split } from '../src';
+import { CanaryService, Match, RoutingApi, RoutingApiContext, Split } from '../src';
 import { TrafficRequest, diffTraffic, explain, formatExplanation, renderReport } from '../src/analysis';
 
 type ChartClass = new (scope: App, id: string) => Chart;
@@ -148,7 +148,7 @@ test('report and diff read HTTPRoutes: matches in precedence order, backend Serv
 
 test('the one seed scenario Gateway API cannot express, ratings delayed for jason, fails with our message', () => {
   const app = Testing.app();
-  app.node.setContext(ROUTING_API_CONTEXT, RoutingApi.GATEWAY_API);
+  RoutingApiContext.applyTo(app, RoutingApi.GATEWAY_API);
   expect(() => new BookinfoRatingsDelayChart(app, 'delay')).toThrow(
     'canary "ratings": route "end-user-jason": Gateway API has no fault injection (got {"delay":{"fixed":7s,"percent":100}}); '
     + 'route this service with RoutingApi.ISTIO, or drop the fault');

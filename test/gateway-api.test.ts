@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import {
-  CanaryService, DefaultRoute, LoadBalancer, Match, MeshGateway, MeshNamespace, Protocol, ROUTING_API_CONTEXT, ReleaseLane, RoutingApi, Split,
+  CanaryService, DefaultRoute, LoadBalancer, Match, MeshGateway, MeshNamespace, Protocol, RoutingApiContext, ReleaseLane, RoutingApi, Split,
   TrafficSplit,
 } from '../src';
 import { newChart, only, synth } from './util';
@@ -93,7 +93,10 @@ describe('CanaryService with Gateway API', () => {
       { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-gray', value: 'true' }], remove: ['x-debug'] } },
       { type: 'RequestMirror', requestMirror: { backendRef: { name: 'web-v1', namespace: 'shop', port: 8080 }, fraction: { numerator: 5, denominator: 1000 } } },
       { type: 'URLRewrite', urlRewrite: { hostname: 'web-internal', path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/v2/api' } } },
+      // One route policy per service (issue 27): the service's CORS and timeout on every forwarding rule.
+      { type: 'CORS', cors: { allowOrigins: ['https://shop.example.com'], allowMethods: ['GET', 'POST'], maxAge: 60, allowCredentials: true } },
     ]);
+    expect(api.timeouts).toEqual({ request: '5s' });
     expect(old).toEqual({
       name: 'old',
       matches: [{ path: { type: 'Exact', value: '/old' } }],
@@ -158,7 +161,7 @@ describe('CanaryService with Gateway API', () => {
 
   test('the app or chart context sets the default; a prop wins over it', () => {
     const app = Testing.app();
-    app.node.setContext(ROUTING_API_CONTEXT, RoutingApi.GATEWAY_API);
+    app.node.setContext(RoutingApiContext.KEY, RoutingApi.GATEWAY_API);
     const chart = new Chart(app, 'c', { namespace: 'ns' });
     new CanaryService(chart, 'a', { port: 80, versions: [{ name: 'v1', image: 'x' }] });
     new CanaryService(chart, 'b', { port: 80, versions: [{ name: 'v1', image: 'x' }], routingApi: RoutingApi.ISTIO });
@@ -167,11 +170,11 @@ describe('CanaryService with Gateway API', () => {
       .toEqual(['HTTPRoute/a', 'VirtualService/b']);
 
     const other = newChart('ns');
-    other.node.setContext(ROUTING_API_CONTEXT, 'gateway-api');
+    other.node.setContext(RoutingApiContext.KEY, 'gateway-api');
     const gateway = new MeshGateway(other, 'gw', { hosts: ['shop.example.com'] });
     expect(gateway.routingApi).toBe(RoutingApi.GATEWAY_API);
     const bad = newChart();
-    bad.node.setContext(ROUTING_API_CONTEXT, 'gateway');
+    bad.node.setContext(RoutingApiContext.KEY, 'gateway');
     expect(() => new CanaryService(bad, 'x', { port: 80, versions: [{ name: 'v1', image: 'x' }] }))
       .toThrow('canary "x": unknown routingApi (got "gateway"); use one of RoutingApi.ISTIO, RoutingApi.GATEWAY_API');
   });
@@ -194,7 +197,7 @@ describe('CanaryService with Gateway API', () => {
       const g = new CanaryService(c, 'g', { ...GATEWAY_API, port: 50051, protocol: Protocol.GRPC, versions: [{ name: 'v1', image: 'x' }, { name: 'v2', image: 'y' }] });
       g.addRoute({ name: 'p', match: [Match.uriPrefix('/helloworld')], to: { v2: 100 } });
     }, 'route "p": a GRPCRoute matches gRPC service/method and headers only'],
-    ['a method regex', (c) => reviews(c).addRoute({ name: 'm', match: [Match.fromConditions({ method: { regex: 'GET|HEAD' } })], to: { v2: 100 } }),
+    ['a method regex', (c) => reviews(c).addRoute({ name: 'm', match: [Match._fromConditions({ method: { regex: 'GET|HEAD' } })], to: { v2: 100 } }),
       'route "m": Gateway API matches a method exactly, not by regex'],
     ['a 307 redirect', (c) => reviews(c).addRoute({ name: 'r', match: [Match.uriExact('/a')], redirect: { uri: '/b', code: 307 } }),
       'route "r": Gateway API redirects with 301 or 302 only'],

@@ -84,7 +84,7 @@ describe('TrafficSplit', () => {
       ['default', [['tomcat-svc.web.svc.cluster.local', undefined, 80], ['httpd-svc.legacy.svc.cluster.local', 80, 20]]],
     ]);
     expect(vs.spec.http[2].timeout).toBe('3s');
-    web.setWeights({ 'httpd-svc': 100 });
+    web.shiftWeights({ 'httpd-svc': 100 });
     expect(only(synth(chart), 'VirtualService').spec.http[2].route).toEqual([{ destination: { host: 'httpd-svc.legacy.svc.cluster.local', port: { number: 80 } } }]);
   });
 

@@ -2,11 +2,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Duration, Testing } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import {
-  AnalysisTemplate, CanaryService, DefaultRoute, ExternalService, GatewaySpecServersTlsMode, Match, MeshAuthorizationPolicy, MeshGateway,
-  MeshNamespace, MeshPeerAuthentication, MeshSidecar, Metric, ProgressiveService, Protocol, ReleaseLane, RolloutService, RolloutStep, RoutingApi,
-  Split, TrafficSplit, VersionProps, Webhook,
+  AnalysisTemplate, CanaryService, DefaultRoute, DeploymentStrategy,
+  ExternalService, GatewaySpecServersTlsMode, Match, MeshAuthorizationPolicy, MeshGateway,
+  MeshNamespace, MeshPeerAuthentication, MeshSidecar, Metric, PodCount, Probe,
+  ProgressiveService, Protocol, ReleaseLane, RolloutService, RolloutStep, RoutingApi,
+  Source, Split, TrafficSplit, VersionProps, Webhook,
 } from '../src';
 
 /**
@@ -19,9 +20,9 @@ const versions: VersionProps[] = [{ name: 'v1', image: 'app:1' }, { name: 'v2', 
 const service = (c: Chart, props: Record<string, unknown> = {}) => new CanaryService(c, 'web', { port: 8080, versions, ...props } as any);
 const version = (props: Record<string, unknown>) => (c: Chart) => service(c, { versions: [{ name: 'v1', image: 'app:1', ...props }] });
 const untyped = (value: unknown) => value as any;
-const rollout = (c: Chart, props: Record<string, unknown>) => new RolloutService(c, 'ad', { port: 3003, image: 'ad:1', steps: [RolloutStep.setWeight(100)], ...props } as any);
+const rollout = (c: Chart, props: Record<string, unknown>) => new RolloutService(c, 'ad', { port: 3003, image: 'ad:1', steps: [RolloutStep.weight(100)], ...props } as any);
 const analysisStep = (templates: AnalysisTemplate[], names: string[]) => ({
-  analysisTemplates: templates, steps: [RolloutStep.setWeight(20), RolloutStep.analysis(names), RolloutStep.setWeight(100)],
+  analysisTemplates: templates, steps: [RolloutStep.weight(20), RolloutStep.analysis(names), RolloutStep.weight(100)],
 });
 const progressive = (c: Chart, props: Record<string, unknown>) => new ProgressiveService(c, 'ad', {
   port: 3003, image: 'ad:1', ...props, analysis: { stepWeight: 20, maxWeight: 60, ...props.analysis as object },
@@ -196,10 +197,10 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
   ['an external service name that is a list', (c) => new ExternalService(c, 'db', { name: untyped(['db']), hosts: ['db.example.org'] }), 'external service "db": name must be text (got ["db"])'],
   ['a MeshSidecar namespace that is a number', (c) => new MeshSidecar(c, 'sidecar', { namespace: untyped(5) }), 'sidecar "sidecar": namespace must be text (got 5)'],
   // What Argo Rollouts 1.9.1 refuses or mishandles (github.com/argoproj/argo-rollouts, read at v1.9.1)
-  ['a header route step with an empty match', (c) => rollout(c, { steps: [RolloutStep.setWeight(10), RolloutStep.setHeaderRoute('beta', []), RolloutStep.setWeight(100)] }),
+  ['a header route step with an empty match', (c) => rollout(c, { steps: [RolloutStep.weight(10), RolloutStep.headerRoute('beta', []), RolloutStep.weight(100)] }),
     'rollout "ad": step 1 (setHeaderRoute beta): match is empty, so Argo Rollouts would add a route for every request, ahead of the service\'s own routes (got []); '
     + 'give at least one match, e.g. Match.headerExact("x-canary", "yes"), or use RolloutStep.removeHeaderRoute("beta")'],
-  ['a mirror route step with an empty match', (c) => rollout(c, { steps: [RolloutStep.setWeight(10), RolloutStep.setMirrorRoute('shadow', []), RolloutStep.setWeight(100)] }),
+  ['a mirror route step with an empty match', (c) => rollout(c, { steps: [RolloutStep.weight(10), RolloutStep.mirrorRoute('shadow', []), RolloutStep.weight(100)] }),
     'or use RolloutStep.removeMirrorRoute("shadow")'],
   ['a step analysis that never ends', (c) => rollout(c, analysisStep([AnalysisTemplate.errorRate(5)], ['error-rate'])),
     'step 1 (analysis error-rate): metric "error-rate" of template "error-rate" measures every 1m without a count, so it never ends, and Argo Rollouts refuses it in a step (got interval 1m, count none)'],
@@ -219,10 +220,10 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
   ['a ramp to Infinity', () => RolloutStep.ramp({ stepWeight: 1, maxWeight: Infinity, pause: Duration.minutes(1) }), '(got Infinity)'],
   ['a pause given in plain seconds', () => RolloutStep.pause(untyped(30)), 'RolloutStep.pause: duration must be a cdk8s Duration (got 30); use Duration.seconds(30)'],
   ['a template interval given in plain seconds', () => AnalysisTemplate.errorRate(5, { interval: untyped(30) }), 'AnalysisTemplate.errorRate: interval must be a cdk8s Duration (got 30)'],
-  ['a pause longer than int32 seconds', (c) => rollout(c, { steps: [RolloutStep.setWeight(10), RolloutStep.pause(Duration.days(30_000)), RolloutStep.setWeight(100)] }),
+  ['a pause longer than int32 seconds', (c) => rollout(c, { steps: [RolloutStep.weight(10), RolloutStep.pause(Duration.days(30_000)), RolloutStep.weight(100)] }),
     'step 1 (pause 720000h): duration must be at most 2147483647 seconds (got 720000h)'],
   ['a managed header route beside an exposure path prefix', (c) => rollout(c, {
-    steps: [RolloutStep.setWeight(10), RolloutStep.setHeaderRoute('beta', [Match.headerExact('x-beta', '1')]), RolloutStep.setWeight(100)],
+    steps: [RolloutStep.weight(10), RolloutStep.headerRoute('beta', [Match.headerExact('x-beta', '1')]), RolloutStep.weight(100)],
   }).exposeVia(new MeshGateway(c, 'gw', { hosts: ['shop.example.com'] }), { pathPrefix: '/ad' }),
   'rollout "ad": Argo Rollouts writes the managed routes (beta) with the step\'s match alone, so the exposure\'s pathPrefix would not apply to them: '
     + 'requests on any path of the host would reach the canary (got pathPrefix "/ad")'],
@@ -250,20 +251,61 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
   ['props that are null', () => new CanaryService(chart(), 'web', untyped(null)), 'canary "web": props must be an object (got null); pass the props as { ... }'],
   ['a name that is not text', () => new RolloutService(chart(), 'ad', untyped({ name: 5, port: 80, image: 'a:1', steps: [] })), 'rollout "ad": name must be text (got 5)'],
   ['an image that is not text', version({ image: 42 }), 'canary "web": version "v1" needs an image (got 42); set image to text'],
-  ['a probe that is not a Probe', version({ liveness: '/healthz' }), 'version "v1": liveness must be a cdk8s-plus Probe (got "/healthz")'],
-  ['a negative CPU request', version({ resources: { cpu: { request: kplus.Cpu.millis(-1) } } }), 'resources cpu request must not be negative (got "-1m")'],
-  ['a sub-second minReady that cdk8s-plus refuses', version({ deploymentOptions: { minReady: Duration.millis(100) } }),
-    'canary "web": version "v1": cdk8s-plus refuses the workload\'s options: \'100 millis\' cannot be converted into a whole number of seconds.'],
+  ['a probe that is not a Probe', version({ liveness: '/healthz' }), 'version "v1": liveness must be a Probe (got "/healthz"); use e.g. Probe.httpGet("/healthz")'],
+  ['weights given as a list beside another default route (seed 9)', (c) => service(c, { defaultRoute: DefaultRoute.EVEN, weights: untyped([{ v1: 100 }]) }),
+    'weights apply to the default route only with DefaultRoute.WEIGHTS, and defaultRoute is even (got [{"v1":100}])'],
+  ['a mirror host given as a list (seed 12)', (c) => service(c, { mirror: { host: untyped(['a.shop.svc.cluster.local']) } }),
+    'default route mirror host must be a text (got ["a.shop.svc.cluster.local"])'],
+  ['Source.workload() without a service (seed 19)', () => untyped(Source.workload)(), 'Source.workload: takes a service (a CanaryService) (got nothing)'],
+  ['an analysis step naming a template by an object (seed 20)', () => RolloutStep.analysis([untyped({ 0: 'a' })]),
+    'RolloutStep.analysis: templates are named by their AnalysisTemplate names (got {"0":"a"})'],
+  ['a negative CPU request', version({ resources: { cpu: { request: '-1m' } } }), 'resources cpu request must not be negative (got "-1m")'],
+  ['a sub-second minReady', version({ deploymentOptions: { minReady: Duration.millis(100) } }),
+    'canary "web": version "v1": deploymentOptions minReady must be whole seconds, Kubernetes holds it in seconds (got 100ms)'],
   ['a progress deadline beyond int32 seconds', version({ deploymentOptions: { progressDeadline: Duration.hours(175_200_000) } }),
-    'version "v1": deploymentOptions progressDeadline must be at most 2147483647 seconds (got 175200000h)'],
-  ['minReady above the progress deadline', version({ deploymentOptions: { minReady: Duration.days(1) } }), 'cdk8s-plus refuses the workload\'s options: \'progressDeadline\' (600s)'],
+    'version "v1": deploymentOptions progressDeadline must be from 1 to 2147483647 seconds (got 175200000h)'],
+  ['minReady above the progress deadline', version({ deploymentOptions: { minReady: Duration.days(1) } }),
+    'version "v1": deploymentOptions progressDeadline must be longer than minReady (got progressDeadline 600s, minReady 86400s)'],
+  // Issue 28: the workload's own types, checked as the API server and the kubelet would
+  ['a quantity that is no Kubernetes quantity', version({ resources: { memory: { limit: '1 GB' } } }),
+    'version "v1": resources memory limit must be a Kubernetes quantity (got "1 GB"); write it as text with a unit, e.g. "128Mi"'],
+  ['a quantity given as a number', version({ resources: { cpu: { request: untyped(0.5) } } }), 'resources cpu request must be a Kubernetes quantity (got 0.5)'],
+  ['a request above its limit', version({ resources: { memory: { request: '1Gi', limit: '512Mi' } } }),
+    'resources memory request must be at most its limit (got request "1Gi", limit "512Mi")'],
+  ['an unknown resource', version({ resources: untyped({ gpu: { limit: '1' } }) }), 'version "v1" resources has no prop "gpu", so it would be ignored'],
+  ['a probe port out of range', () => Probe.httpGet('/healthz', { port: 70000 }), 'Probe.httpGet: port must be a whole number from 1 to 65535 (got 70000)'],
+  ['a probe path without a slash', () => Probe.httpGet('healthz'), 'Probe.httpGet: path must be a request path starting with "/", without spaces (got "healthz")'],
+  ['a sub-second probe period', () => Probe.tcpSocket({ period: Duration.millis(500) }), 'Probe.tcpSocket: period must be whole seconds, Kubernetes holds it in seconds (got 500ms)'],
+  ['an unknown probe option', () => Probe.tcpSocket(untyped({ prot: 80 })), 'Probe.tcpSocket: ProbeOptions has no prop "prot", so it would be ignored (got "prot"); did you mean "port"?'],
+  ['an exec probe with a port', () => Probe.exec(['true'], { port: 8080 }), 'Probe.exec: an exec probe connects to no port (got 8080)'],
+  ['a liveness probe that needs two successes', version({ liveness: Probe.httpGet('/healthz', { successThreshold: 2 }) }),
+    'version "v1": a liveness probe\'s successThreshold must be 1 (got 2)'],
+  ['root under runAsNonRoot', version({ securityContext: { runAsUser: 0 } }), 'securityContext runAsUser 0 is root, which runAsNonRoot refuses (got runAsUser 0)'],
+  ['privileged without privilege escalation', version({ securityContext: { privileged: true } }),
+    'a privileged container always escalates privileges (got privileged true, allowPrivilegeEscalation false)'],
+  ['an unknown security context field (cdk8s-plus\'s name)', version({ securityContext: untyped({ ensureNonRoot: false }) }),
+    'version "v1" securityContext has no prop "ensureNonRoot", so it would be ignored'],
+  ['a scratch volume at a relative path', version({ scratchVolumes: [{ name: 'tmp', path: 'tmp' }] }),
+    'scratch volume "tmp" path must be an absolute path without ".." (got "tmp")'],
+  ['two scratch volumes of one name', version({ scratchVolumes: [{ name: 'tmp', path: '/tmp' }, { name: 'tmp', path: '/var/tmp' }] }),
+    'two scratch volumes are named "tmp"'],
+  ['an unknown scratch volume field', version({ scratchVolumes: [untyped({ name: 'tmp', path: '/tmp', medium: 'Memory' })] }),
+    'version "v1" scratch volume has no prop "medium", so it would be ignored'],
+  ['a strategy made by hand', version({ deploymentOptions: { strategy: untyped({ type: 'Recreate' }) } }),
+    'deploymentOptions strategy must be made with DeploymentStrategy (got {"type":"Recreate"}); use e.g. DeploymentStrategy.recreate()'],
+  ['a rolling update that can replace no pod', () => DeploymentStrategy.rollingUpdate({ maxSurge: PodCount.absolute(0), maxUnavailable: PodCount.percent(0) }),
+    'DeploymentStrategy.rollingUpdate: maxSurge and maxUnavailable cannot both be 0, or no pod could ever be replaced (got maxSurge 0, maxUnavailable "0%")'],
+  ['an unknown Deployment option', version({ deploymentOptions: untyped({ revisionHistoryLimit: 3 }) }),
+    'version "v1" deploymentOptions has no prop "revisionHistoryLimit", so it would be ignored'],
+  ['cdk8s-plus\'s containerOptions', version({ containerOptions: { workingDir: '/app' } }), 'version "v1" has no prop "containerOptions", so it would be ignored'],
+  ['a relative working directory', version({ workingDir: 'app' }), 'version "v1": workingDir must be an absolute path (got "app")'],
   ['two ports on one container port', (c) => service(c, { port: undefined, ports: [{ number: 8080, containerPort: 5000 }, { number: 9090, containerPort: 5000 }] }),
     'cdk8s-plus refuses the workload\'s options: Port with number 5000'],
   ['a weight that is an object', (c) => service(c, { weights: { v1: { value: 100 }, v2: 0 } }), 'must be a number (got {"value":100}); write a whole number from 0 to 100'],
   ['a waypoint flag that is an object', (c) => new MeshNamespace(c, 'shop', { waypoint: untyped({}) }), 'waypoints belong to the ambient data plane (got waypoint: {})'],
   ['a count beyond int32', (c) => rollout(c, analysisStep([AnalysisTemplate.errorRate(5, { count: 1e21 })], ['error-rate'])),
     'count must be a whole number from 0 to 2147483647 (got 1e+21)'],
-  ['a setWeight step without a percent', (c) => rollout(c, { steps: [untyped(RolloutStep.setWeight)()] }), 'step 0 (setWeight nothing): setWeight must be a whole percentage'],
+  ['a weight step without a percent', (c) => rollout(c, { steps: [untyped(RolloutStep.weight)()] }), 'step 0 (setWeight nothing): setWeight must be a whole percentage'],
   ['a negative interval in plain seconds', () => AnalysisTemplate.errorRate(5, { interval: untyped(-5) }),
     'AnalysisTemplate.errorRate: interval must be a cdk8s Duration (got -5); use e.g. Duration.seconds(30)'],
   ['Flagger webhooks that are not a list', (c) => progressive(c, { analysis: { webhooks: 0 } }), 'progressive service "ad": webhooks must be a list (got 0)'],
@@ -280,6 +322,11 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
     web.addRoute({ match: [Match.headerExact('x-lane', 'gray')], to: 'v2' });
     web.addRoute({ match: [Match.queryParam('user', '1'), Match.headerExact('x-lane', 'gray')], to: 'v1' });
   }, 'route "rule-2": this match is never used, route "rule-1" before it has the same match'],
+  ['a path prefix with a trailing slash after the same prefix without (one meaning: whole path elements)', (c) => {
+    const web = service(c);
+    web.addRoute({ name: 'static', match: [Match.uriPrefix('/static')], to: 'v2' });
+    web.addRoute({ name: 'static-slash', match: [Match.uriPrefix('/static/')], to: 'v1' });
+  }, 'route "static-slash" can never match: route "static" before it already matches the same requests'],
   ['a policy for something that is not a service', (c) => new MeshAuthorizationPolicy(c, 'web', { service: untyped({ name: 'web', namespace: 'shop' }), allowFrom: [] }),
     'authorization policy "web": service must be one of our services (it gives the labels that select its pods)'],
   ['an apiVersion that is not one of IstioApiVersion', (c) => service(c, { apiVersion: 'networking.istio.io/v1alpha3' }),

@@ -112,8 +112,8 @@ describe('core objects against the Kubernetes 1.27 OpenAPI', () => {
       env: { LOG_LEVEL: 'info' },
       labels: { 'example.com/team': 'shop' },
       annotations: { 'example.com/owner': 'shop' },
-      containerOptions: { securityContext: { ensureNonRoot: false } },
-      steps: [RolloutStep.setWeight(100)],
+      securityContext: { runAsNonRoot: false },
+      steps: [RolloutStep.weight(100)],
     });
     new MeshGateway(chart, 'edge', { hosts: ['shop.example.com', '*'], edgeIngress: { className: 'nginx', annotations: { 'example.com/edge': 'yes' } } });
     const objects = Testing.synth(chart);

@@ -111,7 +111,7 @@ describe('ReleaseLane', () => {
     const cat = twoVersions(chart, 'cat', ['prod', 'gray'], { lanes: [lane] });
     gw.addRoute({ match: [Match.uriPrefix('/cat')], to: cat });
     const routes = synth(chart).filter((o) => o.kind === 'VirtualService' && o.spec.gateways).flatMap((o) => o.spec.http);
-    expect(routes[0].match).toEqual([{ uri: { prefix: '/cat' }, headers: { env: { exact: 'gray' } } }]);
+    expect(routes[0].match).toEqual([{ uri: { exact: '/cat' }, headers: { env: { exact: 'gray' } } }, { uri: { prefix: '/cat/' }, headers: { env: { exact: 'gray' } } }]);
     expect(routes[0].route[0].destination.subset).toEqual('gray');
   });
 

@@ -37,7 +37,7 @@ describe('Match', () => {
   test('catch-all matches are recognised', () => {
     expect(Match.uriPrefix('/').isCatchAll).toBe(true);
     expect(Match.uriRegex('.*').isCatchAll).toBe(true);
-    expect(Match.fromConditions({}).isCatchAll).toBe(true);
+    expect(Match._fromConditions({}).isCatchAll).toBe(true);
     expect(Match.uriPrefix('/').and(Match.headerExact('a', 'b')).isCatchAll).toBe(false);
   });
 });

@@ -114,8 +114,9 @@ describe('CanaryService.exposeVia', () => {
     const out = synth(chart);
     const edge = only(out, 'VirtualService', 'cat-gw').spec;
     expect(edge.hosts).toEqual(['shop.example.com']); // inherited: the gateway's one host
-    expect(edge.http[0].match).toEqual([{ uri: { prefix: '/cat' }, headers: { env: { exact: 'gray' } } }]);
-    expect(edge.http[1]).toMatchObject({ name: 'default', match: [{ uri: { prefix: '/cat' } }], rewrite: { uri: '/' } });
+    // A path prefix by whole path elements: the path itself, or the prefix ending in "/" (see test/path-prefix.test.ts).
+    expect(edge.http[0].match).toEqual([{ uri: { exact: '/cat' }, headers: { env: { exact: 'gray' } } }, { uri: { prefix: '/cat/' }, headers: { env: { exact: 'gray' } } }]);
+    expect(edge.http[1]).toMatchObject({ name: 'default', match: [{ uri: { exact: '/cat' } }, { uri: { prefix: '/cat/' } }], rewrite: { uri: '/' } });
     expect(only(out, 'VirtualService', 'cat').spec.http[1].match).toBeUndefined();
   });
 
@@ -201,14 +202,15 @@ describe('MeshGateway.addRoute', () => {
     expect(vs.hosts).toEqual(['*']);
     expect(vs.http.map((r: any) => r.name)).toEqual(['cat-env-gray', 'cat', 'route-2']);
     expect(vs.http[0].match).toEqual([
-      { uri: { prefix: '/cat' }, headers: { env: { exact: 'gray' } } },
+      { uri: { exact: '/cat' }, headers: { env: { exact: 'gray' } } },
+      { uri: { prefix: '/cat/' }, headers: { env: { exact: 'gray' } } },
       { uri: { exact: '/login' }, headers: { env: { exact: 'gray' } } },
     ]);
     expect(vs.http[1].route.map((d: any) => `${d.destination.subset}=${d.weight}`)).toEqual(['prod=80', 'gray=20']);
     expect(vs.http[1].rewrite).toEqual({ uri: '/' });
     expect(vs.http[2]).toEqual({
       name: 'route-2',
-      match: [{ uri: { prefix: '/legacy' } }],
+      match: [{ uri: { exact: '/legacy' } }, { uri: { prefix: '/legacy/' } }],
       route: [{ destination: { host: 'legacy.bookinfo.svc.cluster.local', port: { number: 8080 } } }],
     });
   });

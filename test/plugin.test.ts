@@ -3,8 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing, Yaml } from 'cdk8s';
 import { BrokenMeshChart } from '../examples/broken';
-import { IstioCanaryValidation } from '../src';
-import { CRDS_ENV, ValidationContextLike } from '../src/validation/plugin';
+import { CRDS_ENV, IstioCanaryValidation, ValidationContextLike } from '../src/validation/plugin';
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'widget-crd.yaml');
 

@@ -74,7 +74,8 @@ describe('CanaryService route options', () => {
     const out = synth(chart);
     const [jason, fallback] = only(out, 'VirtualService').spec.http;
     expect(jason).toMatchObject({ name: 'end-user-jason', timeout: '10s', fault: { delay: { fixedDelay: '7s', percentage: { value: 100 } } } });
-    expect(jason.retries).toBeUndefined();
+    // One route policy per service (issue 27): the rule's own timeout wins, the service's retries apply to it too.
+    expect(jason.retries).toEqual({ attempts: 2, retryOn: '5xx' });
     expect(jason.route[0].headers).toEqual({ response: { set: { 'x-version': 'v2' } } });
     expect(fallback).toMatchObject({ name: 'default', timeout: '5s', retries: { attempts: 2, retryOn: '5xx' } });
     const dr = only(out, 'DestinationRule').spec;

@@ -133,7 +133,7 @@ describe('ProgressiveService', () => {
       targetPort: 3003,
       hosts: ['ad.weather.example.com'],
       gateways: ['public', 'mesh'],
-      match: [{ uri: { prefix: '/ad' } }],
+      match: [{ uri: { exact: '/ad' } }, { uri: { prefix: '/ad/' } }],
       timeout: '5s',
       retries: { attempts: 3, perTryTimeout: '1s', retryOn: '5xx' },
       trafficPolicy: { outlierDetection: { consecutive5xxErrors: 2 }, tls: { mode: 'ISTIO_MUTUAL' } },

@@ -2,9 +2,9 @@
  * The whole public API under random programs: a mechanism, not a list of cases.
  *
  * A program is a random sequence of what users write: constructs created in one or two charts of an App (every
- * construct of the package), their mutators called (addRoute, routeHeader, setWeights, exposeVia, addLane, include,
+ * construct of the package), their mutators called (addRoute, routeHeader, shiftWeights, exposeVia, addLane, include,
  * a gateway's addRoute), with values built by the factories (Match, RolloutStep, AnalysisTemplate, Metric, Webhook,
- * Source, LoadBalancer, and cdk8s' Duration). The values are mostly valid, with edge cases mixed in (names that
+ * Source, LoadBalancer, Probe, DeploymentStrategy, PodCount, and cdk8s' Duration). The values are mostly valid, with edge cases mixed in (names that
  * overflow 63 characters once suffixed, duplicates, Unicode, boundary numbers), and a program may carry mutations
  * that put untyped JavaScript values anywhere in its arguments (null, undefined, NaN, Infinity, huge and negative
  * numbers, strings for numbers, objects for lists, an element twice, a factory's product where another is expected).
@@ -27,14 +27,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart, Duration, Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
+import { App, Chart, Duration } from 'cdk8s';
 import * as fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import {
-  AnalysisTemplate, CanaryService, ClientTlsMode, DefaultRoute, ExternalProtocol, ExternalService, GatewaySpecServersTlsMode,
+  AnalysisTemplate, CanaryService, ClientTlsMode, DefaultRoute, DeploymentStrategy, ExternalProtocol, ExternalService, GatewaySpecServersTlsMode,
   IstioApiVersion, LoadBalancer, Match, MeshAnalysis, MeshAuthorizationPolicy, MeshGateway, MeshNamespace, MeshPeerAuthentication, MeshSidecar,
-  Metric, MtlsMode, ProgressiveService, Protocol, ROUTING_API_CONTEXT, ReleaseLane, Resolution, RolloutService, RolloutStep,
+  Metric, MtlsMode, PodCount, Probe, ProgressiveService, Protocol, RoutingApiContext, ReleaseLane, Resolution, RolloutService, RolloutStep,
   RoutingApi, Source, Split, TrafficSplit, Webhook,
 } from '../src';
 import { CRD_DIR, runVerify } from './verify-tool';
@@ -90,18 +89,17 @@ const SCOPE: Record<string, any> = {
   Source,
   LoadBalancer,
   Duration,
-  Probe: kplus.Probe,
-  Cpu: kplus.Cpu,
-  Size,
-  DeploymentStrategy: kplus.DeploymentStrategy,
+  Probe,
+  DeploymentStrategy,
+  PodCount,
 };
 /** Factories of other libraries: a mutation never reaches into their arguments (their refusals are not ours). */
-const FOREIGN = /^(Duration|Probe|Cpu|Size|DeploymentStrategy)\./;
+const FOREIGN = /^(Duration)\./;
 
 type OpKind =
   | 'CanaryService' | 'TrafficSplit' | 'MeshGateway' | 'MeshGateway.fromName' | 'ReleaseLane' | 'ExternalService' | 'MeshSidecar'
   | 'MeshNamespace' | 'MeshPeerAuthentication' | 'MeshAuthorizationPolicy' | 'ProgressiveService' | 'RolloutService'
-  | 'routeHeader' | 'addRoute' | 'setWeights' | 'exposeVia' | 'addLane' | 'include' | 'gateway.addRoute'
+  | 'routeHeader' | 'addRoute' | 'shiftWeights' | 'exposeVia' | 'addLane' | 'include' | 'gateway.addRoute'
   | 'MeshAnalysis.disable' | 'MeshAnalysis.addKnownHosts';
 
 interface Op {
@@ -150,7 +148,7 @@ const CONSTRUCTORS: Partial<Record<OpKind, { cls: any; refs: RefKind[]; prefix: 
 const MUTATORS: Partial<Record<OpKind, { method: string; spread?: boolean }>> = {
   'routeHeader': { method: 'routeHeader' },
   'addRoute': { method: 'addRoute' },
-  'setWeights': { method: 'setWeights' },
+  'shiftWeights': { method: 'shiftWeights' },
   'exposeVia': { method: 'exposeVia' },
   'addLane': { method: 'addLane' },
   'include': { method: 'include', spread: true },
@@ -369,7 +367,25 @@ function arbitraries(edgy: boolean): fc.Arbitrary<Program> {
 
   const image = g(pick('app:1', 'nginx:1.27', 'registry.example.com/team/app@sha256:0123'), pick('', ' ', 'UPPER:1', 'a b', 'x:'));
   const replicas = g(fc.integer({ min: 0, max: 3 }), pick(-1, 1.5, 2 ** 31, 2 ** 31 - 1, NaN));
-  const probe = fc.tuple(g(pick('/healthz'), pick('health', '')), props({}, { port: [portNumber, 40] })).map(([p, o]) => call('Probe.fromHttpGet', p, o));
+  const probeSeconds = g(pick(1, 5, 10).map((n) => call('Duration.seconds', n)), duration);
+  const probeOptions = props({}, {
+    port: [portNumber, 40],
+    initialDelay: [probeSeconds, 15],
+    period: [probeSeconds, 15],
+    timeout: [probeSeconds, 15],
+    failureThreshold: [count, 15],
+    successThreshold: [g(pick(1), pick(2, 0)), 10],
+  });
+  const probe = fc.oneof(
+    w(4, fc.tuple(g(pick('/healthz', '/ready'), pick('health', '', '/a b')), probeOptions).map(([p, o]) => call('Probe.httpGet', p, o))),
+    w(2, probeOptions.map((o) => call('Probe.tcpSocket', o))),
+    w(1, fc.tuple(g(pick(['cat', '/tmp/ready'], ['true']), pick([], [''])), edgy ? probeOptions : pick({})).map(([c, o]) => call('Probe.exec', c, o))),
+  );
+  const quantity = (...good: string[]) => g(pick(...good), pick('0', '1.5m', '-1', '1 GB', 'abc', ''));
+  const podCount = fc.oneof(g(fc.integer({ min: 0, max: 3 }), pick(-1, 1.5)).map((n) => call('PodCount.absolute', n)),
+    g(pick(0, 25, 50), pick(101, -5)).map((n) => call('PodCount.percent', n)));
+  const deploymentStrategy = fc.oneof(pick(call('DeploymentStrategy.recreate')),
+    props({}, { maxSurge: [podCount, 60], maxUnavailable: [podCount, 60] }).map((o) => call('DeploymentStrategy.rollingUpdate', o)));
   /** What every workload takes (CanaryService versions, ProgressiveService, RolloutService). */
   const workload = (deploymentOptions: boolean) => ({
     required: { image },
@@ -381,17 +397,26 @@ function arbitraries(edgy: boolean): fc.Arbitrary<Program> {
       labels: [labels, 15],
       annotations: [annotations, 10],
       resources: [props({}, {
-        cpu: [props({}, { request: [g(pick(100, 250), pick(0, 1.5, -1)).map((n) => call('Cpu.millis', n)), 60], limit: [pick(500, 1000).map((n) => call('Cpu.millis', n)), 40] }), 60],
-        memory: [props({}, { limit: [g(pick(128, 512), pick(0)).map((n) => call('Size.mebibytes', n)), 60] }), 40],
+        cpu: [props({}, { request: [quantity('100m', '250m', '0.5'), 60], limit: [pick('500m', '1'), 40] }), 60],
+        memory: [props({}, { request: [quantity('64Mi', '100M'), 30], limit: [quantity('128Mi', '512Mi', '1Gi'), 60] }), 40],
+        ephemeralStorage: [props({}, { limit: [quantity('1Gi'), 60] }), 10],
       }), 8],
       readiness: [probe, 8],
       liveness: [probe, 5],
       startup: [probe, 3],
-      containerOptions: [props({}, { securityContext: [props({}, { ensureNonRoot: [bool, 60], readOnlyRootFilesystem: [bool, 60] }), 80], workingDir: [g(pick('/app'), pick('rel')), 20] }), 10],
+      securityContext: [props({}, {
+        runAsNonRoot: [bool, 60],
+        readOnlyRootFilesystem: [bool, 60],
+        runAsUser: [g(pick(65532, 1000), pick(0, -1, 1.5)), 20],
+        privileged: [g(pick(false), pick(true)), 5],
+      }), 10],
+      workingDir: [g(pick('/app'), pick('rel')), 5],
+      scratchVolumes: [g(pick([{ name: 'tmp', path: '/tmp' }], [{ name: 'tmp', path: '/tmp' }, { name: 'cache', path: '/var/cache' }]),
+        pick([{ name: 'Tmp', path: '/tmp' }], [{ name: 'tmp', path: 'tmp' }], [{ name: 'a', path: '/x' }, { name: 'a', path: '/y' }])), 8],
       ...(deploymentOptions ? {
         deploymentOptions: [edgy
-          ? props({}, { minReady: [duration, 40], progressDeadline: [duration, 40], strategy: [pick(call('DeploymentStrategy.recreate')), 30] })
-          : fc.oneof(props({ minReady: duration }), props({ progressDeadline: duration }), props({ strategy: pick(call('DeploymentStrategy.recreate')) })), 8],
+          ? props({}, { minReady: [duration, 40], progressDeadline: [duration, 40], strategy: [deploymentStrategy, 30] })
+          : fc.oneof(props({ minReady: duration }), props({ progressDeadline: duration }), props({ strategy: deploymentStrategy })), 8],
       } : {}),
     } as Record<string, [fc.Arbitrary<Data>, number]>,
   });
@@ -700,22 +725,22 @@ function arbitraries(edgy: boolean): fc.Arbitrary<Program> {
   const routeName = g(pick('jason', 'rule-1', 'insider', 'mirror', 'a', 'gray'), pick('default', 'lane-gray', 'sticky-v2', 'A B', '', ' ', 'x'.repeat(300)));
   /** A step; clean analysis steps name the templates given. */
   const rolloutStep = (names: Data[]) => fc.oneof(
-    w(4, percent.map((p) => call('RolloutStep.setWeight', p))),
+    w(4, percent.map((p) => call('RolloutStep.weight', p))),
     w(3, fc.option(duration, { nil: undefined }).map((d) => (d ? call('RolloutStep.pause', d) : call('RolloutStep.pause')))),
     ...(edgy || names.length > 0 ? [w(1, fc.tuple(edgy ? fc.array(templateName, { maxLength: 2 }) : fc.subarray(names, { minLength: 1 }),
       edgy ? props({}, { 'service-name': [pick('web-canary.shop.svc.cluster.local'), 30], 'job': [pick<Data>('web', 5), 30] }) : fc.constant({}))
       .map(([t, a]) => call('RolloutStep.analysis', t, a)))] : []),
-    w(1, fc.tuple(routeName, fc.array(g(headerMatch, match), { maxLength: 2 })).map(([n, m]) => call('RolloutStep.setHeaderRoute', n, m))),
+    w(1, fc.tuple(routeName, fc.array(g(headerMatch, match), { maxLength: 2 })).map(([n, m]) => call('RolloutStep.headerRoute', n, m))),
     w(1, routeName.map((n) => call('RolloutStep.removeHeaderRoute', n))),
     w(1, fc.tuple(routeName, fc.array(match, { maxLength: 2 }), fc.option(percent, { nil: undefined }))
-      .map(([n, m, p]) => (p === undefined ? call('RolloutStep.setMirrorRoute', n, m) : call('RolloutStep.setMirrorRoute', n, m, p)))),
+      .map(([n, m, p]) => (p === undefined ? call('RolloutStep.mirrorRoute', n, m) : call('RolloutStep.mirrorRoute', n, m, p)))),
     w(1, routeName.map((n) => call('RolloutStep.removeMirrorRoute', n))),
   );
   /** Clean: a first weight above 0 (the canary has pods before a managed route), and the last at 100. */
   const steps = (names: Data[]) => fc.oneof(
     w(3, props({ stepWeight: g(pick(20, 25, 50, 33), pick(0, 101, 1.5)), pause: duration }, { maxWeight: [g(pick(100), pick(50, 0)), 30] }).map((o) => call('RolloutStep.ramp', o))),
     w(5, fc.tuple(fc.array(rolloutStep(names), { maxLength: 5 }), edgy ? fc.boolean() : fc.constant(true))
-      .map(([s, finish]) => [...(edgy ? [] : [call('RolloutStep.setWeight', 20)]), ...s, ...(finish ? [call('RolloutStep.setWeight', 100)] : [])])),
+      .map(([s, finish]) => [...(edgy ? [] : [call('RolloutStep.weight', 20)]), ...s, ...(finish ? [call('RolloutStep.weight', 100)] : [])])),
   );
   const rolloutServiceArgs = (() => {
     const wl = workload(false);
@@ -786,7 +811,7 @@ function arbitraries(edgy: boolean): fc.Arbitrary<Program> {
       fc.option(fc.tuple(props({}, { name: [routeName, 30] }), routePolicy(versionSel, 8)), { nil: undefined }))
       .map(([i, n, v, version, options]): Op => ({ k: 'routeHeader', target: ref('routed', i), args: options ? [n, v, version, { ...options[0], ...options[1] }] : [n, v, version] }))),
     w(4, fc.tuple(fc.nat(4), fc.oneof(w(8, routeOptions), w(1, redirectRoute))).map(([i, o]): Op => ({ k: 'addRoute', target: ref('routed', i), args: [o] }))),
-    w(2, fc.tuple(fc.nat(4), weightsSel).map(([i, weights]): Op => ({ k: 'setWeights', target: ref(edgy ? 'routed' : 'weighted', i), args: [weights] }))),
+    w(2, fc.tuple(fc.nat(4), weightsSel).map(([i, weights]): Op => ({ k: 'shiftWeights', target: ref(edgy ? 'routed' : 'weighted', i), args: [weights] }))),
     w(4, fc.tuple(fc.nat(4), fc.nat(4), fc.option(exposeOptions, { nil: undefined }))
       .map(([i, gw, o]): Op => ({ k: 'exposeVia', target: ref('exposable', i), args: o ? [ref('gateway', gw), o] : [ref('gateway', gw)] }))),
     w(2, fc.tuple(fc.nat(4), fc.nat(4)).map(([i, l]): Op => ({ k: 'addLane', target: ref('canary', i), args: [ref('lane', l)] }))),
@@ -967,7 +992,7 @@ function lit(d: Data): string {
   if (isCall(d)) {
     const args = d.args.map(lit);
     if (d.$call.startsWith('.')) return `${args[0]}${d.$call}(${args.slice(1).join(', ')})`;
-    return `${/^(Probe|Cpu|Size|DeploymentStrategy)\./.test(d.$call) ? 'kplus.' : ''}${d.$call}(${args.join(', ')})`;
+    return `${d.$call}(${args.join(', ')})`;
   }
   if (Array.isArray(d)) return `[${d.map(lit).join(', ')}]`;
   const entries = Object.entries(d).map(([k, v]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${lit(v)}`);
@@ -1004,16 +1029,16 @@ function runProgram(program: Program): Run {
     try {
       const app = new App({ outdir });
       if (program.context?.on === 'app') {
-        ctx.lines.push(`app.node.setContext(ROUTING_API_CONTEXT, ${lit(program.context.value)});`);
-        app.node.setContext(ROUTING_API_CONTEXT, build(program.context.value, ctx));
+        ctx.lines.push(`app.node.setContext(RoutingApiContext.KEY, ${lit(program.context.value)});`);
+        app.node.setContext(RoutingApiContext.KEY, build(program.context.value, ctx));
       }
       program.charts.forEach((c, i) => {
         const options = c.namespace === undefined ? '' : `, { namespace: ${lit(c.namespace)} }`;
         ctx.lines.push(`const chart${i} = new Chart(app, 'chart${i}'${options});`);
         const chart = new Chart(app, `chart${i}`, c.namespace === undefined ? undefined : { namespace: c.namespace as string });
         if (i === 0 && program.context?.on === 'chart0') {
-          ctx.lines.push(`chart0.node.setContext(ROUTING_API_CONTEXT, ${lit(program.context.value)});`);
-          chart.node.setContext(ROUTING_API_CONTEXT, build(program.context.value, ctx));
+          ctx.lines.push(`chart0.node.setContext(RoutingApiContext.KEY, ${lit(program.context.value)});`);
+          chart.node.setContext(RoutingApiContext.KEY, build(program.context.value, ctx));
         }
         ctx.charts.push(chart);
       });

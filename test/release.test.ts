@@ -111,8 +111,9 @@ describe('rendering', () => {
     const { http, tcp } = renderRoutes(release({ rules: [jason, beta], policy: { timeout: Duration.seconds(10) } }));
     expect(tcp).toBeUndefined();
     expect(http!.map((r) => r.name)).toEqual(['jason', 'beta', 'default']);
-    expect(http![0]).toEqual({ name: 'jason', match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [{ destination: { host: HOST, subset: 'v2' } }] });
-    expect(http![1].match).toEqual([{ headers: { version: { prefix: '2' } } }, { uri: { prefix: '/beta' }, method: { exact: 'GET' } }]);
+    // One route policy per service (issue 27): jason takes the service's timeout, beta keeps its own.
+    expect(http![0]).toEqual({ name: 'jason', match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [{ destination: { host: HOST, subset: 'v2' } }], timeout: '10s' });
+    expect(http![1].match).toEqual([{ headers: { version: { prefix: '2' } } }, { uri: { exact: '/beta' }, method: { exact: 'GET' } }, { uri: { prefix: '/beta/' }, method: { exact: 'GET' } }]);
     expect(http![1].timeout).toBe('1500ms');
     expect(http![2]).toEqual({
       name: 'default',

@@ -8,7 +8,7 @@ import {
 import { analyze, explain } from '../src/analysis';
 
 const AD = { port: 3003, image: 'istioweather/advertisement:v1' };
-const STEPS = [RolloutStep.setWeight(50), RolloutStep.pause()];
+const STEPS = [RolloutStep.weight(50), RolloutStep.pause()];
 
 function rollout(props: Partial<RolloutServiceProps> = {}, namespace = 'weather'): { service: RolloutService; objects: () => any[] } {
   const chart = newChart(namespace);
@@ -131,9 +131,9 @@ describe('RolloutService: traffic routing names what exists', () => {
     new MeshNamespace(chart, 'shop');
     const gateway = new MeshGateway(chart, 'gw', { hosts: ['shop.example.com', 'api.example.com', 'edge.example.com'] });
     const steps = [
-      RolloutStep.setWeight(10),
-      RolloutStep.setHeaderRoute('testers', [Match.headerExact('x-tester', 'yes')]),
-      RolloutStep.setMirrorRoute('mirror-get', [Match.method('GET').and(Match.uriPrefix('/api'))], 35),
+      RolloutStep.weight(10),
+      RolloutStep.headerRoute('testers', [Match.headerExact('x-tester', 'yes')]),
+      RolloutStep.mirrorRoute('mirror-get', [Match.method('GET').and(Match.uriPrefix('/api'))], 35),
       RolloutStep.pause(),
     ];
     for (const split of [Split.SUBSET, Split.HOST]) {
@@ -152,7 +152,7 @@ describe('RolloutService: traffic routing names what exists', () => {
     });
     expect(subsetLevel.trafficRouting.managedRoutes).toEqual([{ name: 'testers' }, { name: 'mirror-get' }]);
     expect(subsetLevel.steps[2]).toEqual({
-      setMirrorRoute: { name: 'mirror-get', match: [{ method: { exact: 'GET' }, path: { prefix: '/api' } }], percentage: 35 },
+      setMirrorRoute: { name: 'mirror-get', match: [{ method: { exact: 'GET' }, path: { regex: '/api(/.*)?' } }], percentage: 35 },
     });
     expect(only(objects, 'DestinationRule', 'web-subset').spec.subsets).toEqual([
       { name: 'stable', labels: { app: 'web-subset' } }, { name: 'canary', labels: { app: 'web-subset' } },
@@ -176,27 +176,27 @@ describe('RolloutService: refused at synth', () => {
   const refuse = (props: Partial<RolloutServiceProps>) => () => rollout(props);
 
   test.each([
-    ['a setWeight above 100', { steps: [RolloutStep.setWeight(120)] },
+    ['a setWeight above 100', { steps: [RolloutStep.weight(120)] },
       'rollout "ad": step 0 (setWeight 120): setWeight must be a whole percentage from 0 to 100 (got 120); use e.g. 20'],
-    ['steps that stop short of 100 without saying so', { steps: [RolloutStep.setWeight(20), RolloutStep.pause(Duration.seconds(40)), RolloutStep.setWeight(40)] },
+    ['steps that stop short of 100 without saying so', { steps: [RolloutStep.weight(20), RolloutStep.pause(Duration.seconds(40)), RolloutStep.weight(40)] },
       'rollout "ad": the steps end at 40% to the canary, and Argo Rollouts then sends it 100% at once (got setWeight 20, pause 40s, setWeight 40); '
-      + 'step up to RolloutStep.setWeight(100), end with RolloutStep.pause() to promote by hand, or set allowJumpToFull: true'],
+      + 'step up to RolloutStep.weight(100), end with RolloutStep.pause() to promote by hand, or set allowJumpToFull: true'],
     ['no steps', { steps: [] }, 'the steps end at 0% to the canary, and Argo Rollouts then sends it 100% at once (got no steps)'],
-    ['a step analysis naming an unknown template', { steps: [RolloutStep.setWeight(20), RolloutStep.analysis(['success-rate']), RolloutStep.setWeight(100)], analysisTemplates: [AnalysisTemplate.errorRate(5)] },
+    ['a step analysis naming an unknown template', { steps: [RolloutStep.weight(20), RolloutStep.analysis(['success-rate']), RolloutStep.weight(100)], analysisTemplates: [AnalysisTemplate.errorRate(5)] },
       'rollout "ad": step 1 (analysis success-rate) names an AnalysisTemplate the service does not have (got "success-rate"); use one of error-rate'],
     ['a background analysis naming an unknown template', { analysis: { templates: ['error-rate'] } },
       'rollout "ad": analysis names an AnalysisTemplate the service does not have (got "error-rate"); add it to analysisTemplates'],
     ['a managed route name used for a header and a mirror route', {
-      steps: [RolloutStep.setWeight(10), RolloutStep.setHeaderRoute('canary-route', [Match.headerExact('x', 'y')]),
-        RolloutStep.setMirrorRoute('canary-route', [Match.method('GET')]), RolloutStep.pause()],
+      steps: [RolloutStep.weight(10), RolloutStep.headerRoute('canary-route', [Match.headerExact('x', 'y')]),
+        RolloutStep.mirrorRoute('canary-route', [Match.method('GET')]), RolloutStep.pause()],
     }, 'rollout "ad": step 2 (setMirrorRoute canary-route): managed route "canary-route" is already a header route (got "canary-route"); give each managed route one name of its own'],
-    ['a managed route taking the default route\'s name', { steps: [RolloutStep.setWeight(10), RolloutStep.setHeaderRoute('default', [Match.headerExact('x', 'y')]), RolloutStep.pause()] },
+    ['a managed route taking the default route\'s name', { steps: [RolloutStep.weight(10), RolloutStep.headerRoute('default', [Match.headerExact('x', 'y')]), RolloutStep.pause()] },
       'rollout "ad": step 1 (setHeaderRoute default): managed route "default" has the name of one of the service\'s own routes, which Argo Rollouts would replace (got "default"); rename it; taken: default'],
-    ['a header route before the canary has pods', { steps: [RolloutStep.setHeaderRoute('t', [Match.headerExact('x', 'y')]), RolloutStep.setWeight(100)] },
-      'rollout "ad": step 0 (setHeaderRoute t) routes to the canary before any setWeight above 0, when the canary has no pods yet (got setHeaderRoute t); put a RolloutStep.setWeight() above 0 before it'],
-    ['a header route on a path', { steps: [RolloutStep.setWeight(10), RolloutStep.setHeaderRoute('t', [Match.uriPrefix('/a')]), RolloutStep.pause()] },
+    ['a header route before the canary has pods', { steps: [RolloutStep.headerRoute('t', [Match.headerExact('x', 'y')]), RolloutStep.weight(100)] },
+      'rollout "ad": step 0 (setHeaderRoute t) routes to the canary before any setWeight above 0, when the canary has no pods yet (got setHeaderRoute t); put a RolloutStep.weight() above 0 before it'],
+    ['a header route on a path', { steps: [RolloutStep.weight(10), RolloutStep.headerRoute('t', [Match.uriPrefix('/a')]), RolloutStep.pause()] },
       'a header route matches one header per entry (exact, prefix or regex), as Argo Rollouts\' setHeaderRoute takes'],
-    ['a mirror route on a query parameter', { steps: [RolloutStep.setWeight(10), RolloutStep.setMirrorRoute('m', [Match.queryParam('a', 'b')]), RolloutStep.pause()] },
+    ['a mirror route on a query parameter', { steps: [RolloutStep.weight(10), RolloutStep.mirrorRoute('m', [Match.queryParam('a', 'b')]), RolloutStep.pause()] },
       'a mirror route matches on method, path and headers only, as Argo Rollouts\' setMirrorRoute takes'],
     ['a template argument without a value', { analysisTemplates: [AnalysisTemplate.prometheus('lat', [{ name: 'p99', query: 'q{x="{{args.svc}}"}', successCondition: 'result[0] < 1' }], ['svc'])], analysis: { templates: ['lat'] } },
       'rollout "ad": analysis: template "lat" needs the argument "svc" (got no value); pass args: { "svc": "..." }'],
@@ -206,28 +206,28 @@ describe('RolloutService: refused at synth', () => {
       'AnalysisTemplate "lat" metric "p99" has no condition, so every measurement would pass'],
     ['a TCP service', { protocol: Protocol.TCP }, 'rollout "ad": Argo Rollouts shifts this service\'s traffic with HTTP routes, so it must speak an HTTP-family protocol (got "tcp")'],
     ['Deployment options', { deploymentOptions: {} } as any, 'rollout "ad": a Rollout has no Deployment, so deploymentOptions do not apply'],
-    ['a pause of half a second', { steps: [RolloutStep.setWeight(100), RolloutStep.pause(Duration.millis(500))] }, 'step 1 (pause 500ms) duration must be whole seconds (got 500ms)'],
+    ['a pause of half a second', { steps: [RolloutStep.weight(100), RolloutStep.pause(Duration.millis(500))] }, 'step 1 (pause 500ms) duration must be whole seconds (got 500ms)'],
     ['a maxSurge that is no number or percentage', { maxSurge: '25' }, 'rollout "ad": maxSurge must be a whole number or a percentage (got "25"); use e.g. 1 or "25%"'],
   ] as Array<[string, Partial<RolloutServiceProps>, string]>)('%s', (_, props, message) => {
     expect(refuse(props)).toThrow(message);
   });
 
   test('a rule added later that takes a managed route\'s name is refused, and the routing stays as it was', () => {
-    const { service, objects } = rollout({ steps: [RolloutStep.setWeight(10), RolloutStep.setHeaderRoute('testers', [Match.headerExact('x', 'y')]), RolloutStep.pause()] });
+    const { service, objects } = rollout({ steps: [RolloutStep.weight(10), RolloutStep.headerRoute('testers', [Match.headerExact('x', 'y')]), RolloutStep.pause()] });
     expect(() => service.routeHeader('x-tester', 'yes', 'canary', { name: 'testers' }))
       .toThrow('rollout "ad": step 1 (setHeaderRoute testers): managed route "testers" has the name of one of the service\'s own routes');
     expect(only(objects(), 'VirtualService').spec.http.map((r: any) => r.name)).toEqual(['default']);
   });
 
-  test('Argo Rollouts owns the weights: setWeights is refused', () => {
-    expect(() => rollout().service.setWeights({ stable: 50, canary: 50 })).toThrow('rollout "ad": Argo Rollouts sets the weights of a Rollout, so they cannot be set here');
+  test('Argo Rollouts owns the weights: shiftWeights is refused', () => {
+    expect(() => rollout().service.shiftWeights({ stable: 50, canary: 50 })).toThrow('rollout "ad": Argo Rollouts sets the weights of a Rollout, so they cannot be set here');
   });
 
   test('the steps may stop short of 100 when told so, or end with a pause for a human', () => {
-    expect(() => rollout({ steps: [RolloutStep.setWeight(40)], allowJumpToFull: true })).not.toThrow();
-    expect(() => rollout({ steps: [RolloutStep.setWeight(40), RolloutStep.pause()] })).not.toThrow();
+    expect(() => rollout({ steps: [RolloutStep.weight(40)], allowJumpToFull: true })).not.toThrow();
+    expect(() => rollout({ steps: [RolloutStep.weight(40), RolloutStep.pause()] })).not.toThrow();
     // Removing a route before any weight sends nothing to the canary.
-    expect(() => rollout({ steps: [RolloutStep.removeHeaderRoute('testers'), RolloutStep.setWeight(100)] })).not.toThrow();
+    expect(() => rollout({ steps: [RolloutStep.removeHeaderRoute('testers'), RolloutStep.weight(100)] })).not.toThrow();
   });
 });
 
@@ -235,7 +235,7 @@ describe('RolloutService: GitOps', () => {
   test('host-level: ignore the split weights and managed routes of each VirtualService, and the hash Argo adds to the role Services', () => {
     const chart = newChart('weather');
     const gateway = new MeshGateway(chart, 'gw', { hosts: ['ad.example.com'] });
-    const ad = new RolloutService(chart, 'ad', { ...AD, steps: [RolloutStep.setWeight(10), RolloutStep.setHeaderRoute('testers', [Match.headerExact('x', 'y')]), RolloutStep.pause()] });
+    const ad = new RolloutService(chart, 'ad', { ...AD, steps: [RolloutStep.weight(10), RolloutStep.headerRoute('testers', [Match.headerExact('x', 'y')]), RolloutStep.pause()] });
     ad.exposeVia(gateway);
     const routes = ['.spec.http[] | select(.name == "default") | .route[].weight', '.spec.http[] | select(.name == "testers")'];
     const selector = ['.spec.selector["rollouts-pod-template-hash"]', '.metadata.annotations["argo-rollouts.argoproj.io/managed-by-rollouts"]'];
@@ -259,7 +259,7 @@ describe('RolloutService: GitOps', () => {
 describe('ROLLOUT001: the analysis checks hand-written Argo Rollouts objects', () => {
   const ns = 'shop';
   const base = () => {
-    const objects = rollout({ split: Split.SUBSET, steps: [RolloutStep.setWeight(10), RolloutStep.setHeaderRoute('testers', [Match.headerExact('x', 'y')]), RolloutStep.pause()] }, ns).objects();
+    const objects = rollout({ split: Split.SUBSET, steps: [RolloutStep.weight(10), RolloutStep.headerRoute('testers', [Match.headerExact('x', 'y')]), RolloutStep.pause()] }, ns).objects();
     return JSON.parse(JSON.stringify(objects)) as any[];
   };
   const find = (objects: any[], kind: string) => objects.find((o) => o.kind === kind);

@@ -117,7 +117,7 @@ describe('route options render as Istio writes them', () => {
       policy: { timeout: Duration.seconds(2), rewrite: { authority: 'reviews.internal' } },
     });
     expect(renderHttpRoutes(r)).toEqual([
-      { name: 'moved', match: [{ uri: { prefix: '/old' } }], redirect: { uri: '/new', authority: 'b.example', scheme: 'https', port: 8443, redirectCode: 308 } },
+      { name: 'moved', match: [{ uri: { exact: '/old' } }, { uri: { prefix: '/old/' } }], redirect: { uri: '/new', authority: 'b.example', scheme: 'https', port: 8443, redirectCode: 308 } },
       {
         name: 'default',
         rewrite: { authority: 'reviews.internal' },

@@ -13,6 +13,9 @@ function valueFor(m: any): string | undefined {
   if (m === undefined || m === null) return undefined;
   if (m.exact !== undefined) return String(m.exact);
   if (m.prefix !== undefined) return `${m.prefix}x`;
+  // A sticky canary's cookie rule, `(.*; ?)?<name>=<version>(;.*)?`: the cookie between two others.
+  const cookie = m.regex !== undefined ? /^\(\.\*; \?\)\?([\w-]+=[\w-]+)\(;\.\*\)\?$/.exec(m.regex) : null;
+  if (cookie) return `a=1; ${cookie[1]}; b=2`;
   if (m.regex !== undefined) return /^[\w\-./]*$/.test(m.regex) ? m.regex : undefined;
   return undefined;
 }
@@ -36,7 +39,8 @@ function fromIstioMatch(match: any): Partial<VerifyRequest> {
 function fromGatewayApiMatch(match: any): Partial<VerifyRequest> {
   const headers: Record<string, string> = {};
   for (const h of match.headers ?? []) {
-    if ((h.type ?? 'Exact') === 'Exact') headers[h.name.toLowerCase()] = h.value;
+    const v = (h.type ?? 'Exact') === 'Exact' ? h.value : valueFor({ regex: h.value });
+    if (v !== undefined) headers[h.name.toLowerCase()] = v;
   }
   let path = '/';
   if (match.path && (match.path.type ?? 'PathPrefix') !== 'RegularExpression') path = match.path.value;

@@ -148,6 +148,22 @@ describeWithCrds('verify routes: explain answers as Istio\'s pilot and Envoy do'
     expect(describeDisagreement(disagreements[0])).toBe('none');
   });
 
+  test.each([RoutingApi.ISTIO, RoutingApi.GATEWAY_API])('a sticky service (%s): each cookie request, in the mesh and at a gateway', (api) => {
+    const chart = new Chart(Testing.app(), 'sticky', { namespace: 'sticky' });
+    const gw = new MeshGateway(chart, 'gw', { hosts: ['sticky.example.com'], routingApi: api });
+    new CanaryService(chart, 'web', {
+      port: 8080,
+      versions: ['v1', 'v2', 'v3'].map((name) => ({ name, image: `web:${name}` })),
+      weights: { v1: 50, v2: 30, v3: 20 },
+      stickyCanary: {},
+      routingApi: api,
+    }).exposeVia(gw);
+    const objects = Testing.synth(chart);
+    const requests = requestsFor(objects);
+    expect(requests.filter((r) => r.headers?.cookie === 'a=1; canary=v2; b=2')).toHaveLength(2);
+    expect(describeDisagreement(compareWithPilot(objects, requests)[0])).toBe('none');
+  });
+
   test('ambient: at the waypoint, Istio applies the routes explain gives a caller in the mesh (bookinfo-ambient)', () => {
     const objects = Testing.synth(new BookinfoAmbientChart(Testing.app(), 'bookinfo-ambient'));
     const mesh = requestsFor(objects).filter((r) => r.from);

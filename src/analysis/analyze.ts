@@ -70,13 +70,13 @@ export interface AnalysisOptions {
    * Codes to skip, e.g. `['IST0118']`.
    * @default none
    */
-  readonly disable?: readonly string[];
+  readonly disable?: string[];
   /**
    * Hosts that exist outside these manifests (in the cluster or another app), as FQDNs or wildcards. Hosts in
    * `istio-system` (the gateways, istiod) are always taken as present.
    * @default none
    */
-  readonly knownHosts?: readonly string[];
+  readonly knownHosts?: string[];
 }
 
 /** Analyzes manifests; findings in a stable order (by group of checks, then object order). */

@@ -67,6 +67,33 @@ export interface TrafficDestination {
   readonly failure?: string;
   /** The request headers as this destination receives them, when its own backendRef filters modify them. */
   readonly requestHeaders?: Record<string, string>;
+  /**
+   * What this destination alone does to the response headers (Istio's per-destination `headers.response`, a
+   * backendRef's ResponseHeaderModifier), e.g. a sticky canary's `set-cookie` naming the version.
+   */
+  readonly responseHeaders?: HeaderChanges;
+}
+
+/** Retries of the matched route. */
+export interface RouteRetries {
+  /** Retries after the first try (Istio's `attempts`, Gateway API's `retry.attempts`). */
+  readonly attempts?: number;
+  /** Timeout of each try, e.g. `1s` (Istio's `perTryTimeout`, Gateway API's `timeouts.backendRequest`). */
+  readonly perTryTimeout?: string;
+  /** When to retry (Istio's `retryOn`, Gateway API's `retry.codes`), comma-separated. */
+  readonly retryOn?: string;
+}
+
+/** Where a request carrying one cookie goes: one of the cases a sticky route's `Set-Cookie` creates. */
+export interface CookieCase {
+  /** The cookie as a client sends it back, `name=value`. */
+  readonly cookie: string;
+  /** The route that takes the request with the cookie. */
+  readonly rule?: TrafficExplanation['rule'];
+  /** `routed`, or the failure the client sees. */
+  readonly outcome: string;
+  /** The destinations with their probabilities. */
+  readonly destinations: TrafficDestination[];
 }
 
 /** A redirect's location. */
@@ -165,12 +192,56 @@ export interface TrafficExplanation {
   readonly responseHeaders?: HeaderChanges;
   /** Where copies of the request go (Gateway API RequestMirror, Istio mirror), their answers ignored. */
   readonly mirrors?: MirroredTo[];
+  /** The matched route's request timeout, as written (`2s`); undefined when it sets none (Istio's default: none). */
+  readonly timeout?: string;
+  /** The matched route's retries; undefined when it sets none (Istio's default: 2 attempts on connection failures). */
+  readonly retries?: RouteRetries;
+  /**
+   * The cookies the responses set (`Set-Cookie`, a sticky canary's), each with where a request carrying it goes: with
+   * the request's own outcome, the cases a sticky service has (no cookie, and each cookie value).
+   */
+  readonly cookies?: CookieCase[];
   /** Where our reading of Istio is uncertain or the manifests are incomplete. */
   readonly notes: string[];
 }
 
-/** Explains where `request` goes in the mesh described by `objects`. */
+/**
+ * Explains where `request` goes in the mesh described by `objects`; when the responses set cookies, also where the
+ * request goes carrying each of them.
+ */
 export function explain(objects: readonly K8sObject[], request: TrafficRequest): TrafficExplanation {
+  const first = explainOnce(objects, request);
+  const sent = cookiesOf(first.request.headers.cookie);
+  const cases = setCookies(first).filter(([name, value]) => sent.get(name) !== value).map(([name, value]): CookieCase => {
+    const cookies = new Map(sent).set(name, value);
+    const cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const e = explainOnce(objects, { ...request, headers: { ...first.request.headers, cookie } });
+    return { cookie: `${name}=${value}`, rule: e.rule, outcome: e.outcome, destinations: e.destinations };
+  });
+  return cases.length > 0 ? { ...first, cookies: cases } : first;
+}
+
+/** The cookies of a `cookie` header, by name (the first of a name, as servers read it). */
+function cookiesOf(header: string | undefined): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    const name = part.slice(0, eq).trim();
+    if (eq > 0 && !cookies.has(name)) cookies.set(name, part.slice(eq + 1).trim());
+  }
+  return cookies;
+}
+
+/** `[name, value]` of each `Set-Cookie` the route or its destinations put on the response, each once, in order. */
+function setCookies(e: TrafficExplanation): Array<[string, string]> {
+  const values = [e.responseHeaders, ...e.destinations.map((d) => d.responseHeaders)].flatMap((ops) =>
+    Object.entries({ ...ops?.set, ...ops?.add }).filter(([k]) => k === 'set-cookie').map(([, v]) => v));
+  const pairs = values.map((v) => v.split(';')[0]).filter((nv) => nv.indexOf('=') > 0)
+    .map((nv): [string, string] => [nv.slice(0, nv.indexOf('=')).trim(), nv.slice(nv.indexOf('=') + 1).trim()]);
+  return pairs.filter(([k, v], i) => pairs.findIndex(([k2, v2]) => k2 === k && v2 === v) === i);
+}
+
+function explainOnce(objects: readonly K8sObject[], request: TrafficRequest): TrafficExplanation {
   const m = new Manifests(objects);
   const notes: string[] = [...m.notes];
   const callerNamespace = request.from?.namespace ?? 'default';
@@ -343,12 +414,14 @@ function gatewayApiOutcome(m: Manifests, candidate: GatewayApiMatch, matched: st
   for (const f of ofType('RequestHeaderModifier')) headers = applyHeaderOperations(headers, headerOperations(f.requestHeaderModifier));
   if (headers !== c.headers) effects.requestHeaders = headers;
   const response = ofType('ResponseHeaderModifier').map((f) => headerOperations(f.responseHeaderModifier));
-  if (response.length > 0) {
-    effects.responseHeaders = {
-      set: Object.assign({}, ...response.map((r) => r.set)),
-      add: Object.assign({}, ...response.map((r) => r.add)),
-      remove: response.flatMap((r) => r.remove),
-    };
+  if (response.length > 0) effects.responseHeaders = mergeChanges(response);
+  if (spec.timeouts?.request !== undefined) effects.timeout = String(spec.timeouts.request);
+  if (spec.retry || spec.timeouts?.backendRequest !== undefined) {
+    effects.retries = dropEmpty({
+      attempts: spec.retry ? spec.retry.attempts ?? 2 : undefined, // Istio's default when retry names no attempts
+      perTryTimeout: spec.timeouts?.backendRequest !== undefined ? String(spec.timeouts.backendRequest) : undefined,
+      retryOn: Array.isArray(spec.retry?.codes) && spec.retry.codes.length > 0 ? spec.retry.codes.join(',') : undefined,
+    });
   }
   const rewrite = ofType('URLRewrite')[0]?.urlRewrite;
   if (rewrite?.hostname) effects.rewrittenHost = rewrite.hostname;
@@ -375,9 +448,14 @@ function gatewayApiOutcome(m: Manifests, candidate: GatewayApiMatch, matched: st
     for (const f of (b.filters ?? []).filter((x: any) => x?.type === 'RequestHeaderModifier')) {
       own = applyHeaderOperations(own ?? headers, headerOperations(f.requestHeaderModifier));
     }
-    if (target.invalid) return { host: target.host, port: target.port, probability: share, workloads: [], failure: `500: ${target.invalid}`, requestHeaders: own };
+    const responseOps = (b.filters ?? []).filter((x: any) => x?.type === 'ResponseHeaderModifier').map((f: any) => headerOperations(f.responseHeaderModifier));
+    const ownResponse = responseOps.length > 0 ? mergeChanges(responseOps) : undefined;
+    if (target.invalid) {
+      return dropEmpty({ host: target.host, port: target.port, probability: share, workloads: [], failure: `500: ${target.invalid}`, requestHeaders: own, responseHeaders: ownResponse });
+    }
     const port = target.port !== undefined ? { number: target.port } : undefined;
-    return { ...destination(m, { host: target.host, port }, share, namespace, c.notes), requestHeaders: own };
+    const served = destination(m, { host: target.host, port }, share, namespace, c.notes);
+    return dropEmpty({ ...served, requestHeaders: own, responseHeaders: ownResponse });
   });
   const failing = destinations.filter((d) => d.failure);
   const outcome = failing.length === 0 ? 'routed' : failing.length === destinations.length ? failing[0].failure!.split(':')[0] : 'partly failing';
@@ -385,6 +463,20 @@ function gatewayApiOutcome(m: Manifests, candidate: GatewayApiMatch, matched: st
 }
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Several header modifications as one: set and add by name (later wins), removals of all. */
+function mergeChanges(changes: readonly HeaderChanges[]): HeaderChanges {
+  return {
+    set: Object.assign({}, ...changes.map((r) => r.set)),
+    add: Object.assign({}, ...changes.map((r) => r.add)),
+    remove: changes.flatMap((r) => r.remove ?? []),
+  };
+}
+
+/** The object without its undefined fields (so `--json` and deep equality see only what is there). */
+function dropEmpty<T extends object>(obj: T): T {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+}
 
 /** What a matched route does: a redirect, a direct response, or its destinations with their shares. */
 function routeOutcome(m: Manifests, route: any, rule: NonNullable<TrafficExplanation['rule']>, where: string, namespace: string,
@@ -415,9 +507,14 @@ function routeOutcome(m: Manifests, route: any, rule: NonNullable<TrafficExplana
   const effects = istioEffects(route, namespace, context);
   const forwarded = effects.requestHeaders ?? context.headers;
   const destinations = routeShares(route).map((d) => {
-    const own = d.destination && (route.route ?? []).find((r: any) => r.destination === d.destination)?.headers?.request;
+    const headers = d.destination && (route.route ?? []).find((r: any) => r.destination === d.destination)?.headers;
+    const own = headers?.request;
     const base = destination(m, d.destination, d.share, namespace, notes);
-    return own ? { ...base, requestHeaders: applyHeaderOperations(forwarded, istioHeaderOperations(own)) } : base;
+    return dropEmpty({
+      ...base,
+      requestHeaders: own ? applyHeaderOperations(forwarded, istioHeaderOperations(own)) : undefined,
+      responseHeaders: headers?.response ? istioHeaderOperations(headers.response) : undefined,
+    });
   });
   const failing = destinations.filter((d) => d.failure);
   const outcome = failing.length === 0 ? 'routed' : failing.length === destinations.length ? failing[0].failure!.split(':')[0] : 'partly failing';
@@ -444,6 +541,14 @@ function istioEffects(route: any, namespace: string, c: MatchContext): Partial<T
   if (route.rewrite?.authority) effects.rewrittenHost = route.rewrite.authority;
   if (route.headers?.request) effects.requestHeaders = applyHeaderOperations(c.headers, istioHeaderOperations(route.headers.request));
   if (route.headers?.response) effects.responseHeaders = istioHeaderOperations(route.headers.response);
+  if (route.timeout !== undefined) effects.timeout = String(route.timeout);
+  if (route.retries && typeof route.retries === 'object') {
+    effects.retries = dropEmpty({
+      attempts: typeof route.retries.attempts === 'number' ? route.retries.attempts : undefined,
+      perTryTimeout: route.retries.perTryTimeout !== undefined ? String(route.retries.perTryTimeout) : undefined,
+      retryOn: route.retries.retryOn !== undefined ? String(route.retries.retryOn) : undefined,
+    });
+  }
   const mirrors: MirroredTo[] = [];
   if (route.mirror?.host) {
     mirrors.push({ host: resolveHost(route.mirror.host, namespace), port: route.mirror.port?.number, percent: route.mirrorPercentage?.value ?? 100 });
@@ -662,14 +767,38 @@ export function formatExplanation(e: TrafficExplanation): string {
   for (const mirror of e.mirrors ?? []) {
     lines.push(`mirror: ${mirror.percent ?? 100}% copied to ${mirror.host}${mirror.port !== undefined ? ` port ${mirror.port}` : ''} (answers ignored)`);
   }
+  if (e.timeout !== undefined) lines.push(`timeout: ${e.timeout}`);
+  if (e.retries) lines.push(`retries: ${formatRetries(e.retries)}`);
   for (const d of e.destinations) {
     const where = `${d.host}${d.subset ? ` subset ${d.subset}` : ''}${d.port ? ` port ${d.port}` : ''}`;
     const pods = d.workloads.map((w) => `${w.name} (${w.replicas} replica${w.replicas === 1 ? '' : 's'}${w.images.length ? `, ${w.images.join(', ')}` : ''})`).join('; ');
     lines.push(`  ${(d.probability * 100).toFixed(d.probability * 100 % 1 === 0 ? 0 : 1)}% -> ${where}${pods ? `: ${pods}` : ''}${d.failure ? `  !! ${d.failure}` : ''}`);
     if (d.requestHeaders) lines.push(`      request headers sent there: ${formatHeaders(d.requestHeaders)}`);
+    if (d.responseHeaders) lines.push(`      response headers from there: ${formatOperations(d.responseHeaders)}`);
+  }
+  if (e.cookies) {
+    lines.push('with a cookie the responses set:');
+    for (const c of e.cookies) {
+      const rule = c.rule ? `rule ${c.rule.index}${c.rule.name ? ` "${c.rule.name}"` : ''}` : c.outcome;
+      const to = c.destinations.map((d) => `${formatShare(d.probability)} ${d.host}${d.subset ? ` subset ${d.subset}` : ''}${d.failure ? ` !! ${d.failure}` : ''}`);
+      lines.push(`  cookie ${c.cookie}: ${rule} -> ${to.join(', ') || c.outcome}`);
+    }
   }
   for (const note of e.notes) lines.push(`note: ${note}`);
   return lines.join('\n');
+}
+
+function formatShare(probability: number): string {
+  return `${(probability * 100).toFixed(probability * 100 % 1 === 0 ? 0 : 1)}%`;
+}
+
+function formatRetries(r: RouteRetries): string {
+  const parts = [
+    r.attempts !== undefined ? `${r.attempts} attempt${r.attempts === 1 ? '' : 's'}` : 'attempts unset',
+    ...(r.perTryTimeout !== undefined ? [`per try ${r.perTryTimeout}`] : []),
+    ...(r.retryOn !== undefined ? [`on ${r.retryOn}`] : []),
+  ];
+  return parts.join(', ');
 }
 
 function formatHeaders(headers: Readonly<Record<string, string>>): string {

@@ -5,7 +5,8 @@ export { CHECKS, Severity, analyze, formatFinding } from './analyze';
 export type { AnalysisOptions, Finding } from './analyze';
 export { explain, formatExplanation } from './explain';
 export type {
-  HeaderChanges, MirroredTo, RedirectLocation, ServingWorkload, TrafficDestination, TrafficExplanation, TrafficRequest,
+  CookieCase, HeaderChanges, MirroredTo, RedirectLocation, RouteRetries, ServingWorkload, TrafficDestination, TrafficExplanation,
+  TrafficRequest,
 } from './explain';
 export type { K8sObject, ObjectRef } from './manifest';
 export { diffTraffic, renderDiff, renderReport, summarize } from './report';

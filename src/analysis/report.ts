@@ -27,6 +27,10 @@ export interface RouteSummary {
   readonly split: SplitTarget[];
   /** A redirect or direct response instead. */
   readonly response?: string;
+  /** The route's request timeout as written (`2s`), when it sets one. */
+  readonly timeout?: string;
+  /** The route's retries in words (`2 attempts, per try 1s, on 5xx`), when it sets them. */
+  readonly retries?: string;
 }
 
 /** A version of a service: its subset, its workloads. */
@@ -103,6 +107,7 @@ function summarizeGatewayApiRoute(m: Manifests, route: K8sObject): VirtualServic
       match: describeMatches(x.http.match.length === 1 && Object.keys(x.http.match[0]).length === 0 ? undefined : x.http.match),
       split: routeShares(x.http).map((d) => ({ target: shortHost(d.destination.host), percent: Math.round(d.share * 1000) / 10 })),
       response: x.http.redirect ? `redirect ${x.http.redirect.redirectCode} to ${x.http.redirect.uri ?? '(same path)'}` : undefined,
+      ...gatewayApiTimeouts(x.rule),
     })),
   };
 }
@@ -122,6 +127,7 @@ function summarizeVirtualServices(m: Manifests): VirtualServiceSummary[] {
           percent: Math.round(d.share * 1000) / 10,
         })),
         response: route.redirect ? `redirect ${route.redirect.redirectCode ?? 301} to ${route.redirect.uri ?? '(same path)'}` : route.directResponse ? `status ${route.directResponse.status}` : undefined,
+        ...istioTimeouts(route),
       };
     });
     const serviceObject = service ? m.services.get(service) : undefined;
@@ -144,6 +150,40 @@ function summarizeVirtualServices(m: Manifests): VirtualServiceSummary[] {
       routes,
     };
   });
+}
+
+/** An Istio http route's `timeout` and `retries`, in words, when it sets them. */
+function istioTimeouts(route: any): { timeout?: string; retries?: string } {
+  const r = route?.retries;
+  return dropEmpty({
+    timeout: route?.timeout !== undefined ? String(route.timeout) : undefined,
+    retries: r && typeof r === 'object'
+      ? retriesInWords(typeof r.attempts === 'number' ? r.attempts : undefined, r.perTryTimeout, r.retryOn) : undefined,
+  });
+}
+
+/** A Gateway API rule's `timeouts` and `retry`, in words, when it sets them. */
+function gatewayApiTimeouts(rule: any): { timeout?: string; retries?: string } {
+  const retry = rule?.retry;
+  const perTry = rule?.timeouts?.backendRequest;
+  return dropEmpty({
+    timeout: rule?.timeouts?.request !== undefined ? String(rule.timeouts.request) : undefined,
+    retries: retry || perTry !== undefined
+      ? retriesInWords(retry ? retry.attempts ?? 2 : undefined, perTry, Array.isArray(retry?.codes) && retry.codes.length > 0 ? retry.codes.join(',') : undefined)
+      : undefined,
+  });
+}
+
+function retriesInWords(attempts: number | undefined, perTry: unknown, on: unknown): string {
+  return [
+    attempts !== undefined ? `${attempts} attempt${attempts === 1 ? '' : 's'}` : 'attempts unset',
+    ...(perTry !== undefined ? [`per try ${String(perTry)}`] : []),
+    ...(on !== undefined ? [`on ${String(on)}`] : []),
+  ].join(', ');
+}
+
+function dropEmpty<T extends object>(obj: T): T {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
 }
 
 function shortHost(host: string): string {
@@ -191,7 +231,8 @@ export function renderReport(objects: readonly K8sObject[]): string {
     }
     lines.push(s.kind === 'VirtualService' ? 'Rules, first match wins:' : 'Matches in Gateway API\'s precedence order, first match wins:', '');
     for (const r of s.routes) {
-      lines.push(`${r.index + 1}. ${r.name ? `\`${r.name}\`: ` : ''}${r.match} → ${r.response ?? formatSplit(r.split)}`);
+      const options = [...(r.timeout !== undefined ? [`timeout ${r.timeout}`] : []), ...(r.retries !== undefined ? [`retries ${r.retries}`] : [])];
+      lines.push(`${r.index + 1}. ${r.name ? `\`${r.name}\`: ` : ''}${r.match} → ${r.response ?? formatSplit(r.split)}${options.length > 0 ? ` (${options.join('; ')})` : ''}`);
     }
     lines.push('', '```mermaid', ...flowchart(s), '```', '');
   }

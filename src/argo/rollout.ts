@@ -2,7 +2,7 @@
 import { Duration } from 'cdk8s';
 import { dropUndefined, renderDuration } from '../model/data';
 import { DEFAULT_PROMETHEUS } from '../model/flagger';
-import { Match } from '../model/match';
+import { Match, elementPrefixUri } from '../model/match';
 import {
   AnalysisTemplate, BackgroundAnalysis, CANARY, RolloutStep, STABLE, analysisArgs, managedRoutes,
 } from '../model/rollout';
@@ -98,5 +98,6 @@ function renderHeaderRouteMatch(match: Match): Record<string, any> {
 /** `{ method, path, headers }`, each an Istio string match. */
 function renderMirrorRouteMatch(match: Match): Record<string, any> {
   const { method, uri, headers } = match.conditions;
-  return dropUndefined({ method, path: uri, headers });
+  // One string match per field: a path prefix by whole path elements as one regex (see Match.uriPrefix).
+  return dropUndefined({ method, path: uri && elementPrefixUri(uri), headers });
 }

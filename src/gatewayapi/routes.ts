@@ -12,7 +12,9 @@ import {
   DEFAULT_ROUTE_NAME, Edge, Release, ReleasePort, Weights, defaultRouteWeights, gatewayTargetPort, httpPorts, matchesOnPort,
   subjectOf, withEdgeMatches,
 } from '../model/release';
-import { CorsPolicy, HeaderOperations, HeaderPolicy, Mirror, Redirect, Rewrite, RoutePolicy, mergeRewrites } from '../model/route-policy';
+import {
+  CorsPolicy, HeaderOperations, HeaderPolicy, Mirror, Redirect, Rewrite, RoutePolicy, inheritRoutePolicy, mergeHeaderPolicies, mergeRewrites,
+} from '../model/route-policy';
 
 /** A Service by name and namespace, as a backendRef or parentRef names it. */
 export interface ServiceRef {
@@ -70,7 +72,9 @@ function renderRules(release: Release, port: ReleasePort, edge: Edge, options: {
   const name = (rule: string) => (edge.namePrefix ? (rule === DEFAULT_ROUTE_NAME ? edge.namePrefix : `${edge.namePrefix}-${rule}`) : rule);
   const ordered: Array<{ name: string; matches: Match[]; to: string }> = [];
   const rules: Array<Record<string, any>> = [];
-  for (const rule of release.rules) {
+  for (const given of release.rules) {
+    // One route policy per service: each rule takes the service's route options it does not set itself.
+    const rule = inheritRoutePolicy(release.policy, given);
     const own = matchesOnPort(rule, port).map((m) => m.withoutPort());
     if (own.length === 0) continue;
     const matches = withEdgeMatches(subject, edgeMatches, own);
@@ -79,7 +83,10 @@ function renderRules(release: Release, port: ReleasePort, edge: Edge, options: {
     if (rule.redirect && rewrite) {
       throw invalid(subject, `${where}: a redirect cannot come with the entry point's rewrite`, show(rewrite), 'drop the rewrite, or the redirect');
     }
-    ordered.push({ name: rule.name, matches, to: rule.redirect ? `route ${rule.name}` : forwardingKey(rule.name, rule, rule.to) });
+    // Rules that forward alike may swap places. Options every rule inherits from the service leave them alike, except a
+    // path rewrite, which replaces a matched prefix or the whole path depending on the rule's own matches.
+    const alike = release.policy?.rewrite?.uri !== undefined ? rule : given;
+    ordered.push({ name: rule.name, matches, to: rule.redirect ? `route ${rule.name}` : forwardingKey(rule.name, alike, rule.to) });
     rules.push(renderRule(release, port, grpc, {
       name: name(rule.name),
       where,
@@ -101,6 +108,7 @@ function renderRules(release: Release, port: ReleasePort, edge: Edge, options: {
     policy: { ...release.policy, rewrite },
     weights: defaultRouteWeights(release),
     allPods: defaultRouteWeights(release) === undefined,
+    splitHeaders: release.splitHeaders,
     experimental: options.experimental,
   }));
   return rules;
@@ -114,6 +122,8 @@ interface RuleInput {
   readonly redirect?: Redirect;
   readonly weights?: Weights;
   readonly allPods?: boolean;
+  /** Header operations on the destination of each version, on top of the version's own (a sticky canary's cookie). */
+  readonly splitHeaders?: Readonly<Record<string, HeaderPolicy>>;
   readonly experimental?: boolean;
 }
 
@@ -129,6 +139,11 @@ function renderRule(release: Release, port: ReleasePort, grpc: boolean, input: R
   ];
   const matches = input.matches.map((m) => (grpc ? renderGrpcMatch(m) : renderHttpMatch(m)));
   const perTry = policy.retries?.perTryTimeout;
+  if (policy.timeout && perTry && perTry.toMilliseconds() > policy.timeout.toMilliseconds()) {
+    // HTTPRoute's CEL rule on `timeouts`; here for a rule whose own timeout meets the service's retries.
+    throw invalid(subject, `${input.where}: Gateway API refuses a per-try timeout longer than the request timeout`,
+      `perTryTimeout ${show(perTry)}, timeout ${show(policy.timeout)}`, 'make perTryTimeout at most the timeout, or give the rule its own retries');
+  }
   for (const [what, duration] of [['timeout', policy.timeout], ['retries perTryTimeout', perTry]] as const) {
     // Gateway API 1.5.1 CRDs, Duration: `^([0-9]{1,5}(h|m|s|ms)){1,4}$`, so at most 99999h.
     if (duration !== undefined && duration.toMilliseconds({ integral: false }) >= 100_000 * 3_600_000) {
@@ -139,7 +154,7 @@ function renderRule(release: Release, port: ReleasePort, grpc: boolean, input: R
     name: input.name,
     matches: matches.length > 0 ? matches : undefined,
     filters: filters.length > 0 ? filters : undefined,
-    backendRefs: input.redirect ? undefined : renderBackendRefs(release, port, input.weights, input.allPods === true),
+    backendRefs: input.redirect ? undefined : renderBackendRefs(release, port, input.weights, input.allPods === true, input.splitHeaders),
     timeouts: policy.timeout || perTry ? dropUndefined({
       request: policy.timeout && gatewayDuration(policy.timeout),
       backendRequest: perTry && gatewayDuration(perTry),
@@ -152,11 +167,13 @@ function renderRule(release: Release, port: ReleasePort, grpc: boolean, input: R
 }
 
 /** backendRefs of a split: each version's own Service, zero weights dropped, a lone backend without a weight. */
-function renderBackendRefs(release: Release, port: ReleasePort, weights: Weights | undefined, allPods: boolean): Array<Record<string, any>> {
+function renderBackendRefs(release: Release, port: ReleasePort, weights: Weights | undefined, allPods: boolean,
+  extraHeaders?: Readonly<Record<string, HeaderPolicy>>): Array<Record<string, any>> {
   if (allPods || !weights) return [{ ...serviceBackend(release.host), port: port.number }];
   const live = release.keepZeroWeights ? release.versions : release.versions.filter((v) => (weights[v] ?? 0) > 0);
   return live.map((version) => {
-    const headers = headerFilters(release.versionPolicies?.[version]?.headers);
+    // One filter of each type per backendRef: the version's own header operations and the split's, merged.
+    const headers = headerFilters(mergeHeaderPolicies(release.versionPolicies?.[version]?.headers, extraHeaders?.[version]));
     return dropUndefined({
       ...versionBackend(release, version, port),
       weight: live.length > 1 ? weights[version] ?? 0 : undefined,

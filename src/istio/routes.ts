@@ -3,13 +3,13 @@ import { renderHeaderPolicy, renderRedirect, renderRoutePolicy } from './route-p
 import { renderTrafficPolicy } from './traffic-policy';
 import { dropUndefined } from '../model/data';
 import { invalid, show } from '../model/errors';
-import { Match } from '../model/match';
+import { Match, elementPrefixUris } from '../model/match';
 import { isHttpProtocol } from '../model/protocol';
 import {
   DEFAULT_ROUTE_NAME, Edge, Release, defaultRouteWeights, ReleasePort, Weights,
   gatewayTargetPort, httpPorts, isHttpOnlyRule, matchesOnPort, subjectOf, tcpPorts, withEdgeMatches,
 } from '../model/release';
-import { HeaderPolicy, mergeRewrites } from '../model/route-policy';
+import { HeaderPolicy, inheritRoutePolicy, mergeHeaderPolicies, mergeRewrites } from '../model/route-policy';
 
 /** One DestinationRule subset per version, selecting pods by their `version` label, with its traffic policy. */
 export function renderSubsets(release: Release): Array<Record<string, any>> {
@@ -53,13 +53,13 @@ export function renderVersionDestinationRules(release: Release): VersionDestinat
  * and, on HTTP ports, the version's header operations.
  */
 export function renderDestinations(release: Release, weights: Weights, port: ReleasePort = release.ports[0],
-  keepZeroWeights = false): Array<Record<string, any>> {
+  keepZeroWeights = false, extraHeaders?: Readonly<Record<string, HeaderPolicy>>): Array<Record<string, any>> {
   const live = keepZeroWeights ? release.versions : release.versions.filter((v) => (weights[v] ?? 0) > 0);
   const http = isHttpProtocol(port.protocol);
   return live.map((version) => dropUndefined({
     destination: renderDestination(release, version, port),
     weight: live.length > 1 ? weights[version] ?? 0 : undefined,
-    headers: http ? versionHeaders(release, version) : undefined,
+    headers: http ? versionHeaders(release, version, extraHeaders?.[version]) : undefined,
   }));
 }
 
@@ -69,7 +69,7 @@ export function renderDestinations(release: Release, weights: Weights, port: Rel
  */
 function renderDefaultDestinations(release: Release, port: ReleasePort): Array<Record<string, any>> {
   const weights = defaultRouteWeights(release);
-  if (weights) return renderDestinations(release, weights, port, release.keepZeroWeights);
+  if (weights) return renderDestinations(release, weights, port, release.keepZeroWeights, release.splitHeaders);
   const number = destinationPort(release, port);
   return [{ destination: dropUndefined({ host: release.host, port: number !== undefined ? { number } : undefined }) }];
 }
@@ -93,22 +93,36 @@ function destinationPort(release: Release, port: ReleasePort): number | undefine
   return release.ports.length > 1 ? port.number : undefined;
 }
 
-function versionHeaders(release: Release, version: string): Record<string, any> | undefined {
-  const headers: HeaderPolicy | undefined = release.versionPolicies?.[version]?.headers;
+function versionHeaders(release: Release, version: string, extra?: HeaderPolicy): Record<string, any> | undefined {
+  const headers = mergeHeaderPolicies(release.versionPolicies?.[version]?.headers, extra);
   return headers && renderHeaderPolicy(headers);
 }
 
-/** One Istio `HTTPMatchRequest`. */
-export function renderHttpMatch(match: Match): Record<string, any> {
+/**
+ * The Istio `HTTPMatchRequest`s of one match: one, or two for a path prefix, which matches whole path elements as
+ * Gateway API's `PathPrefix` does (the exact path, or the string prefix ending in `/`; see `elementPrefixUris`).
+ */
+export function renderHttpMatches(match: Match): Array<Record<string, any>> {
   const c = match.conditions;
-  return dropUndefined({
+  return (c.uri ? elementPrefixUris(c.uri) : [undefined]).map((uri) => dropUndefined({
     headers: c.headers,
-    uri: c.uri,
+    uri,
     method: c.method,
     queryParams: c.queryParams,
     sourceLabels: c.sourceLabels,
     port: c.port,
-  });
+  }));
+}
+
+/**
+ * A route's rewrite as Istio's API must say it so a path prefix's rewrite means what Gateway API's
+ * `ReplacePrefixMatch` does: with every match a path prefix (rendered as the prefix ending in `/`), `uri` ends in
+ * `/`, so `/checkout/a` rewritten with `/` or `/v2` becomes `/a` or `/v2/a` (the bare `/checkout` becomes `/`, or
+ * `/v2/` where Gateway API gives `/v2`).
+ */
+export function prefixRewrite<T extends { uri?: string }>(rewrite: T | undefined, matches: readonly Match[]): T | undefined {
+  if (rewrite?.uri === undefined || matches.length === 0 || !matches.every((m) => m.conditions.uri?.prefix !== undefined)) return rewrite;
+  return { ...rewrite, uri: `${rewrite.uri.replace(/\/+$/, '')}/` };
 }
 
 /**
@@ -141,18 +155,21 @@ function renderHttpRoutesOnPort(release: Release, edge: Edge, port: ReleasePort,
     port: destinationPort(release, port),
   };
   const http: Array<Record<string, any>> = [];
-  for (const rule of release.rules) {
+  for (const given of release.rules) {
+    // One route policy per service: each rule takes the service's route options it does not set itself.
+    const rule = inheritRoutePolicy(release.policy, given);
     // Source labels name in-mesh callers: a gateway's routes never see them, so such matches are left out there.
     const matches = matchesOnPort(rule, port).filter((m) => !(edge.gateway && m.conditions.sourceLabels));
     if (matches.length === 0) continue;
     const where = `route ${show(rule.name)}`;
-    const rewrite = mergeRewrites(subject, where, edge.rewrite, rule.rewrite);
+    const combined = combine(matches);
+    const rewrite = prefixRewrite(mergeRewrites(subject, where, edge.rewrite, rule.rewrite), combined);
     if (rule.redirect && rewrite) {
       throw invalid(subject, `${where}: a redirect cannot come with the entry point's rewrite`, show(rewrite), 'drop the rewrite, or the redirect');
     }
     http.push(dropUndefined({
       name: name(rule.name),
-      match: combine(matches).map(renderHttpMatch),
+      match: combined.flatMap(renderHttpMatches),
       redirect: rule.redirect && renderRedirect(rule.redirect),
       rewrite,
       route: rule.redirect ? undefined : renderDestinations(release, rule.to, port),
@@ -162,8 +179,8 @@ function renderHttpRoutesOnPort(release: Release, edge: Edge, port: ReleasePort,
   const defaultMatches = edgeMatches.length > 0 ? edgeMatches : perPort && !edge.gateway ? [Match.port(port.number)] : [];
   http.push(dropUndefined({
     name: edge.namePrefix ? `${edge.namePrefix}${suffix}` : DEFAULT_ROUTE_NAME + suffix,
-    match: defaultMatches.length > 0 ? defaultMatches.map(renderHttpMatch) : undefined,
-    rewrite: mergeRewrites(subject, 'default route', edge.rewrite, release.policy?.rewrite),
+    match: defaultMatches.length > 0 ? defaultMatches.flatMap(renderHttpMatches) : undefined,
+    rewrite: prefixRewrite(mergeRewrites(subject, 'default route', edge.rewrite, release.policy?.rewrite), defaultMatches),
     route: renderDefaultDestinations(release, port),
     ...renderRoutePolicy(release.policy ?? {}, own),
   }));

@@ -1,3 +1,5 @@
+import { dirname, isAbsolute, join, sep } from 'path';
+
 /**
  * Builds the one error format every check in this package uses:
  * `<subject>: <what is wrong> (got <value>); <how to fix>`.
@@ -8,7 +10,70 @@
  * @param fix how to fix it
  */
 export function invalid(subject: string, problem: string, got: string, fix: string): Error {
-  return new Error(`${subject}: ${problem} (got ${got}); ${fix}`);
+  return refusal(`${subject}: ${problem} (got ${got}); ${fix}`);
+}
+
+/**
+ * A refusal: a plain `Error` (so `instanceof Error`, `toThrow(message)` and `error.constructor === Error` hold) whose
+ * `stack` is the message and the caller's own frames only, e.g. `at Object.<anonymous> (/app/main.ts:12:1)`: the
+ * frames inside this package, node_modules and node are left out, because a refusal is no bug and the frames say
+ * nothing the message does not. Errors we did not make (a TypeError, a bug) keep their whole stack.
+ */
+export function refusal(message: string): Error {
+  const limit = Error.stackTraceLimit;
+  const where: { stack?: string } = {};
+  try {
+    setStackTraceLimit(0); // the frames are taken once, below, with room for the caller's beneath ours
+    const error = new Error(message);
+    setStackTraceLimit(50);
+    Error.captureStackTrace(where, refusal);
+    Object.defineProperty(error, REFUSAL, { value: true });
+    // Formatted on first read (a refusal caught and handled costs no stack text).
+    Object.defineProperty(error, 'stack', {
+      configurable: true,
+      enumerable: false,
+      get: () => {
+        const stack = [`Error: ${message}`, ...callerFrames(where.stack ?? '')].join('\n');
+        Object.defineProperty(error, 'stack', { value: stack, configurable: true, writable: true, enumerable: false });
+        return stack;
+      },
+      set: (value: unknown) => Object.defineProperty(error, 'stack', { value, configurable: true, writable: true, enumerable: false }),
+    });
+    return error;
+  } finally {
+    setStackTraceLimit(limit);
+  }
+}
+
+/** Sets `Error.stackTraceLimit`, unless the environment froze it (hardened JavaScript): a refusal must not fail. */
+function setStackTraceLimit(limit: number): void {
+  try {
+    Error.stackTraceLimit = limit;
+  } catch {
+    // frozen: the refusal gets the frames the environment allows
+  }
+}
+
+/** Whether `error` is a refusal made by {@link refusal} (by a brand, as an app may hold another copy of this package). */
+export function isRefusal(error: unknown): error is Error {
+  return error instanceof Error && (error as unknown as Record<symbol, unknown>)[REFUSAL] === true;
+}
+
+const REFUSAL = Symbol.for('cdk8s-istio-canary.refusal');
+
+/** This package's code: the folder holding model/ (src/ in the repository, the compiled folder in the package). */
+const OUR_CODE = dirname(__dirname);
+const OUR_IMPORTS = join(dirname(OUR_CODE), 'imports');
+
+/** The `at ...` lines of a stack that are in the caller's files: not this package's, not node_modules, not node's. */
+function callerFrames(stack: string): string[] {
+  return stack.split('\n').filter((line) => {
+    const frame = /^\s+at (?:.*\()?(.+?):\d+:\d+\)?$/.exec(line);
+    if (!frame) return false;
+    const file = frame[1].startsWith('file://') ? frame[1].slice('file://'.length) : frame[1];
+    return isAbsolute(file) && !file.startsWith(OUR_CODE + sep) && !file.startsWith(OUR_IMPORTS + sep)
+      && !file.split(/[\\/]/).includes('node_modules');
+  });
 }
 
 /**

@@ -77,23 +77,69 @@ export class Metric {
   ) {}
 }
 
+/** Options of {@link Webhook.loadTest}. */
+export interface LoadTestOptions {
+  /** The load tester's command, e.g. `hey -z 1m -q 10 -c 2 http://ad-canary.weather:3003/`. */
+  readonly cmd: string;
+  /**
+   * The load tester's URL.
+   * @default "http://flagger-loadtester.test/" (Flagger's load tester as its docs install it)
+   */
+  readonly url?: string;
+  /**
+   * How long Flagger waits for the load tester to answer.
+   * @default Flagger's webhook timeout
+   */
+  readonly timeout?: Duration;
+}
+
+/** Options of a webhook that gates the rollout ({@link Webhook.confirmRollout}, {@link Webhook.preRollout}). */
+export interface GateWebhookOptions {
+  /**
+   * The webhook's name in the Canary.
+   * @default the webhook's type: "confirm-rollout" or "pre-rollout"
+   */
+  readonly name?: string;
+  /**
+   * How long Flagger waits for the webhook to answer.
+   * @default Flagger's webhook timeout
+   */
+  readonly timeout?: Duration;
+  /**
+   * Metadata Flagger sends to the webhook.
+   * @default none
+   */
+  readonly metadata?: Record<string, string>;
+}
+
+/** Flagger's sticky canary: the cookie that keeps a client on the canary once a request reached it. */
+export interface SessionAffinity {
+  /** The cookie that pins a client to the canary. */
+  readonly cookieName: string;
+  /**
+   * How long the cookie lasts.
+   * @default Flagger's: one day
+   */
+  readonly maxAge?: Duration;
+}
+
 /** Request the load tester runs, or a gate Flagger asks before moving on. */
 export class Webhook {
   /**
    * Generates traffic during the analysis through Flagger's load tester, e.g.
    * `cmd: 'hey -z 1m -q 10 -c 2 http://ad-canary.weather:3003/'`.
    */
-  public static loadTest(options: { cmd: string; url?: string; timeout?: Duration }): Webhook {
+  public static loadTest(options: LoadTestOptions): Webhook {
     return new Webhook('load-test', 'rollout', options.url ?? DEFAULT_LOADTESTER, options.timeout, { type: 'cmd', cmd: options.cmd });
   }
 
   /** Holds the rollout until `url` answers 200 (e.g. a manual approval gate). */
-  public static confirmRollout(url: string, options: { timeout?: Duration } = {}): Webhook {
-    return new Webhook('confirm-rollout', 'confirm-rollout', url, options.timeout);
+  public static confirmRollout(url: string, options: GateWebhookOptions = {}): Webhook {
+    return new Webhook(options.name ?? 'confirm-rollout', 'confirm-rollout', url, options.timeout);
   }
 
   /** Runs before traffic is shifted (e.g. acceptance tests against the canary); failure stops the rollout. */
-  public static preRollout(url: string, options: { name?: string; timeout?: Duration; metadata?: Record<string, string> } = {}): Webhook {
+  public static preRollout(url: string, options: GateWebhookOptions = {}): Webhook {
     return new Webhook(options.name ?? 'pre-rollout', 'pre-rollout', url, options.timeout, options.metadata);
   }
 
@@ -171,12 +217,7 @@ export interface Analysis {
    * Sticky canary: once a request reaches the canary, a cookie keeps the client there.
    * @default none
    */
-  readonly sessionAffinity?: {
-    /** The cookie that pins a client to the canary. */
-    readonly cookieName: string;
-    /** How long the cookie lasts. @default Flagger's: one day */
-    readonly maxAge?: Duration;
-  };
+  readonly sessionAffinity?: SessionAffinity;
   /**
    * What every step checks.
    * @default request success rate at least 99% and P99 duration at most 500ms, each over 1m (Flagger's Istio tutorial)

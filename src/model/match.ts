@@ -1,4 +1,5 @@
 import { RE2JS } from '@bufbuild/re2';
+import { UserIdFormat, cohortRegex } from './cohort';
 import { invalid, show } from './errors';
 import { checkLabels } from './kubernetes';
 import { isHttpToken } from './names';
@@ -20,7 +21,7 @@ export interface StringMatch {
 export interface MatchConditions {
   /** Request headers, by lower-case name; an empty `StringMatch` checks only that the header is present. */
   readonly headers?: Record<string, StringMatch>;
-  /** The request path. */
+  /** The request path; a `prefix` here matches whole path elements (see `Match.uriPrefix`). */
   readonly uri?: StringMatch;
   /** The HTTP method. */
   readonly method?: StringMatch;
@@ -65,7 +66,11 @@ export class Match {
     return new Match({ uri: { exact: text('uriExact', 'path', path) } });
   }
 
-  /** The path starts with `prefix`. */
+  /**
+   * The path starts with `prefix` by whole path elements, as Gateway API's `PathPrefix` and Istio's own translation of
+   * it: `/static` and `/static/` both take `/static`, `/static/` and `/static/a`, not `/staticfoo`. Under Istio's API
+   * it is written as the exact path `/static` or the string prefix `/static/`; `/` takes every path.
+   */
   public static uriPrefix(prefix: string): Match {
     return new Match({ uri: { prefix: text('uriPrefix', 'prefix', prefix) } });
   }
@@ -95,6 +100,24 @@ export class Match {
     return new Match({ queryParams: { [text('queryParamRegex', 'name', name)]: { regex: text('queryParamRegex', 'regex', regex) } } });
   }
 
+  /**
+   * A fixed share of users, keyed on the user id the request carries in header `header`: the ids whose last two
+   * characters fall in the first `percent` of the buckets of `ids`, so each user always gets the same answer and a
+   * cohort that grows keeps its users (the 5% are within the 10%). A request without the header is not in the cohort.
+   *
+   * @param header the lower-case header carrying the user id, e.g. `x-user-id`
+   * @param percent the share of users, more than 0 and at most 100; it must be a whole number of buckets
+   *   (`UserIdFormat.DECIMAL`: 1% steps; `UserIdFormat.HEX`: steps of 100/256 %, e.g. 6.25, 12.5, 25, 50)
+   * @param ids how the ids end: in decimal digits or in hex digits
+   * @throws when the share is not a whole number of buckets, naming the nearest shares that are
+   * @example
+   * reviews.addRoute({ name: 'cohort', match: [Match.userCohort('x-user-id', 10, UserIdFormat.DECIMAL)], to: 'v2' })
+   */
+  public static userCohort(header: string, percent: number, ids: UserIdFormat): Match {
+    const name = text('userCohort', 'header', header);
+    return new Match({ headers: { [name]: { regex: cohortRegex(name, percent, ids) } } });
+  }
+
   /** The calling workload's pods carry all of `labels` (only for calls from inside the mesh). */
   public static sourceLabels(labels: Record<string, string>): Match {
     checkLabels('Match.sourceLabels', 'labels', labels ?? null);
@@ -116,7 +139,7 @@ export class Match {
   }
 
   /** Wraps conditions that are already in Istio's shape. @internal */
-  public static fromConditions(conditions: MatchConditions): Match {
+  public static _fromConditions(conditions: MatchConditions): Match {
     return new Match(conditions);
   }
 
@@ -218,7 +241,7 @@ function describeConditions(c: MatchConditions): string[] {
 /** A match whose only condition is a uri that every path satisfies. */
 function isMatchAllUri(c: MatchConditions): boolean {
   const onlyUri = c.uri !== undefined && describeConditions(c).length === 1;
-  return onlyUri && (c.uri!.prefix === '/' || c.uri!.regex === '.*' || c.uri!.regex === '/.*');
+  return onlyUri && (c.uri!.prefix?.replace(/\/+$/, '') === '' || c.uri!.regex === '.*' || c.uri!.regex === '/.*');
 }
 
 /**
@@ -301,6 +324,27 @@ export function stringMatchAccepts(m: StringMatch, value: string): boolean {
   if (m.prefix !== undefined) return value.startsWith(m.prefix);
   if (m.regex !== undefined) return RE2JS.compile(m.regex).matches(value);
   return true;
+}
+
+/**
+ * The string matches of Istio's API that take the paths a path prefix takes by whole path elements (Gateway API's
+ * `PathPrefix`, which Istio itself renders as Envoy's `path_separated_prefix`): the exact path and the prefix ending
+ * in `/`, a trailing `/` of `prefix` ignored; `/` takes every path. Other string matches are returned as they are.
+ */
+export function elementPrefixUris(uri: StringMatch): StringMatch[] {
+  if (uri.prefix === undefined) return [uri];
+  const trimmed = uri.prefix.replace(/\/+$/, '');
+  return trimmed === '' ? [{ prefix: '/' }] : [{ exact: trimmed }, { prefix: `${trimmed}/` }];
+}
+
+/**
+ * One string match for a path prefix by whole path elements, for a place that takes one (Argo Rollouts' managed
+ * routes): the RE2 full match `<prefix>(/.*)?`, which Envoy compares with the path without its query string.
+ */
+export function elementPrefixUri(uri: StringMatch): StringMatch {
+  const uris = elementPrefixUris(uri);
+  if (uris.length === 1) return uris[0];
+  return { regex: `${uris[0].exact!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/.*)?` };
 }
 
 /** Throws unless `regex` is a valid RE2 expression (Istio and Envoy use RE2, which has no lookaround or backreferences). */

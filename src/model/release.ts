@@ -20,7 +20,7 @@ export interface RouteRule extends RoutePolicy {
   /** Unique within the release; becomes the Istio route name. */
   readonly name: string;
   /** OR of matches; each match is an AND of conditions. A match's `port` condition limits it to that port. */
-  readonly match: readonly Match[];
+  readonly match: Match[];
   /** Percent per version, adding up to 100; empty for a redirect. */
   readonly to: Weights;
   /** Answer with a redirect instead of forwarding (HTTP only; no `to` then). */
@@ -92,9 +92,9 @@ export interface Release {
   /** Fully qualified host of the Service, used by the DestinationRule and every destination. */
   readonly host: string;
   /** The Service's ports, at least one. */
-  readonly ports: readonly ReleasePort[];
+  readonly ports: ReleasePort[];
   /** Version names, in declaration order (the render order of subsets and destinations). */
-  readonly versions: readonly string[];
+  readonly versions: string[];
   /** The version that gets traffic nothing else claims. */
   readonly stable: string;
   /** The default route's split, with `DefaultRoute.WEIGHTS`. */
@@ -105,13 +105,19 @@ export interface Release {
    */
   readonly defaultRoute?: DefaultRoute;
   /** Rules before the default route, first match wins. */
-  readonly rules: readonly RouteRule[];
+  readonly rules: RouteRule[];
   /** Options of the default route (HTTP ports). */
   readonly policy?: RoutePolicy;
   /** Service-wide DestinationRule traffic policy. */
   readonly trafficPolicy?: TrafficPolicy;
   /** Per-version policies, by version name. */
   readonly versionPolicies?: Readonly<Record<string, VersionPolicy>>;
+  /**
+   * Header operations on the default route's destination of each version only, by version name, on top of the
+   * version's own: a sticky canary's `Set-Cookie` naming the version the split chose.
+   * @default none
+   */
+  readonly splitHeaders?: Readonly<Record<string, HeaderPolicy>>;
   /**
    * Host-level split: each version is a Service of its own, and destinations name its host instead of a subset of
    * `host`. Without it, versions are subsets of `host`.
@@ -192,9 +198,10 @@ export function checkRelease(release: Release): void {
   }
   if (defaultRoute === DefaultRoute.WEIGHTS) {
     checkWeights(subject, 'weights', release.weights, release.versions);
-  } else if (Object.keys(release.weights).length > 0) {
+  } else if (release.weights === null || typeof release.weights !== 'object' || Array.isArray(release.weights) || Object.keys(release.weights).length > 0) {
+    const isMap = release.weights !== null && typeof release.weights === 'object' && !Array.isArray(release.weights);
     throw invalid(subject, `weights apply to the default route only with DefaultRoute.WEIGHTS, and defaultRoute is ${defaultRoute}`,
-      formatWeights(release.weights), 'drop the weights, or the defaultRoute');
+      isMap ? formatWeights(release.weights) : show(release.weights), 'drop the weights, or the defaultRoute');
   }
   if (release.policy) {
     checkRoutePolicy(subject, 'default route', release.policy, release.versions);
@@ -294,7 +301,7 @@ export function checkWeights(subject: string, what: string, weights: Weights, ve
   }
   const sum = entries.reduce((total, [, weight]) => total + weight, 0);
   if (sum !== 100) {
-    throw invalid(subject, `${what} must add up to 100`, formatWeights(weights), `adjust them so they sum to 100 (they sum to ${sum})`);
+    throw invalid(subject, `${what} must add up to 100`, formatWeights(weights, versions), `adjust them so they sum to 100 (they sum to ${sum})`);
   }
 }
 
@@ -339,7 +346,7 @@ function checkRule(subject: string, release: Release, rule: RouteRule, earlier: 
   if (rule.match.length === 0 || rule.match.some((m) => m.isCatchAll)) {
     const got = rule.match.length === 0 ? 'no match' : rule.match.map(String).join(' or ');
     throw invalid(subject, `${where} matches every request, so the default route after it could never be used`, got,
-      'give the route a narrower match, or change the default split with setWeights()');
+      'give the route a narrower match, or change the default split with shiftWeights()');
   }
   for (const match of rule.match) {
     checkMatch(subject, where, match);
@@ -355,10 +362,10 @@ function checkRule(subject: string, release: Release, rule: RouteRule, earlier: 
     if (port !== undefined && match.withoutPort().isCatchAll) {
       // The routes are rendered per port: the default route of this port would never be used (istiod warns).
       throw invalid(subject, `${where} matches every request on port ${port}, so the default route of that port could never be used`,
-        show(match.toString()), 'match something narrower on that port, or change the split with setWeights()');
+        show(match.toString()), 'match something narrower on that port, or change the split with shiftWeights()');
     }
   }
-  const keys = rule.match.map((m) => canonicalJson(m.conditions));
+  const keys = rule.match.map(meaningOf);
   const twice = keys.findIndex((k, i) => keys.indexOf(k) !== i);
   if (twice >= 0) {
     throw invalid(subject, `${where} lists one match twice (istiod warns the second is never used)`, show(rule.match[twice].toString()), 'list it once');
@@ -395,8 +402,8 @@ function checkRule(subject: string, release: Release, rule: RouteRule, earlier: 
   }
   // Istio warns of each match an earlier rule already has (pkg/config/validation, analyzeUnreachableHTTPRules).
   for (const match of rule.match) {
-    const key = canonicalJson(match.conditions);
-    const owner = earlier.find((e) => e.match.some((m) => canonicalJson(m.conditions) === key));
+    const key = meaningOf(match);
+    const owner = earlier.find((e) => e.match.some((m) => meaningOf(m) === key));
     if (owner) {
       throw invalid(subject, `${where}: this match is never used, route ${show(owner.name)} before it has the same match`, show(match.toString()),
         `drop the match from ${where}`);
@@ -404,9 +411,19 @@ function checkRule(subject: string, release: Release, rule: RouteRule, earlier: 
   }
 }
 
+/**
+ * A match's conditions as a key that equal meanings share: a path prefix means whole path elements, so `/a/` and `/a`
+ * are one prefix (see Match.uriPrefix).
+ */
+function meaningOf(match: Match): string {
+  const prefix = match.conditions.uri?.prefix;
+  if (prefix === undefined || prefix.length < 2 || !prefix.endsWith('/')) return canonicalJson(match.conditions);
+  return canonicalJson({ ...match.conditions, uri: { prefix: prefix.replace(/\/+$/, '') || '/' } });
+}
+
 /** The first earlier rule whose matches cover every match of `rule` exactly (Istio's IST0130 case). */
 function findShadowingRule(rule: RouteRule, earlier: readonly RouteRule[]): RouteRule | undefined {
-  const keys = (r: RouteRule) => new Set(r.match.map((m) => canonicalJson(m.conditions)));
+  const keys = (r: RouteRule) => new Set(r.match.map(meaningOf));
   const mine = keys(rule);
   return earlier.find((e) => {
     const theirs = keys(e);
@@ -414,9 +431,13 @@ function findShadowingRule(rule: RouteRule, earlier: readonly RouteRule[]): Rout
   });
 }
 
-/** `v1=90 v2=10`, in the order given. */
-export function formatWeights(weights: Weights): string {
-  const entries = Object.entries(weights);
+/**
+ * `v1=90 v2=20`, in the order of `versions` when given: maps from Java's `Map.of` or Go have no order of their own, and
+ * a message must read the same on every run.
+ */
+export function formatWeights(weights: Weights, versions: readonly string[] = []): string {
+  const rank = (version: string) => (versions.includes(version) ? versions.indexOf(version) : versions.length);
+  const entries = Object.entries(weights).sort(([a], [b]) => rank(a) - rank(b));
   return entries.length === 0 ? 'no weights' : entries.map(([v, w]) => `${v}=${w}`).join(' ');
 }
 

@@ -42,8 +42,8 @@ export interface RampOptions {
 
 /** A step of an Argo Rollouts canary. Steps run in order; after the last one the canary becomes the stable version. */
 export class RolloutStep {
-  /** Sends `percent` of the traffic to the canary. */
-  public static setWeight(percent: number): RolloutStep {
+  /** Sends `percent` of the traffic to the canary (Argo Rollouts' `setWeight` step). */
+  public static weight(percent: number): RolloutStep {
     return new RolloutStep({ kind: 'setWeight', weight: percent });
   }
 
@@ -59,15 +59,19 @@ export class RolloutStep {
    */
   public static analysis(templates: string[], args: Record<string, string> = {}): RolloutStep {
     checkList('RolloutStep.analysis', 'templates', templates, '["error-rate"]');
+    const notName = templates.find((t) => typeof t !== 'string' || t === '');
+    if (notName !== undefined) {
+      throw invalid('RolloutStep.analysis', 'templates are named by their AnalysisTemplate names', show(notName), 'e.g. RolloutStep.analysis(["error-rate"])');
+    }
     if (args === null || typeof args !== 'object') throw invalid('RolloutStep.analysis', 'args must be an object of names to text', show(args), 'e.g. { route: "api" }');
     return new RolloutStep({ kind: 'analysis', templates, args: { ...args } });
   }
 
   /**
    * Sends requests matching any of `match` (each a single header condition: `Match.headerExact`, `headerPrefix` or
-   * `headerRegex`) to the canary, with a route `name` that Argo Rollouts adds on top of the VirtualService's routes.
+   * `headerRegex`) to the canary, with a route `name` that Argo Rollouts adds on top of the VirtualService's routes (its `setHeaderRoute` step).
    */
-  public static setHeaderRoute(name: string, match: Match[]): RolloutStep {
+  public static headerRoute(name: string, match: Match[]): RolloutStep {
     return new RolloutStep({ kind: 'setHeaderRoute', name, match });
   }
 
@@ -78,9 +82,9 @@ export class RolloutStep {
 
   /**
    * Copies `percentage` (default 100) of the requests matching any of `match` (method, path and header conditions
-   * only) to the canary, whose responses are discarded, with a managed route `name`.
+   * only) to the canary, whose responses are discarded, with a managed route `name` (Argo Rollouts' `setMirrorRoute` step).
    */
-  public static setMirrorRoute(name: string, match: Match[], percentage?: number): RolloutStep {
+  public static mirrorRoute(name: string, match: Match[], percentage?: number): RolloutStep {
     return new RolloutStep({ kind: 'setMirrorRoute', name, match, percentage });
   }
 
@@ -105,7 +109,7 @@ export class RolloutStep {
     checkIsDuration('RolloutStep.ramp', 'pause', options.pause);
     const steps: RolloutStep[] = [];
     for (let weight = step; weight < max + step; weight += step) {
-      steps.push(RolloutStep.setWeight(Math.min(weight, max)), RolloutStep.pause(options.pause));
+      steps.push(RolloutStep.weight(Math.min(weight, max)), RolloutStep.pause(options.pause));
     }
     return steps;
   }
@@ -259,9 +263,9 @@ export class AnalysisTemplate {
     /** Template name, a DNS-1123 label. */
     public readonly name: string,
     /** The metrics. */
-    public readonly metrics: readonly AnalysisMetric[],
+    public readonly metrics: AnalysisMetric[],
     /** The arguments the queries use. */
-    public readonly args: readonly string[],
+    public readonly args: string[],
   ) {}
 }
 
@@ -305,7 +309,7 @@ export function managedRoutes(steps: readonly RolloutStep[]): string[] {
 
 /** Checks the steps, templates and analyses of a canary; throws the first problem in the package's error format. */
 export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): void {
-  const steps = checkList(subject, 'steps', strategy.steps, '[RolloutStep.setWeight(20), RolloutStep.pause()]');
+  const steps = checkList(subject, 'steps', strategy.steps, '[RolloutStep.weight(20), RolloutStep.pause()]');
   const templates = checkList(subject, 'analysisTemplates', strategy.templates, '[AnalysisTemplate.errorRate(5)]');
   templates.forEach((t) => checkTemplate(subject, t));
   const names = templates.map((t) => t.name);
@@ -315,7 +319,7 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
   const routeKinds = new Map<string, string>();
   steps.forEach((step, index) => {
     if (!(step instanceof RolloutStep)) {
-      throw invalid(subject, `step ${index} is not a RolloutStep`, show(step), 'make steps with RolloutStep.setWeight(), pause(), analysis(), ...');
+      throw invalid(subject, `step ${index} is not a RolloutStep`, show(step), 'make steps with RolloutStep.weight(), pause(), analysis(), ...');
     }
     const where = `step ${index} (${step})`;
     const s = step.spec;
@@ -370,7 +374,7 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
   if (firstRoute >= 0 && (firstWeight < 0 || firstWeight > firstRoute)) {
     // Argo Rollouts scales the canary with its weight: at 0% it has no pods, and the managed route would answer 503.
     throw invalid(subject, `step ${firstRoute} (${steps[firstRoute]}) routes to the canary before any setWeight above 0, when the canary has no pods yet`,
-      steps.slice(0, firstRoute + 1).map(String).join(', '), 'put a RolloutStep.setWeight() above 0 before it');
+      steps.slice(0, firstRoute + 1).map(String).join(', '), 'put a RolloutStep.weight() above 0 before it');
   }
   if (strategy.analysis) {
     const { startingStep } = strategy.analysis;
@@ -386,7 +390,7 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
   if (last < 100 && !endsWithManualPause && !strategy.allowJumpToFull) {
     throw invalid(subject, `the steps end at ${last}% to the canary, and Argo Rollouts then sends it 100% at once`,
       steps.length === 0 ? 'no steps' : steps.map(String).join(', '),
-      'step up to RolloutStep.setWeight(100), end with RolloutStep.pause() to promote by hand, or set allowJumpToFull: true');
+      'step up to RolloutStep.weight(100), end with RolloutStep.pause() to promote by hand, or set allowJumpToFull: true');
   }
 }
 

@@ -59,7 +59,7 @@ export function ruleFromOptions(subject: string, options: RouteOptions, existing
   return {
     ...options,
     name,
-    match,
+    match: [...match],
     to: typeof options.to === 'string' ? { [options.to]: 100 } : options.to ?? {},
   };
 }

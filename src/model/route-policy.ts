@@ -412,6 +412,9 @@ function checkMirror(subject: string, where: string, mirror: Mirror, versions: r
   if (mirror.version !== undefined && !versions.includes(mirror.version)) {
     throw invalid(subject, `${where} names a version that does not exist`, show(mirror.version), `use one of ${versions.join(', ')}`);
   }
+  if (mirror.host !== undefined && typeof mirror.host !== 'string') {
+    throw invalid(subject, `${where} host must be a text`, show(mirror.host), 'name one host, e.g. "httpbin.default.svc.cluster.local"');
+  }
   if (mirror.host !== undefined && mirror.host.trim() === '') {
     throw invalid(subject, `${where} host is empty`, show(mirror.host), 'name the host, e.g. "httpbin.default.svc.cluster.local"');
   }
@@ -552,4 +555,51 @@ export function mergeRewrites(subject: string, where: string, outer: Rewrite | u
     }
   }
   return { ...outer, ...inner };
+}
+
+/**
+ * Two header policies as one: per direction, `set` and `add` by header name with `inner`'s value winning, `remove`
+ * the union (each name once, in order).
+ */
+export function mergeHeaderPolicies(outer: HeaderPolicy | undefined, inner: HeaderPolicy | undefined): HeaderPolicy | undefined {
+  if (!outer || !inner) return outer ?? inner;
+  const ops = (o: HeaderOperations | undefined, i: HeaderOperations | undefined): HeaderOperations | undefined => {
+    if (!o || !i) return o ?? i;
+    const remove = [...new Set([...(o.remove ?? []), ...(i.remove ?? [])])];
+    return dropUndefined({
+      set: o.set || i.set ? { ...o.set, ...i.set } : undefined,
+      add: o.add || i.add ? { ...o.add, ...i.add } : undefined,
+      remove: remove.length > 0 ? remove : undefined,
+    });
+  };
+  return dropUndefined({ request: ops(outer.request, inner.request), response: ops(outer.response, inner.response) });
+}
+
+/**
+ * What a rule takes from the service's route options (the default route's): one route policy for every route of
+ * the service, each rule overriding field by field.
+ *
+ * - `timeout`, `retries`, `fault`, `corsPolicy`: the rule's when it sets one, else the service's (each as a whole:
+ *   a rule's retries replace the service's, they do not mix attempts of one with conditions of the other).
+ * - `headers`: both, merged by header name (the rule's value wins), removals of both.
+ * - `rewrite`: the service's with the rule's fields over it, since a version expects the same path and host whichever
+ *   route chose it.
+ * - `mirror`: not inherited. A header rule or a lane routes a chosen cohort, often to the very version the service
+ *   mirrors to, which would then get each of those requests twice. (A sticky canary's rules carry the default split's
+ *   own traffic, so they are made with the service's mirror as their own.)
+ * - A redirect answers without forwarding: it takes nothing.
+ */
+export function inheritRoutePolicy<T extends RoutePolicy & { readonly redirect?: Redirect }>(service: RoutePolicy | undefined, rule: T): T {
+  if (!service || rule.redirect !== undefined) return rule;
+  const pick = <K extends keyof RoutePolicy>(key: K): RoutePolicy[K] => (rule[key] !== undefined ? rule[key] : service[key]);
+  const rewrite = service.rewrite || rule.rewrite ? { ...service.rewrite, ...dropUndefined({ ...rule.rewrite }) } : undefined;
+  return dropUndefined({
+    ...rule,
+    timeout: pick('timeout'),
+    retries: pick('retries'),
+    fault: pick('fault'),
+    corsPolicy: pick('corsPolicy'),
+    rewrite,
+    headers: mergeHeaderPolicies(service.headers, rule.headers),
+  }) as T;
 }

@@ -8,6 +8,20 @@ import { dropUndefined, renderDuration } from './data';
 import { checkList, invalid, show } from './errors';
 import { checkDuration, checkPercent } from './route-policy';
 
+/** The cookie of {@link LoadBalancer.consistentHashByCookie}. */
+export interface CookieHashOptions {
+  /**
+   * Lifetime of the cookie Envoy sets when a request has none.
+   * @default none: the cookie must already exist
+   */
+  readonly ttl?: Duration;
+  /**
+   * Path of the cookie Envoy sets.
+   * @default none
+   */
+  readonly path?: string;
+}
+
 /** How the caller picks one pod of a version (Istio's `LoadBalancerSettings`). */
 export class LoadBalancer {
   /** Each pod in turn. */
@@ -38,7 +52,7 @@ export class LoadBalancer {
    * Sticky sessions by cookie: requests with the same cookie go to the same pod of a version. Without a `ttl`
    * the cookie must already exist; with one, Envoy sets it when missing.
    */
-  public static consistentHashByCookie(name: string, options: { ttl?: Duration; path?: string } = {}): LoadBalancer {
+  public static consistentHashByCookie(name: string, options: CookieHashOptions = {}): LoadBalancer {
     const { ttl, path } = options ?? {};
     // Rendered when read, after check(): a ttl cdk8s cannot render (0.5ms, NaN, a number) is refused there first.
     return new LoadBalancer(() => ({

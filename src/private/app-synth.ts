@@ -6,8 +6,13 @@
  * a synth costs charts x app. Inside our synth nothing can change between charts, so there each chart is rendered
  * without the repeated passes (what `chart.toJson()` does after them), and the app's synth stays linear. Outside a
  * synth (`chart.toJson()`, `Testing.synth(chart)`) cdk8s is untouched.
+ *
+ * A synth that refuses the app (our messages, cdk8s's list of validation errors, a cycle between charts) throws a
+ * refusal: the message and the app's own frames, so `node app.js` and `cdk8s synth` print no stack of cdk8s's or
+ * ours. A bug is thrown on untouched.
  */
 import { ApiObject, App, Chart, DependencyGraph } from 'cdk8s';
+import { invalid, isRefusal, refusal } from '../model/errors';
 
 /** Told when an app's synth starts and when it has ended. */
 export interface SynthScope {
@@ -34,13 +39,8 @@ export function scopeToSynth(app: App, scope: SynthScope): void {
         try {
           return synth.apply(app, args);
         } catch (e) {
-          // Our constructs add dependencies across charts (a route after its gateway, a Sidecar after the
-          // ExternalServices it lists): two charts can end up depending on each other, which cdk8s refuses in its words.
-          const cycle = /^Dependency cycle detected: (.*)$/.exec((e as Error).message);
-          if (cycle) {
-            throw new Error(`app: the charts depend on each other, so cdk8s cannot order them (got ${cycle[1]}); put the gateway, `
-              + 'the services it exposes and the external services its sidecars list in one chart, or move the constructs that cross back');
-          }
+          const refused = asRefusal(e);
+          if (refused) throw refused; // node-do-not-add-exception-line: a refusal needs no source line from here
           throw e;
         } finally {
           restore();
@@ -49,6 +49,28 @@ export function scopeToSynth(app: App, scope: SynthScope): void {
       },
     });
   }
+}
+
+/**
+ * `e` as a refusal (an `Error` whose stack holds the app's frames only, see {@link refusal}) when it is one: ours, cdk8s's
+ * list of validation errors (each a message a validation returned; its stack only says that cdk8s validated) and
+ * cdk8s's dependency cycle, in our words. Anything else (a bug) is undefined, and is thrown on as it is.
+ *
+ * The line that throws a refusal carries node's `node-do-not-add-exception-line` marker: node prints an uncaught
+ * error's throw line above it, unless that line has the marker, as node's own loaders do for errors they rethrow.
+ */
+function asRefusal(e: unknown): Error | undefined {
+  if (isRefusal(e)) return e;
+  if (!(e instanceof Error) || e.constructor !== Error) return undefined;
+  if (/^Validation failed with the following errors:\n/.test(e.message)) return refusal(e.message);
+  // Our constructs add dependencies across charts (a route after its gateway, a Sidecar after the
+  // ExternalServices it lists): two charts can end up depending on each other, which cdk8s refuses in its words.
+  const cycle = /^Dependency cycle detected: (.*)$/.exec(e.message);
+  if (cycle) {
+    return invalid('app', 'the charts depend on each other, so cdk8s cannot order them', cycle[1], 'put the gateway, '
+      + 'the services it exposes and the external services its sidecars list in one chart, or move the constructs that cross back');
+  }
+  return undefined;
 }
 
 /**

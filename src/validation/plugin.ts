@@ -5,8 +5,8 @@
  *
  * ```yaml
  * validations:
- *   - package: cdk8s-istio-canary
- *     version: <version>
+ *   - package: ./node_modules/cdk8s-istio-canary   # a path: cdk8s-cli would install a name from npm on its own
+ *     version: 0.1.0                                # exact; with a path it is only a label
  *     class: IstioCanaryValidation
  *     properties:
  *       crds: [https://raw.githubusercontent.com/istio/istio/1.30.3/manifests/charts/base/files/crd-all.gen.yaml]
@@ -40,17 +40,26 @@ export interface IstioCanaryValidationProperties {
 
 /** The parts of cdk8s-cli's `ValidationContext` the plugin uses (kept structural so the package needs no cdk8s-cli). */
 export interface ValidationContextLike {
+  /** Paths of the synthesized manifests. */
   readonly manifests: readonly string[];
+  /** Where the plugin reports. */
   readonly report: {
+    /** Adds a violation to the report. */
     addViolation(violation: {
       ruleName: string;
       recommendation: string;
       fix: string;
       violatingResources: Array<{ resourceName: string; locations: string[]; manifestPath: string }>;
     }): void;
+    /** Ends the report with its status and metadata. */
     submit(status: 'success' | 'failure', metadata?: Record<string, string>): void;
   };
-  readonly logger: { log(message: string): void };
+  /** cdk8s-cli's log. */
+  readonly logger: {
+    /** Logs one line. */
+    log(message: string): void;
+  };
+  /** The objects of one manifest. */
   parseManifest(manifestPath: string): any[];
 }
 
@@ -114,7 +123,7 @@ export class IstioCanaryValidation {
 }
 
 /** Loads CRDs from paths and URLs; URLs that cannot be fetched are logged and returned as skipped. */
-export async function loadSchemas(sources: readonly string[], log: (message: string) => void): Promise<{ schemas: CrdSchemas; skipped: string[] }> {
+async function loadSchemas(sources: readonly string[], log: (message: string) => void): Promise<{ schemas: CrdSchemas; skipped: string[] }> {
   const sets: CrdSchemas[] = [];
   const skipped: string[] = [];
   for (const source of sources.map((s) => s.trim())) {
