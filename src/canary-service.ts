@@ -39,10 +39,18 @@ export interface VersionProps extends WorkloadProps {
    * @default none
    */
   readonly headers?: HeaderPolicy;
+  /**
+   * The version is on its way out: its Deployment and subset stay, and it takes no traffic. Its weight must be 0 and
+   * no rule, lane or sticky cookie may send to it (else the synth refuses), so the next change can remove it without
+   * a failed request: first drain (route away, keep the pods and the subset), then remove. A draining version is
+   * never the default stable version.
+   * @default false
+   */
+  readonly draining?: boolean;
 }
 
 /** The props a version reads, for untyped callers (see checkKnownProps). */
-const VERSION_PROPS: PropNames<VersionProps> = { ...WORKLOAD_PROPS, name: true, trafficPolicy: true, headers: true };
+const VERSION_PROPS: PropNames<VersionProps> = { ...WORKLOAD_PROPS, name: true, trafficPolicy: true, headers: true, draining: true };
 
 /** One port of the Service, for services with several. */
 export interface PortProps {
@@ -110,7 +118,7 @@ export interface CanaryServiceProps extends RoutePolicy {
   readonly versions: VersionProps[];
   /**
    * The stable version: the default route's target when `weights` is not given.
-   * @default the first version
+   * @default the first version that is not draining
    */
   readonly stable?: string;
   /**
@@ -284,7 +292,13 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
       throw invalid(this.subject, `versions entry ${notObject + 1} must be an object with a name and an image`, show(versions[notObject]),
         typeof versions[notObject] === 'string' ? `write { name: ${show(versions[notObject])}, image: "..." }` : 'write { name: "v1", image: "..." }');
     }
-    const stable = props.stable ?? versions[0]?.name;
+    for (const v of versions) {
+      if (v.draining !== undefined && typeof v.draining !== 'boolean') {
+        throw invalid(this.subject, `version ${show(v.name)} draining must be true or false`, show(v.draining), 'write draining: true, or leave it out');
+      }
+    }
+    const draining = versions.filter((v) => v.draining).map((v) => v.name);
+    const stable = props.stable ?? (versions.find((v) => !v.draining) ?? versions[0])?.name;
     this.routingApi = routingApiOf(this, this.subject, props.routingApi);
     this.gatewayApiExperimental = props.gatewayApiExperimental ?? false;
     const gatewayApi = this.routingApi === RoutingApi.GATEWAY_API;
@@ -318,6 +332,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
       trafficPolicy: props.trafficPolicy,
       versionPolicies,
       hosts,
+      ...(draining.length > 0 ? { draining } : {}),
     });
     for (const version of versions) {
       checkKnownProps(this.subject, `version ${show(version.name)}`, version, VERSION_PROPS);

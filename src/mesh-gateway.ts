@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { renderHttpsRedirectRules, renderListeners } from './gatewayapi/gateway';
 import { renderGatewayRules, renderHttpMatch as renderGatewayApiMatch, rewriteFilter, serviceRefOf } from './gatewayapi/routes';
 import { IstioApiVersion } from './istio/api-version';
-import { prefixRewrite, renderHttpMatches, renderHttpRoutes } from './istio/routes';
+import { prefixRewrite, renderHttpMatchList, renderHttpRoutes, withoutRelistedMatches } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
 import { PropNames, checkKnownProps, checkList, constructName, invalid, show } from './model/errors';
 import { RoutingApi, checkPrecedenceKeepsOrder } from './model/gateway-api';
@@ -367,7 +367,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
       const host = to.host.includes('.') ? to.host : serviceHost(to.host, this.gatewayNamespace);
       const route = [{ destination: { host, ...(to.port ? { port: { number: to.port } } : {}) } }];
       const rewrite = prefixRewrite(options.rewrite, options.match);
-      render = () => [{ name, match: options.match.flatMap(renderHttpMatches), ...(rewrite ? { rewrite } : {}), route }];
+      render = () => [{ name, match: renderHttpMatchList(options.match), ...(rewrite ? { rewrite } : {}), route }];
     }
     this.routes.push({ name, match: options.match, render });
     if (this.routingApi === RoutingApi.GATEWAY_API) {
@@ -468,7 +468,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
     checkVirtualServiceHosts(this.subject, hosts, gateways);
     const vs = createNetworkingObject('VirtualService', this, 'Routes', this.apiVersion, {
       metadata: { name: this.gatewayName, namespace: this.gatewayNamespace },
-      spec: Lazy.any({ produce: () => ({ hosts, gateways, http: this.routes.flatMap((r) => r.render()) }) }),
+      spec: Lazy.any({ produce: () => ({ hosts, gateways, http: withoutRelistedMatches(this.routes.flatMap((r) => r.render())) }) }),
     });
     vs.node.addDependency(this.gateway);
     return vs;

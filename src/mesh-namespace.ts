@@ -89,7 +89,7 @@ export class MeshNamespace extends Construct {
           `${label}=${props.labels[label]}`, 'remove it from labels; use revision, ambient, waypoint or ingressUseWaypoint');
       }
     }
-    if (props.revision !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(props.revision)) {
+    if (props.revision !== undefined && (typeof props.revision !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(props.revision))) {
       throw invalid(subject, 'revision must be a DNS-1123 label', show(props.revision), 'use the revision name istioctl installed, e.g. "1-30"');
     }
     const ambient = props.ambient ?? false;

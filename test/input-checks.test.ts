@@ -230,6 +230,8 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
   // What Flagger 1.44 refuses or mishandles (github.com/fluxcd/flagger, read at v1.44.0)
   ['a Flagger host with a scheme', (c) => progressive(c, { hosts: ['http://ad.example.com'] }),
     'progressive service "ad": host must be a bare DNS name, without a scheme, port or path (got "http://ad.example.com"); write "ad.example.com"'],
+  ['a Flagger session cookie name given as a list (same class as seed 25)', (c) => progressive(c, { analysis: { sessionAffinity: { cookieName: ['c'] } } }),
+    'sessionAffinity cookieName must be a cookie name (got ["c"])'],
   ['a Flagger host "*" on the mesh', (c) => progressive(c, { hosts: ['*'] }), 'a VirtualService bound to the mesh cannot have host "*"'],
   ['a Gateway API gateway for Flagger\'s istio provider', (c) => progressive(c, { hosts: ['ad.example.com'], gateways: [gatewayApiGateway(c, ['*.example.com'])] }),
     'gateway "gw" is a Gateway API Gateway, and Flagger\'s istio provider binds its VirtualService to Istio Gateways only (got routingApi "gateway-api")'],
@@ -327,6 +329,19 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
     web.addRoute({ name: 'static', match: [Match.uriPrefix('/static')], to: 'v2' });
     web.addRoute({ name: 'static-slash', match: [Match.uriPrefix('/static/')], to: 'v1' });
   }, 'route "static-slash" can never match: route "static" before it already matches the same requests'],
+  ['a namespace revision given as a list (seed 25)', (c) => new MeshNamespace(c, 'web', { revision: untyped(['canary']) }),
+    'namespace "web": revision must be a DNS-1123 label (got ["canary"])'],
+  ['an exact path after the prefix of the same path (the prefix covers it; seed 27)', (c) => {
+    const web = service(c);
+    web.addRoute({ name: 'static', match: [Match.uriPrefix('/static')], to: 'v2' });
+    web.addRoute({ name: 'static-exact', match: [Match.uriExact('/static')], to: 'v1' });
+  }, 'route "static-exact" can never match: route "static" before it already matches the same requests'],
+  ['a weight given as the text "NaN" (seed 28: no advice to unquote it)', (c) => new TrafficSplit(c, 'web', { host: 'web-svc', port: 80, backends: [{ service: 'web', weight: untyped('NaN') }] }),
+    'weights: the weight of "web" must be a number (got "NaN"); write a whole number from 0 to 100'],
+  ['sidecar props given as a list holding a construct (seed 31: the message shows the construct by its path)', (c) => {
+    const cnn = new ExternalService(c, 'cnn', { hosts: ['api.example.com'] });
+    return new MeshSidecar(c, 'web', untyped([{ externalServices: [cnn] }]));
+  }, 'sidecar "web": props must be an object (got [{"externalServices":[ExternalService test/cnn]}])'],
   ['a policy for something that is not a service', (c) => new MeshAuthorizationPolicy(c, 'web', { service: untyped({ name: 'web', namespace: 'shop' }), allowFrom: [] }),
     'authorization policy "web": service must be one of our services (it gives the labels that select its pods)'],
   ['an apiVersion that is not one of IstioApiVersion', (c) => service(c, { apiVersion: 'networking.istio.io/v1alpha3' }),

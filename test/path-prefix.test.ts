@@ -79,6 +79,37 @@ describe('a path prefix matches whole path elements, under both routing APIs', (
     expect(root?.spec.http[0].match).toEqual([{ uri: { prefix: '/' }, headers: { x: { exact: 'y' } } }]);
   });
 
+  test('an exact path beside the prefix of the same path is written once (istiod warns of a match never used; seed 20)', () => {
+    const chart = new Chart(Testing.app(), 'd', { namespace: 'shop' });
+    new CanaryService(chart, 'web', { port: 8080, versions }).addRoute({ name: 'api', match: [Match.uriExact('/api'), Match.uriPrefix('/api')], to: 'v2' });
+    const vs = Testing.synth(chart).find((o) => o.kind === 'VirtualService');
+    expect(vs?.spec.http[0].match).toEqual([{ uri: { exact: '/api' } }, { uri: { prefix: '/api/' } }]);
+  });
+
+  test('a gateway route with a prefix after one with the exact path lists only what the exact does not (seed 29)', () => {
+    const chart = new Chart(Testing.app(), 'g', { namespace: 'shop' });
+    const gw = new MeshGateway(chart, 'edge', { hosts: ['web.example.com'] });
+    const web = new CanaryService(chart, 'web', { port: 8080, versions });
+    gw.addRoute({ match: [Match.uriExact('/api')], to: web });
+    gw.addRoute({ match: [Match.uriPrefix('/api')], to: web });
+    const vs = Testing.synth(chart).find((o) => o.kind === 'VirtualService' && o.metadata?.name === 'edge');
+    expect(vs?.spec.http.map((r: any) => r.match)).toEqual([[{ uri: { exact: '/api' } }], [{ uri: { prefix: '/api/' } }]]);
+  });
+
+  test('a prefix after an exact rule of the same path lists only what the exact does not (seed 27: istiod warns of a match never used)', () => {
+    const chart = new Chart(Testing.app(), 'e', { namespace: 'shop' });
+    const web = new CanaryService(chart, 'web', { port: 8080, versions });
+    web.addRoute({ name: 'exact', match: [Match.uriExact('/api')], to: 'v1' });
+    web.addRoute({ name: 'api', match: [Match.uriPrefix('/api')], to: 'v2' });
+    const objects = Testing.synth(chart);
+    const vs = objects.find((o) => o.kind === 'VirtualService');
+    expect(vs?.spec.http.map((r: any) => [r.name, r.match])).toEqual([
+      ['exact', [{ uri: { exact: '/api' } }]], ['api', [{ uri: { prefix: '/api/' } }]], ['default', undefined],
+    ]);
+    const at = (path: string) => explain(objects, { host: 'web.shop.svc.cluster.local', path, from: { namespace: 'shop' } }).destinations.map((d) => d.subset);
+    expect([at('/api'), at('/api/x')]).toEqual([['v1'], ['v2']]);
+  });
+
   test.each(APIS)('%s: a rewrite of the exposure\'s prefix to "/" strips it, and to "/v2" replaces it, by whole elements', (api) => {
     const rewritten = (uri: string, path: string) => {
       const chart = new Chart(Testing.app(), 'w', { namespace: 'shop' });

@@ -430,7 +430,7 @@ function arbitraries(edgy: boolean): fc.Arbitrary<Program> {
   const canaryServiceArgs = fc.uniqueArray(versionName, { minLength: 1, maxLength: 3 }).chain((versions) => {
     const wl = workload(true);
     const version = (name: string) => props({ name: fc.constant(name), ...wl.required }, {
-      ...wl.optional, trafficPolicy: [trafficPolicy, 8], headers: [headerPolicy, 8],
+      ...wl.optional, trafficPolicy: [trafficPolicy, 8], headers: [headerPolicy, 8], draining: [g(bool, fc.constantFrom<unknown>('yes', 1)), 5],
     });
     const portProps = props({ number: portNumber }, {
       protocol: [protocol, 50], containerPort: [portNumber, 15], name: [g(pick('http-web', 'http-a'), pick('http', 'grpc', 'tcp-db', 'web', 'http--x', 'http-very-long-name')), 15],

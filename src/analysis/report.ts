@@ -300,7 +300,10 @@ export interface TrafficChange {
    * - `image`: a container of a workload gets another image, or is added or removed,
    *   `shop/checkout-v2 (Deployment): image app:2 -> app:3`;
    * - `replicas`: a workload's replicas; `workload-added`, `workload-removed`;
-   * - `broken`: what head breaks that base did not (a routed subset removed, a version scaled to 0, ...).
+   * - `broken`: what head breaks that base did not (a routed subset removed, a version scaled to 0, ...);
+   * - `two-steps`: a change that cannot be applied at once without failed requests, with the two steps to take
+   *   instead: a version that took traffic removed in the same change as its routes (route away first, then remove),
+   *   or a new version given traffic in the change that adds its pods (add it at 0% first, then shift).
    */
   readonly kind: string;
   /** The object concerned, `<namespace>/<name>`. */
@@ -565,15 +568,119 @@ export function diffTraffic(base: readonly K8sObject[], head: readonly K8sObject
     });
   }
   // Array.prototype.sort is stable: one object's findings keep the analysis' order.
-  return [...changes, ...breaks.sort((x, y) => byKey(x.ref, y.ref))];
+  return [...changes, ...breaks.sort((x, y) => byKey(x.ref, y.ref)), ...twoSteps(base, head)];
+}
+
+/** A destination a route sends requests to: a host, and a subset of it. */
+interface RoutedTarget {
+  readonly host: string;
+  readonly subset?: string;
+}
+
+/** Every destination some route (VirtualService, HTTPRoute, GRPCRoute) sends a share of its requests to, by `host|subset`. */
+function routedTargets(m: Manifests): Map<string, RoutedTarget> {
+  const out = new Map<string, RoutedTarget>();
+  const add = (host: string, subset: string | undefined) => out.set(`${host}|${subset ?? ''}`, { host, subset });
+  for (const vs of m.virtualServices) {
+    const ns = namespaceOf(vs);
+    for (const route of [...(vs.spec?.http ?? []), ...(vs.spec?.tcp ?? []), ...(vs.spec?.tls ?? [])]) {
+      for (const d of routeShares(route ?? {})) {
+        if (d.share > 0 && typeof d.destination?.host === 'string') add(resolveHost(d.destination.host, ns), d.destination.subset);
+      }
+    }
+  }
+  for (const x of matchesInOrder(m.gatewayApiRoutes)) {
+    for (const d of routeShares(x.http)) if (d.share > 0 && typeof d.destination?.host === 'string') add(d.destination.host, undefined);
+  }
+  return out;
+}
+
+/**
+ * What a destination needs to be served, and which of it is missing: its Service, its subset in a DestinationRule,
+ * pods (a workload with replicas) it selects. Hosts that are no Service here (ServiceEntries, other files) are served
+ * as far as these manifests can tell.
+ */
+function missingFor(m: Manifests, target: RoutedTarget, subsetLabels?: Readonly<Record<string, string>>): string[] {
+  const service = m.services.get(target.host);
+  if (!service) return m.hostKnown(target.host) ? [] : ['its Service'];
+  const missing: string[] = [];
+  let labels = subsetLabels;
+  if (target.subset !== undefined) {
+    const subset = subsetOf(m, target);
+    if (!subset) missing.push(`subset ${target.subset}`);
+    labels = subset?.labels ?? labels;
+    // Without the subset's labels (here or on the other side) its pods cannot be told apart.
+    if (labels === undefined) return missing;
+  }
+  const workloads = m.workloadsSelecting(namespaceOf(service), { ...service.spec?.selector, ...labels }).filter((w) => w.replicas !== 0);
+  if (workloads.length === 0) missing.push('its pods');
+  return missing;
+}
+
+/** The subset a target names, in the DestinationRules of its host. */
+function subsetOf(m: Manifests, target: RoutedTarget): any {
+  return m.destinationRulesFor(target.host).flatMap((dr) => dr.spec?.subsets ?? []).find((x: any) => x?.name === target.subset);
+}
+
+/** `shop/reviews version v1` for a subset, `shop/reviews-v1` for a host of its own. */
+function targetLabel(target: RoutedTarget): string {
+  const service = /^([^.]+)\.([^.]+)\.svc\.cluster\.local$/.exec(target.host);
+  const name = service ? `${service[2]}/${service[1]}` : target.host;
+  return target.subset !== undefined ? `${name} version ${target.subset}` : name;
+}
+
+/**
+ * Changes that fail requests unless applied in two steps, whatever the applier's order: a destination that took
+ * traffic in base and is gone in head together with its routes (the routes may go last, the subset or pods first:
+ * 503 NC / UH), and a destination that gets traffic in the change that creates it (its pods are not ready when the
+ * route arrives: 503 UH, and 503 NC when the route lands before the subset).
+ */
+function twoSteps(base: readonly K8sObject[], head: readonly K8sObject[]): TrafficChange[] {
+  const before = new Manifests(base);
+  const after = new Manifests(head);
+  const routedBefore = routedTargets(before);
+  const routedAfter = routedTargets(after);
+  const out: TrafficChange[] = [];
+  for (const [key, target] of [...routedBefore].sort(([a], [b]) => byKey(a, b))) {
+    if (routedAfter.has(key) || missingFor(before, target).length > 0) continue;
+    const gone = missingFor(after, target, subsetOf(before, target)?.labels);
+    if (gone.length === 0) continue;
+    const label = targetLabel(target);
+    const name = target.subset ?? label;
+    out.push({
+      kind: 'two-steps',
+      ref: label.replace(/ version .*$/, ''),
+      text: `${label}: removed (${gone.join(', ')}) in the same change as the routes that send it traffic; an applier that removes `
+        + 'it before the routes change (Argo CD and Flux prune, kubectl applies the DestinationRule before the VirtualService) fails those requests (503 NC / UH). '
+        + `Apply in two steps: first shift traffic away from ${name} (weights, rules; keep it as a draining version), then remove ${name}`,
+    });
+  }
+  for (const [key, target] of [...routedAfter].sort(([a], [b]) => byKey(a, b))) {
+    if (routedBefore.has(key) || missingFor(after, target).length > 0) continue;
+    const missing = missingFor(before, target, subsetOf(after, target)?.labels);
+    if (missing.length === 0) continue;
+    const label = targetLabel(target);
+    const name = target.subset ?? label;
+    out.push({
+      kind: 'two-steps',
+      ref: label.replace(/ version .*$/, ''),
+      text: `${label}: gets traffic in the same change that adds ${missing.join(' and ')}; applied in file order (kubectl apply -f) the route `
+        + 'comes last, but the new pods are not ready yet (503 UH until they are), and an applier that orders by kind (Argo CD) may apply the route before the subset (503 NC). '
+        + `Apply in two steps: first add ${name} at 0%, then shift traffic to it once its pods are ready`,
+    });
+  }
+  return out;
 }
 
 /** The changes as Markdown for a pull-request comment: what breaks traffic first. */
 export function renderDiff(changes: readonly TrafficChange[]): string {
   if (changes.length === 0) return '# Traffic changes\n\nNo traffic changes.\n';
   const broken = changes.filter((c) => c.kind === 'broken');
-  const rest = changes.filter((c) => c.kind !== 'broken');
+  const twoStep = changes.filter((c) => c.kind === 'two-steps');
+  const rest = changes.filter((c) => c.kind !== 'broken' && c.kind !== 'two-steps');
   return ['# Traffic changes', '',
     ...(broken.length ? ['**Breaks traffic:**', '', ...broken.map((c) => `- ⚠️ ${c.text}`), ''] : []),
+    ...(twoStep.length ? ['**Two steps needed** (this change cannot be applied at once without failed requests):', '',
+      ...twoStep.map((c) => `- ⚠️ ${c.text}`), ''] : []),
     ...rest.map((c) => `- ${c.text}`), ''].join('\n');
 }

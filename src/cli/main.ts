@@ -25,7 +25,8 @@ commands:
   report <files or folders>
       Markdown: per VirtualService (or HTTPRoute, GRPCRoute) its versions, rules in order, default split and a Mermaid flowchart
   diff <base> <head> [--exit-code]
-      the traffic changes between two synth outputs, in Markdown; --exit-code exits 1 when there are changes
+      the traffic changes between two synth outputs, in Markdown, and a change that cannot be applied at once
+      without failed requests, with its two steps; --exit-code exits 1 when there are changes
 
 options:
   --json     print JSON instead of text or Markdown

@@ -1,7 +1,7 @@
 /** Rendering a release to Istio objects as plain data: DestinationRule subsets and VirtualService routes. */
 import { renderHeaderPolicy, renderRedirect, renderRoutePolicy } from './route-policy';
 import { renderTrafficPolicy } from './traffic-policy';
-import { dropUndefined } from '../model/data';
+import { canonicalJson, dropUndefined } from '../model/data';
 import { invalid, show } from '../model/errors';
 import { Match, elementPrefixUris } from '../model/match';
 import { isHttpProtocol } from '../model/protocol';
@@ -102,7 +102,7 @@ function versionHeaders(release: Release, version: string, extra?: HeaderPolicy)
  * The Istio `HTTPMatchRequest`s of one match: one, or two for a path prefix, which matches whole path elements as
  * Gateway API's `PathPrefix` does (the exact path, or the string prefix ending in `/`; see `elementPrefixUris`).
  */
-export function renderHttpMatches(match: Match): Array<Record<string, any>> {
+function renderHttpMatches(match: Match): Array<Record<string, any>> {
   const c = match.conditions;
   return (c.uri ? elementPrefixUris(c.uri) : [undefined]).map((uri) => dropUndefined({
     headers: c.headers,
@@ -112,6 +112,31 @@ export function renderHttpMatches(match: Match): Array<Record<string, any>> {
     sourceLabels: c.sourceLabels,
     port: c.port,
   }));
+}
+
+/** The `match` list of a route: each match rendered (see {@link withoutRelistedMatches} for what is left out). */
+export function renderHttpMatchList(matches: readonly Match[]): Array<Record<string, any>> {
+  return matches.flatMap(renderHttpMatches);
+}
+
+/**
+ * `http` routes in order, each without the rendered matches that it or an earlier route already lists. A path prefix
+ * is an exact path and a prefix ending in `/`, so `uriExact('/api')` beside or before `uriPrefix('/api')` would list
+ * the exact twice, which istiod warns is never used; the requests it names go where the first listing sends them
+ * either way. A route all of whose matches were listed before is refused by the model's checks; should one get here,
+ * it keeps its matches (and istiod's warning says so).
+ */
+export function withoutRelistedMatches(http: Array<Record<string, any>>): Array<Record<string, any>> {
+  const listed = new Set<string>();
+  return http.map((route) => {
+    if (!Array.isArray(route.match)) return route;
+    const matches: Array<Record<string, any>> = route.match;
+    const keys = matches.map((m) => canonicalJson(m));
+    const kept = matches.filter((_m, i) => !listed.has(keys[i]) && keys.indexOf(keys[i]) === i);
+    const result = kept.length > 0 ? kept : matches;
+    result.forEach((m) => listed.add(canonicalJson(m)));
+    return result.length === matches.length ? route : { ...route, match: result };
+  });
 }
 
 /**
@@ -169,7 +194,7 @@ function renderHttpRoutesOnPort(release: Release, edge: Edge, port: ReleasePort,
     }
     http.push(dropUndefined({
       name: name(rule.name),
-      match: combined.flatMap(renderHttpMatches),
+      match: renderHttpMatchList(combined),
       redirect: rule.redirect && renderRedirect(rule.redirect),
       rewrite,
       route: rule.redirect ? undefined : renderDestinations(release, rule.to, port),
@@ -179,12 +204,12 @@ function renderHttpRoutesOnPort(release: Release, edge: Edge, port: ReleasePort,
   const defaultMatches = edgeMatches.length > 0 ? edgeMatches : perPort && !edge.gateway ? [Match.port(port.number)] : [];
   http.push(dropUndefined({
     name: edge.namePrefix ? `${edge.namePrefix}${suffix}` : DEFAULT_ROUTE_NAME + suffix,
-    match: defaultMatches.length > 0 ? defaultMatches.flatMap(renderHttpMatches) : undefined,
+    match: defaultMatches.length > 0 ? renderHttpMatchList(defaultMatches) : undefined,
     rewrite: prefixRewrite(mergeRewrites(subject, 'default route', edge.rewrite, release.policy?.rewrite), defaultMatches),
     route: renderDefaultDestinations(release, port),
     ...renderRoutePolicy(release.policy ?? {}, own),
   }));
-  return http;
+  return withoutRelistedMatches(http);
 }
 
 /**

@@ -54,6 +54,11 @@ function setStackTraceLimit(limit: number): void {
   }
 }
 
+/** A construct, recognised by shape (the model imports no construct library). */
+function isConstruct(value: unknown): value is { node: { path: string } } {
+  return typeof value === 'object' && value !== null && typeof (value as { node?: { path?: unknown } }).node?.path === 'string';
+}
+
 /** Whether `error` is a refusal made by {@link refusal} (by a brand, as an app may hold another copy of this package). */
 export function isRefusal(error: unknown): error is Error {
   return error instanceof Error && (error as unknown as Record<symbol, unknown>)[REFUSAL] === true;
@@ -83,10 +88,12 @@ function callerFrames(stack: string): string[] {
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'string') return JSON.stringify(value);
-  // JSON has no NaN, Infinity or Duration: mark them, then unquote the marks.
+  // JSON has no NaN, Infinity or Duration: mark them, then unquote the marks. A construct (which refers to itself
+  // through its node) is shown by its path.
   const json = JSON.stringify(value, (_key, v) => {
     if (typeof v === 'number' && !Number.isFinite(v)) return `${MARK}${v}${MARK}`;
     if (isDuration(v)) return `${MARK}${durationText(v)}${MARK}`;
+    if (isConstruct(v)) return `${MARK}${v.constructor.name} ${v.node.path}${MARK}`;
     return v;
   });
   return json === undefined ? String(value) : json.replace(new RegExp(`"${MARK}(.*?)${MARK}"`, 'g'), '$1');

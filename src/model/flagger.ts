@@ -333,7 +333,8 @@ export function checkAnalysis(subject: string, analysis: Analysis): void {
     throw invalid(subject, 'mirroring copies traffic to the canary, and an A/B match sends it there', 'mirror with match', 'choose one');
   }
   if (analysis.sessionAffinity !== undefined) {
-    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(analysis.sessionAffinity.cookieName ?? '')) {
+    const cookie = analysis.sessionAffinity.cookieName;
+    if (typeof cookie !== 'string' || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(cookie)) {
       throw invalid(subject, 'sessionAffinity cookieName must be a cookie name', show(analysis.sessionAffinity.cookieName), 'use e.g. "flagger-cookie"');
     }
     if (!weighted) throw invalid(subject, 'session affinity applies to weighted canaries', 'sessionAffinity without weights', 'add stepWeight, or drop it');
@@ -367,7 +368,7 @@ export function checkAnalysis(subject: string, analysis: Analysis): void {
     }
     if (metric.template) {
       if (metric.template.query.trim() === '') throw invalid(subject, `${where} has an empty query`, show(metric.template.query), 'write the PromQL');
-      if (!/^https?:\/\/[^\s]+$/.test(metric.template.address)) {
+      if (typeof metric.template.address !== 'string' || !/^https?:\/\/[^\s]+$/.test(metric.template.address)) {
         throw invalid(subject, `${where}: Prometheus address must be an http(s) URL`, show(metric.template.address), `use e.g. ${show(DEFAULT_PROMETHEUS)}`);
       }
     }
@@ -377,7 +378,7 @@ export function checkAnalysis(subject: string, analysis: Analysis): void {
     if (!(hook instanceof Webhook)) throw invalid(subject, 'webhooks take Webhook factories', show(hook), 'use e.g. Webhook.loadTest({ cmd })');
     if (hooks.has(hook.name)) throw invalid(subject, 'webhook names must be unique', show(hook.name), 'name the webhooks apart (preRollout takes a name)');
     hooks.add(hook.name);
-    if (!/^https?:\/\/[^\s]+$/.test(hook.url)) throw invalid(subject, `webhook ${show(hook.name)} url must be an http(s) URL`, show(hook.url), 'use e.g. "http://flagger-loadtester.test/"');
+    if (typeof hook.url !== 'string' || !/^https?:\/\/[^\s]+$/.test(hook.url)) throw invalid(subject, `webhook ${show(hook.name)} url must be an http(s) URL`, show(hook.url), 'use e.g. "http://flagger-loadtester.test/"');
     if (hook.timeout !== undefined) checkDuration(subject, `webhook ${show(hook.name)} timeout`, hook.timeout);
     if (hook.metadata?.cmd !== undefined && (typeof hook.metadata.cmd !== 'string' || hook.metadata.cmd.trim() === '')) throw invalid(subject, 'load test cmd must be a command line', show(hook.metadata.cmd), 'give the command, e.g. "hey -z 1m ..."');
   }

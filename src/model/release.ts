@@ -4,7 +4,7 @@
  */
 import { canonicalJson } from './data';
 import { invalid, show } from './errors';
-import { Match, checkMatch, checkPort } from './match';
+import { Match, checkMatch, checkPort, elementPrefixUris } from './match';
 import { MAX_LABEL_LENGTH, checkDnsLabel, checkServiceName } from './names';
 import { Protocol, isHttpProtocol } from './protocol';
 import {
@@ -138,6 +138,12 @@ export interface Release {
    */
   readonly keepZeroWeights?: boolean;
   /**
+   * Versions on their way out: their workloads and subsets stay, and no route may send them traffic, so a later change
+   * can remove them without a failed request (make before break, in reverse).
+   * @default none
+   */
+  readonly draining?: string[];
+  /**
    * How errors name the release.
    * @default `canary "<name>"`
    */
@@ -219,6 +225,7 @@ export function checkRelease(release: Release): void {
       requireHttpPort(subject, where, release, ['headers']);
     }
   }
+  checkDraining(subject, release);
   const names = new Set<string>([DEFAULT_ROUTE_NAME]);
   release.rules.forEach((rule, index) => {
     if (names.has(rule.name)) {
@@ -227,6 +234,45 @@ export function checkRelease(release: Release): void {
     names.add(rule.name);
     checkRule(subject, release, rule, release.rules.slice(0, index));
   });
+}
+
+/**
+ * A draining version keeps its workloads and subset and takes no traffic: not the stable version, 0 in the default split,
+ * in no rule (the service's own, a lane's, a sticky cookie's), and no default route that reaches every version.
+ */
+function checkDraining(subject: string, release: Release): void {
+  const draining = release.draining ?? [];
+  if (draining.length === 0) return;
+  for (const version of draining) {
+    if (!release.versions.includes(version)) {
+      throw invalid(subject, 'a draining version must be one of the versions', show(version), `use one of ${release.versions.join(', ')}`);
+    }
+  }
+  const remaining = release.versions.filter((v) => !draining.includes(v));
+  if (remaining.length === 0) {
+    throw invalid(subject, 'every version is draining, so no version would take traffic', draining.join(', '), 'keep at least one version that is not draining');
+  }
+  const drain = `drain it in two steps: first send its traffic to ${remaining.join(' or ')}, then mark it draining`;
+  if (draining.includes(release.stable)) {
+    throw invalid(subject, `the stable version ${show(release.stable)} is draining`, `stable ${release.stable}`, `make another version stable, e.g. stable: ${show(remaining[0])}`);
+  }
+  const defaultRoute = release.defaultRoute ?? DefaultRoute.WEIGHTS;
+  if (defaultRoute !== DefaultRoute.WEIGHTS) {
+    throw invalid(subject, `version ${show(draining[0])} is draining, and the default route ${defaultRoute === DefaultRoute.EVEN ? 'gives every version a share' : 'reaches the pods of every version'}`,
+      `defaultRoute ${defaultRoute}`, 'use weights (DefaultRoute.WEIGHTS) without the draining version');
+  }
+  for (const version of draining) {
+    const weight = release.weights[version] ?? 0;
+    if (weight > 0) {
+      throw invalid(subject, `version ${show(version)} is draining but the default route still sends it traffic`, `${version}=${weight}`,
+        `give its weight to the other versions (e.g. shiftWeights({ ${remaining[0]}: 100 })), or ${drain}`);
+    }
+    const rule = release.rules.find((r) => (r.to[version] ?? 0) > 0);
+    if (rule) {
+      throw invalid(subject, `version ${show(version)} is draining but route ${show(rule.name)} still sends it traffic`, `${rule.name} → ${formatWeights(rule.to, release.versions)}`,
+        `route it to another version (a lane's version, a sticky canary's or a rule's), or ${drain}`);
+    }
+  }
 }
 
 /** Checks ports: at least one, unique numbers and names, names that tell Istio the protocol (its IST0118). */
@@ -290,7 +336,10 @@ export function checkWeights(subject: string, what: string, weights: Weights, ve
   const entries = Object.entries(weights);
   for (const [version, weight] of entries) {
     if (typeof weight !== 'number') {
-      throw invalid(subject, `${what}: the weight of ${show(version)} must be a number`, show(weight), typeof weight === 'string' ? `write ${weight} without quotes` : 'write a whole number from 0 to 100');
+      const text: unknown = weight;
+      const quotedNumber = typeof text === 'string' && text.trim() !== '' && Number.isFinite(Number(text));
+      throw invalid(subject, `${what}: the weight of ${show(version)} must be a number`, show(weight),
+        quotedNumber ? `write ${text} without quotes` : 'write a whole number from 0 to 100');
     }
     if (!versions.includes(version)) {
       throw invalid(subject, `${what} name a version that does not exist`, show(version), `use one of ${versions.join(', ')}`);
@@ -395,20 +444,28 @@ function checkRule(subject: string, release: Release, rule: RouteRule, earlier: 
     throw invalid(subject, `${where} applies to no port: its port matches name only ports that cannot take it`,
       rule.match.map(String).join(' or '), `match an HTTP port (${httpPorts(release).map((p) => p.number).join(', ')}) or drop the port condition`);
   }
-  const unreachable = findShadowingRule(rule, earlier);
-  if (unreachable) {
-    throw invalid(subject, `${where} can never match: route ${show(unreachable.name)} before it already matches the same requests`,
-      rule.match.map(String).join(' or '), `remove ${where} or give it a different match`);
+  // Istio warns of a rule, or a match, whose rendered matches earlier rules already list (pkg/config/validation,
+  // analyzeUnreachableHTTPRules); a path prefix renders as an exact path and a prefix ending in `/` (see Match.uriPrefix).
+  const owners = (match: Match) => renderedKeys(match).map((key) => earlier.find((e) => e.match.some((m) => renderedKeys(m).includes(key))));
+  const shadowing = rule.match.flatMap(owners);
+  if (shadowing.every((owner) => owner !== undefined)) {
+    const names = [...new Set(shadowing.map((owner) => owner!.name))];
+    throw invalid(subject, `${where} can never match: ${names.length === 1 ? 'route' : 'routes'} ${names.map(show).join(', ')} before it already `
+      + `${names.length === 1 ? 'matches' : 'match'} the same requests`, rule.match.map(String).join(' or '), `remove ${where} or give it a different match`);
   }
-  // Istio warns of each match an earlier rule already has (pkg/config/validation, analyzeUnreachableHTTPRules).
   for (const match of rule.match) {
-    const key = meaningOf(match);
-    const owner = earlier.find((e) => e.match.some((m) => meaningOf(m) === key));
-    if (owner) {
-      throw invalid(subject, `${where}: this match is never used, route ${show(owner.name)} before it has the same match`, show(match.toString()),
+    const owner = owners(match);
+    if (owner.every((o) => o !== undefined)) {
+      throw invalid(subject, `${where}: this match is never used, route ${show(owner[0]!.name)} before it has the same match`, show(match.toString()),
         `drop the match from ${where}`);
     }
   }
+}
+
+/** A match as the keys of the matches Istio's API is given for it: a path prefix is an exact path and a prefix. */
+function renderedKeys(match: Match): string[] {
+  const uri = match.conditions.uri;
+  return (uri ? elementPrefixUris(uri) : [undefined]).map((u) => canonicalJson({ ...match.conditions, uri: u }));
 }
 
 /**
@@ -419,16 +476,6 @@ function meaningOf(match: Match): string {
   const prefix = match.conditions.uri?.prefix;
   if (prefix === undefined || prefix.length < 2 || !prefix.endsWith('/')) return canonicalJson(match.conditions);
   return canonicalJson({ ...match.conditions, uri: { prefix: prefix.replace(/\/+$/, '') || '/' } });
-}
-
-/** The first earlier rule whose matches cover every match of `rule` exactly (Istio's IST0130 case). */
-function findShadowingRule(rule: RouteRule, earlier: readonly RouteRule[]): RouteRule | undefined {
-  const keys = (r: RouteRule) => new Set(r.match.map(meaningOf));
-  const mine = keys(rule);
-  return earlier.find((e) => {
-    const theirs = keys(e);
-    return [...mine].every((k) => theirs.has(k));
-  });
 }
 
 /**
