@@ -11,6 +11,7 @@ import { Testing } from 'cdk8s';
 import { stringify } from 'yaml';
 import { CanaryService, CanaryServiceProps, DefaultRoute, Split, VersionProps } from '../src';
 import { newChart, only, synth } from './util';
+import { CRD_DIR, compareWithPilot, describeDisagreement } from './verify-tool';
 import { K8sObject, TrafficRequest, diffTraffic, explain, renderDiff } from '../src/analysis';
 import { main } from '../src/cli/main';
 
@@ -254,5 +255,27 @@ describe('a draining version', () => {
       .toThrow(/every version is draining, so no version would take traffic/);
     expect(() => new CanaryService(newChart('shop'), 'reviews', { port: 9080, versions: [{ ...V1, draining: 'yes' as any }, V2] }))
       .toThrow('canary "reviews": version "v1" draining must be true or false (got "yes"); write draining: true, or leave it out');
+  });
+});
+
+const describeWithCrds = fs.existsSync(CRD_DIR) ? describe : describe.skip;
+
+describeWithCrds('verify routes: Istio\'s pilot serves (or fails) each state as explain says', () => {
+  /** Every state the kubectl walk passes through, object by object. */
+  const kubectlStates = (from: readonly K8sObject[], to: readonly K8sObject[]): K8sObject[][] => {
+    const live = new Map(from.map((o) => [keyOf(o), o]));
+    return APPLIERS.kubectl(from, to)[0].map((action) => {
+      if ('prune' in action) live.delete(action.prune);
+      else for (const o of action.apply) live.set(keyOf(o), o);
+      return [...live.values()];
+    });
+  };
+  const inMesh = REQUESTS.map((r) => ({ ...r, from: { namespace: 'shop' } }));
+
+  test('the seven states of the walk, and every state of the shortcut that skips draining (503 NC included)', () => {
+    const states = [...STATES, ...kubectlStates(STATES[4], STATES[6])];
+    for (const state of states) {
+      expect(describeDisagreement(compareWithPilot(state, inMesh)[0])).toBe('none');
+    }
   });
 });
