@@ -8,6 +8,7 @@ import { GATEWAY_API_CHARTS } from './gateway-api';
 import { HOST_SPLIT_CHARTS } from './host-split';
 import { LANE_CHARTS } from './lanes';
 import { PROGRESSIVE_CHARTS } from './progressive';
+import { RELEASE_WALK_CHARTS } from './release-walk';
 import { SEED_CHARTS } from './scenarios';
 import { TRAFFIC_POLICY_CHARTS } from './traffic-policies';
 
@@ -20,6 +21,7 @@ export const EXAMPLE_CHARTS = {
   ...EGRESS_CHARTS,
   ...PROGRESSIVE_CHARTS,
   ...GATEWAY_API_CHARTS,
+  ...RELEASE_WALK_CHARTS,
 } as const;
 
 /** Adds every example chart to `app`. */

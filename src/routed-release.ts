@@ -246,21 +246,11 @@ function checkExposeArguments(subject: string, gateway: unknown, options: unknow
   const g = gateway as Partial<IMeshGateway> | undefined;
   if (typeof g !== 'object' || g === null || typeof g.referenceFrom !== 'function' || typeof g.gatewayName !== 'string'
     || typeof g.gatewayNamespace !== 'string' || !Array.isArray(g.serverHosts)) {
-    throw invalid(subject, 'exposeVia needs a gateway', describe(gateway),
+    throw invalid(subject, 'exposeVia needs a gateway', show(gateway),
       'pass a MeshGateway, or MeshGateway.fromName(scope, id, "namespace/name", { hosts }) for a Gateway this app does not create');
   }
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw invalid(subject, 'the options of exposeVia must be an object', show(options), 'e.g. { hosts: ["shop.example.com"] }, or leave them out');
-  }
-}
-
-/** A value as an error message shows it; a construct by its path (its JSON would be circular). */
-function describe(value: unknown): string {
-  if (Construct.isConstruct(value)) return `${value.constructor.name} ${value.node.path}`;
-  try {
-    return show(value);
-  } catch {
-    return `a ${(value as object).constructor?.name ?? 'Object'} object`; // circular
   }
 }
 

@@ -2,7 +2,7 @@
  * Any YAML (issue 25, item 3): wrong types, nulls, missing fields, unknown kinds, `kind: List`, several versions of an
  * object and empty documents. A property test mutates real manifests (the example charts, Istio's Bookinfo samples)
  * and checks that the analysis, explain, report, diff and the CLI give an answer or a clear Error, never a crash.
- * FC_RUNS sets the number of runs (default 1000).
+ * FC_RUNS sets the number of runs (default 1000); FC_SEED and FC_PATH replay a failure.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -194,7 +194,7 @@ describe('any YAML', () => {
       answers('diffTraffic', () => diffTraffic(original, objects));
       answers('diffTraffic reversed', () => diffTraffic(objects, original));
       if (garbage % 4 === 0) cli(docs, original, garbage);
-    }), { numRuns: RUNS });
+    }), { numRuns: RUNS, ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}) });
   });
 });
 

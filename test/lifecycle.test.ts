@@ -9,8 +9,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { stringify } from 'yaml';
-import { CanaryService, CanaryServiceProps, DefaultRoute, Split, VersionProps } from '../src';
-import { newChart, only, synth } from './util';
+import { ReleaseWalkChart, RELEASE_WALK_STEPS } from '../examples/release-walk';
+import { CanaryService, DefaultRoute, Split, VersionProps } from '../src';
+import { newChart, only } from './util';
 import { CRD_DIR, compareWithPilot, describeDisagreement } from './verify-tool';
 import { K8sObject, TrafficRequest, diffTraffic, explain, renderDiff } from '../src/analysis';
 import { main } from '../src/cli/main';
@@ -19,41 +20,14 @@ const HOST = 'reviews.shop.svc.cluster.local';
 const V1: VersionProps = { name: 'v1', image: 'registry.example.com/reviews:1' };
 const V2: VersionProps = { name: 'v2', image: 'registry.example.com/reviews:2' };
 
-/** One state of the release, as a pull request would leave the chart. */
-interface Step {
-  readonly name: string;
-  readonly build: (chart: ReturnType<typeof newChart>) => void;
+/** The names of the walk's steps, and the objects of each (examples/release-walk.ts). */
+const STEPS = RELEASE_WALK_STEPS.map((name) => ({ name }));
+
+function walkStates(split?: Split): K8sObject[][] {
+  return RELEASE_WALK_STEPS.map((_name, step) => Testing.synth(new ReleaseWalkChart(Testing.app(), 'release-walk', { step, split })));
 }
 
-const pins = (reviews: CanaryService, versions: string[]) => {
-  for (const v of versions) reviews.routeHeader('x-version', v, v);
-};
-
-function steps(extra: Partial<CanaryServiceProps> = {}): Step[] {
-  const svc = (c: ReturnType<typeof newChart>, props: Omit<CanaryServiceProps, 'port'>) => new CanaryService(c, 'reviews', { port: 9080, ...extra, ...props });
-  return [
-    { name: 'v1 100%', build: (c) => svc(c, { versions: [V1] }) },
-    { name: 'add v2 at 0%', build: (c) => svc(c, { versions: [V1, V2], weights: { v1: 100 } }) },
-    { name: 'v2 10%', build: (c) => pins(svc(c, { versions: [V1, V2], weights: { v1: 90, v2: 10 } }), ['v1', 'v2']) },
-    { name: 'v2 50%', build: (c) => pins(svc(c, { versions: [V1, V2], weights: { v1: 50, v2: 50 } }), ['v1', 'v2']) },
-    { name: 'v2 100%', build: (c) => pins(svc(c, { versions: [V1, V2], weights: { v2: 100 } }), ['v1', 'v2']) },
-    {
-      name: 'drain v1',
-      build: (c) => pins(svc(c, { versions: [{ ...V1, draining: true }, V2], weights: { v2: 100 } }), ['v2']),
-    },
-    { name: 'remove v1', build: (c) => pins(svc(c, { versions: [V2] }), ['v2']) },
-  ];
-}
-
-const STEPS = steps();
-
-function synthStep(step: Step): K8sObject[] {
-  const chart = newChart('shop');
-  step.build(chart);
-  return synth(chart);
-}
-
-const STATES = STEPS.map(synthStep);
+const STATES = walkStates();
 
 /** The requests a client sends: plain, and asking for each version by header. */
 const REQUESTS: TrafficRequest[] = [
@@ -212,7 +186,7 @@ describe('shortcuts fail some applier, and diff says which two steps to take', (
   });
 
   test('with a Service per version (Split.HOST): the walk passes, the shortcut fails and diff asks for two steps', () => {
-    const states = steps({ split: Split.HOST }).map(synthStep);
+    const states = walkStates(Split.HOST);
     for (let i = 0; i + 1 < states.length; i++) expect(transition(states[i], states[i + 1])).toEqual({ 'kubectl': [], 'Argo CD': [], 'Flux': [] });
     expect(Object.values(transition(states[4], states[6])).flat().length).toBeGreaterThan(0);
     expect(diffTraffic(states[4], states[6]).filter((c) => c.kind === 'two-steps').map((c) => c.text)).toEqual([
@@ -223,6 +197,22 @@ describe('shortcuts fail some applier, and diff says which two steps to take', (
   test('removing a version that takes no traffic, or adding one at 0%, needs one step', () => {
     expect(diffTraffic(STATES[5], STATES[6]).filter((c) => c.kind === 'two-steps')).toEqual([]);
     expect(diffTraffic(STATES[0], STATES[1]).filter((c) => c.kind === 'two-steps')).toEqual([]);
+  });
+});
+
+describe('the example app', () => {
+  afterEach(() => { delete process.env.RELEASE_STEP; });
+
+  test('RELEASE_STEP picks the step it synthesizes (2, v2 at 10%, when unset); a step out of range is refused', () => {
+    const weights = () => only(Testing.synth(new ReleaseWalkChart(Testing.app(), 'release-walk')), 'VirtualService', 'reviews')
+      .spec.http.at(-1).route.map((r: any) => `${r.destination.subset}=${r.weight ?? 100}`);
+    expect(weights()).toEqual(['v1=90', 'v2=10']);
+    process.env.RELEASE_STEP = '5';
+    expect(weights()).toEqual(['v2=100']);
+    expect(Testing.synth(new ReleaseWalkChart(Testing.app(), 'release-walk')).filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name))
+      .toEqual(['reviews-v1', 'reviews-v2']);
+    process.env.RELEASE_STEP = '7';
+    expect(() => new ReleaseWalkChart(Testing.app(), 'release-walk')).toThrow('release walk: step must be 0 to 6 (got 7); set RELEASE_STEP to one of them');
   });
 });
 

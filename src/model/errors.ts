@@ -89,13 +89,18 @@ export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'string') return JSON.stringify(value);
   // JSON has no NaN, Infinity or Duration: mark them, then unquote the marks. A construct (which refers to itself
-  // through its node) is shown by its path.
-  const json = JSON.stringify(value, (_key, v) => {
-    if (typeof v === 'number' && !Number.isFinite(v)) return `${MARK}${v}${MARK}`;
-    if (isDuration(v)) return `${MARK}${durationText(v)}${MARK}`;
-    if (isConstruct(v)) return `${MARK}${v.constructor.name} ${v.node.path}${MARK}`;
-    return v;
-  });
+  // through its node) is shown by its path; any other object that refers to itself, by its class.
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value, (_key, v) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) return `${MARK}${v}${MARK}`;
+      if (isDuration(v)) return `${MARK}${durationText(v)}${MARK}`;
+      if (isConstruct(v)) return `${MARK}${v.constructor.name} ${v.node.path}${MARK}`;
+      return v;
+    });
+  } catch {
+    return `a ${(value as object).constructor?.name ?? 'Object'} object`; // circular
+  }
   return json === undefined ? String(value) : json.replace(new RegExp(`"${MARK}(.*?)${MARK}"`, 'g'), '$1');
 }
 
