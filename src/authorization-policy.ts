@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
-import { PropNames, checkKnownProps, checkList, constructName, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, checkList, constructName, refuse, show } from './model/errors';
 import { checkDnsLabel } from './model/names';
 import { policyNamespace } from './private/policy-namespace';
 import { IAuthorizationTarget, ISourceWorkload } from './targets';
@@ -45,7 +45,7 @@ export class Source {
   /** The pods of a service (a CanaryService), by the service account they run as. */
   public static workload(workload: ISourceWorkload): Source {
     if (workload === null || typeof workload !== 'object' || typeof workload.serviceAccountName !== 'string') {
-      throw invalid('Source.workload', 'takes a service (a CanaryService)', show(workload), 'e.g. Source.workload(frontend)');
+      refuse('Source.workload', 'takes a service (a CanaryService)', show(workload), 'e.g. Source.workload(frontend)');
     }
     return Source.serviceAccount(workload.namespace, workload.serviceAccountName);
   }
@@ -126,12 +126,12 @@ export class MeshAuthorizationPolicy extends Construct {
     const namespace = policyNamespace(subject, this, props.namespace, props.service);
     const sources = checkList(subject, 'allowFrom', props.allowFrom ?? [], '[Source.ingressGateway()]');
     if (sources.length === 0) {
-      throw invalid(subject, 'admits no caller, which would deny every request', '[]',
+      refuse(subject, 'admits no caller, which would deny every request', '[]',
         'list the callers in allowFrom, e.g. [Source.ingressGateway()]');
     }
     for (const source of sources) {
       if (!(source instanceof Source)) {
-        throw invalid(subject, 'allowFrom takes sources from the Source factories', show(source), 'use e.g. Source.namespace("shop")');
+        refuse(subject, 'allowFrom takes sources from the Source factories', show(source), 'use e.g. Source.namespace("shop")');
       }
       source.check(subject);
     }

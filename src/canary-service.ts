@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { IstioApiVersion } from './istio/api-version';
 import { renderDestinationRule, renderRoutes, renderVersionDestinationRules } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
-import { PropNames, checkKnownProps, checkList, constructName, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, checkList, constructName, refuse, show } from './model/errors';
 import { RoutingApi } from './model/gateway-api';
 import { withLanes } from './model/lane';
 import { checkContainerPort } from './model/match';
@@ -289,12 +289,12 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     const versions = checkList(this.subject, 'versions', props.versions ?? [], '[{ name: "v1", image: "app:1" }]');
     const notObject = versions.findIndex((v) => typeof v !== 'object' || Array.isArray(v));
     if (notObject >= 0) {
-      throw invalid(this.subject, `versions entry ${notObject + 1} must be an object with a name and an image`, show(versions[notObject]),
+      refuse(this.subject, `versions entry ${notObject + 1} must be an object with a name and an image`, show(versions[notObject]),
         typeof versions[notObject] === 'string' ? `write { name: ${show(versions[notObject])}, image: "..." }` : 'write { name: "v1", image: "..." }');
     }
     for (const v of versions) {
       if (v.draining !== undefined && typeof v.draining !== 'boolean') {
-        throw invalid(this.subject, `version ${show(v.name)} draining must be true or false`, show(v.draining), 'write draining: true, or leave it out');
+        refuse(this.subject, `version ${show(v.name)} draining must be true or false`, show(v.draining), 'write draining: true, or leave it out');
       }
     }
     const draining = versions.filter((v) => v.draining).map((v) => v.name);
@@ -304,10 +304,10 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     const gatewayApi = this.routingApi === RoutingApi.GATEWAY_API;
     const split = props.split ?? (gatewayApi ? Split.HOST : Split.SUBSET);
     if (!Object.values(Split).includes(split)) {
-      throw invalid(this.subject, 'unknown split', show(split), `use one of ${Object.values(Split).join(', ')}`);
+      refuse(this.subject, 'unknown split', show(split), `use one of ${Object.values(Split).join(', ')}`);
     }
     if (gatewayApi && split !== Split.HOST) {
-      throw invalid(this.subject, 'Gateway API routes have no subsets: versions are told apart by a Service each', `split ${split}`,
+      refuse(this.subject, 'Gateway API routes have no subsets: versions are told apart by a Service each', `split ${split}`,
         'leave split out (Split.HOST), or route with RoutingApi.ISTIO');
     }
     const hosts = split === Split.HOST
@@ -417,20 +417,20 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
    */
   public addLane(lane: IReleaseLane): void {
     if (!(lane instanceof Construct) || typeof (lane as IReleaseLane).lane?.name !== 'string') {
-      throw invalid(this.subject, 'addLane takes a ReleaseLane', show(lane), 'pass e.g. new ReleaseLane(chart, "gray", { header: { name: "x-lane", value: "gray" } })');
+      refuse(this.subject, 'addLane takes a ReleaseLane', show(lane), 'pass e.g. new ReleaseLane(chart, "gray", { header: { name: "x-lane", value: "gray" } })');
     }
     if (this.laneMemberships.includes(lane)) {
-      throw invalid(this.subject, 'is already a member of this lane', show(lane.lane.name), 'add each service to a lane once');
+      refuse(this.subject, 'is already a member of this lane', show(lane.lane.name), 'add each service to a lane once');
     }
     if (lane.node.root !== this.node.root) {
-      throw invalid(this.subject, 'can only join a lane of its own app', show(lane.node.path), 'create the lane in the same cdk8s App');
+      refuse(this.subject, 'can only join a lane of its own app', show(lane.node.path), 'create the lane in the same cdk8s App');
     }
     this.laneMemberships.push(lane);
     try {
       this.recheck();
     } catch (e) {
       this.laneMemberships.pop();
-      throw e;
+      throw e; // node-do-not-add-exception-line: the refusal, thrown on
     }
   }
 
@@ -476,18 +476,18 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
   /** The ports from `port` or `ports`, with default names and container ports. */
   private portsFromProps(props: CanaryServiceProps): ServicePort[] {
     if ((props.port === undefined) === (props.ports === undefined)) {
-      throw invalid(this.subject, 'give either port or ports', props.port === undefined ? 'neither' : 'both',
+      refuse(this.subject, 'give either port or ports', props.port === undefined ? 'neither' : 'both',
         'use port for one port, ports: [{ number, protocol }, ...] for several');
     }
     if (props.ports !== undefined && (props.containerPort !== undefined || props.protocol !== undefined)) {
-      throw invalid(this.subject, 'containerPort and protocol go into each entry of ports', 'both at the top level', 'move them into ports');
+      refuse(this.subject, 'containerPort and protocol go into each entry of ports', 'both at the top level', 'move them into ports');
     }
     const given: readonly PortProps[] = props.ports !== undefined
       ? checkList(this.subject, 'ports', props.ports, '[{ number: 8080 }]')
       : [{ number: props.port!, protocol: props.protocol, containerPort: props.containerPort }];
-    if (given.length === 0) throw invalid(this.subject, 'ports is empty', '[]', 'give at least one port, e.g. [{ number: 8080 }]');
+    if (given.length === 0) refuse(this.subject, 'ports is empty', '[]', 'give at least one port, e.g. [{ number: 8080 }]');
     const notObject = given.find((p) => p === null || typeof p !== 'object');
-    if (notObject !== undefined) throw invalid(this.subject, 'each entry of ports must be an object', show(notObject), 'e.g. { number: 8080 }');
+    if (notObject !== undefined) refuse(this.subject, 'each entry of ports must be an object', show(notObject), 'e.g. { number: 8080 }');
     const protocols = given.map((p) => p.protocol ?? Protocol.HTTP);
     return given.map((p, i) => {
       const protocol = protocols[i];

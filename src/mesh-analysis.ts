@@ -2,7 +2,7 @@ import { ApiObject, App } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { AnalysisOptions, CHECKS, Finding, Severity, analyze, formatFinding } from './analysis/analyze';
 import { ANALYZED_KINDS } from './analysis/manifest';
-import { invalid, show } from './model/errors';
+import { refuse, show } from './model/errors';
 import { analysisView } from './private/analysis-view';
 import { scopeToSynth } from './private/app-synth';
 import { duplicateObjects } from './private/unique-objects';
@@ -56,7 +56,7 @@ export class MeshAnalysis {
   /** Skips checks by code (`IST0118`, `CANARY002`, ...). */
   public disable(...codes: string[]): this {
     for (const code of codes) {
-      if (!(code in CHECKS)) throw invalid('mesh analysis', 'unknown check code', show(code), `use one of ${Object.keys(CHECKS).join(', ')}`);
+      if (!(code in CHECKS)) refuse('mesh analysis', 'unknown check code', show(code), `use one of ${Object.keys(CHECKS).join(', ')}`);
       this.disabled.add(code);
     }
     return this;

@@ -6,7 +6,7 @@ import { renderGatewayRules, renderHttpMatch as renderGatewayApiMatch, rewriteFi
 import { IstioApiVersion } from './istio/api-version';
 import { prefixRewrite, renderHttpMatchList, renderHttpRoutes, withoutRelistedMatches } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
-import { PropNames, checkKnownProps, checkList, constructName, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, checkList, constructName, refuse, show } from './model/errors';
 import { RoutingApi, checkPrecedenceKeepsOrder } from './model/gateway-api';
 import { checkDnsHost, checkVirtualServiceHosts, gatewayHosts, parseServerHost, widestHosts } from './model/hosts';
 import { checkAnnotations, checkLabels } from './model/kubernetes';
@@ -202,17 +202,17 @@ export class MeshGateway extends Construct implements IMeshGateway {
    */
   public static fromName(scope: Construct, id: string, reference: string, options: ImportedGatewayOptions): IMeshGateway {
     if (typeof reference !== 'string' || reference === '') {
-      throw invalid(`gateway ${show(id)}`, 'MeshGateway.fromName needs the Gateway as "<namespace>/<name>" or "<name>"', show(reference),
+      refuse(`gateway ${show(id)}`, 'MeshGateway.fromName needs the Gateway as "<namespace>/<name>" or "<name>"', show(reference),
         'e.g. "istio-system/public-gateway"');
     }
     const subject = `gateway ${show(reference)}`;
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw invalid(subject, 'MeshGateway.fromName needs the hosts its servers admit, as options', show(options),
+      refuse(subject, 'MeshGateway.fromName needs the hosts its servers admit, as options', show(options),
         'pass { hosts: [...] } as they are written in the Gateway');
     }
     const routingApi = options.routingApi ?? RoutingApi.ISTIO;
     if (!Object.values(RoutingApi).includes(routingApi)) {
-      throw invalid(subject, 'routingApi must be RoutingApi.ISTIO or RoutingApi.GATEWAY_API', show(routingApi), 'use the RoutingApi enum');
+      refuse(subject, 'routingApi must be RoutingApi.ISTIO or RoutingApi.GATEWAY_API', show(routingApi), 'use the RoutingApi enum');
     }
     const hosts = checkList(subject, 'hosts', options.hosts, '["shop.example.com"]');
     for (const serverHost of hosts) {
@@ -256,21 +256,21 @@ export class MeshGateway extends Construct implements IMeshGateway {
     checkGatewayName(this.subject, this.gatewayName);
     this.routingApi = routingApiOf(this, this.subject, props.routingApi);
     if (props.servers && (props.hosts || props.tls || props.port !== undefined)) {
-      throw invalid(this.subject, 'give either servers or the hosts/port/tls shorthand, not both', 'both', 'move the hosts into the servers');
+      refuse(this.subject, 'give either servers or the hosts/port/tls shorthand, not both', 'both', 'move the hosts into the servers');
     }
     if (props.port !== undefined) checkPort(this.subject, 'port', props.port);
     if (this.routingApi === RoutingApi.GATEWAY_API) {
       const istioOnly = (['servers', 'selector', 'apiVersion'] as const).filter((k) => props[k] !== undefined);
       if (istioOnly.length > 0) {
-        throw invalid(this.subject, `${istioOnly.join(', ')} ${istioOnly.length > 1 ? 'are Istio Gateway options' : 'is an Istio Gateway option'}, and the gateway uses Gateway API`,
+        refuse(this.subject, `${istioOnly.join(', ')} ${istioOnly.length > 1 ? 'are Istio Gateway options' : 'is an Istio Gateway option'}, and the gateway uses Gateway API`,
           istioOnly.join(', '), 'describe it with hosts, port and tls, or use RoutingApi.ISTIO');
       }
       if (props.tls?.mode !== undefined && props.tls.mode !== GatewaySpecServersTlsMode.SIMPLE) {
-        throw invalid(this.subject, 'a Gateway API listener terminates TLS with a server certificate (SIMPLE)', show(props.tls.mode),
+        refuse(this.subject, 'a Gateway API listener terminates TLS with a server certificate (SIMPLE)', show(props.tls.mode),
           'leave tls.mode out, or use RoutingApi.ISTIO for MUTUAL or passthrough');
       }
     } else if (props.gatewayClassName !== undefined) {
-      throw invalid(this.subject, 'gatewayClassName is a Gateway API option, and the gateway is an Istio Gateway', show(props.gatewayClassName),
+      refuse(this.subject, 'gatewayClassName is a Gateway API option, and the gateway is an Istio Gateway', show(props.gatewayClassName),
         'set routingApi: RoutingApi.GATEWAY_API, or drop gatewayClassName (use selector)');
     }
     this.servers = props.servers ?? shorthandServers(this.subject, props.hosts, props.tls, props.port ?? 80);
@@ -284,7 +284,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
       // (pilot/pkg/config/kube/gatewaycommon/gateway_utils.go, GetDefaultName), which must be a Service name.
       const deployed = `${this.gatewayName}-${gatewayClassName}`;
       if (gatewayClassName.startsWith('istio') && !isServiceName(deployed)) {
-        throw invalid(this.subject, `Istio deploys the gateway as the Service "<name>-${gatewayClassName}", which must be a DNS-1035 label of at most 63 characters`,
+        refuse(this.subject, `Istio deploys the gateway as the Service "<name>-${gatewayClassName}", which must be a DNS-1035 label of at most 63 characters`,
           `${show(deployed)}, ${deployed.length} characters`, `shorten the name to at most ${MAX_LABEL_LENGTH - gatewayClassName.length - 1} characters`);
       }
       const tls = props.tls && { secretName: props.tls.credentialName, httpsRedirect: props.tls.httpsRedirect ?? true };
@@ -328,29 +328,29 @@ export class MeshGateway extends Construct implements IMeshGateway {
    */
   public addRoute(options: GatewayRouteOptions): void {
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw invalid(this.subject, 'addRoute needs the route as an object', show(options), 'e.g. { match: [Match.uriPrefix("/api")], to: service }');
+      refuse(this.subject, 'addRoute needs the route as an object', show(options), 'e.g. { match: [Match.uriPrefix("/api")], to: service }');
     }
     if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
-      throw invalid(this.subject, 'a route name must be text', show(options.name), 'e.g. "api", or leave it out');
+      refuse(this.subject, 'a route name must be text', show(options.name), 'e.g. "api", or leave it out');
     }
     const name = options.name ?? `route-${this.routes.length + 1}`;
     const where = `route ${show(name)}`;
     if (this.routes.some((r) => r.name === name)) {
-      throw invalid(this.subject, 'route names must be unique on a gateway', show(name), 'give the route another name');
+      refuse(this.subject, 'route names must be unique on a gateway', show(name), 'give the route another name');
     }
     if (options.match !== undefined) checkList(this.subject, `${where} match`, options.match, '[Match.uriPrefix("/api")]');
     if (!options.match || options.match.length === 0 || options.match.some((m) => m.isCatchAll)) {
       // A gateway route without a match is legitimate only last; requiring a match keeps later routes reachable.
-      throw invalid(this.subject, `${where} needs a match`, options.match?.map(String).join(' or ') || 'no match',
+      refuse(this.subject, `${where} needs a match`, options.match?.map(String).join(' or ') || 'no match',
         'match a path or header, e.g. Match.uriPrefix("/api")');
     }
     options.match.forEach((m) => checkMatch(this.subject, where, m));
     const seen = options.match.map((m) => m.toString());
     const twice = seen.findIndex((k, i) => seen.indexOf(k) !== i);
-    if (twice >= 0) throw invalid(this.subject, `${where} lists one match twice (istiod warns the second is never used)`, show(seen[twice]), 'list it once');
+    if (twice >= 0) refuse(this.subject, `${where} lists one match twice (istiod warns the second is never used)`, show(seen[twice]), 'list it once');
     const to = options.to;
     if (typeof to !== 'object' || to === null || Array.isArray(to) || (Construct.isConstruct(to) && !isGatewayRouteTarget(to))) {
-      throw invalid(this.subject, `${where} needs a target: a CanaryService, or a Service as { host, port }`,
+      refuse(this.subject, `${where} needs a target: a CanaryService, or a Service as { host, port }`,
         Construct.isConstruct(to) ? `${to.constructor.name} ${to.node.path}` : show(to), 'set to, e.g. to: { host: "web", port: 8080 }');
     }
     let render: () => Array<Record<string, any>>;
@@ -362,7 +362,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
       to.notifyGatewayRoute();
       renderNowAndAtSynth(this, render, () => to.revision); // the gateway match may clash with the service's rules, now or later
     } else {
-      if (typeof to.host !== 'string' || to.host.trim() === '') throw invalid(this.subject, `${where} needs a target host`, show(to.host), 'name the Service');
+      if (typeof to.host !== 'string' || to.host.trim() === '') refuse(this.subject, `${where} needs a target host`, show(to.host), 'name the Service');
       if (to.port !== undefined) checkPort(this.subject, `${where} port`, to.port);
       const host = to.host.includes('.') ? to.host : serviceHost(to.host, this.gatewayNamespace);
       const route = [{ destination: { host, ...(to.port ? { port: { number: to.port } } : {}) } }];
@@ -375,7 +375,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
         checkPrecedenceKeepsOrder(this.subject, this.routes.map((r) => ({ name: r.name, matches: r.match, to: `route ${r.name}` })));
       } catch (e) {
         this.routes.pop();
-        throw e;
+        throw e; // node-do-not-add-exception-line: the refusal, thrown on
       }
     }
     this.routesObject ??= this.routingApi === RoutingApi.GATEWAY_API ? this.createHttpRoute() : this.createRoutesObject();
@@ -389,7 +389,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
     const to = options.to;
     if (isGatewayRouteTarget(to)) {
       if (!to.release.hosts) {
-        throw invalid(this.subject, `${where}: Gateway API routes to a Service per version, and ${show(to.release.name)} has subsets only`,
+        refuse(this.subject, `${where}: Gateway API routes to a Service per version, and ${show(to.release.name)} has subsets only`,
           show(to.release.name), 'route the service with RoutingApi.GATEWAY_API (or Split.HOST)');
       }
       const edge = { match: options.match, rewrite: options.rewrite, namePrefix: name, port: options.port };
@@ -399,15 +399,15 @@ export class MeshGateway extends Construct implements IMeshGateway {
       for (const { host } of Object.values(to.release.hosts)) grantServiceReferences(this, this.gatewayNamespace, serviceRefOf(host)!.namespace);
       return render;
     }
-    if (typeof to.host !== 'string' || to.host.trim() === '') throw invalid(this.subject, `${where} needs a target host`, show(to.host), 'name the Service');
+    if (typeof to.host !== 'string' || to.host.trim() === '') refuse(this.subject, `${where} needs a target host`, show(to.host), 'name the Service');
     if (to.port === undefined) {
-      throw invalid(this.subject, `${where}: a Gateway API backendRef names the Service port`, show(to.host), 'set the port of the target');
+      refuse(this.subject, `${where}: a Gateway API backendRef names the Service port`, show(to.host), 'set the port of the target');
     }
     checkPort(this.subject, `${where} port`, to.port);
     const host = to.host.includes('.') ? to.host : serviceHost(to.host, this.gatewayNamespace);
     const ref = serviceRefOf(host);
     if (!ref) {
-      throw invalid(this.subject, `${where}: a Gateway API backendRef is a Service of the cluster`, show(to.host),
+      refuse(this.subject, `${where}: a Gateway API backendRef is a Service of the cluster`, show(to.host),
         'name it as name or name.namespace.svc.cluster.local, or use RoutingApi.ISTIO');
     }
     grantServiceReferences(this, this.gatewayNamespace, ref.namespace);
@@ -438,11 +438,11 @@ export class MeshGateway extends Construct implements IMeshGateway {
 
   private createEdgeIngress(edge: EdgeIngress, gatewayClassName: string): ApiObject {
     if (typeof edge.className !== 'string' || edge.className.trim() === '') {
-      throw invalid(this.subject, 'edgeIngress needs the edge controller\'s IngressClass', show(edge.className), 'set className, e.g. "nginx"');
+      refuse(this.subject, 'edgeIngress needs the edge controller\'s IngressClass', show(edge.className), 'set className, e.g. "nginx"');
     }
     if (!isDnsSubdomain(edge.className)) {
       // The API server's ValidateIngressSpec checks ingressClassName as an object name (a DNS-1123 subdomain).
-      throw invalid(this.subject, 'edgeIngress className must be an IngressClass name (a DNS-1123 subdomain)', show(edge.className),
+      refuse(this.subject, 'edgeIngress className must be an IngressClass name (a DNS-1123 subdomain)', show(edge.className),
         'use the IngressClass\'s name as `kubectl get ingressclass` lists it, e.g. "nginx"');
     }
     // Istio deploys a Gateway API Gateway's proxy beside it, behind a Service `<name>-<class>`.
@@ -487,7 +487,7 @@ class ImportedMeshGateway extends Construct implements IMeshGateway {
     checkGatewayName(subject, name);
     checkDnsLabel(subject, 'namespace', namespace);
     if (serverHosts.length === 0) {
-      throw invalid(subject, 'needs the hosts its servers admit', '[]', 'pass { hosts: [...] } as they are written in the Gateway');
+      refuse(subject, 'needs the hosts its servers admit', '[]', 'pass { hosts: [...] } as they are written in the Gateway');
     }
     this.gatewayName = name;
     this.gatewayNamespace = namespace;
@@ -505,14 +505,14 @@ function gatewayReference(gateway: IMeshGateway, fromNamespace: string): string 
 /** Gateway names cannot contain dots: Istio would read `a.b` as name `a` in namespace `b`. */
 function checkGatewayName(subject: string, name: string): void {
   if (name.includes('.')) {
-    throw invalid(subject, 'a Gateway name cannot contain dots (Istio reads "name.namespace")', show(name), `use ${show(name.replace(/\./g, '-'))}`);
+    refuse(subject, 'a Gateway name cannot contain dots (Istio reads "name.namespace")', show(name), `use ${show(name.replace(/\./g, '-'))}`);
   }
   checkDnsLabel(subject, 'Gateway name', name);
 }
 
 function shorthandServers(subject: string, hosts: string[] | undefined, tls: GatewayTls | undefined, port: number): GatewaySpecServers[] {
   if (!hosts || hosts.length === 0) {
-    throw invalid(subject, 'needs hosts (or servers)', show(hosts ?? []), 'e.g. hosts: ["shop.example.com"] or ["*"]');
+    refuse(subject, 'needs hosts (or servers)', show(hosts ?? []), 'e.g. hosts: ["shop.example.com"] or ["*"]');
   }
   checkList(subject, 'hosts', hosts, '["shop.example.com"]');
   const mode = tls?.mode ?? GatewaySpecServersTlsMode.SIMPLE;
@@ -520,7 +520,7 @@ function shorthandServers(subject: string, hosts: string[] | undefined, tls: Gat
   if (tls && !terminating.includes(mode)) {
     // Passed-through TLS is never decrypted, so the HTTP routes of exposeVia never apply and the redirect from port 80
     // leads to a port that routes nothing.
-    throw invalid(subject, 'tls terminates HTTPS at the gateway, so that HTTP routes apply; a passed-through mode routes no HTTP', show(mode),
+    refuse(subject, 'tls terminates HTTPS at the gateway, so that HTTP routes apply; a passed-through mode routes no HTTP', show(mode),
       'use SIMPLE or MUTUAL, or give servers with a TLS server and route it with TLS routes yourself');
   }
   if (!tls) return [{ port: { number: port, name: 'http', protocol: 'HTTP' }, hosts: [...hosts] }];
@@ -559,36 +559,36 @@ const CERTIFICATE_FIELDS = ['credentialName', 'credentialNames', 'serverCertific
  * none for ISTIO_MUTUAL and passthrough, and one certificate source only.
  */
 export function checkServers(subject: string, servers: readonly GatewaySpecServers[], routingApi: RoutingApi = RoutingApi.ISTIO): void {
-  if (servers.length === 0) throw invalid(subject, 'needs at least one server', '[]', 'add a server or use hosts');
+  if (servers.length === 0) refuse(subject, 'needs at least one server', '[]', 'add a server or use hosts');
   const portNames = new Set<string>();
   const protocolsByPort = new Map<string, Set<string>>();
   servers.forEach((server, index) => {
     if (typeof server !== 'object' || Array.isArray(server)) {
-      throw invalid(subject, `servers entry ${index + 1} must be an object with a port and hosts`, show(server),
+      refuse(subject, `servers entry ${index + 1} must be an object with a port and hosts`, show(server),
         'e.g. { port: { number: 80, name: "http", protocol: "HTTP" }, hosts: ["shop.example.com"] }');
     }
     const port = server.port as Partial<GatewaySpecServers['port']> | undefined;
     if (typeof port !== 'object' || port === null || Array.isArray(port)) {
-      throw invalid(subject, `servers entry ${index + 1} needs a port`, show(port), 'e.g. port: { number: 80, name: "http", protocol: "HTTP" }');
+      refuse(subject, `servers entry ${index + 1} needs a port`, show(port), 'e.g. port: { number: 80, name: "http", protocol: "HTTP" }');
     }
     // The Gateway CRD requires number, name and protocol; istiod: "port name must be set" (validation.go, validateServerPort).
     if (typeof port.name !== 'string' || port.name.trim() === '') {
-      throw invalid(subject, `servers entry ${index + 1}: the port needs a name`, show(port), 'e.g. name: "http"');
+      refuse(subject, `servers entry ${index + 1}: the port needs a name`, show(port), 'e.g. name: "http"');
     }
     const where = `server ${show(port.name)}`;
     checkPort(subject, `${where} port`, port.number as number);
     // istiod refuses a protocol pkg/config/protocol's Parse does not know (validation.go, validateServerPort).
     const protocol = typeof port.protocol === 'string' ? port.protocol.toUpperCase() : undefined;
     if (protocol === undefined || !SERVER_PROTOCOLS.includes(protocol)) {
-      throw invalid(subject, `${where}: the port protocol must be one Istio knows`, show(port.protocol),
+      refuse(subject, `${where}: the port protocol must be one Istio knows`, show(port.protocol),
         'use HTTP, HTTPS, HTTP2, GRPC, GRPC-WEB, HTTP_PROXY, TLS, TCP, UDP, MONGO, REDIS or MYSQL');
     }
     if (portNames.has(port.name)) {
-      throw invalid(subject, 'server port names must be unique', show(port.name), 'name each server port differently');
+      refuse(subject, 'server port names must be unique', show(port.name), 'name each server port differently');
     }
     portNames.add(port.name);
     if (!Array.isArray(server.hosts) || server.hosts.length === 0 || server.hosts.some((h) => typeof h !== 'string' || parseServerHost(h).host === '')) {
-      throw invalid(subject, `${where} needs hosts`, show(server.hosts), 'e.g. ["shop.example.com"] or ["*"]');
+      refuse(subject, `${where} needs hosts`, show(server.hosts), 'e.g. ["shop.example.com"] or ["*"]');
     }
     for (const serverHost of server.hosts) {
       if (serverHost.includes('://')) checkDnsHost(subject, `${where} host`, serverHost); // a URL, not `namespace/host`
@@ -598,7 +598,7 @@ export function checkServers(subject: string, servers: readonly GatewaySpecServe
       // An Istio Gateway takes no short names (pkg/config/validation/agent/validation.go,
       // validateSidecarOrGatewayHostnamePart: "short names (non FQDN) are not allowed").
       if (routingApi === RoutingApi.ISTIO && host !== '*' && !host.includes('.')) {
-        throw invalid(subject, `${where} host must be a fully qualified name: an Istio Gateway takes no short names`, show(serverHost),
+        refuse(subject, `${where} host must be a fully qualified name: an Istio Gateway takes no short names`, show(serverHost),
           `write the full name clients use, e.g. ${show(`${serverHost}.example.com`)}`);
       }
     }
@@ -608,7 +608,7 @@ export function checkServers(subject: string, servers: readonly GatewaySpecServe
     if (families.size > 0 && !families.has(family)) {
       // One listener per port and bind address: Istio merges plain-text HTTP servers, and TLS servers, and skips a
       // server whose protocol cannot merge with the port's first one (pilot/pkg/model/gateway.go, mergeGateways).
-      throw invalid(subject, `${where}: servers on port ${port.number} mix plain text and TLS, and Istio keeps one of them`,
+      refuse(subject, `${where}: servers on port ${port.number} mix plain text and TLS, and Istio keeps one of them`,
         `${[...families].join(', ')} and ${family}`, 'give the HTTPS server its own port (443), and redirect HTTP with tls.httpsRedirect');
     }
     protocolsByPort.set(bindPort, families.add(family));
@@ -619,11 +619,11 @@ export function checkServers(subject: string, servers: readonly GatewaySpecServe
 /** Checks the tls of one server, of `protocol` (upper case, one Istio knows). */
 function checkServerTls(subject: string, where: string, protocol: string, tls: GatewaySpecServers['tls']): void {
   if (TLS_SERVER_PROTOCOLS.includes(protocol) && !tls?.mode) {
-    throw invalid(subject, `${where}: a ${protocol} server needs an explicit tls.mode, or Istio silently passes TLS through`,
+    refuse(subject, `${where}: a ${protocol} server needs an explicit tls.mode, or Istio silently passes TLS through`,
       show(tls ?? null), 'set tls.mode, e.g. SIMPLE with a credentialName');
   }
   if (tls === undefined || tls === null) return;
-  if (typeof tls !== 'object' || Array.isArray(tls)) throw invalid(subject, `${where}: tls must be an object`, show(tls), 'e.g. { httpsRedirect: true }');
+  if (typeof tls !== 'object' || Array.isArray(tls)) refuse(subject, `${where}: tls must be an object`, show(tls), 'e.g. { httpsRedirect: true }');
   const set = (Object.keys(tls) as Array<keyof typeof tls>).filter((k) => tls[k] !== undefined);
   if (!TLS_SERVER_PROTOCOLS.includes(protocol)) {
     // istiod: "server cannot have TLS settings for plain text HTTP ports" (a mode other than passthrough, or a
@@ -633,7 +633,7 @@ function checkServerTls(subject: string, where: string, protocol: string, tls: G
     const http = HTTP_SERVER_PROTOCOLS.includes(protocol);
     const extra = set.filter((k) => !(http && k === 'httpsRedirect'));
     if (extra.length > 0 || !http) {
-      throw invalid(subject, http
+      refuse(subject, http
         ? `${where}: a plain-text ${protocol} server takes no TLS settings but httpsRedirect`
         : `${where}: a ${protocol} server takes no TLS settings`, show(tls),
       extra.length > 0 ? `put ${extra.join(', ')} on a server of protocol HTTPS (or TLS), e.g. on port 443${http ? ', and keep tls: { httpsRedirect: true } here' : ''}`
@@ -644,13 +644,13 @@ function checkServerTls(subject: string, where: string, protocol: string, tls: G
   for (const name of [tls.credentialName, ...tls.credentialNames ?? []].filter((n) => n !== undefined)) {
     // A Kubernetes Secret's name (a DNS-1123 subdomain), or an SDS resource name such as `kubernetes://name`.
     if (typeof name !== 'string' || !(name.includes('://') || isDnsSubdomain(name))) {
-      throw invalid(subject, `${where}: credentialName must name a Kubernetes TLS Secret (a DNS-1123 subdomain)`, show(name),
+      refuse(subject, `${where}: credentialName must name a Kubernetes TLS Secret (a DNS-1123 subdomain)`, show(name),
         'use the Secret\'s name, e.g. "shop-example-com-tls"');
     }
   }
   if (tls.httpsRedirect === true) {
     // istiod warns "tls.httpsRedirect should only be used with http servers" (validation.go, ValidateGateway).
-    throw invalid(subject, `${where}: httpsRedirect belongs on a plain-text HTTP server, and this one is ${protocol}`, show(tls),
+    refuse(subject, `${where}: httpsRedirect belongs on a plain-text HTTP server, and this one is ${protocol}`, show(tls),
       'drop httpsRedirect here, and set it on the HTTP server of the same hosts');
   }
   const certificates = CERTIFICATE_FIELDS.filter((k) => set.includes(k));
@@ -658,7 +658,7 @@ function checkServerTls(subject: string, where: string, protocol: string, tls: G
   if ((tls.mode === GatewaySpecServersTlsMode.ISTIO_UNDERSCORE_MUTUAL || passthrough) && certificates.length > 0) {
     // istiod: "ISTIO_MUTUAL TLS cannot have associated credentialName" (and the other fields), and for passthrough the
     // warning "PASSTHROUGH mode does not use certificates, they will be ignored" (validation.go, validateTLSOptions).
-    throw invalid(subject, `${where}: tls mode ${tls.mode} ${passthrough ? 'never decrypts, so it uses no certificate' : 'uses the mesh\'s own certificates'}`,
+    refuse(subject, `${where}: tls mode ${tls.mode} ${passthrough ? 'never decrypts, so it uses no certificate' : 'uses the mesh\'s own certificates'}`,
       show(tls), `drop ${certificates.join(', ')}, or use mode SIMPLE or MUTUAL with a credentialName`);
   }
   const files = tls.serverCertificate !== undefined || tls.privateKey !== undefined;
@@ -667,28 +667,28 @@ function checkServerTls(subject: string, where: string, protocol: string, tls: G
   // specified" (validation.go, validateTLSOptions).
   const sources = [tls.credentialName !== undefined, (tls.credentialNames?.length ?? 0) > 0, files, (tls.tlsCertificates?.length ?? 0) > 0];
   if (credential && files) {
-    throw invalid(subject, `${where}: credentialName and certificate files exclude each other`, show(tls),
+    refuse(subject, `${where}: credentialName and certificate files exclude each other`, show(tls),
       'keep credentialName (a Kubernetes Secret) and drop serverCertificate/privateKey');
   }
   if (sources.filter(Boolean).length > 1) {
-    throw invalid(subject, `${where}: give one certificate source: credentialName, credentialNames, serverCertificate/privateKey or tlsCertificates`,
+    refuse(subject, `${where}: give one certificate source: credentialName, credentialNames, serverCertificate/privateKey or tlsCertificates`,
       show(tls), 'keep one of them');
   }
   const needsCertificate = tls.mode === GatewaySpecServersTlsMode.SIMPLE || tls.mode === GatewaySpecServersTlsMode.MUTUAL
     || tls.mode === GatewaySpecServersTlsMode.OPTIONAL_UNDERSCORE_MUTUAL;
   if (needsCertificate && !credential && !files && !(tls.tlsCertificates?.length)) {
-    throw invalid(subject, `${where}: tls mode ${tls.mode} needs a certificate`, show(tls), 'set credentialName to the TLS Secret\'s name');
+    refuse(subject, `${where}: tls mode ${tls.mode} needs a certificate`, show(tls), 'set credentialName to the TLS Secret\'s name');
   }
   if (needsCertificate && !credential) {
     // Files in the gateway's pod: istiod wants a certificate and its key, and for MUTUAL the client CA bundle
     // ("requires a server certificate", "requires a private key", "requires a client CA bundle"; validateTLSOptions).
     const pairs = tls.tlsCertificates?.length ? tls.tlsCertificates : [tls];
     if (pairs.some((c) => !c.serverCertificate || !c.privateKey)) {
-      throw invalid(subject, `${where}: certificate files need both serverCertificate and privateKey`, show(tls),
+      refuse(subject, `${where}: certificate files need both serverCertificate and privateKey`, show(tls),
         'give both paths, or use credentialName (a Kubernetes TLS Secret) instead');
     }
     if (tls.mode !== GatewaySpecServersTlsMode.SIMPLE && !tls.caCertificates) {
-      throw invalid(subject, `${where}: tls mode ${tls.mode} with certificate files needs the client CA bundle`, show(tls),
+      refuse(subject, `${where}: tls mode ${tls.mode} with certificate files needs the client CA bundle`, show(tls),
         'set caCertificates to the CA file clients\' certificates are checked against, or use credentialName');
     }
   }
@@ -698,7 +698,7 @@ function checkServerTls(subject: string, where: string, protocol: string, tls: G
 function checkSelector(subject: string, selector: Record<string, string> | undefined): Record<string, string> | undefined {
   if (selector === undefined) return undefined;
   if (selector === null || typeof selector !== 'object' || Array.isArray(selector) || Object.keys(selector).length === 0) {
-    throw invalid(subject, 'selector must be labels of the gateway pods', show(selector), 'e.g. { istio: "ingressgateway" }');
+    refuse(subject, 'selector must be labels of the gateway pods', show(selector), 'e.g. { istio: "ingressgateway" }');
   }
   checkLabels(subject, 'selector', selector);
   return selector;

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
-import { PropNames, checkKnownProps, constructName, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, constructName, refuse, show } from './model/errors';
 import { checkLabels } from './model/kubernetes';
 import { checkDnsLabel } from './model/names';
 import { createGatewayApiObject } from './private/gateway-api-object';
@@ -85,28 +85,28 @@ export class MeshNamespace extends Construct {
     checkLabels(subject, 'labels', props.labels);
     for (const label of OWN_LABELS) {
       if (props.labels && label in props.labels) {
-        throw invalid(subject, `the ${label} label is set by MeshNamespace, and two sources for it would conflict`,
+        refuse(subject, `the ${label} label is set by MeshNamespace, and two sources for it would conflict`,
           `${label}=${props.labels[label]}`, 'remove it from labels; use revision, ambient, waypoint or ingressUseWaypoint');
       }
     }
     if (props.revision !== undefined && (typeof props.revision !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(props.revision))) {
-      throw invalid(subject, 'revision must be a DNS-1123 label', show(props.revision), 'use the revision name istioctl installed, e.g. "1-30"');
+      refuse(subject, 'revision must be a DNS-1123 label', show(props.revision), 'use the revision name istioctl installed, e.g. "1-30"');
     }
     const ambient = props.ambient ?? false;
     const waypoint = props.waypoint ?? ambient;
     const ingressUseWaypoint = props.ingressUseWaypoint ?? waypoint;
     if (!ambient && (props.waypoint !== undefined || props.ingressUseWaypoint !== undefined)) {
-      throw invalid(subject, 'waypoints belong to the ambient data plane', props.waypoint !== undefined ? `waypoint: ${show(props.waypoint)}` : `ingressUseWaypoint: ${show(props.ingressUseWaypoint)}`,
+      refuse(subject, 'waypoints belong to the ambient data plane', props.waypoint !== undefined ? `waypoint: ${show(props.waypoint)}` : `ingressUseWaypoint: ${show(props.ingressUseWaypoint)}`,
         'set ambient: true, or drop the option (sidecars route L7 themselves)');
     }
     if (ambient && props.revision !== undefined) {
       // The revision's injection webhook selects namespaces by `istio.io/rev` and puts a sidecar in every pod, and
       // the CNI leaves pods with a sidecar out of ambient capture (cni/pkg/util/podutil.go, podHasSidecar).
-      throw invalid(subject, 'revision labels the namespace for sidecar injection, and sidecars take its pods out of the ambient data plane',
+      refuse(subject, 'revision labels the namespace for sidecar injection, and sidecars take its pods out of the ambient data plane',
         show(props.revision), 'drop revision (ambient pods need no injection), or drop ambient');
     }
     if (ingressUseWaypoint && !waypoint) {
-      throw invalid(subject, 'ingressUseWaypoint sends gateway traffic through the waypoint, and the namespace has none', 'waypoint: false',
+      refuse(subject, 'ingressUseWaypoint sends gateway traffic through the waypoint, and the namespace has none', 'waypoint: false',
         'drop ingressUseWaypoint, or keep the waypoint');
     }
     const revision: Record<string, string> = props.revision !== undefined ? { [REVISION_LABEL]: props.revision } : {};

@@ -2,7 +2,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { IstioApiVersion } from './istio/api-version';
 import { MeshAnalysis } from './mesh-analysis';
-import { PropNames, checkKnownProps, checkList, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, checkList, refuse, show } from './model/errors';
 import { checkDnsLabel } from './model/names';
 import { createNetworkingObject } from './private/networking-object';
 import { IExternalService } from './targets';
@@ -61,11 +61,11 @@ export class MeshSidecar extends Construct {
     super(scope, id);
     MeshAnalysis.of(this);
     if (props === null || typeof props !== 'object' || Array.isArray(props)) {
-      throw invalid(`sidecar ${show(id)}`, 'props must be an object', show(props), 'pass the props as { ... }, or none');
+      refuse(`sidecar ${show(id)}`, 'props must be an object', show(props), 'pass the props as { ... }, or none');
     }
     const own: unknown = props.namespace ?? Chart.of(this).namespace ?? 'default';
     if (typeof own !== 'string') {
-      throw invalid(`sidecar ${show(id)}`, 'namespace must be text', show(own), 'quote it, or leave it out to use the chart\'s namespace');
+      refuse(`sidecar ${show(id)}`, 'namespace must be text', show(own), 'quote it, or leave it out to use the chart\'s namespace');
     }
     this.namespace = own;
     const subject = `sidecar ${show(this.namespace)}`;
@@ -75,7 +75,7 @@ export class MeshSidecar extends Construct {
     const externals = checkList(subject, 'externalServices', props.externalServices ?? [], '[cnn]');
     externals.forEach((external, i) => {
       if (!Array.isArray((external as Partial<IExternalService>).sidecarHosts)) {
-        throw invalid(subject, `externalServices entry ${i + 1} must be an ExternalService`, describe(external),
+        refuse(subject, `externalServices entry ${i + 1} must be an ExternalService`, describe(external),
           'pass the construct, e.g. new ExternalService(chart, "cnn", { hosts: ["edition.cnn.com"] })');
       }
     });
@@ -83,12 +83,12 @@ export class MeshSidecar extends Construct {
     // istio-system "./*" and "istio-system/*" are one host twice ("duplicated egress host"); and there, Istio's root
     // namespace, a Sidecar without a workload selector is the default of every namespace that has none.
     if (this.namespace === 'istio-system') {
-      throw invalid(subject, 'in istio-system, Istio\'s root namespace by default, a Sidecar without a workload selector would be the default Sidecar of every namespace',
+      refuse(subject, 'in istio-system, Istio\'s root namespace by default, a Sidecar without a workload selector would be the default Sidecar of every namespace',
         show(this.namespace), 'give each namespace whose egress you restrict its own MeshSidecar');
     }
     const twin = this.node.root.node.findAll().find((c: IConstruct) => c !== this && (c as any)[SIDECAR_NAMESPACE] === this.namespace);
     if (twin) {
-      throw invalid(subject, 'a namespace takes one Sidecar without a workload selector, and this one already has one', twin.node.path,
+      refuse(subject, 'a namespace takes one Sidecar without a workload selector, and this one already has one', twin.node.path,
         'put every allowed host in one MeshSidecar');
     }
     (this as any)[SIDECAR_NAMESPACE] = this.namespace;

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
-import { PropNames, checkKnownProps, constructName, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, constructName, invalid, refuse, show } from './model/errors';
 import { checkDnsLabel } from './model/names';
 import { policyNamespace } from './private/policy-namespace';
 import { IPolicyTarget } from './targets';
@@ -64,7 +64,7 @@ export class MeshPeerAuthentication extends Construct {
     const namespace = policyNamespace(subject, this, props.namespace, props.service);
     const mode = props.mode ?? MtlsMode.STRICT;
     if (!Object.values(MtlsMode).includes(mode)) {
-      throw invalid(subject, 'unknown mode', show(mode), `use one of ${Object.values(MtlsMode).join(', ')}`);
+      refuse(subject, 'unknown mode', show(mode), `use one of ${Object.values(MtlsMode).join(', ')}`);
     }
     this.policy = new PeerAuthentication(this, 'PeerAuthentication', {
       metadata: { name, namespace },

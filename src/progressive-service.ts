@@ -7,7 +7,7 @@ import { renderHttpMatchList, withoutRelistedMatches } from './istio/routes';
 import { renderTrafficPolicy } from './istio/traffic-policy';
 import { MeshAnalysis } from './mesh-analysis';
 import { dropUndefined } from './model/data';
-import { PropNames, checkKnownProps, checkList, constructName, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, checkList, constructName, refuse, show } from './model/errors';
 import { Analysis, checkAnalysis } from './model/flagger';
 import { RoutingApi } from './model/gateway-api';
 import { MESH_GATEWAY, checkVirtualServiceHosts, serverAdmits } from './model/hosts';
@@ -148,7 +148,7 @@ export class ProgressiveService extends Construct {
     checkServiceName(subject, this.name);
     if (this.name.length > 55) {
       // Flagger names its Services and Deployment `<name>-primary` and `<name>-canary`, which must stay DNS labels.
-      throw invalid(subject, 'name must be at most 55 characters, so that Flagger\'s `<name>-primary` stays a valid name',
+      refuse(subject, 'name must be at most 55 characters, so that Flagger\'s `<name>-primary` stays a valid name',
         `${show(this.name)}, ${this.name.length} characters`, 'shorten the name');
     }
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
@@ -158,7 +158,7 @@ export class ProgressiveService extends Construct {
     checkContainerPort(subject, props.containerPort ?? props.port, props.containerPort !== undefined);
     const protocol = props.protocol ?? Protocol.HTTP;
     if (!isHttpProtocol(protocol)) {
-      throw invalid(subject, 'Flagger shifts traffic with HTTP routes, so the service must speak an HTTP-family protocol', show(protocol),
+      refuse(subject, 'Flagger shifts traffic with HTTP routes, so the service must speak an HTTP-family protocol', show(protocol),
         'use Protocol.HTTP, HTTP2, GRPC or GRPC_WEB');
     }
     checkAnalysis(subject, props.analysis);
@@ -174,7 +174,7 @@ export class ProgressiveService extends Construct {
         ...(tls?.credentialName !== undefined ? ['tls.credentialName'] : []),
       ];
       if (unsupported.length > 0) {
-        throw invalid(subject, 'Flagger\'s Canary has no field for these traffic policy settings (its connection pool takes HTTP settings only)',
+        refuse(subject, 'Flagger\'s Canary has no field for these traffic policy settings (its connection pool takes HTTP settings only)',
           unsupported.join(', '), 'drop them: Flagger owns the DestinationRules it writes from this policy');
       }
     }
@@ -184,11 +184,11 @@ export class ProgressiveService extends Construct {
     const gateways = checkList(subject, 'gateways', props.gateways ?? [], '[gateway]');
     const mesh = props.mesh ?? true;
     if (!mesh && gateways.length === 0) {
-      throw invalid(subject, 'its routes would be bound to nothing', 'mesh: false and no gateways', 'add gateways, or leave mesh at its default (true)');
+      refuse(subject, 'its routes would be bound to nothing', 'mesh: false and no gateways', 'add gateways, or leave mesh at its default (true)');
     }
     const hosts = checkList(subject, 'hosts', props.hosts ?? [], '["ad.example.com"]');
     if (gateways.length > 0 && hosts.length === 0) {
-      throw invalid(subject, 'a gateway routes by host, and no host is given', 'gateways without hosts', 'set hosts, e.g. ["ad.example.com"]');
+      refuse(subject, 'a gateway routes by host, and no host is given', 'gateways without hosts', 'set hosts, e.g. ["ad.example.com"]');
     }
     // Flagger writes the hosts into its VirtualService as they are (pkg/router/istio.go, reconcileVirtualService), where
     // Istio's webhook refuses a scheme, a port, and "*" on the mesh: the Canary would then never initialize.
@@ -197,12 +197,12 @@ export class ProgressiveService extends Construct {
     if (gatewayApi) {
       // The istio provider binds the VirtualService to Istio Gateways by name; Gateway API gateways are the gatewayapi
       // provider's gatewayRefs (pkg/router/gateway_api.go), so gateway traffic would never reach the service.
-      throw invalid(subject, `gateway ${show(gatewayApi.gatewayName)} is a Gateway API Gateway, and Flagger's istio provider binds its VirtualService to Istio Gateways only`,
+      refuse(subject, `gateway ${show(gatewayApi.gatewayName)} is a Gateway API Gateway, and Flagger's istio provider binds its VirtualService to Istio Gateways only`,
         `routingApi ${show(gatewayApi.routingApi)}`, 'use an Istio Gateway (routingApi: RoutingApi.ISTIO)');
     }
     for (const host of gateways.length > 0 ? hosts : []) {
       if (!gateways.some((g) => g.serverHosts.some((server) => serverAdmits(server, g.gatewayNamespace, host, this.namespace)))) {
-        throw invalid(subject, `host ${show(host)} fits none of its gateways' hosts`, `${host} against ${gateways.flatMap((g) => g.serverHosts).join(', ') || 'no gateway'}`,
+        refuse(subject, `host ${show(host)} fits none of its gateways' hosts`, `${host} against ${gateways.flatMap((g) => g.serverHosts).join(', ') || 'no gateway'}`,
           'use a host a gateway admits, or add the gateway');
       }
     }
@@ -271,7 +271,7 @@ function checkAbMatchMerge(subject: string, serviceMatch: readonly Match[], abMa
       ...(ab.conditions.sourceLabels && serviceMatch.some((m) => m.conditions.sourceLabels) ? ['the service match\'s source labels'] : []),
     ];
     if (lost.length > 0) {
-      throw invalid(subject, `with a service match, Flagger merges the A/B match into it and loses ${lost.join(' and ')}`,
+      refuse(subject, `with a service match, Flagger merges the A/B match into it and loses ${lost.join(' and ')}`,
         `${ab} with match ${serviceMatch.map(String).join(', ')}`,
         'match the A/B test on headers (or source labels), and keep those out of the service match');
     }

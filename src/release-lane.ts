@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
-import { PropNames, checkKnownProps, constructName, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, constructName, invalid, refuse, show } from './model/errors';
 import { Lane, LaneHeader, checkLane, checkLaneBeside, laneSubject } from './model/lane';
 import { ILaneMember, IReleaseLane, isLaneMember } from './targets';
 
@@ -77,7 +77,7 @@ export class ReleaseLane extends Construct implements IReleaseLane {
   public include(...members: ILaneMember[]): this {
     for (const member of members) {
       if (typeof (member as ILaneMember)?.addLane !== 'function') {
-        throw invalid(laneSubject(this.lane.name), 'include takes services that can join a lane (a CanaryService)', show(member), 'pass the CanaryService construct');
+        refuse(laneSubject(this.lane.name), 'include takes services that can join a lane (a CanaryService)', show(member), 'pass the CanaryService construct');
       }
       member.addLane(this);
     }

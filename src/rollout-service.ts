@@ -8,7 +8,7 @@ import { IstioApiVersion } from './istio/api-version';
 import { renderDestinationRule, renderRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
 import { dropUndefined } from './model/data';
-import { PropNames, checkKnownProps, constructName, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, constructName, refuse, show } from './model/errors';
 import { checkContainerPort } from './model/match';
 import { checkDnsLabel, serviceHost } from './model/names';
 import { Protocol, isHttpProtocol } from './model/protocol';
@@ -194,7 +194,7 @@ export class RolloutService extends RoutedRelease {
     this.name = constructName('rollout', id, props);
     this.subject = `rollout ${show(this.name)}`;
     if ((props as WorkloadProps).deploymentOptions !== undefined) {
-      throw invalid(this.subject, 'a Rollout has no Deployment, so deploymentOptions do not apply', 'deploymentOptions',
+      refuse(this.subject, 'a Rollout has no Deployment, so deploymentOptions do not apply', 'deploymentOptions',
         'move container settings to the workload props (securityContext, resources, probes); set the rollout strategy with maxSurge and maxUnavailable');
     }
     checkKnownProps(this.subject, 'RolloutService', props, ROLLOUT_SERVICE_PROPS);
@@ -204,14 +204,14 @@ export class RolloutService extends RoutedRelease {
     this.port = props.port;
     const protocol = props.protocol ?? Protocol.HTTP;
     if (!isHttpProtocol(protocol)) {
-      throw invalid(this.subject, 'Argo Rollouts shifts this service\'s traffic with HTTP routes, so it must speak an HTTP-family protocol', show(protocol),
+      refuse(this.subject, 'Argo Rollouts shifts this service\'s traffic with HTTP routes, so it must speak an HTTP-family protocol', show(protocol),
         'use Protocol.HTTP, HTTP2, GRPC or GRPC_WEB');
     }
     const containerPort = props.containerPort ?? props.port;
     checkContainerPort(this.subject, containerPort, props.containerPort !== undefined);
     this.split = props.split ?? Split.HOST;
     if (!Object.values(Split).includes(this.split)) {
-      throw invalid(this.subject, 'unknown split', show(this.split), `use one of ${Object.values(Split).join(', ')}`);
+      refuse(this.subject, 'unknown split', show(this.split), `use one of ${Object.values(Split).join(', ')}`);
     }
     const roleHost = (role: string) => serviceHost(`${this.name}-${role}`, this.namespace);
     const hostLevel = this.split === Split.HOST;
@@ -229,7 +229,7 @@ export class RolloutService extends RoutedRelease {
     const zero = (v: string | number | undefined) => v !== undefined && parseInt(String(v), 10) === 0;
     if (zero(props.maxSurge) && zero(props.maxUnavailable)) {
       // Argo Rollouts' ValidateRolloutStrategyCanary (pkg/apis/rollouts/validation/validation.go, invalidMaxSurgeMaxUnavailable).
-      throw invalid(this.subject, 'maxSurge and maxUnavailable cannot both be 0, or no pod could ever be replaced',
+      refuse(this.subject, 'maxSurge and maxUnavailable cannot both be 0, or no pod could ever be replaced',
         `maxSurge ${show(props.maxSurge)}, maxUnavailable ${show(props.maxUnavailable)}`, 'set maxSurge to 1 or "25%"');
     }
     this.commit({
@@ -345,7 +345,7 @@ export class RolloutService extends RoutedRelease {
    * @throws always
    */
   public shiftWeights(weights: Weights): void {
-    throw invalid(this.subject, 'Argo Rollouts sets the weights of a Rollout, so they cannot be set here', show(weights),
+    refuse(this.subject, 'Argo Rollouts sets the weights of a Rollout, so they cannot be set here', show(weights),
       'step the weights with RolloutStep.weight() in steps');
   }
 
@@ -360,7 +360,7 @@ export class RolloutService extends RoutedRelease {
     if (managed.length > 0 && edgeOnly.length > 0) {
       // Argo Rollouts writes a managed route with the step's match alone and puts it first
       // (rollout/trafficrouting/istio/istio.go, createHeaderRoute, createMirrorRoute, orderRoutes).
-      throw invalid(this.subject, `Argo Rollouts writes the managed routes (${managed.join(', ')}) with the step's match alone, so the `
+      refuse(this.subject, `Argo Rollouts writes the managed routes (${managed.join(', ')}) with the step's match alone, so the `
         + `exposure's ${edgeOnly.join(' and ')} would not apply to them: requests on any path of the host would reach the canary`,
       edgeOnly.map((k) => `${k} ${show(options[k])}`).join(', '), 'give the service a host of its own at the gateway, without pathPrefix and rewrite, '
         + 'or drop the header and mirror route steps');

@@ -3,7 +3,7 @@ import { Construct, IConstruct } from 'constructs';
 import { renderGatewayRules, renderMeshRoutes } from './gatewayapi/routes';
 import { IstioApiVersion } from './istio/api-version';
 import { renderHttpRoutes } from './istio/routes';
-import { invalid, show } from './model/errors';
+import { refuse, show } from './model/errors';
 import { RoutingApi } from './model/gateway-api';
 import { checkHostsFitGateway, checkVirtualServiceHosts, gatewayHosts, hostsIntersect } from './model/hosts';
 import { Match } from './model/match';
@@ -193,12 +193,12 @@ export abstract class RoutedRelease extends Construct {
     const { subject, namespace } = exposure;
     const gatewayApi = (gateway.routingApi ?? RoutingApi.ISTIO) === RoutingApi.GATEWAY_API;
     if (gatewayApi !== (this.routingApi === RoutingApi.GATEWAY_API)) {
-      throw invalid(subject, `is routed with ${this.routingApi === RoutingApi.GATEWAY_API ? 'Gateway API' : 'Istio\'s API'}, and gateway `
+      refuse(subject, `is routed with ${this.routingApi === RoutingApi.GATEWAY_API ? 'Gateway API' : 'Istio\'s API'}, and gateway `
         + `${show(gateway.gatewayName)} with ${gatewayApi ? 'Gateway API' : 'Istio\'s API'}`, `routingApi ${this.routingApi}`,
       'give the service and the gateway the same routingApi');
     }
     if (exposure.exposed[ref]) {
-      throw invalid(subject, 'is already exposed via this gateway', show(ref), 'call exposeVia once per gateway, with all its hosts');
+      refuse(subject, 'is already exposed via this gateway', show(ref), 'call exposeVia once per gateway, with all its hosts');
     }
     const hosts = options.hosts ?? inheritHosts(subject, gateway);
     checkVirtualServiceHosts(subject, hosts, [ref], !gatewayApi);
@@ -246,11 +246,11 @@ function checkExposeArguments(subject: string, gateway: unknown, options: unknow
   const g = gateway as Partial<IMeshGateway> | undefined;
   if (typeof g !== 'object' || g === null || typeof g.referenceFrom !== 'function' || typeof g.gatewayName !== 'string'
     || typeof g.gatewayNamespace !== 'string' || !Array.isArray(g.serverHosts)) {
-    throw invalid(subject, 'exposeVia needs a gateway', show(gateway),
+    refuse(subject, 'exposeVia needs a gateway', show(gateway),
       'pass a MeshGateway, or MeshGateway.fromName(scope, id, "namespace/name", { hosts }) for a Gateway this app does not create');
   }
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw invalid(subject, 'the options of exposeVia must be an object', show(options), 'e.g. { hosts: ["shop.example.com"] }, or leave them out');
+    refuse(subject, 'the options of exposeVia must be an object', show(options), 'e.g. { hosts: ["shop.example.com"] }, or leave them out');
   }
 }
 
@@ -258,7 +258,7 @@ function checkExposeArguments(subject: string, gateway: unknown, options: unknow
 function inheritHosts(subject: string, gateway: IMeshGateway): string[] {
   const hosts = gatewayHosts(gateway);
   if (hosts.length !== 1) {
-    throw invalid(subject, `exposeVia needs hosts: gateway ${show(gateway.gatewayName)} has no single host to inherit`,
+    refuse(subject, `exposeVia needs hosts: gateway ${show(gateway.gatewayName)} has no single host to inherit`,
       show(hosts), 'pass { hosts: [...] } with the hosts clients use for this service');
   }
   return hosts;

@@ -4,7 +4,7 @@ import { serviceRefOf } from './gatewayapi/routes';
 import { IstioApiVersion } from './istio/api-version';
 import { renderRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
-import { PropNames, checkKnownProps, checkList, constructName, invalid, show } from './model/errors';
+import { PropNames, checkKnownProps, checkList, constructName, refuse, show } from './model/errors';
 import { RoutingApi } from './model/gateway-api';
 import { checkDnsHost } from './model/hosts';
 import { checkPort } from './model/match';
@@ -118,10 +118,10 @@ export class TrafficSplit extends RoutedRelease {
     this.namespace = props.namespace ?? Chart.of(this).namespace ?? 'default';
     checkDnsLabel(this.subject, 'namespace', this.namespace);
     if (typeof props.host !== 'string' || props.host.trim() === '') {
-      throw invalid(this.subject, 'needs the host clients call', show(props.host), 'set host, e.g. "web-svc"');
+      refuse(this.subject, 'needs the host clients call', show(props.host), 'set host, e.g. "web-svc"');
     }
     if (props.host.includes('*')) {
-      throw invalid(this.subject, 'host must name one service: a wildcard host would split the traffic of every service it covers', show(props.host),
+      refuse(this.subject, 'host must name one service: a wildcard host would split the traffic of every service it covers', show(props.host),
         'name the service clients call, e.g. "web-svc"');
     }
     checkDnsHost(this.subject, 'host', props.host);
@@ -130,24 +130,24 @@ export class TrafficSplit extends RoutedRelease {
     this.routingApi = routingApiOf(this, this.subject, props.routingApi);
     const service = serviceRefOf(this.host);
     if (this.routingApi === RoutingApi.GATEWAY_API && !service) {
-      throw invalid(this.subject, 'a Gateway API route binds to a Service of the cluster, and the host is not one', show(this.host),
+      refuse(this.subject, 'a Gateway API route binds to a Service of the cluster, and the host is not one', show(this.host),
         'use the Service\'s name, or RoutingApi.ISTIO');
     }
 
     const backends = checkList(this.subject, 'backends', props.backends ?? [], '[{ service: "tomcat-svc", weight: 80 }]');
     if (backends.length === 0) {
-      throw invalid(this.subject, 'needs at least one backend', '[]', 'list the Services, e.g. backends: [{ service: "tomcat-svc", weight: 100 }]');
+      refuse(this.subject, 'needs at least one backend', '[]', 'list the Services, e.g. backends: [{ service: "tomcat-svc", weight: 100 }]');
     }
     const hosts: Record<string, VersionHost> = {};
     backends.forEach((backend, i) => {
       if (typeof backend !== 'object' || Array.isArray(backend)) {
-        throw invalid(this.subject, `backends entry ${i + 1} must be an object with a service`, show(backend), typeof backend === 'string' ? `write { service: ${show(backend)} }` : 'write { service: "web" }');
+        refuse(this.subject, `backends entry ${i + 1} must be an object with a service`, show(backend), typeof backend === 'string' ? `write { service: ${show(backend)} }` : 'write { service: "web" }');
       }
     });
     for (const backend of backends) {
       checkServiceName(this.subject, backend.service);
       if (backend.service in hosts) {
-        throw invalid(this.subject, 'backend services must be unique', show(backend.service), 'list each Service once');
+        refuse(this.subject, 'backend services must be unique', show(backend.service), 'list each Service once');
       }
       if (backend.port !== undefined) checkPort(this.subject, `backend ${show(backend.service)} port`, backend.port);
       // The namespace is a label of the destination host, which istio pkg/config/validation/agent/validation.go
@@ -155,7 +155,7 @@ export class TrafficSplit extends RoutedRelease {
       if (backend.namespace !== undefined) checkDnsLabel(this.subject, `backend ${show(backend.service)} namespace`, backend.namespace);
       const host = serviceHost(backend.service, backend.namespace ?? this.namespace);
       if (host === this.host) {
-        throw invalid(this.subject, 'a backend is the host itself, so its traffic would loop through this split', show(backend.service),
+        refuse(this.subject, 'a backend is the host itself, so its traffic would loop through this split', show(backend.service),
           'route to the versions\' own Services');
       }
       hosts[backend.service] = { host, port: backend.port };

@@ -5,7 +5,7 @@ import { ContainerResources, DEFAULT_RESOURCES, checkContainerResources, renderC
 import { ContainerSecurityContext, checkContainerSecurityContext } from './model/container-security-context';
 import { dropUndefined } from './model/data';
 import { DeploymentOptions, DeploymentStrategy, checkDeploymentOptions } from './model/deployment-options';
-import { PropNames, invalid, show } from './model/errors';
+import { PropNames, refuse, show } from './model/errors';
 import { checkAnnotations, checkEnv, checkLabels } from './model/kubernetes';
 import { Probe } from './model/probe';
 import { ScratchVolume, checkScratchVolumes } from './model/scratch-volume';
@@ -121,37 +121,37 @@ export const WORKLOAD_PROPS: PropNames<WorkloadProps> = { ...WORKLOAD_OPTIONS, d
 export function checkWorkloadProps(subject: string, where: string, props: WorkloadProps,
   reserved: Readonly<Record<string, string>>): void {
   if (typeof props.image !== 'string' || props.image.trim() === '') {
-    throw invalid(subject, `${where} needs an image`, show(props.image), 'set image to text, e.g. "nginx:1.27"');
+    refuse(subject, `${where} needs an image`, show(props.image), 'set image to text, e.g. "nginx:1.27"');
   }
   checkDeploymentOptions(subject, where, props.deploymentOptions);
   for (const probe of ['readiness', 'liveness', 'startup'] as const) {
     const value = props[probe] as unknown;
     if (value === undefined) continue;
     if (!(value instanceof Probe)) {
-      throw invalid(subject, `${where}: ${probe} must be a Probe`, show(value), 'use e.g. Probe.httpGet("/healthz")');
+      refuse(subject, `${where}: ${probe} must be a Probe`, show(value), 'use e.g. Probe.httpGet("/healthz")');
     }
     const threshold = value._spec.options.successThreshold;
     if (probe !== 'readiness' && threshold !== undefined && threshold !== 1) {
       // The API server's ValidateProbe: "must be 1" for liveness and startup probes.
-      throw invalid(subject, `${where}: a ${probe} probe's successThreshold must be 1`, show(threshold), 'leave successThreshold out, or set it to 1');
+      refuse(subject, `${where}: a ${probe} probe's successThreshold must be 1`, show(threshold), 'leave successThreshold out, or set it to 1');
     }
   }
   checkContainerResources(subject, where, props.resources);
   checkContainerSecurityContext(subject, where, props.securityContext);
   checkScratchVolumes(subject, where, props.scratchVolumes);
   if (props.workingDir !== undefined && (typeof props.workingDir !== 'string' || !props.workingDir.startsWith('/'))) {
-    throw invalid(subject, `${where}: workingDir must be an absolute path`, show(props.workingDir), 'use e.g. "/app"');
+    refuse(subject, `${where}: workingDir must be an absolute path`, show(props.workingDir), 'use e.g. "/app"');
   }
   // The API server stores replicas as an int32 (k8s.io/api apps/v1 DeploymentSpec.Replicas).
   if (props.replicas !== undefined && (!Number.isInteger(props.replicas) || props.replicas < 0 || props.replicas > MAX_INT32)) {
-    throw invalid(subject, `${where}: replicas must be a whole number from 0 to ${MAX_INT32}`, show(props.replicas), 'set replicas to e.g. 1');
+    refuse(subject, `${where}: replicas must be a whole number from 0 to ${MAX_INT32}`, show(props.replicas), 'set replicas to e.g. 1');
   }
   checkLabels(subject, `${where} labels`, props.labels);
   checkAnnotations(subject, `${where} annotations`, props.annotations);
   checkEnv(subject, `${where} env`, props.env);
   for (const [label, value] of Object.entries(reserved)) {
     if (props.labels && label in props.labels) {
-      throw invalid(subject, `${where}: the "${label}" label is reserved, the pods are selected by it`, `${label}=${props.labels[label]}`,
+      refuse(subject, `${where}: the "${label}" label is reserved, the pods are selected by it`, `${label}=${props.labels[label]}`,
         `remove it from labels; ${show(value)} is used`);
     }
   }
@@ -187,8 +187,8 @@ function inOurFormat<T>(subject: string, workload: WorkloadDeployment, build: ()
   try {
     return build();
   } catch (e) {
-    if (/^\S[^:]*: .+ \(got .*\); /s.test((e as Error).message)) throw e;
-    throw invalid(subject, `cdk8s-plus refuses the workload's options: ${(e as Error).message}`,
+    if (/^\S[^:]*: .+ \(got .*\); /s.test((e as Error).message)) throw e; // node-do-not-add-exception-line: already a refusal
+    refuse(subject, `cdk8s-plus refuses the workload's options: ${(e as Error).message}`,
       show(workload.ports.map((p) => p.number)), 'change the options it names');
   }
 }

@@ -1,5 +1,5 @@
 /** Rendering an ingress gateway to a Gateway API Gateway's listeners and its HTTP-to-HTTPS redirect route, as plain data. */
-import { invalid, show } from '../model/errors';
+import { refuse, show } from '../model/errors';
 import { parseServerHost } from '../model/hosts';
 
 /** HTTPS for the listeners: the certificate Secret, and whether plain HTTP is redirected. */
@@ -32,7 +32,7 @@ export function renderListeners(subject: string, hosts: readonly string[], port:
   hosts.forEach((text, index) => {
     const { namespace, host } = parseServerHost(text);
     if (seen.has(host)) {
-      throw invalid(subject, 'a Gateway API Gateway has one listener per host and port, and this host is listed twice', show(text),
+      refuse(subject, 'a Gateway API Gateway has one listener per host and port, and this host is listed twice', show(text),
         'list each host once (a listener admits routes from one namespace choice)');
     }
     seen.add(host);

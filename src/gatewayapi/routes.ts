@@ -5,7 +5,7 @@
  */
 import { Duration } from 'cdk8s';
 import { dropUndefined } from '../model/data';
-import { invalid, show } from '../model/errors';
+import { refuse, show } from '../model/errors';
 import { checkGatewayApiRelease, checkPrecedenceKeepsOrder, forwardingKey, grpcMethodOf, isGrpcRoutePort } from '../model/gateway-api';
 import { Match, StringMatch } from '../model/match';
 import {
@@ -81,7 +81,7 @@ function renderRules(release: Release, port: ReleasePort, edge: Edge, options: {
     const where = `route ${show(rule.name)}`;
     const rewrite = mergeRewrites(subject, where, edge.rewrite, rule.rewrite);
     if (rule.redirect && rewrite) {
-      throw invalid(subject, `${where}: a redirect cannot come with the entry point's rewrite`, show(rewrite), 'drop the rewrite, or the redirect');
+      refuse(subject, `${where}: a redirect cannot come with the entry point's rewrite`, show(rewrite), 'drop the rewrite, or the redirect');
     }
     // Rules that forward alike may swap places. Options every rule inherits from the service leave them alike, except a
     // path rewrite, which replaces a matched prefix or the whole path depending on the rule's own matches.
@@ -141,13 +141,13 @@ function renderRule(release: Release, port: ReleasePort, grpc: boolean, input: R
   const perTry = policy.retries?.perTryTimeout;
   if (policy.timeout && perTry && perTry.toMilliseconds() > policy.timeout.toMilliseconds()) {
     // HTTPRoute's CEL rule on `timeouts`; here for a rule whose own timeout meets the service's retries.
-    throw invalid(subject, `${input.where}: Gateway API refuses a per-try timeout longer than the request timeout`,
+    refuse(subject, `${input.where}: Gateway API refuses a per-try timeout longer than the request timeout`,
       `perTryTimeout ${show(perTry)}, timeout ${show(policy.timeout)}`, 'make perTryTimeout at most the timeout, or give the rule its own retries');
   }
   for (const [what, duration] of [['timeout', policy.timeout], ['retries perTryTimeout', perTry]] as const) {
     // Gateway API 1.5.1 CRDs, Duration: `^([0-9]{1,5}(h|m|s|ms)){1,4}$`, so at most 99999h.
     if (duration !== undefined && duration.toMilliseconds({ integral: false }) >= 100_000 * 3_600_000) {
-      throw invalid(subject, `${input.where} ${what}: a Gateway API duration is at most 99999h`, show(duration), 'use a shorter duration, e.g. Duration.days(365)');
+      refuse(subject, `${input.where} ${what}: a Gateway API duration is at most 99999h`, show(duration), 'use a shorter duration, e.g. Duration.days(365)');
     }
   }
   return dropUndefined({
@@ -186,7 +186,7 @@ function renderBackendRefs(release: Release, port: ReleasePort, weights: Weights
 function versionBackend(release: Release, version: string, port: ReleasePort): Record<string, any> {
   const own = release.hosts?.[version];
   if (!own) {
-    throw invalid(subjectOf(release), 'Gateway API routes to a Service per version (it has no subsets), and version has none', show(version),
+    refuse(subjectOf(release), 'Gateway API routes to a Service per version (it has no subsets), and version has none', show(version),
       'use Split.HOST');
   }
   return { ...serviceBackend(own.host), port: own.port ?? port.number };
@@ -256,7 +256,7 @@ function mirrorFilter(release: Release, port: ReleasePort, where: string, mirror
   const backendRef = mirror.version !== undefined ? versionBackend(release, mirror.version, port) : (() => {
     const ref = serviceRefOf(mirror.host!);
     if (!ref) {
-      throw invalid(subjectOf(release), `${where}: a Gateway API mirror goes to a Service of the cluster`, show(mirror.host),
+      refuse(subjectOf(release), `${where}: a Gateway API mirror goes to a Service of the cluster`, show(mirror.host),
         'mirror to a version or to name.namespace.svc.cluster.local, or route with RoutingApi.ISTIO');
     }
     return { ...ref, port: mirror.port ?? port.number };
@@ -281,7 +281,7 @@ export function rewriteFilter(subject: string, where: string, rewrite: Rewrite, 
   if (rewrite.uri !== undefined) {
     const prefixes = matches.filter((m) => m.conditions.uri?.prefix !== undefined).length;
     if (prefixes > 0 && prefixes < matches.length) {
-      throw invalid(subject, `${where}: a Gateway API rewrite replaces a prefix only when every match is a path prefix`,
+      refuse(subject, `${where}: a Gateway API rewrite replaces a prefix only when every match is a path prefix`,
         matches.map(String).join(' or '), 'split the route into one with prefix matches and one without');
     }
     path = prefixes > 0 ? { type: 'ReplacePrefixMatch', replacePrefixMatch: rewrite.uri } : { type: 'ReplaceFullPath', replaceFullPath: rewrite.uri };
@@ -292,7 +292,7 @@ export function rewriteFilter(subject: string, where: string, rewrite: Rewrite, 
 function redirectFilter(subject: string, where: string, redirect: Redirect): Record<string, any> {
   const code = redirect.code ?? 301;
   if (code !== 301 && code !== 302) {
-    throw invalid(subject, `${where}: Gateway API redirects with 301 or 302 only`, show(code), 'use 301 or 302, or route with RoutingApi.ISTIO');
+    refuse(subject, `${where}: Gateway API redirects with 301 or 302 only`, show(code), 'use 301 or 302, or route with RoutingApi.ISTIO');
   }
   return {
     type: 'RequestRedirect',
@@ -310,7 +310,7 @@ function corsFilter(subject: string, where: string, cors: CorsPolicy): Record<st
   // Gateway API 1.5.1 HTTPRoute CRD, HTTPCORSFilter.allowOrigins: `!('*' in self && self.size() > 1)`,
   // "AllowOrigins cannot contain '*' alongside other origins" (Istio's VirtualService takes both).
   if (cors.allowOrigins.includes('*') && cors.allowOrigins.length > 1) {
-    throw invalid(subject, `${where} corsPolicy: Gateway API refuses "*" beside other origins in allowOrigins`, show(cors.allowOrigins),
+    refuse(subject, `${where} corsPolicy: Gateway API refuses "*" beside other origins in allowOrigins`, show(cors.allowOrigins),
       'keep "*" alone, which allows every origin, or list the origins without it');
   }
   return {

@@ -2,7 +2,7 @@
 import { renderHeaderPolicy, renderRedirect, renderRoutePolicy } from './route-policy';
 import { renderTrafficPolicy } from './traffic-policy';
 import { canonicalJson, dropUndefined } from '../model/data';
-import { invalid, show } from '../model/errors';
+import { refuse, show } from '../model/errors';
 import { Match, elementPrefixUris } from '../model/match';
 import { isHttpProtocol } from '../model/protocol';
 import {
@@ -190,7 +190,7 @@ function renderHttpRoutesOnPort(release: Release, edge: Edge, port: ReleasePort,
     const combined = combine(matches);
     const rewrite = prefixRewrite(mergeRewrites(subject, where, edge.rewrite, rule.rewrite), combined);
     if (rule.redirect && rewrite) {
-      throw invalid(subject, `${where}: a redirect cannot come with the entry point's rewrite`, show(rewrite), 'drop the rewrite, or the redirect');
+      refuse(subject, `${where}: a redirect cannot come with the entry point's rewrite`, show(rewrite), 'drop the rewrite, or the redirect');
     }
     http.push(dropUndefined({
       name: name(rule.name),

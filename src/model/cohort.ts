@@ -4,7 +4,7 @@
  * gets the same version; a cohort is the first `n` buckets, so growing it keeps the users it had.
  */
 import { RE2JS } from '@bufbuild/re2';
-import { invalid, show } from './errors';
+import { refuse, show } from './errors';
 
 /** How user ids end, which says how they fall into buckets (`Match.userCohort`). */
 export enum UserIdFormat {
@@ -55,10 +55,10 @@ function percentText(p: number): string {
 export function cohortRegex(header: string, percent: number, format: UserIdFormat): string {
   const subject = 'Match.userCohort';
   if (!Object.values(UserIdFormat).includes(format)) {
-    throw invalid(subject, 'ids must be a UserIdFormat', show(format), 'pass UserIdFormat.DECIMAL for ids ending in decimal digits, UserIdFormat.HEX for UUIDs and other hex ids');
+    refuse(subject, 'ids must be a UserIdFormat', show(format), 'pass UserIdFormat.DECIMAL for ids ending in decimal digits, UserIdFormat.HEX for UUIDs and other hex ids');
   }
   if (typeof percent !== 'number' || !Number.isFinite(percent) || percent <= 0 || percent > 100) {
-    throw invalid(subject, `the share of users of header ${show(header)} must be a number more than 0 and at most 100`, show(percent),
+    refuse(subject, `the share of users of header ${show(header)} must be a number more than 0 and at most 100`, show(percent),
       'give the percent of users, e.g. 10');
   }
   const base = DIGITS[format].length;
@@ -70,7 +70,7 @@ export function cohortRegex(header: string, percent: number, format: UserIdForma
     const above = Math.min(buckets, Math.ceil(exact));
     const share = (k: number) => `${percentText((k * 100) / buckets)} (${k} of ${buckets} buckets)`;
     const near = below === above ? share(below) : `${share(below)} or ${share(above)}`;
-    throw invalid(subject, `a cohort of ${percentText(percent)} of users cannot be said with the ${buckets} buckets of the last two ${FORMAT_NAMES[format]} digits of header ${show(header)}`,
+    refuse(subject, `a cohort of ${percentText(percent)} of users cannot be said with the ${buckets} buckets of the last two ${FORMAT_NAMES[format]} digits of header ${show(header)}`,
       show(percent), `use ${near}${format === UserIdFormat.HEX ? ', or, if the ids end in two decimal digits, UserIdFormat.DECIMAL, which has 1% steps' : ''}`);
   }
   // The ids whose last two digits, read as a number, are below n: a tens digit below n / base, any last digit; or the

@@ -1,5 +1,5 @@
 /** A container's resource requests and limits, as Kubernetes quantity strings. */
-import { PropNames, checkKnownProps, invalid, show } from './errors';
+import { PropNames, checkKnownProps, refuse, show } from './errors';
 
 /** The request and the limit of one resource, each a Kubernetes quantity such as `"250m"`, `"1"`, `"128Mi"` or `"1Gi"`. */
 export interface ResourceRange {
@@ -70,14 +70,14 @@ function quantityValue(quantity: string): number {
 export function checkContainerResources(subject: string, where: string, resources: unknown): void {
   if (resources === undefined) return;
   if (resources === null || typeof resources !== 'object' || Array.isArray(resources)) {
-    throw invalid(subject, `${where}: resources must be an object`, show(resources), 'use e.g. { cpu: { request: "250m" }, memory: { limit: "256Mi" } }');
+    refuse(subject, `${where}: resources must be an object`, show(resources), 'use e.g. { cpu: { request: "250m" }, memory: { limit: "256Mi" } }');
   }
   checkKnownProps(subject, `${where} resources`, resources, CONTAINER_RESOURCES);
   for (const kind of Object.keys(CONTAINER_RESOURCES) as Array<keyof ContainerResources>) {
     const range = (resources as Record<string, unknown>)[kind];
     if (range === undefined) continue;
     if (range === null || typeof range !== 'object' || Array.isArray(range)) {
-      throw invalid(subject, `${where}: resources ${kind} must be an object of request and limit`, show(range), `use e.g. { request: ${EXAMPLES[kind]} }`);
+      refuse(subject, `${where}: resources ${kind} must be an object of request and limit`, show(range), `use e.g. { request: ${EXAMPLES[kind]} }`);
     }
     checkKnownProps(subject, `${where} resources ${kind}`, range, RESOURCE_RANGE);
     for (const bound of ['request', 'limit'] as const) {
@@ -85,16 +85,16 @@ export function checkContainerResources(subject: string, where: string, resource
       if (quantity === undefined) continue;
       if (typeof quantity === 'string' && /^\s*-/.test(quantity)) {
         // The API server's ValidateResourceRequirements: requests and limits must be non-negative.
-        throw invalid(subject, `${where}: resources ${kind} ${bound} must not be negative`, show(quantity), `use e.g. ${EXAMPLES[kind]}`);
+        refuse(subject, `${where}: resources ${kind} ${bound} must not be negative`, show(quantity), `use e.g. ${EXAMPLES[kind]}`);
       }
       if (typeof quantity !== 'string' || !QUANTITY.test(quantity)) {
-        throw invalid(subject, `${where}: resources ${kind} ${bound} must be a Kubernetes quantity`, show(quantity),
+        refuse(subject, `${where}: resources ${kind} ${bound} must be a Kubernetes quantity`, show(quantity),
           `write it as text with a unit, e.g. ${EXAMPLES[kind]}`);
       }
     }
     const { request, limit } = range as ResourceRange;
     if (request !== undefined && limit !== undefined && quantityValue(request) > quantityValue(limit) * (1 + 1e-9)) {
-      throw invalid(subject, `${where}: resources ${kind} request must be at most its limit`, `request ${show(request)}, limit ${show(limit)}`,
+      refuse(subject, `${where}: resources ${kind} request must be at most its limit`, `request ${show(request)}, limit ${show(limit)}`,
         'lower the request or raise the limit');
     }
   }

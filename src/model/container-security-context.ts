@@ -1,5 +1,5 @@
 /** The security context of a workload's container, as plain data. */
-import { PropNames, checkKnownProps, invalid, show } from './errors';
+import { PropNames, checkKnownProps, refuse, show } from './errors';
 import { MAX_INT32 } from './seconds';
 
 /**
@@ -49,30 +49,30 @@ const SECURITY_CONTEXT: PropNames<ContainerSecurityContext> = {
 export function checkContainerSecurityContext(subject: string, where: string, context: unknown): void {
   if (context === undefined) return;
   if (context === null || typeof context !== 'object' || Array.isArray(context)) {
-    throw invalid(subject, `${where}: securityContext must be an object`, show(context), 'use e.g. { runAsUser: 65532 }');
+    refuse(subject, `${where}: securityContext must be an object`, show(context), 'use e.g. { runAsUser: 65532 }');
   }
   checkKnownProps(subject, `${where} securityContext`, context, SECURITY_CONTEXT);
   const c = context as ContainerSecurityContext;
   for (const flag of ['runAsNonRoot', 'readOnlyRootFilesystem', 'allowPrivilegeEscalation', 'privileged'] as const) {
     if (c[flag] !== undefined && typeof c[flag] !== 'boolean') {
-      throw invalid(subject, `${where}: securityContext ${flag} must be true or false`, show(c[flag]), `set ${flag} to true or false, or leave it out`);
+      refuse(subject, `${where}: securityContext ${flag} must be true or false`, show(c[flag]), `set ${flag} to true or false, or leave it out`);
     }
   }
   for (const id of ['runAsUser', 'runAsGroup'] as const) {
     const value = c[id];
     // The API server: "must be between 0 and 2147483647, inclusive".
     if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_INT32)) {
-      throw invalid(subject, `${where}: securityContext ${id} must be a whole number from 0 to ${MAX_INT32}`, show(value), 'use e.g. 65532');
+      refuse(subject, `${where}: securityContext ${id} must be a whole number from 0 to ${MAX_INT32}`, show(value), 'use e.g. 65532');
     }
   }
   if (c.runAsUser === 0 && (c.runAsNonRoot ?? true)) {
     // The kubelet would refuse to start the container ("runAsUser breaks non-root policy").
-    throw invalid(subject, `${where}: securityContext runAsUser 0 is root, which runAsNonRoot refuses`, 'runAsUser 0',
+    refuse(subject, `${where}: securityContext runAsUser 0 is root, which runAsNonRoot refuses`, 'runAsUser 0',
       'run as another user, e.g. 65532, or set runAsNonRoot to false');
   }
   if (c.privileged === true && c.allowPrivilegeEscalation !== true) {
     // The API server: "cannot set `allowPrivilegeEscalation` to false and `privileged` to true".
-    throw invalid(subject, `${where}: a privileged container always escalates privileges`, 'privileged true, allowPrivilegeEscalation false',
+    refuse(subject, `${where}: a privileged container always escalates privileges`, 'privileged true, allowPrivilegeEscalation false',
       'set allowPrivilegeEscalation to true as well, or drop privileged');
   }
 }

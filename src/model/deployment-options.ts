@@ -1,6 +1,6 @@
 /** How a workload's Deployment replaces its pods: the update strategy and its timings, as plain data. */
 import { Duration } from 'cdk8s';
-import { PropNames, checkKnownProps, invalid, show } from './errors';
+import { PropNames, checkKnownProps, refuse, show } from './errors';
 import { wholeSeconds } from './seconds';
 
 /** A number of pods, absolute or as a percentage of the replicas, as a rolling update's `maxSurge` and `maxUnavailable` take them. */
@@ -8,7 +8,7 @@ export class PodCount {
   /** `count` pods. */
   public static absolute(count: number): PodCount {
     if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 2_147_483_647) {
-      throw invalid('PodCount.absolute', 'count must be a whole number of pods, 0 or more', show(count), 'use e.g. PodCount.absolute(1)');
+      refuse('PodCount.absolute', 'count must be a whole number of pods, 0 or more', show(count), 'use e.g. PodCount.absolute(1)');
     }
     return new PodCount(count);
   }
@@ -16,7 +16,7 @@ export class PodCount {
   /** `percent` percent of the replicas (Kubernetes rounds maxSurge up and maxUnavailable down). */
   public static percent(percent: number): PodCount {
     if (typeof percent !== 'number' || !Number.isInteger(percent) || percent < 0 || percent > 100) {
-      throw invalid('PodCount.percent', 'percent must be a whole number from 0 to 100', show(percent), 'use e.g. PodCount.percent(25)');
+      refuse('PodCount.percent', 'percent must be a whole number from 0 to 100', show(percent), 'use e.g. PodCount.percent(25)');
     }
     return new PodCount(`${percent}%`);
   }
@@ -65,19 +65,19 @@ export class DeploymentStrategy {
   public static rollingUpdate(options: RollingUpdateOptions = {}): DeploymentStrategy {
     const factory = 'DeploymentStrategy.rollingUpdate';
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-      throw invalid(factory, 'options must be an object', show(options), 'pass them as { ... }, or leave them out');
+      refuse(factory, 'options must be an object', show(options), 'pass them as { ... }, or leave them out');
     }
     checkKnownProps(factory, 'RollingUpdateOptions', options, ROLLING_UPDATE);
     for (const field of ['maxSurge', 'maxUnavailable'] as const) {
       if (options[field] !== undefined && !(options[field] instanceof PodCount)) {
-        throw invalid(factory, `${field} must be made with PodCount`, show(options[field]), 'use e.g. PodCount.absolute(1) or PodCount.percent(25)');
+        refuse(factory, `${field} must be made with PodCount`, show(options[field]), 'use e.g. PodCount.absolute(1) or PodCount.percent(25)');
       }
     }
     const maxSurge = options.maxSurge ?? PodCount.percent(25);
     const maxUnavailable = options.maxUnavailable ?? PodCount.percent(25);
     if (maxSurge._isZero() && maxUnavailable._isZero()) {
       // The API server: "may not be 0 when `maxSurge` is 0".
-      throw invalid(factory, 'maxSurge and maxUnavailable cannot both be 0, or no pod could ever be replaced',
+      refuse(factory, 'maxSurge and maxUnavailable cannot both be 0, or no pod could ever be replaced',
         `maxSurge ${show(maxSurge._value)}, maxUnavailable ${show(maxUnavailable._value)}`, 'set maxSurge to PodCount.absolute(1)');
     }
     return new DeploymentStrategy({ type: 'RollingUpdate', rollingUpdate: { maxSurge: maxSurge._value, maxUnavailable: maxUnavailable._value } });
@@ -114,12 +114,12 @@ const DEPLOYMENT_OPTIONS: PropNames<DeploymentOptions> = { strategy: true, minRe
 export function checkDeploymentOptions(subject: string, where: string, options: unknown): void {
   if (options === undefined) return;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw invalid(subject, `${where}: deploymentOptions must be an object`, show(options), 'use e.g. { strategy: DeploymentStrategy.recreate() }');
+    refuse(subject, `${where}: deploymentOptions must be an object`, show(options), 'use e.g. { strategy: DeploymentStrategy.recreate() }');
   }
   checkKnownProps(subject, `${where} deploymentOptions`, options, DEPLOYMENT_OPTIONS);
   const o = options as DeploymentOptions;
   if (o.strategy !== undefined && !(o.strategy instanceof DeploymentStrategy)) {
-    throw invalid(subject, `${where}: deploymentOptions strategy must be made with DeploymentStrategy`, show(o.strategy),
+    refuse(subject, `${where}: deploymentOptions strategy must be made with DeploymentStrategy`, show(o.strategy),
       'use e.g. DeploymentStrategy.recreate()');
   }
   // The Deployment holds both as int32 seconds (k8s.io/api apps/v1 DeploymentSpec).
@@ -127,7 +127,7 @@ export function checkDeploymentOptions(subject: string, where: string, options: 
   const deadline = o.progressDeadline === undefined ? 600 : wholeSeconds(subject, `${where}: deploymentOptions progressDeadline`, o.progressDeadline, 1);
   if (deadline <= minReady) {
     // The API server: "must be greater than minReadySeconds".
-    throw invalid(subject, `${where}: deploymentOptions progressDeadline must be longer than minReady`,
+    refuse(subject, `${where}: deploymentOptions progressDeadline must be longer than minReady`,
       `progressDeadline ${deadline}s, minReady ${minReady}s`, `set progressDeadline to more than ${minReady} seconds`);
   }
 }

@@ -3,7 +3,7 @@
  * send mesh traffic out through one gateway (Istio's egress gateway task), and TLS origination. The checks are
  * plain functions; istio/egress.ts renders the objects.
  */
-import { invalid, show } from './errors';
+import { refuse, show } from './errors';
 import { checkDnsHost } from './hosts';
 import { checkPort } from './match';
 import { checkDnsLabel, checkServiceName } from './names';
@@ -138,51 +138,51 @@ export function externalPortNames(ports: readonly ExternalPort[]): string[] {
 export function checkExternal(external: External): void {
   const subject = externalSubject(external.name);
   checkServiceName(subject, external.name);
-  if (external.hosts.length === 0) throw invalid(subject, 'needs at least one host', '[]', 'set hosts, e.g. ["edition.cnn.com"]');
+  if (external.hosts.length === 0) refuse(subject, 'needs at least one host', '[]', 'set hosts, e.g. ["edition.cnn.com"]');
   const seenHosts = new Set<string>();
   for (const host of external.hosts) {
     checkDnsHost(subject, 'host', host);
-    if (host === '*') throw invalid(subject, 'a host cannot be "*": it would claim all external traffic', show(host), 'name the hosts, e.g. "*.example.com"');
+    if (host === '*') refuse(subject, 'a host cannot be "*": it would claim all external traffic', show(host), 'name the hosts, e.g. "*.example.com"');
     if (host.endsWith('.svc.cluster.local') || !host.includes('.')) {
-      throw invalid(subject, 'host is inside the cluster, not external', show(host), 'use the Service directly; ServiceEntries are for hosts outside the mesh');
+      refuse(subject, 'host is inside the cluster, not external', show(host), 'use the Service directly; ServiceEntries are for hosts outside the mesh');
     }
     if (host.startsWith('*') && external.resolution !== Resolution.NONE) {
-      throw invalid(subject, `a wildcard host cannot be resolved by ${external.resolution} (Istio requires fully qualified hosts then)`, show(host),
+      refuse(subject, `a wildcard host cannot be resolved by ${external.resolution} (Istio requires fully qualified hosts then)`, show(host),
         'set resolution: Resolution.NONE, or list the hosts');
     }
-    if (seenHosts.has(host)) throw invalid(subject, 'hosts must be unique', show(host), 'remove the duplicate');
+    if (seenHosts.has(host)) refuse(subject, 'hosts must be unique', show(host), 'remove the duplicate');
     seenHosts.add(host);
   }
   if (external.trafficPolicy !== undefined) {
     checkTrafficPolicy(subject, 'trafficPolicy', external.trafficPolicy);
     if (external.originateTls && external.trafficPolicy.tls) {
-      throw invalid(subject, 'TLS is set twice: by originateTls and by trafficPolicy.tls', show(external.trafficPolicy.tls),
+      refuse(subject, 'TLS is set twice: by originateTls and by trafficPolicy.tls', show(external.trafficPolicy.tls),
         'keep originateTls (TLS SIMPLE with the host as SNI) or trafficPolicy.tls, not both');
     }
   }
   if (!Object.values(Resolution).includes(external.resolution)) {
-    throw invalid(subject, 'unknown resolution', show(external.resolution), `use one of ${Object.values(Resolution).join(', ')}`);
+    refuse(subject, 'unknown resolution', show(external.resolution), `use one of ${Object.values(Resolution).join(', ')}`);
   }
-  if (external.ports.length === 0) throw invalid(subject, 'needs at least one port', '[]', 'set ports, e.g. [{ number: 443, protocol: ExternalProtocol.HTTPS }]');
+  if (external.ports.length === 0) refuse(subject, 'needs at least one port', '[]', 'set ports, e.g. [{ number: 443, protocol: ExternalProtocol.HTTPS }]');
   const numbers = new Set<number>();
   const names = new Set<string>();
   for (const port of external.ports) {
     checkPort(subject, 'port', port.number);
     if (port.targetPort !== undefined) checkPort(subject, `port ${port.number} targetPort`, port.targetPort);
     if (!Object.values(ExternalProtocol).includes(port.protocol)) {
-      throw invalid(subject, `port ${port.number} has an unknown protocol`, show(port.protocol), `use one of ${Object.values(ExternalProtocol).join(', ')}`);
+      refuse(subject, `port ${port.number} has an unknown protocol`, show(port.protocol), `use one of ${Object.values(ExternalProtocol).join(', ')}`);
     }
-    if (numbers.has(port.number)) throw invalid(subject, 'port numbers must be unique', show(port.number), 'remove the duplicate port');
+    if (numbers.has(port.number)) refuse(subject, 'port numbers must be unique', show(port.number), 'remove the duplicate port');
     numbers.add(port.number);
     checkDnsLabel(subject, 'port name', port.name);
-    if (names.has(port.name)) throw invalid(subject, 'port names must be unique', show(port.name), 'give each port its own name');
+    if (names.has(port.name)) refuse(subject, 'port names must be unique', show(port.name), 'give each port its own name');
     names.add(port.name);
   }
   const opaque = external.ports.filter((p) => !isHttpFamily(p.protocol) && !isTlsFamily(p.protocol));
   // istio pkg/config/validation/validation.go (ValidateServiceEntry): on a port that is neither HTTP nor TLS nothing
   // tells the hosts apart, "multiple hosts provided with non-HTTP, non-TLS ports" unless the resolution is NONE.
   if (opaque.length > 0 && external.hosts.length > 1 && external.resolution !== Resolution.NONE) {
-    throw invalid(subject, `several hosts cannot share a ${opaque[0].protocol} port, as nothing in the traffic tells them apart`,
+    refuse(subject, `several hosts cannot share a ${opaque[0].protocol} port, as nothing in the traffic tells them apart`,
       `${show(external.hosts)} with port ${opaque[0].number}/${opaque[0].protocol}`, 'use one ExternalService per host');
   }
   // Same function: a TCP port without addresses is a warning, "addresses are required for ports serving TCP (or unset)
@@ -190,35 +190,35 @@ export function checkExternal(external: External): void {
   // none with resolution NONE: then the sidecar has neither addresses nor a host to tell the traffic by.
   const tcp = external.ports.find((p) => p.protocol === ExternalProtocol.TCP);
   if (tcp && external.resolution === Resolution.NONE) {
-    throw invalid(subject, 'a TCP port with resolution NONE needs the service\'s addresses, which an ExternalService does not set (Istio warns)',
+    refuse(subject, 'a TCP port with resolution NONE needs the service\'s addresses, which an ExternalService does not set (Istio warns)',
       `port ${tcp.number}/TCP, resolution NONE`, 'use Resolution.DNS with one named host per ExternalService, or the protocol the port speaks, e.g. ExternalProtocol.TLS');
   }
   if (external.originateTls) {
     const plain = external.ports.filter((p) => isHttpFamily(p.protocol));
     if (plain.length === 0) {
-      throw invalid(subject, 'TLS origination upgrades plain HTTP ports, and there is none', external.ports.map((p) => `${p.number}/${p.protocol}`).join(', '),
+      refuse(subject, 'TLS origination upgrades plain HTTP ports, and there is none', external.ports.map((p) => `${p.number}/${p.protocol}`).join(', '),
         'add an HTTP port the applications call, e.g. { number: 80, protocol: ExternalProtocol.HTTP }');
     }
     if (external.resolution === Resolution.NONE) {
-      throw invalid(subject, 'TLS origination needs the host to be resolved by the mesh (its name is the SNI)', 'resolution NONE', 'use Resolution.DNS');
+      refuse(subject, 'TLS origination needs the host to be resolved by the mesh (its name is the SNI)', 'resolution NONE', 'use Resolution.DNS');
     }
   }
   if (external.egressGateway) {
     const egress = external.egressGateway;
     checkServiceName(subject, egress.service);
     if (external.hosts.some((h) => h.startsWith('*'))) {
-      throw invalid(subject, 'the egress gateway routes named hosts, not wildcards', show(external.hosts.filter((h) => h.startsWith('*'))),
+      refuse(subject, 'the egress gateway routes named hosts, not wildcards', show(external.hosts.filter((h) => h.startsWith('*'))),
         'list the hosts, or route wildcards without the egress gateway');
     }
     const other = external.ports.filter((p) => !isHttpFamily(p.protocol) && !isTlsFamily(p.protocol));
     if (other.length > 0) {
-      throw invalid(subject, 'through the egress gateway only HTTP and TLS ports can be routed (by host or SNI)',
+      refuse(subject, 'through the egress gateway only HTTP and TLS ports can be routed (by host or SNI)',
         other.map((p) => `${p.number}/${p.protocol}`).join(', '), 'route TCP ports without the egress gateway, in another ExternalService');
     }
     for (const [family, test, gatewayPort] of [['HTTP', isHttpFamily, EGRESS_HTTP_PORT], ['TLS', isTlsFamily, EGRESS_TLS_PORT]] as const) {
       const ports = external.ports.filter((p) => test(p.protocol));
       if (ports.length > 1) {
-        throw invalid(subject, `the egress gateway takes one ${family} port (its port ${gatewayPort}), got several`,
+        refuse(subject, `the egress gateway takes one ${family} port (its port ${gatewayPort}), got several`,
           ports.map((p) => p.number).join(', '), 'keep one, or use one ExternalService per port');
       }
     }

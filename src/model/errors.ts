@@ -14,6 +14,15 @@ export function invalid(subject: string, problem: string, got: string, fix: stri
 }
 
 /**
+ * Throws {@link invalid}'s refusal. Every refusal is thrown here, on a line node does not print above an uncaught error
+ * (node prints the source line of the throw, unless that line carries its `node-do-not-add-exception-line` marker):
+ * the message says what is wrong, and the stack holds the caller's frames only.
+ */
+export function refuse(subject: string, problem: string, got: string, fix: string): never {
+  throw invalid(subject, problem, got, fix); // node-do-not-add-exception-line
+}
+
+/**
  * A refusal: a plain `Error` (so `instanceof Error`, `toThrow(message)` and `error.constructor === Error` hold) whose
  * `stack` is the message and the caller's own frames only, e.g. `at Object.<anonymous> (/app/main.ts:12:1)`: the
  * frames inside this package, node_modules and node are left out, because a refusal is no bug and the frames say
@@ -131,10 +140,10 @@ function durationText(duration: { toMilliseconds(options: { integral: boolean })
  */
 export function checkList<T>(subject: string, what: string, value: readonly T[] | undefined, example: string): readonly T[] {
   if (!Array.isArray(value)) {
-    throw invalid(subject, `${what} must be a list`, show(value), `wrap it in [ ], e.g. ${example}`);
+    refuse(subject, `${what} must be a list`, show(value), `wrap it in [ ], e.g. ${example}`);
   }
   const hole = value.findIndex((entry) => entry === undefined || entry === null);
-  if (hole >= 0) throw invalid(subject, `${what} has an empty entry at position ${hole + 1}`, show(value), 'remove it, or fill it in');
+  if (hole >= 0) refuse(subject, `${what} has an empty entry at position ${hole + 1}`, show(value), 'remove it, or fill it in');
   return value;
 }
 
@@ -150,7 +159,7 @@ export function checkKnownProps(subject: string, construct: string, props: unkno
   const unknown = Object.keys(props).find((k) => !(k in known) && (props as Record<string, unknown>)[k] !== undefined);
   if (unknown === undefined) return;
   const near = Object.keys(known).find((k) => k.toLowerCase() === unknown.toLowerCase() || editDistance(k, unknown) <= 2);
-  throw invalid(subject, `${construct} has no prop ${show(unknown)}, so it would be ignored`, show(unknown),
+  refuse(subject, `${construct} has no prop ${show(unknown)}, so it would be ignored`, show(unknown),
     near ? `did you mean ${show(near)}?` : `remove it; ${construct} takes ${Object.keys(known).join(', ')}`);
 }
 
@@ -174,9 +183,9 @@ function editDistance(a: string, b: string): number {
  */
 export function constructName(what: string, id: string, props: unknown): string {
   if (props === null || typeof props !== 'object' || Array.isArray(props)) {
-    throw invalid(`${what} ${show(id)}`, 'props must be an object', show(props), 'pass the props as { ... }');
+    refuse(`${what} ${show(id)}`, 'props must be an object', show(props), 'pass the props as { ... }');
   }
   const name = (props as { name?: unknown }).name ?? id;
-  if (typeof name !== 'string') throw invalid(`${what} ${show(id)}`, 'name must be text', show(name), 'quote it, or leave it out to use the construct id');
+  if (typeof name !== 'string') refuse(`${what} ${show(id)}`, 'name must be text', show(name), 'quote it, or leave it out to use the construct id');
   return name;
 }

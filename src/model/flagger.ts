@@ -3,7 +3,7 @@
  * (flagger/canary.ts renders a `Canary`'s `spec.analysis` and `MetricTemplate`s).
  */
 import { Duration } from 'cdk8s';
-import { checkList, invalid, show } from './errors';
+import { checkList, refuse, show } from './errors';
 import { Match, checkMatch } from './match';
 import { routeNameFrom } from './release';
 import { checkDuration, checkWholeSeconds } from './route-policy';
@@ -59,7 +59,7 @@ export class Metric {
     if (typeof name !== 'string' || typeof query !== 'string' || options === null || typeof options !== 'object') {
       const [what, value, fix] = typeof name !== 'string' ? ['name must be text', name, 'e.g. "error-rate"']
         : typeof query !== 'string' ? ['query must be text (PromQL)', query, 'e.g. "sum(rate(...))"'] : ['needs options with the threshold', options, 'e.g. { max: 5 }'];
-      throw invalid('Metric.prometheus', what, show(value), fix);
+      refuse('Metric.prometheus', what, show(value), fix);
     }
     return new Metric(routeNameFrom(name), options, { query, address: options.address ?? DEFAULT_PROMETHEUS, title: name });
   }
@@ -238,20 +238,20 @@ export function analysisMetrics(analysis: Analysis): Metric[] {
 function checkWhole(subject: string, what: string, value: number | undefined, min: number, max: number): void {
   if (value === undefined) return;
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw invalid(subject, `${what} must be a whole number from ${min} to ${max}`, show(value), `use e.g. ${Math.max(min, Math.min(max, 10))}`);
+    refuse(subject, `${what} must be a whole number from ${min} to ${max}`, show(value), `use e.g. ${Math.max(min, Math.min(max, 10))}`);
   }
 }
 
 /** Checks an analysis; throws the first problem, naming how Flagger would misread it. */
 export function checkAnalysis(subject: string, analysis: Analysis): void {
   if (!analysis || typeof analysis !== 'object') {
-    throw invalid(subject, 'needs an analysis', show(analysis), 'set analysis: { stepWeight: 20, maxWeight: 100, metrics: [...] }');
+    refuse(subject, 'needs an analysis', show(analysis), 'set analysis: { stepWeight: 20, maxWeight: 100, metrics: [...] }');
   }
   if (analysis.interval !== undefined) {
     checkDuration(subject, 'analysis interval', analysis.interval);
     if (analysis.interval.toMilliseconds() < 10_000) {
       // Flagger runs the analysis at least 10 s apart (pkg/apis/flagger/v1beta1/canary.go, GetAnalysisInterval).
-      throw invalid(subject, 'analysis interval must be at least 10 seconds, Flagger\'s minimum', show(analysis.interval), 'use e.g. Duration.seconds(30)');
+      refuse(subject, 'analysis interval must be at least 10 seconds, Flagger\'s minimum', show(analysis.interval), 'use e.g. Duration.seconds(30)');
     }
   }
   checkWhole(subject, 'analysis threshold', analysis.threshold, 1, 1000);
@@ -262,124 +262,124 @@ export function checkAnalysis(subject: string, analysis: Analysis): void {
   checkWhole(subject, 'mirrorWeight', analysis.mirrorWeight, 1, 100);
   const weighted = analysis.stepWeight !== undefined || analysis.stepWeights !== undefined;
   if (analysis.stepWeight !== undefined && analysis.stepWeights !== undefined) {
-    throw invalid(subject, 'give stepWeight or stepWeights, not both', `stepWeight ${analysis.stepWeight}, stepWeights ${show(analysis.stepWeights)}`,
+    refuse(subject, 'give stepWeight or stepWeights, not both', `stepWeight ${analysis.stepWeight}, stepWeights ${show(analysis.stepWeights)}`,
       'keep stepWeight for even steps, or stepWeights for a schedule');
   }
   if (analysis.stepWeights !== undefined) {
     const steps = checkList(subject, 'stepWeights', analysis.stepWeights, '[5, 10, 25, 50]');
     steps.forEach((w) => checkWhole(subject, 'stepWeights', w, 1, 100));
     if (steps.length === 0 || steps.some((w, i) => i > 0 && w <= steps[i - 1])) {
-      throw invalid(subject, 'stepWeights must be a non-empty, increasing list', show(steps), 'list the weights in order, e.g. [5, 10, 25, 50]');
+      refuse(subject, 'stepWeights must be a non-empty, increasing list', show(steps), 'list the weights in order, e.g. [5, 10, 25, 50]');
     }
   }
   if (analysis.match !== undefined) {
-    if (analysis.match.length === 0) throw invalid(subject, 'analysis match is empty', '[]', 'give the A/B match, or drop match');
+    if (analysis.match.length === 0) refuse(subject, 'analysis match is empty', '[]', 'give the A/B match, or drop match');
     analysis.match.forEach((m) => checkMatch(subject, 'analysis match', m));
     const presence = analysis.match.flatMap((m) => Object.entries(m.conditions.headers ?? {})).find(([, v]) => Object.keys(v).length === 0);
     if (presence) {
       // The Canary CRD's analysis.match headers take exact, prefix, suffix or regex (artifacts/flagger/crd.yaml).
-      throw invalid(subject, 'Flagger\'s A/B match cannot test only that a header is present', show(presence[0]),
+      refuse(subject, 'Flagger\'s A/B match cannot test only that a header is present', show(presence[0]),
         `match its value, e.g. Match.headerRegex(${show(presence[0])}, ".+")`);
     }
     const unsupported = analysis.match.filter((m) => m.conditions.uri || m.conditions.method || m.conditions.port !== undefined);
     if (unsupported.length > 0) {
-      throw invalid(subject, 'Flagger\'s A/B match takes headers, query parameters and source labels only', show(unsupported.map(String)),
+      refuse(subject, 'Flagger\'s A/B match takes headers, query parameters and source labels only', show(unsupported.map(String)),
         'match on a header or cookie, e.g. Match.headerExact("x-canary", "insider")');
     }
     if (weighted || analysis.maxWeight !== undefined) {
-      throw invalid(subject, 'an A/B match sends the matching requests to the canary for each iteration, and Flagger ignores weights then',
+      refuse(subject, 'an A/B match sends the matching requests to the canary for each iteration, and Flagger ignores weights then',
         `match with ${['maxWeight', 'stepWeight', 'stepWeights'].filter((k) => (analysis as any)[k] !== undefined).join(', ')}`,
         'drop the weights and set iterations, or drop the match for a weighted canary');
     }
     if (analysis.iterations === undefined) {
-      throw invalid(subject, 'an A/B match needs iterations (the number of steps)', 'no iterations', 'set iterations, e.g. 10');
+      refuse(subject, 'an A/B match needs iterations (the number of steps)', 'no iterations', 'set iterations, e.g. 10');
     }
   }
   if (weighted) {
     if (analysis.iterations !== undefined) {
-      throw invalid(subject, 'a weighted canary and iterations are different strategies', `iterations ${analysis.iterations} with weights`,
+      refuse(subject, 'a weighted canary and iterations are different strategies', `iterations ${analysis.iterations} with weights`,
         'drop iterations for a canary, or the weights for blue/green');
     }
     const last = analysis.stepWeight ?? analysis.stepWeights![analysis.stepWeights!.length - 1];
     const maxWeight = analysis.maxWeight ?? (analysis.stepWeights ? last : undefined);
-    if (maxWeight === undefined) throw invalid(subject, 'stepWeight needs maxWeight, the weight at which Flagger promotes', 'no maxWeight', 'set maxWeight, e.g. 50');
+    if (maxWeight === undefined) refuse(subject, 'stepWeight needs maxWeight, the weight at which Flagger promotes', 'no maxWeight', 'set maxWeight, e.g. 50');
     if (last > maxWeight) {
-      throw invalid(subject, `${analysis.stepWeight !== undefined ? 'stepWeight' : 'the last of stepWeights'} is above maxWeight`,
+      refuse(subject, `${analysis.stepWeight !== undefined ? 'stepWeight' : 'the last of stepWeights'} is above maxWeight`,
         `${last} > ${maxWeight}`, 'lower the step or raise maxWeight');
     }
     if (analysis.stepWeights !== undefined && analysis.maxWeight !== undefined && analysis.maxWeight !== last) {
       // With stepWeights Flagger promotes after the last step and reads no maxWeight (pkg/controller/scheduler.go, maxWeight).
-      throw invalid(subject, 'Flagger ignores maxWeight with stepWeights and promotes after the last step',
+      refuse(subject, 'Flagger ignores maxWeight with stepWeights and promotes after the last step',
         `maxWeight ${analysis.maxWeight}, stepWeights ${show(analysis.stepWeights)}`, `drop maxWeight, or end stepWeights at ${analysis.maxWeight}`);
     }
     if (analysis.stepWeight !== undefined && analysis.maxWeight !== undefined && analysis.maxWeight % analysis.stepWeight !== 0
       && analysis.maxWeight < 100) {
       // The weight grows by stepWeight until it reaches maxWeight (pkg/controller/scheduler.go, runCanary), so it overshoots.
       const over = Math.min(100, Math.ceil(analysis.maxWeight / analysis.stepWeight) * analysis.stepWeight);
-      throw invalid(subject, `maxWeight must be a multiple of stepWeight, or the last step overshoots it to ${over}%`,
+      refuse(subject, `maxWeight must be a multiple of stepWeight, or the last step overshoots it to ${over}%`,
         `stepWeight ${analysis.stepWeight}, maxWeight ${analysis.maxWeight}`,
         `use maxWeight ${Math.floor(analysis.maxWeight / analysis.stepWeight) * analysis.stepWeight || analysis.stepWeight} or ${over}`);
     }
   } else if (analysis.iterations === undefined) {
-    throw invalid(subject, 'analysis needs a strategy', 'neither weights nor iterations',
+    refuse(subject, 'analysis needs a strategy', 'neither weights nor iterations',
       'set stepWeight and maxWeight for a canary, or iterations for blue/green (with match for A/B testing)');
   } else if (analysis.maxWeight !== undefined) {
-    throw invalid(subject, 'maxWeight needs stepWeight or stepWeights', `maxWeight ${analysis.maxWeight}`, 'add stepWeight, or drop maxWeight');
+    refuse(subject, 'maxWeight needs stepWeight or stepWeights', `maxWeight ${analysis.maxWeight}`, 'add stepWeight, or drop maxWeight');
   }
   if (analysis.mirrorWeight !== undefined && !analysis.mirror) {
-    throw invalid(subject, 'mirrorWeight needs mirror: true', `mirrorWeight ${analysis.mirrorWeight}`, 'set mirror: true, or drop mirrorWeight');
+    refuse(subject, 'mirrorWeight needs mirror: true', `mirrorWeight ${analysis.mirrorWeight}`, 'set mirror: true, or drop mirrorWeight');
   }
   if (analysis.mirror && analysis.match) {
-    throw invalid(subject, 'mirroring copies traffic to the canary, and an A/B match sends it there', 'mirror with match', 'choose one');
+    refuse(subject, 'mirroring copies traffic to the canary, and an A/B match sends it there', 'mirror with match', 'choose one');
   }
   if (analysis.sessionAffinity !== undefined) {
     const cookie = analysis.sessionAffinity.cookieName;
     if (typeof cookie !== 'string' || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(cookie)) {
-      throw invalid(subject, 'sessionAffinity cookieName must be a cookie name', show(analysis.sessionAffinity.cookieName), 'use e.g. "flagger-cookie"');
+      refuse(subject, 'sessionAffinity cookieName must be a cookie name', show(analysis.sessionAffinity.cookieName), 'use e.g. "flagger-cookie"');
     }
-    if (!weighted) throw invalid(subject, 'session affinity applies to weighted canaries', 'sessionAffinity without weights', 'add stepWeight, or drop it');
+    if (!weighted) refuse(subject, 'session affinity applies to weighted canaries', 'sessionAffinity without weights', 'add stepWeight, or drop it');
     if (analysis.sessionAffinity.maxAge !== undefined) checkWholeSeconds(subject, 'sessionAffinity maxAge', analysis.sessionAffinity.maxAge);
   }
   const names = new Set<string>();
   for (const metric of checkList(subject, 'metrics', analysisMetrics(analysis), '[Metric.requestSuccessRate({ min: 99 })]')) {
-    if (!(metric instanceof Metric)) throw invalid(subject, 'metrics take Metric factories', show(metric), 'use e.g. Metric.requestSuccessRate({ min: 99 })');
+    if (!(metric instanceof Metric)) refuse(subject, 'metrics take Metric factories', show(metric), 'use e.g. Metric.requestSuccessRate({ min: 99 })');
     const where = `metric ${show(metric.name)}`;
     if (metric.template && (metric.name.length === 0 || metric.name.length > 190)) {
       // The MetricTemplate is named `<service>-<metric>`, a DNS subdomain of at most 253 characters.
-      throw invalid(subject, 'metric name must be 1 to 190 characters of letters, digits and "-"', show(metric.template.title), 'shorten the metric name');
+      refuse(subject, 'metric name must be 1 to 190 characters of letters, digits and "-"', show(metric.template.title), 'shorten the metric name');
     }
-    if (names.has(metric.name)) throw invalid(subject, 'metric names must be unique', show(metric.name), 'rename or remove the duplicate');
+    if (names.has(metric.name)) refuse(subject, 'metric names must be unique', show(metric.name), 'rename or remove the duplicate');
     names.add(metric.name);
     const { min, max, interval } = metric.threshold ?? {};
     if (min === undefined && max === undefined) {
-      throw invalid(subject, `${where} has no threshold, so it could never fail a check`, show(metric.threshold ?? {}), 'give min, max or both');
+      refuse(subject, `${where} has no threshold, so it could never fail a check`, show(metric.threshold ?? {}), 'give min, max or both');
     }
     for (const [k, v] of [['min', min], ['max', max]] as const) {
-      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw invalid(subject, `${where} ${k} must be a number`, show(v), 'use e.g. 99');
+      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) refuse(subject, `${where} ${k} must be a number`, show(v), 'use e.g. 99');
     }
-    if (min !== undefined && max !== undefined && min > max) throw invalid(subject, `${where}: min is above max`, `${min} > ${max}`, 'swap them');
+    if (min !== undefined && max !== undefined && min > max) refuse(subject, `${where}: min is above max`, `${min} > ${max}`, 'swap them');
     if (interval !== undefined) checkDuration(subject, `${where} interval`, interval);
     if (metric.name === 'request-duration' && [min, max].some((v) => v !== undefined && (!Number.isInteger(v) || v < 0))) {
       // Flagger compares it as time.Duration(x) * time.Millisecond (pkg/controller/scheduler_metrics.go).
-      throw invalid(subject, `${where} is in whole milliseconds, 0 or more`, show(metric.threshold), 'use e.g. { max: 500 }');
+      refuse(subject, `${where} is in whole milliseconds, 0 or more`, show(metric.threshold), 'use e.g. { max: 500 }');
     }
     if (metric.name === 'request-success-rate' && ((min ?? 0) < 0 || (max ?? 100) > 100 || (min ?? 0) > 100)) {
-      throw invalid(subject, `${where} is a percentage`, show(metric.threshold), 'use a range within 0 to 100');
+      refuse(subject, `${where} is a percentage`, show(metric.threshold), 'use a range within 0 to 100');
     }
     if (metric.template) {
-      if (metric.template.query.trim() === '') throw invalid(subject, `${where} has an empty query`, show(metric.template.query), 'write the PromQL');
+      if (metric.template.query.trim() === '') refuse(subject, `${where} has an empty query`, show(metric.template.query), 'write the PromQL');
       if (typeof metric.template.address !== 'string' || !/^https?:\/\/[^\s]+$/.test(metric.template.address)) {
-        throw invalid(subject, `${where}: Prometheus address must be an http(s) URL`, show(metric.template.address), `use e.g. ${show(DEFAULT_PROMETHEUS)}`);
+        refuse(subject, `${where}: Prometheus address must be an http(s) URL`, show(metric.template.address), `use e.g. ${show(DEFAULT_PROMETHEUS)}`);
       }
     }
   }
   const hooks = new Set<string>();
   for (const hook of checkList(subject, 'webhooks', analysis.webhooks ?? [], '[Webhook.loadTest({ cmd: "hey ..." })]')) {
-    if (!(hook instanceof Webhook)) throw invalid(subject, 'webhooks take Webhook factories', show(hook), 'use e.g. Webhook.loadTest({ cmd })');
-    if (hooks.has(hook.name)) throw invalid(subject, 'webhook names must be unique', show(hook.name), 'name the webhooks apart (preRollout takes a name)');
+    if (!(hook instanceof Webhook)) refuse(subject, 'webhooks take Webhook factories', show(hook), 'use e.g. Webhook.loadTest({ cmd })');
+    if (hooks.has(hook.name)) refuse(subject, 'webhook names must be unique', show(hook.name), 'name the webhooks apart (preRollout takes a name)');
     hooks.add(hook.name);
-    if (typeof hook.url !== 'string' || !/^https?:\/\/[^\s]+$/.test(hook.url)) throw invalid(subject, `webhook ${show(hook.name)} url must be an http(s) URL`, show(hook.url), 'use e.g. "http://flagger-loadtester.test/"');
+    if (typeof hook.url !== 'string' || !/^https?:\/\/[^\s]+$/.test(hook.url)) refuse(subject, `webhook ${show(hook.name)} url must be an http(s) URL`, show(hook.url), 'use e.g. "http://flagger-loadtester.test/"');
     if (hook.timeout !== undefined) checkDuration(subject, `webhook ${show(hook.name)} timeout`, hook.timeout);
-    if (hook.metadata?.cmd !== undefined && (typeof hook.metadata.cmd !== 'string' || hook.metadata.cmd.trim() === '')) throw invalid(subject, 'load test cmd must be a command line', show(hook.metadata.cmd), 'give the command, e.g. "hey -z 1m ..."');
+    if (hook.metadata?.cmd !== undefined && (typeof hook.metadata.cmd !== 'string' || hook.metadata.cmd.trim() === '')) refuse(subject, 'load test cmd must be a command line', show(hook.metadata.cmd), 'give the command, e.g. "hey -z 1m ..."');
   }
 }

@@ -3,7 +3,7 @@
  * it, and how Gateway API orders matches (by precedence, not by position). Plain data and functions; the renderer
  * in gatewayapi/ and the analysis in analysis/ read them.
  */
-import { invalid, show } from './errors';
+import { refuse, show } from './errors';
 import { Match, StringMatch } from './match';
 import { isHttpProtocol, Protocol } from './protocol';
 import { Release, ReleasePort, RouteRule, Weights, httpPorts, matchesOnPort, subjectOf } from './release';
@@ -29,7 +29,7 @@ export const ROUTING_API_CONTEXT = 'cdk8s-istio-canary/routingApi';
 /** Checks a routing API value (from a prop or the context) and returns it. */
 export function checkRoutingApi(subject: string, value: unknown): RoutingApi {
   if (!Object.values(RoutingApi).includes(value as RoutingApi)) {
-    throw invalid(subject, 'unknown routingApi', show(value), `use one of ${Object.keys(RoutingApi).map((k) => `RoutingApi.${k}`).join(', ')}`);
+    refuse(subject, 'unknown routingApi', show(value), `use one of ${Object.keys(RoutingApi).map((k) => `RoutingApi.${k}`).join(', ')}`);
   }
   return value as RoutingApi;
 }
@@ -64,7 +64,7 @@ export function checkGatewayApiRelease(release: Release, options: { experimental
   const subject = subjectOf(release);
   const tcp = release.ports.filter((p) => !isHttpProtocol(p.protocol));
   if (tcp.length > 0) {
-    throw invalid(subject, 'Gateway API has no standard route for TCP ports (TCPRoute is in the experimental channel only)',
+    refuse(subject, 'Gateway API has no standard route for TCP ports (TCPRoute is in the experimental channel only)',
       tcp.map((p) => `${p.number} (${p.name})`).join(', '), `${WAY_OUT}, or drop the TCP port`);
   }
   const routes: Array<{ where: string; policy: RouteRule | Release['policy']; rule?: RouteRule }> = [
@@ -74,13 +74,13 @@ export function checkGatewayApiRelease(release: Release, options: { experimental
   for (const { where, policy, rule } of routes) {
     if (!policy) continue;
     if (policy.fault) {
-      throw invalid(subject, `${where}: Gateway API has no fault injection`, show(policy.fault), `${WAY_OUT}, or drop the fault`);
+      refuse(subject, `${where}: Gateway API has no fault injection`, show(policy.fault), `${WAY_OUT}, or drop the fault`);
     }
     if (policy.retries) checkRetries(subject, where, policy.retries, options.experimental === true);
     const perTry = policy.retries?.perTryTimeout?.toMilliseconds();
     if (policy.timeout && perTry !== undefined && perTry > policy.timeout.toMilliseconds()) {
       // HTTPRoute's CEL rule on `timeouts`: backendRequest (the per-try timeout) may not exceed request.
-      throw invalid(subject, `${where}: Gateway API refuses a per-try timeout longer than the request timeout`,
+      refuse(subject, `${where}: Gateway API refuses a per-try timeout longer than the request timeout`,
         `perTryTimeout ${show(policy.retries!.perTryTimeout)}, timeout ${show(policy.timeout)}`, 'make perTryTimeout at most the timeout');
     }
     for (const match of rule?.match ?? []) checkGatewayApiMatch(subject, where, match);
@@ -88,13 +88,13 @@ export function checkGatewayApiRelease(release: Release, options: { experimental
       const applies = !rule || matchesOnPort(rule, port).length > 0;
       const lacking = routePolicyKeys(policy).filter((k) => NOT_ON_GRPC_ROUTE.includes(k));
       if (applies && lacking.length > 0) {
-        throw invalid(subject, `${where}: GRPCRoute has no ${lacking.join(', ')} (Gateway API 1.5.1), and port ${port.number} is gRPC`,
+        refuse(subject, `${where}: GRPCRoute has no ${lacking.join(', ')} (Gateway API 1.5.1), and port ${port.number} is gRPC`,
           lacking.join(', '), `give the port Protocol.HTTP2 (an HTTPRoute; gRPC is HTTP/2), ${WAY_OUT}, or drop ${lacking.join(', ')}`);
       }
       const paths = (rule ? matchesOnPort(rule, port) : []).filter((m) => grpcMethodOf(m.conditions.uri) === undefined
         || m.conditions.method !== undefined || m.conditions.queryParams !== undefined);
       if (paths.length > 0) {
-        throw invalid(subject, `${where}: a GRPCRoute matches gRPC service/method and headers only, and port ${port.number} is gRPC`,
+        refuse(subject, `${where}: a GRPCRoute matches gRPC service/method and headers only, and port ${port.number} is gRPC`,
           show(paths[0].toString()), 'match with Match.grpcMethod(service, method) and headers, or give the port Protocol.HTTP2');
       }
     }
@@ -103,12 +103,12 @@ export function checkGatewayApiRelease(release: Release, options: { experimental
 
 function checkRetries(subject: string, where: string, retries: NonNullable<RouteRule['retries']>, experimental: boolean): void {
   if (!experimental) {
-    throw invalid(subject, `${where}: retries are in Gateway API's experimental channel only (HTTPRoute retry)`, show(retries),
+    refuse(subject, `${where}: retries are in Gateway API's experimental channel only (HTTPRoute retry)`, show(retries),
       `set gatewayApiExperimental: true and install the experimental-channel CRDs, ${WAY_OUT}, or drop the retries`);
   }
   const conditions = (retries.retryOn ?? []).filter((c) => !/^[1-5][0-9][0-9]$/.test(c));
   if (conditions.length > 0) {
-    throw invalid(subject, `${where}: Gateway API retries on HTTP status codes only, not on Envoy's conditions`, show(conditions.join(',')),
+    refuse(subject, `${where}: Gateway API retries on HTTP status codes only, not on Envoy's conditions`, show(conditions.join(',')),
       `list status codes such as "503" in retryOn, or ${WAY_OUT}`);
   }
 }
@@ -137,14 +137,14 @@ export function refusedPath(path: string): { problem: string; fix: string } | un
 function checkGatewayApiMatch(subject: string, where: string, match: Match): void {
   const c = match.conditions;
   if (c.sourceLabels) {
-    throw invalid(subject, `${where}: Gateway API routes cannot match the caller's labels (and so no sticky lanes by source)`,
+    refuse(subject, `${where}: Gateway API routes cannot match the caller's labels (and so no sticky lanes by source)`,
       show(match.toString()), `${WAY_OUT}, or match a header the caller sends`);
   }
   const path = c.uri?.exact ?? c.uri?.prefix;
   const refused = path === undefined ? undefined : refusedPath(path);
-  if (refused) throw invalid(subject, `${where}: ${refused.problem}`, show(path), `${refused.fix}, or ${WAY_OUT}`);
+  if (refused) refuse(subject, `${where}: ${refused.problem}`, show(path), `${refused.fix}, or ${WAY_OUT}`);
   if (c.method && c.method.exact === undefined) {
-    throw invalid(subject, `${where}: Gateway API matches a method exactly, not by ${c.method.prefix !== undefined ? 'prefix' : 'regex'}`,
+    refuse(subject, `${where}: Gateway API matches a method exactly, not by ${c.method.prefix !== undefined ? 'prefix' : 'regex'}`,
       show(match.toString()), `use Match.method("GET"), one match per method, or ${WAY_OUT}`);
   }
 }
@@ -209,7 +209,7 @@ export function checkPrecedenceKeepsOrder(subject: string, rules: ReadonlyArray<
       if (comparePrecedence(precedenceOf(later.match), precedenceOf(earlier.match)) >= 0) continue;
       if (!mayOverlap(earlier.match, later.match)) continue;
       const what = (m: Match | undefined) => (m ? m.toString() : 'any request');
-      throw invalid(subject, `route ${show(later.rule.name)} would take requests from route ${show(earlier.rule.name)} before it: Gateway API orders `
+      refuse(subject, `route ${show(later.rule.name)} would take requests from route ${show(earlier.rule.name)} before it: Gateway API orders `
         + 'matches by precedence (exact path, longest prefix, method, most headers, most query parameters), not by position',
       `${show(what(earlier.match))} then ${show(what(later.match))}`,
       `add route ${show(later.rule.name)} before route ${show(earlier.rule.name)} (the order Gateway API takes), make their matches disjoint, or ${WAY_OUT}`);

@@ -2,7 +2,7 @@
  * Istio host matching, as plain functions: which VirtualService hosts a Gateway server admits.
  */
 import { domainToASCII } from 'url';
-import { checkList, invalid, show } from './errors';
+import { checkList, refuse, show } from './errors';
 
 /** A Gateway server host split into its namespace part and its host: `ns/host`, `./host`, `*\/host` or `host`. */
 export interface ServerHost {
@@ -62,25 +62,25 @@ const IP_V4 = /^\d{1,3}(\.\d{1,3}){3}$/;
  */
 export function checkDnsHost(subject: string, what: string, host: unknown): void {
   if (typeof host !== 'string' || host.trim() === '') {
-    throw invalid(subject, `${what} must be a non-empty DNS name`, show(host), 'e.g. "shop.example.com"');
+    refuse(subject, `${what} must be a non-empty DNS name`, show(host), 'e.g. "shop.example.com"');
   }
   const bare = host.replace(/^[a-z]+:\/\//i, '').replace(/[:/].*$/, '');
   if (bare !== host) {
-    throw invalid(subject, `${what} must be a bare DNS name, without a scheme, port or path`, show(host), `write ${show(bare)}`);
+    refuse(subject, `${what} must be a bare DNS name, without a scheme, port or path`, show(host), `write ${show(bare)}`);
   }
   if (IP_V4.test(host)) {
-    throw invalid(subject, `${what} is an IP address where Istio needs a DNS name`, show(host),
+    refuse(subject, `${what} is an IP address where Istio needs a DNS name`, show(host),
       'use the DNS name; for an external IP, give an ExternalService a DNS name the application calls');
   }
   if (host === '*') return;
   const labels = host.split('.');
   if (labels.slice(1).includes('*') || labels.some((l) => l !== '*' && l.includes('*'))) {
-    throw invalid(subject, `${what}: a wildcard may only be the whole leftmost label`, show(host), 'write it like "*.example.com"');
+    refuse(subject, `${what}: a wildcard may only be the whole leftmost label`, show(host), 'write it like "*.example.com"');
   }
   if (host.length > 253 || labels.some((l, i) => !(i === 0 && l === '*') && !DNS_LABEL.test(l))) {
     // A name in another script is written in its ASCII form (IDNA, `xn--`), which is what DNS and Envoy see.
     const ascii = /[^\x00-\x7f]/.test(host) ? domainToASCII(host.toLowerCase()) : '';
-    throw invalid(subject, `${what} must be a DNS name: lower-case letters, digits and "-" in labels separated by "."`, show(host),
+    refuse(subject, `${what} must be a DNS name: lower-case letters, digits and "-" in labels separated by "."`, show(host),
       ascii ? `write its ASCII (IDNA) form, ${show(ascii)}` : `write it like ${show(host.toLowerCase().replace(/[^-a-z0-9.*]/g, '-'))}`);
   }
 }
@@ -95,11 +95,11 @@ export const MESH_GATEWAY = 'mesh';
  */
 export function checkVirtualServiceHosts(subject: string, hosts: readonly string[], gateways: readonly string[], distinct = true): void {
   checkList(subject, 'hosts', hosts, '["shop.example.com"]');
-  if (hosts.length === 0) throw invalid(subject, 'a VirtualService needs hosts', show(hosts), 'name the hosts the routes apply to');
+  if (hosts.length === 0) refuse(subject, 'a VirtualService needs hosts', show(hosts), 'name the hosts the routes apply to');
   for (const host of hosts) checkDnsHost(subject, 'host', host);
   const meshBound = gateways.length === 0 || gateways.includes(MESH_GATEWAY);
   if (meshBound && hosts.includes('*')) {
-    throw invalid(subject, 'a VirtualService bound to the mesh cannot have host "*"', show(hosts),
+    refuse(subject, 'a VirtualService bound to the mesh cannot have host "*"', show(hosts),
       'name the service hosts, or bind the VirtualService to a gateway only');
   }
   if (distinct) checkHostsDistinct(subject, hosts);
@@ -113,7 +113,7 @@ export function checkHostsDistinct(subject: string, hosts: readonly string[]): v
   for (let i = 0; i < hosts.length; i++) {
     for (let j = i + 1; j < hosts.length; j++) {
       if (hostsIntersect(hosts[i], hosts[j])) {
-        throw invalid(subject, 'the hosts of one VirtualService cannot overlap, and Istio refuses one where a host equals or covers another',
+        refuse(subject, 'the hosts of one VirtualService cannot overlap, and Istio refuses one where a host equals or covers another',
           `${hosts[i]} and ${hosts[j]}`, `keep ${show(widestHosts([hosts[i], hosts[j]])[0])}, which already covers both`);
       }
     }
@@ -138,7 +138,7 @@ export function widestHosts(hosts: readonly string[]): string[] {
 export function checkHostsFitGateway(subject: string, gateway: GatewayRef, hosts: readonly string[], vsNamespace: string): void {
   for (const host of hosts) {
     if (!gateway.serverHosts.some((server) => serverAdmits(server, gateway.gatewayNamespace, host, vsNamespace))) {
-      throw invalid(subject, `host ${show(host)} fits none of gateway ${show(gateway.gatewayName)}'s hosts`,
+      refuse(subject, `host ${show(host)} fits none of gateway ${show(gateway.gatewayName)}'s hosts`,
         `${host} against ${gateway.serverHosts.join(', ')}`, 'use a host the gateway admits, or add it to the gateway');
     }
   }

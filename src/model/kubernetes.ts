@@ -2,7 +2,7 @@
  * What the Kubernetes API server (1.27) checks of names, labels, annotations and environment variables, checked at
  * synth so that `kubectl apply` does not refuse a manifest we wrote. Each check throws in the package's error format.
  */
-import { invalid, show } from './errors';
+import { refuse, show } from './errors';
 
 /** A qualified name's name part: at most 63 characters, alphanumeric at both ends, `-`, `_` and `.` between. */
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
@@ -18,7 +18,7 @@ function checkQualifiedKey(subject: string, what: string, key: string): void {
   const name = slash < 0 ? key : key.slice(slash + 1);
   const prefixOk = prefix === undefined || (prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix));
   if (!prefixOk || name.length > 63 || !QUALIFIED_NAME.test(name)) {
-    throw invalid(subject, `${what} key is not one Kubernetes accepts`, show(key),
+    refuse(subject, `${what} key is not one Kubernetes accepts`, show(key),
       'use an optional DNS prefix and "/" (e.g. "example.com/"), then at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit');
   }
 }
@@ -30,7 +30,7 @@ export function checkLabels(subject: string, what: string, labels: unknown): voi
   for (const [key, value] of Object.entries(labels as Record<string, string>)) {
     checkQualifiedKey(subject, `${what}: label`, key);
     if (value.length > 63 || (value !== '' && !QUALIFIED_NAME.test(value))) {
-      throw invalid(subject, `${what}: label ${show(key)} has a value Kubernetes refuses`, show(value),
+      refuse(subject, `${what}: label ${show(key)} has a value Kubernetes refuses`, show(value),
         'use at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit (or an empty value)');
     }
   }
@@ -49,7 +49,7 @@ export function checkEnv(subject: string, what: string, env: unknown): void {
   checkStringRecord(subject, what, env);
   for (const name of Object.keys(env as Record<string, string>)) {
     if (!ENV_NAME.test(name)) {
-      throw invalid(subject, `${what}: environment variable name ${show(name)} is not valid`, show(name),
+      refuse(subject, `${what}: environment variable name ${show(name)} is not valid`, show(name),
         'use letters, digits, "_", "-" and ".", not starting with a digit, e.g. "LOG_LEVEL"');
     }
   }
@@ -58,11 +58,11 @@ export function checkEnv(subject: string, what: string, env: unknown): void {
 /** Throws unless `value` is a plain object whose values are all strings. */
 function checkStringRecord(subject: string, what: string, value: unknown): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw invalid(subject, `${what} must be an object of names to text`, show(value), 'e.g. { team: "shop" }');
+    refuse(subject, `${what} must be an object of names to text`, show(value), 'e.g. { team: "shop" }');
   }
   for (const [key, entry] of Object.entries(value)) {
     if (typeof entry !== 'string') {
-      throw invalid(subject, `${what}: the value of ${show(key)} must be text`, show(entry), typeof entry === 'number' || typeof entry === 'boolean' ? `write it in quotes, e.g. ${show(String(entry))}` : 'write it as text');
+      refuse(subject, `${what}: the value of ${show(key)} must be text`, show(entry), typeof entry === 'number' || typeof entry === 'boolean' ? `write it in quotes, e.g. ${show(String(entry))}` : 'write it as text');
     }
   }
 }

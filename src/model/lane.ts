@@ -3,7 +3,7 @@
  * version) that every member service routes to the lane's version, ahead of its own rules. Checking and the rules a
  * lane adds to a release are plain functions; ReleaseLane and CanaryService render them.
  */
-import { invalid, show } from './errors';
+import { refuse, show } from './errors';
 import { Match, checkMatch, stringMatchAccepts } from './match';
 import { checkDnsLabel } from './names';
 import { isHttpProtocol } from './protocol';
@@ -48,7 +48,7 @@ export function checkLane(lane: Lane): void {
   checkDnsLabel(subject, 'lane name', lane.name);
   checkDnsLabel(subject, 'lane version', lane.version);
   if (!lane.header || typeof lane.header.name !== 'string' || typeof lane.header.value !== 'string') {
-    throw invalid(subject, 'needs a header name and value', show(lane.header), 'set header: { name: "env", value: "gray" }');
+    refuse(subject, 'needs a header name and value', show(lane.header), 'set header: { name: "env", value: "gray" }');
   }
   checkMatch(subject, 'lane header', headerMatch(lane));
 }
@@ -61,10 +61,10 @@ export function checkLaneBeside(lane: Lane, others: readonly Lane[]): void {
   const subject = laneSubject(lane.name);
   for (const other of others) {
     if (other.name === lane.name) {
-      throw invalid(subject, 'lane names must be unique, as they name the lanes\' routes', show(lane.name), 'give the lane another name');
+      refuse(subject, 'lane names must be unique, as they name the lanes\' routes', show(lane.name), 'give the lane another name');
     }
     if (other.header.name === lane.header.name && other.header.value === lane.header.value) {
-      throw invalid(subject, `claims the same header value as ${laneSubject(other.name)}`, `${lane.header.name}=${lane.header.value}`,
+      refuse(subject, `claims the same header value as ${laneSubject(other.name)}`, `${lane.header.name}=${lane.header.value}`,
         'give each lane its own header value');
     }
   }
@@ -77,7 +77,7 @@ export function checkLaneBeside(lane: Lane, others: readonly Lane[]): void {
 export function laneTarget(lane: Lane, release: Release): string {
   if (release.versions.includes(lane.version)) return lane.version;
   if (lane.strict) {
-    throw invalid(laneSubject(lane.name), `is strict, and member ${show(release.name)} has no version ${show(lane.version)}`,
+    refuse(laneSubject(lane.name), `is strict, and member ${show(release.name)} has no version ${show(lane.version)}`,
       `versions ${release.versions.join(', ')}`, `add version ${show(lane.version)} to ${show(release.name)}, or leave it out of the lane`);
   }
   return release.stable;
@@ -88,18 +88,18 @@ export function checkLaneMember(lane: Lane, release: Release): void {
   const subject = laneSubject(lane.name);
   laneTarget(lane, release);
   if (!release.ports.some((p) => isHttpProtocol(p.protocol))) {
-    throw invalid(subject, `member ${show(release.name)} has no HTTP-family port, so the lane header cannot route it`,
+    refuse(subject, `member ${show(release.name)} has no HTTP-family port, so the lane header cannot route it`,
       `protocol ${release.ports.map((p) => p.protocol).join(', ')}`, 'leave TCP services out of the lane');
   }
   for (const rule of release.rules) {
     for (const match of rule.match) {
       const header = match.conditions.headers?.[lane.header.name];
       if (header && stringMatchAccepts(header, lane.header.value)) {
-        throw invalid(subject, `member ${show(release.name)} route ${show(rule.name)} also matches header ${lane.header.name}=${lane.header.value}, `
+        refuse(subject, `member ${show(release.name)} route ${show(rule.name)} also matches header ${lane.header.name}=${lane.header.value}, `
           + 'which the lane routes first', show(match.toString()), 'drop that route (the lane routes these requests) or give the lane another header value');
       }
       if (lane.sticky && match.conditions.sourceLabels?.version === lane.version) {
-        throw invalid(subject, `member ${show(release.name)} route ${show(rule.name)} also matches callers of version ${show(lane.version)}, `
+        refuse(subject, `member ${show(release.name)} route ${show(rule.name)} also matches callers of version ${show(lane.version)}, `
           + 'which the sticky lane routes first', show(match.toString()), 'drop that route, or make the lane not sticky');
       }
     }

@@ -1,6 +1,6 @@
 import { RE2JS } from '@bufbuild/re2';
 import { UserIdFormat, cohortRegex } from './cohort';
-import { invalid, show } from './errors';
+import { refuse, show } from './errors';
 import { checkLabels } from './kubernetes';
 import { isHttpToken } from './names';
 
@@ -133,7 +133,7 @@ export class Match {
   public static all(first: Match, ...rest: Match[]): Match {
     const notMatch = [first, ...rest].find((m) => !(m instanceof Match));
     if (notMatch !== undefined || first === undefined) {
-      throw invalid('Match.all', 'takes matches made with the Match factories', show(notMatch), 'e.g. Match.all(Match.uriPrefix("/api"), Match.headerExact("env", "gray"))');
+      refuse('Match.all', 'takes matches made with the Match factories', show(notMatch), 'e.g. Match.all(Match.uriPrefix("/api"), Match.headerExact("env", "gray"))');
     }
     return rest.reduce((acc, m) => acc.and(m), first);
   }
@@ -154,13 +154,13 @@ export class Match {
    */
   public and(other: Match): Match {
     if (!(other instanceof Match)) {
-      throw invalid(`match ${show(this.toString())}`, 'and() takes a match made with the Match factories', show(other), 'e.g. .and(Match.headerExact("env", "gray"))');
+      refuse(`match ${show(this.toString())}`, 'and() takes a match made with the Match factories', show(other), 'e.g. .and(Match.headerExact("env", "gray"))');
     }
     const a = this.conditions;
     const b = other.conditions;
     for (const field of ['uri', 'method', 'port'] as const) {
       if (a[field] !== undefined && b[field] !== undefined) {
-        throw invalid(`match ${show(this.toString())}`, `cannot also require another ${field}`, show(other.toString()),
+        refuse(`match ${show(this.toString())}`, `cannot also require another ${field}`, show(other.toString()),
           `a request has one ${field}: use two matches in the route's match list (OR) instead`);
       }
     }
@@ -199,7 +199,7 @@ export class Match {
  */
 function text(factory: string, what: string, value: unknown): string {
   if (typeof value !== 'string') {
-    throw invalid(`Match.${factory}`, `${what} must be a string`, show(value), `pass the ${what} as text, e.g. ${what === 'name' ? '"end-user"' : '"gray"'}`);
+    refuse(`Match.${factory}`, `${what} must be a string`, show(value), `pass the ${what} as text, e.g. ${what === 'name' ? '"end-user"' : '"gray"'}`);
   }
   return value;
 }
@@ -213,7 +213,7 @@ function mergeKeyed(
   if (!b) return a;
   for (const key of Object.keys(b)) {
     if (key in a) {
-      throw invalid(`match on ${what} ${show(key)}`, `the ${what} is constrained twice`, `${describeString(a[key])} and ${describeString(b[key])}`,
+      refuse(`match on ${what} ${show(key)}`, `the ${what} is constrained twice`, `${describeString(a[key])} and ${describeString(b[key])}`,
         `combine both into one condition, e.g. one ${what}Regex`);
     }
   }
@@ -250,36 +250,36 @@ function isMatchAllUri(c: MatchConditions): boolean {
  */
 export function checkMatch(subject: string, where: string, match: Match): void {
   if (!(match instanceof Match)) {
-    throw invalid(subject, `${where}: every match must be made with the Match factories`, show(match), 'e.g. Match.headerExact("x-canary", "yes")');
+    refuse(subject, `${where}: every match must be made with the Match factories`, show(match), 'e.g. Match.headerExact("x-canary", "yes")');
   }
   const c = match.conditions;
   const checkString = (field: string, m: StringMatch, allowPresence: boolean, allowPrefix = true) => {
     const set = (['exact', 'prefix', 'regex'] as const).filter((k) => m[k] !== undefined);
     if (set.length === 0 && !allowPresence) {
-      throw invalid(subject, `${where}: ${field} needs a value to compare`, show(m), 'set one of exact, prefix or regex');
+      refuse(subject, `${where}: ${field} needs a value to compare`, show(m), 'set one of exact, prefix or regex');
     }
     if (set.length > 1) {
-      throw invalid(subject, `${where}: ${field} sets more than one of exact, prefix, regex`, show(m), 'keep exactly one');
+      refuse(subject, `${where}: ${field} sets more than one of exact, prefix, regex`, show(m), 'keep exactly one');
     }
     if (m.prefix !== undefined && !allowPrefix) {
-      throw invalid(subject, `${where}: Istio does not support prefix matching on ${field}`, show(m), 'use exact or regex');
+      refuse(subject, `${where}: Istio does not support prefix matching on ${field}`, show(m), 'use exact or regex');
     }
     if (m.regex !== undefined) checkRegex(subject, `${where}: ${field}`, m.regex);
     if (m.exact === '' || m.prefix === '') {
-      throw invalid(subject, `${where}: ${field} compares with an empty string`, show(m),
+      refuse(subject, `${where}: ${field} compares with an empty string`, show(m),
         'give a non-empty value, or use headerPresent() to check only that a header is there');
     }
   };
   for (const [name, m] of Object.entries(c.headers ?? {})) {
     if (name.trim() === '') {
-      throw invalid(subject, `${where}: header name is empty`, show(name), 'name the header, e.g. "end-user"');
+      refuse(subject, `${where}: header name is empty`, show(name), 'name the header, e.g. "end-user"');
     }
     if (!isHttpToken(name)) {
-      throw invalid(subject, `${where}: a header name may contain only letters, digits and !#$%&'*+-.^_\`|~ (RFC 7230)`, show(name),
+      refuse(subject, `${where}: a header name may contain only letters, digits and !#$%&'*+-.^_\`|~ (RFC 7230)`, show(name),
         'remove spaces, colons and other separators from the name');
     }
     if (name !== name.toLowerCase()) {
-      throw invalid(subject, `${where}: Istio only accepts lower-case header names`, show(name), `write ${show(name.toLowerCase())}`);
+      refuse(subject, `${where}: Istio only accepts lower-case header names`, show(name), `write ${show(name.toLowerCase())}`);
     }
     checkString(`header ${show(name)}`, m, true);
   }
@@ -288,12 +288,12 @@ export function checkMatch(subject: string, where: string, match: Match): void {
     const path = c.uri.exact ?? c.uri.prefix;
     if (path !== undefined && !path.startsWith('/')) {
       // Envoy compares the path as sent, which always starts with "/": such a match never matches.
-      throw invalid(subject, `${where}: a uri ${c.uri.exact !== undefined ? 'exact' : 'prefix'} match must start with "/", or it never matches`,
+      refuse(subject, `${where}: a uri ${c.uri.exact !== undefined ? 'exact' : 'prefix'} match must start with "/", or it never matches`,
         show(path), `write ${show(`/${path}`)}`);
     }
     if (c.uri.exact?.includes('?')) {
       // Envoy compares an exact path with the query string removed (route `path`), so a "?" never matches.
-      throw invalid(subject, `${where}: a uri exact match is compared without the query string, so one carrying "?" never matches`,
+      refuse(subject, `${where}: a uri exact match is compared without the query string, so one carrying "?" never matches`,
         show(c.uri.exact), `match ${show(c.uri.exact.split('?')[0])} and the query with Match.queryParam(name, value)`);
     }
   }
@@ -303,12 +303,12 @@ export function checkMatch(subject: string, where: string, match: Match): void {
     if (method !== undefined && method !== method.toUpperCase()) {
       // HTTP methods are case-sensitive and clients send them in upper case (RFC 9110 9.1); Envoy compares
       // `:method` as sent.
-      throw invalid(subject, `${where}: HTTP methods are upper case, so this method never matches`, show(method), `write ${show(method.toUpperCase())}`);
+      refuse(subject, `${where}: HTTP methods are upper case, so this method never matches`, show(method), `write ${show(method.toUpperCase())}`);
     }
   }
   for (const [name, m] of Object.entries(c.queryParams ?? {})) {
     if (name.trim() === '') {
-      throw invalid(subject, `${where}: query parameter name is empty`, show(name), 'name the parameter');
+      refuse(subject, `${where}: query parameter name is empty`, show(name), 'name the parameter');
     }
     checkString(`query parameter ${show(name)}`, m, false, false);
   }
@@ -352,7 +352,7 @@ export function checkRegex(subject: string, where: string, regex: string): void 
   try {
     new RE2JS(regex);
   } catch (e) {
-    throw invalid(subject, `${where} is not a valid RE2 regular expression: ${(e as Error).message}`, show(regex),
+    refuse(subject, `${where} is not a valid RE2 regular expression: ${(e as Error).message}`, show(regex),
       'fix the expression; RE2 has no lookaround and no backreferences');
   }
 }
@@ -360,7 +360,7 @@ export function checkRegex(subject: string, where: string, regex: string): void 
 /** Throws unless `port` is a whole number from 1 to 65535. */
 export function checkPort(subject: string, what: string, port: number): void {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw invalid(subject, `${what} must be a whole number from 1 to 65535`, show(port), 'use a valid TCP port');
+    refuse(subject, `${what} must be a whole number from 1 to 65535`, show(port), 'use a valid TCP port');
   }
 }
 
@@ -379,7 +379,7 @@ const SIDECAR_PORTS: readonly number[] = [15000, 15001, 15004, 15006, 15008, 150
 export function checkContainerPort(subject: string, port: number, explicit: boolean): void {
   if (explicit) checkPort(subject, 'containerPort', port);
   if (SIDECAR_PORTS.includes(port)) {
-    throw invalid(subject, `the container port${explicit ? '' : ' (the port, as containerPort is not set)'} is one the Istio sidecar listens on `
+    refuse(subject, `the container port${explicit ? '' : ' (the port, as containerPort is not set)'} is one the Istio sidecar listens on `
       + `in every pod (${SIDECAR_PORTS.join(', ')})`, show(port), 'set containerPort to another port; the Service port can stay');
   }
 }

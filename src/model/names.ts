@@ -1,4 +1,4 @@
-import { invalid, show } from './errors';
+import { refuse, show } from './errors';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -24,7 +24,7 @@ export function isServiceName(value: string): boolean {
 /** Throws unless `value` is a DNS-1123 label; `what` names the field in the message. */
 export function checkDnsLabel(subject: string, what: string, value: string): void {
   if (!isDnsLabel(value)) {
-    throw invalid(subject, `${what} must be a DNS-1123 label`, show(value),
+    refuse(subject, `${what} must be a DNS-1123 label`, show(value),
       'use at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit');
   }
 }
@@ -32,7 +32,7 @@ export function checkDnsLabel(subject: string, what: string, value: string): voi
 /** Throws unless `value` can name a Kubernetes Service (a DNS-1035 label). */
 export function checkServiceName(subject: string, value: string): void {
   if (!isServiceName(value)) {
-    throw invalid(subject, 'name must be a DNS-1035 label, as Kubernetes requires of Service names', show(value),
+    refuse(subject, 'name must be a DNS-1035 label, as Kubernetes requires of Service names', show(value),
       'use at most 63 lower-case letters, digits and "-", starting with a letter and ending with a letter or digit');
   }
 }

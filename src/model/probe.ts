@@ -1,6 +1,6 @@
 /** Health checks of a workload's container: readiness, liveness and startup probes, as plain data. */
 import { Duration } from 'cdk8s';
-import { PropNames, checkKnownProps, invalid, show } from './errors';
+import { PropNames, checkKnownProps, refuse, show } from './errors';
 import { checkCount, wholeSeconds } from './seconds';
 
 /** Where a probe connects, when and how often it runs, and how many results flip it; Kubernetes' defaults apply to what is left out. */
@@ -69,7 +69,7 @@ export class Probe {
   public static httpGet(path: string, options: ProbeOptions = {}): Probe {
     const factory = 'Probe.httpGet';
     if (typeof path !== 'string' || !path.startsWith('/') || /\s/.test(path)) {
-      throw invalid(factory, 'path must be a request path starting with "/", without spaces', show(path), 'use e.g. "/healthz"');
+      refuse(factory, 'path must be a request path starting with "/", without spaces', show(path), 'use e.g. "/healthz"');
     }
     return new Probe({ kind: 'httpGet', path, ...portOptions(factory, options) });
   }
@@ -83,11 +83,11 @@ export class Probe {
   public static exec(command: string[], options: ProbeOptions = {}): Probe {
     const factory = 'Probe.exec';
     if (!Array.isArray(command) || command.length === 0 || command.some((arg) => typeof arg !== 'string') || command[0].trim() === '') {
-      throw invalid(factory, 'command must be a non-empty list of strings, the program first', show(command), 'use e.g. ["cat", "/tmp/ready"]');
+      refuse(factory, 'command must be a non-empty list of strings, the program first', show(command), 'use e.g. ["cat", "/tmp/ready"]');
     }
     const checked = checkOptions(factory, options);
     if (checked.port !== undefined) {
-      throw invalid(factory, 'an exec probe connects to no port', show(checked.port), 'leave port out, or use Probe.httpGet or Probe.tcpSocket');
+      refuse(factory, 'an exec probe connects to no port', show(checked.port), 'leave port out, or use Probe.httpGet or Probe.tcpSocket');
     }
     return new Probe({ kind: 'exec', command: [...command], options: checked });
   }
@@ -101,7 +101,7 @@ export class Probe {
 function portOptions(factory: string, options: ProbeOptions): { port?: number; options: ProbeOptions } {
   const { port, ...rest } = checkOptions(factory, options);
   if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)) {
-    throw invalid(factory, 'port must be a whole number from 1 to 65535', show(port), 'use the container port, e.g. 8080, or leave it out');
+    refuse(factory, 'port must be a whole number from 1 to 65535', show(port), 'use the container port, e.g. 8080, or leave it out');
   }
   return { port, options: rest };
 }
@@ -109,7 +109,7 @@ function portOptions(factory: string, options: ProbeOptions): { port?: number; o
 /** Checks the options of `factory` as Kubernetes' ValidateProbe does; returns a copy. */
 function checkOptions(factory: string, options: ProbeOptions): ProbeOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw invalid(factory, 'options must be an object', show(options), 'pass them as { ... }, or leave them out');
+    refuse(factory, 'options must be an object', show(options), 'pass them as { ... }, or leave them out');
   }
   checkKnownProps(factory, 'ProbeOptions', options, PROBE_OPTIONS);
   if (options.initialDelay !== undefined) wholeSeconds(factory, 'initialDelay', options.initialDelay, 0);

@@ -3,7 +3,7 @@
  * Its checks are plain functions over it, tested without constructs; the renderers in istio/ turn it into objects.
  */
 import { canonicalJson } from './data';
-import { invalid, show } from './errors';
+import { refuse, show } from './errors';
 import { Match, checkMatch, checkPort, elementPrefixUris } from './match';
 import { MAX_LABEL_LENGTH, checkDnsLabel, checkServiceName } from './names';
 import { Protocol, isHttpProtocol } from './protocol';
@@ -190,23 +190,23 @@ export function checkRelease(release: Release): void {
   if (release.hosts) {
     for (const version of release.versions) {
       if (!release.hosts[version]?.host) {
-        throw invalid(subject, `host-level split has no host for version ${show(version)}`, show(release.hosts), 'give every version a host');
+        refuse(subject, `host-level split has no host for version ${show(version)}`, show(release.hosts), 'give every version a host');
       }
       if (release.hosts[version].port !== undefined) checkPort(subject, `version ${show(version)} port`, release.hosts[version].port!);
     }
   }
   if (!release.versions.includes(release.stable)) {
-    throw invalid(subject, 'stable version is not one of the versions', show(release.stable), `use one of ${release.versions.join(', ')}`);
+    refuse(subject, 'stable version is not one of the versions', show(release.stable), `use one of ${release.versions.join(', ')}`);
   }
   const defaultRoute = release.defaultRoute ?? DefaultRoute.WEIGHTS;
   if (!Object.values(DefaultRoute).includes(defaultRoute)) {
-    throw invalid(subject, 'unknown defaultRoute', show(defaultRoute), `use one of ${Object.keys(DefaultRoute).map((k) => `DefaultRoute.${k}`).join(', ')}`);
+    refuse(subject, 'unknown defaultRoute', show(defaultRoute), `use one of ${Object.keys(DefaultRoute).map((k) => `DefaultRoute.${k}`).join(', ')}`);
   }
   if (defaultRoute === DefaultRoute.WEIGHTS) {
     checkWeights(subject, 'weights', release.weights, release.versions);
   } else if (release.weights === null || typeof release.weights !== 'object' || Array.isArray(release.weights) || Object.keys(release.weights).length > 0) {
     const isMap = release.weights !== null && typeof release.weights === 'object' && !Array.isArray(release.weights);
-    throw invalid(subject, `weights apply to the default route only with DefaultRoute.WEIGHTS, and defaultRoute is ${defaultRoute}`,
+    refuse(subject, `weights apply to the default route only with DefaultRoute.WEIGHTS, and defaultRoute is ${defaultRoute}`,
       isMap ? formatWeights(release.weights) : show(release.weights), 'drop the weights, or the defaultRoute');
   }
   if (release.policy) {
@@ -217,7 +217,7 @@ export function checkRelease(release: Release): void {
   for (const [version, policy] of Object.entries(release.versionPolicies ?? {})) {
     const where = `version ${show(version)}`;
     if (!release.versions.includes(version)) {
-      throw invalid(subject, `${where} has a policy but is not one of the versions`, show(version), `use one of ${release.versions.join(', ')}`);
+      refuse(subject, `${where} has a policy but is not one of the versions`, show(version), `use one of ${release.versions.join(', ')}`);
     }
     if (policy.trafficPolicy) checkTrafficPolicy(subject, `${where} trafficPolicy`, policy.trafficPolicy);
     if (policy.headers) {
@@ -229,7 +229,7 @@ export function checkRelease(release: Release): void {
   const names = new Set<string>([DEFAULT_ROUTE_NAME]);
   release.rules.forEach((rule, index) => {
     if (names.has(rule.name)) {
-      throw invalid(subject, 'route names must be unique, and "default" is the default route\'s', show(rule.name), 'give the route another name');
+      refuse(subject, 'route names must be unique, and "default" is the default route\'s', show(rule.name), 'give the route another name');
     }
     names.add(rule.name);
     checkRule(subject, release, rule, release.rules.slice(0, index));
@@ -245,31 +245,31 @@ function checkDraining(subject: string, release: Release): void {
   if (draining.length === 0) return;
   for (const version of draining) {
     if (!release.versions.includes(version)) {
-      throw invalid(subject, 'a draining version must be one of the versions', show(version), `use one of ${release.versions.join(', ')}`);
+      refuse(subject, 'a draining version must be one of the versions', show(version), `use one of ${release.versions.join(', ')}`);
     }
   }
   const remaining = release.versions.filter((v) => !draining.includes(v));
   if (remaining.length === 0) {
-    throw invalid(subject, 'every version is draining, so no version would take traffic', draining.join(', '), 'keep at least one version that is not draining');
+    refuse(subject, 'every version is draining, so no version would take traffic', draining.join(', '), 'keep at least one version that is not draining');
   }
   const drain = `drain it in two steps: first send its traffic to ${remaining.join(' or ')}, then mark it draining`;
   if (draining.includes(release.stable)) {
-    throw invalid(subject, `the stable version ${show(release.stable)} is draining`, `stable ${release.stable}`, `make another version stable, e.g. stable: ${show(remaining[0])}`);
+    refuse(subject, `the stable version ${show(release.stable)} is draining`, `stable ${release.stable}`, `make another version stable, e.g. stable: ${show(remaining[0])}`);
   }
   const defaultRoute = release.defaultRoute ?? DefaultRoute.WEIGHTS;
   if (defaultRoute !== DefaultRoute.WEIGHTS) {
-    throw invalid(subject, `version ${show(draining[0])} is draining, and the default route ${defaultRoute === DefaultRoute.EVEN ? 'gives every version a share' : 'reaches the pods of every version'}`,
+    refuse(subject, `version ${show(draining[0])} is draining, and the default route ${defaultRoute === DefaultRoute.EVEN ? 'gives every version a share' : 'reaches the pods of every version'}`,
       `defaultRoute ${defaultRoute}`, 'use weights (DefaultRoute.WEIGHTS) without the draining version');
   }
   for (const version of draining) {
     const weight = release.weights[version] ?? 0;
     if (weight > 0) {
-      throw invalid(subject, `version ${show(version)} is draining but the default route still sends it traffic`, `${version}=${weight}`,
+      refuse(subject, `version ${show(version)} is draining but the default route still sends it traffic`, `${version}=${weight}`,
         `give its weight to the other versions (e.g. shiftWeights({ ${remaining[0]}: 100 })), or ${drain}`);
     }
     const rule = release.rules.find((r) => (r.to[version] ?? 0) > 0);
     if (rule) {
-      throw invalid(subject, `version ${show(version)} is draining but route ${show(rule.name)} still sends it traffic`, `${rule.name} → ${formatWeights(rule.to, release.versions)}`,
+      refuse(subject, `version ${show(version)} is draining but route ${show(rule.name)} still sends it traffic`, `${rule.name} → ${formatWeights(rule.to, release.versions)}`,
         `route it to another version (a lane's version, a sticky canary's or a rule's), or ${drain}`);
     }
   }
@@ -277,30 +277,30 @@ function checkDraining(subject: string, release: Release): void {
 
 /** Checks ports: at least one, unique numbers and names, names that tell Istio the protocol (its IST0118). */
 export function checkPorts(subject: string, ports: readonly ReleasePort[]): void {
-  if (ports.length === 0) throw invalid(subject, 'needs at least one port', '[]', 'set port, or ports: [{ number: 8080 }]');
+  if (ports.length === 0) refuse(subject, 'needs at least one port', '[]', 'set port, or ports: [{ number: 8080 }]');
   const numbers = new Set<number>();
   const names = new Set<string>();
   for (const port of ports) {
     checkPort(subject, 'port', port.number);
     if (!Object.values(Protocol).includes(port.protocol)) {
-      throw invalid(subject, 'unknown protocol', show(port.protocol), `use one of ${Object.values(Protocol).join(', ')}`);
+      refuse(subject, 'unknown protocol', show(port.protocol), `use one of ${Object.values(Protocol).join(', ')}`);
     }
-    if (numbers.has(port.number)) throw invalid(subject, 'port numbers must be unique', show(port.number), 'remove the duplicate port');
+    if (numbers.has(port.number)) refuse(subject, 'port numbers must be unique', show(port.number), 'remove the duplicate port');
     numbers.add(port.number);
     checkDnsLabel(subject, 'port name', port.name);
     if (port.name.includes('--')) {
       // IANA service names, which Kubernetes requires of port names, have no "--".
-      throw invalid(subject, 'port name cannot contain "--"', show(port.name), `use ${show(port.name.replace(/-+/g, '-'))}`);
+      refuse(subject, 'port name cannot contain "--"', show(port.name), `use ${show(port.name.replace(/-+/g, '-'))}`);
     }
     if (port.name.length > 15) {
       // Kubernetes limits container port names (IANA service names) to 15 characters.
-      throw invalid(subject, 'port name must be at most 15 characters', show(port.name), `shorten it, e.g. ${show(port.protocol)}`);
+      refuse(subject, 'port name must be at most 15 characters', show(port.name), `shorten it, e.g. ${show(port.protocol)}`);
     }
     if (port.name !== port.protocol && !port.name.startsWith(`${port.protocol}-`)) {
-      throw invalid(subject, `port ${port.number} name must be "<protocol>" or "<protocol>-<suffix>", so Istio can tell its protocol`,
+      refuse(subject, `port ${port.number} name must be "<protocol>" or "<protocol>-<suffix>", so Istio can tell its protocol`,
         show(port.name), `name it ${show(port.protocol)} or ${show(`${port.protocol}-${port.name}`)}`);
     }
-    if (names.has(port.name)) throw invalid(subject, 'port names must be unique', show(port.name), 'give each port its own name');
+    if (names.has(port.name)) refuse(subject, 'port names must be unique', show(port.name), 'give each port its own name');
     names.add(port.name);
   }
 }
@@ -311,18 +311,18 @@ export function checkPorts(subject: string, ports: readonly ReleasePort[]): void
  */
 export function checkVersions(subject: string, name: string, versions: readonly string[], workloads = true): void {
   if (versions.length === 0) {
-    throw invalid(subject, 'needs at least one version', '[]', 'add a version, e.g. { name: "v1", image: "..." }');
+    refuse(subject, 'needs at least one version', '[]', 'add a version, e.g. { name: "v1", image: "..." }');
   }
   const seen = new Set<string>();
   for (const version of versions) {
     checkDnsLabel(subject, 'version name', version);
     if (seen.has(version)) {
-      throw invalid(subject, 'version names must be unique', show(version), 'rename or remove the duplicate');
+      refuse(subject, 'version names must be unique', show(version), 'rename or remove the duplicate');
     }
     seen.add(version);
     const deployment = `${name}-${version}`;
     if (workloads && deployment.length > MAX_LABEL_LENGTH) {
-      throw invalid(subject, `deployment name "<name>-<version>" must be at most ${MAX_LABEL_LENGTH} characters`,
+      refuse(subject, `deployment name "<name>-<version>" must be at most ${MAX_LABEL_LENGTH} characters`,
         `${show(deployment)}, ${deployment.length} characters`, 'shorten the service or version name');
     }
   }
@@ -331,26 +331,26 @@ export function checkVersions(subject: string, name: string, versions: readonly 
 /** Checks one split: known versions, whole percentages from 0 to 100 that add up to 100. */
 export function checkWeights(subject: string, what: string, weights: Weights, versions: readonly string[]): void {
   if (weights === null || typeof weights !== 'object' || Array.isArray(weights)) {
-    throw invalid(subject, `${what} must be an object of versions to percent`, show(weights), 'e.g. { v1: 90, v2: 10 }');
+    refuse(subject, `${what} must be an object of versions to percent`, show(weights), 'e.g. { v1: 90, v2: 10 }');
   }
   const entries = Object.entries(weights);
   for (const [version, weight] of entries) {
     if (typeof weight !== 'number') {
       const text: unknown = weight;
       const quotedNumber = typeof text === 'string' && text.trim() !== '' && Number.isFinite(Number(text));
-      throw invalid(subject, `${what}: the weight of ${show(version)} must be a number`, show(weight),
+      refuse(subject, `${what}: the weight of ${show(version)} must be a number`, show(weight),
         quotedNumber ? `write ${text} without quotes` : 'write a whole number from 0 to 100');
     }
     if (!versions.includes(version)) {
-      throw invalid(subject, `${what} name a version that does not exist`, show(version), `use one of ${versions.join(', ')}`);
+      refuse(subject, `${what} name a version that does not exist`, show(version), `use one of ${versions.join(', ')}`);
     }
     if (!Number.isInteger(weight) || weight < 0 || weight > 100) {
-      throw invalid(subject, `${what} must be whole percentages from 0 to 100`, `${version}=${weight}`, 'use a whole number from 0 to 100');
+      refuse(subject, `${what} must be whole percentages from 0 to 100`, `${version}=${weight}`, 'use a whole number from 0 to 100');
     }
   }
   const sum = entries.reduce((total, [, weight]) => total + weight, 0);
   if (sum !== 100) {
-    throw invalid(subject, `${what} must add up to 100`, formatWeights(weights, versions), `adjust them so they sum to 100 (they sum to ${sum})`);
+    refuse(subject, `${what} must add up to 100`, formatWeights(weights, versions), `adjust them so they sum to 100 (they sum to ${sum})`);
   }
 }
 
@@ -368,7 +368,7 @@ export function tcpPorts(release: Release): ReleasePort[] {
 function requireHttpPort(subject: string, where: string, release: Release, options: string[]): void {
   if (httpPorts(release).length > 0) return;
   const protocol = release.ports[0].protocol;
-  throw invalid(subject, `${where}: ${options.join(', ')} ${options.length > 1 ? 'are HTTP route options' : 'is an HTTP route option'}, and a ${protocol} service is routed as TCP`,
+  refuse(subject, `${where}: ${options.join(', ')} ${options.length > 1 ? 'are HTTP route options' : 'is an HTTP route option'}, and a ${protocol} service is routed as TCP`,
     `protocol ${protocol}`, 'drop them, or use an HTTP protocol');
 }
 
@@ -390,41 +390,41 @@ export function matchesOnPort(rule: RouteRule, port: ReleasePort): Match[] {
 function checkRule(subject: string, release: Release, rule: RouteRule, earlier: readonly RouteRule[]): void {
   const where = `route ${show(rule.name)}`;
   if (rule.name.trim() === '') {
-    throw invalid(subject, 'route name is empty', show(rule.name), 'name the route');
+    refuse(subject, 'route name is empty', show(rule.name), 'name the route');
   }
   if (rule.match.length === 0 || rule.match.some((m) => m.isCatchAll)) {
     const got = rule.match.length === 0 ? 'no match' : rule.match.map(String).join(' or ');
-    throw invalid(subject, `${where} matches every request, so the default route after it could never be used`, got,
+    refuse(subject, `${where} matches every request, so the default route after it could never be used`, got,
       'give the route a narrower match, or change the default split with shiftWeights()');
   }
   for (const match of rule.match) {
     checkMatch(subject, where, match);
     const port = match.conditions.port;
     if (port !== undefined && !release.ports.some((p) => p.number === port)) {
-      throw invalid(subject, `${where} matches port ${port}, which the service does not have`, show(match.toString()),
+      refuse(subject, `${where} matches port ${port}, which the service does not have`, show(match.toString()),
         `use one of its ports: ${release.ports.map((p) => p.number).join(', ')}`);
     }
     if (port !== undefined && release.ports.length === 1 && match.withoutPort().isCatchAll) {
-      throw invalid(subject, `${where} matches every request: port ${port} is the service's only port`, show(match.toString()),
+      refuse(subject, `${where} matches every request: port ${port} is the service's only port`, show(match.toString()),
         'match something narrower, such as source labels');
     }
     if (port !== undefined && match.withoutPort().isCatchAll) {
       // The routes are rendered per port: the default route of this port would never be used (istiod warns).
-      throw invalid(subject, `${where} matches every request on port ${port}, so the default route of that port could never be used`,
+      refuse(subject, `${where} matches every request on port ${port}, so the default route of that port could never be used`,
         show(match.toString()), 'match something narrower on that port, or change the split with shiftWeights()');
     }
   }
   const keys = rule.match.map(meaningOf);
   const twice = keys.findIndex((k, i) => keys.indexOf(k) !== i);
   if (twice >= 0) {
-    throw invalid(subject, `${where} lists one match twice (istiod warns the second is never used)`, show(rule.match[twice].toString()), 'list it once');
+    refuse(subject, `${where} lists one match twice (istiod warns the second is never used)`, show(rule.match[twice].toString()), 'list it once');
   }
   checkRoutePolicy(subject, where, rule, release.versions);
   if (rule.redirect !== undefined) {
     checkRedirect(subject, where, rule.redirect);
     const extra = [...(Object.keys(rule.to).length > 0 ? ['a destination (to)'] : []), ...routePolicyKeys(rule).filter((k) => k !== 'redirect')];
     if (extra.length > 0) {
-      throw invalid(subject, `${where}: a redirect answers without forwarding, so it cannot come with ${extra.join(', ')}`,
+      refuse(subject, `${where}: a redirect answers without forwarding, so it cannot come with ${extra.join(', ')}`,
         `redirect with ${extra.join(', ')}`, 'drop them, or drop the redirect');
     }
   } else {
@@ -434,14 +434,14 @@ function checkRule(subject: string, release: Release, rule: RouteRule, earlier: 
     const protocol = release.ports[0].protocol;
     const httpMatch = rule.match.find(isHttpOnlyMatch);
     if (httpMatch) {
-      throw invalid(subject, `${where}: a ${protocol} service is routed as TCP, which cannot see headers, paths, methods or query parameters`,
+      refuse(subject, `${where}: a ${protocol} service is routed as TCP, which cannot see headers, paths, methods or query parameters`,
         show(httpMatch.toString()), 'match only on port or source labels, or use an HTTP protocol');
     }
     requireHttpPort(subject, where, release, routePolicyKeys(rule));
   }
   const ports = isHttpOnlyRule(rule) ? httpPorts(release) : release.ports;
   if (!ports.some((port) => matchesOnPort(rule, port).length > 0)) {
-    throw invalid(subject, `${where} applies to no port: its port matches name only ports that cannot take it`,
+    refuse(subject, `${where} applies to no port: its port matches name only ports that cannot take it`,
       rule.match.map(String).join(' or '), `match an HTTP port (${httpPorts(release).map((p) => p.number).join(', ')}) or drop the port condition`);
   }
   // Istio warns of a rule, or a match, whose rendered matches earlier rules already list (pkg/config/validation,
@@ -450,13 +450,13 @@ function checkRule(subject: string, release: Release, rule: RouteRule, earlier: 
   const shadowing = rule.match.flatMap(owners);
   if (shadowing.every((owner) => owner !== undefined)) {
     const names = [...new Set(shadowing.map((owner) => owner!.name))];
-    throw invalid(subject, `${where} can never match: ${names.length === 1 ? 'route' : 'routes'} ${names.map(show).join(', ')} before it already `
+    refuse(subject, `${where} can never match: ${names.length === 1 ? 'route' : 'routes'} ${names.map(show).join(', ')} before it already `
       + `${names.length === 1 ? 'matches' : 'match'} the same requests`, rule.match.map(String).join(' or '), `remove ${where} or give it a different match`);
   }
   for (const match of rule.match) {
     const owner = owners(match);
     if (owner.every((o) => o !== undefined)) {
-      throw invalid(subject, `${where}: this match is never used, route ${show(owner[0]!.name)} before it has the same match`, show(match.toString()),
+      refuse(subject, `${where}: this match is never used, route ${show(owner[0]!.name)} before it has the same match`, show(match.toString()),
         `drop the match from ${where}`);
     }
   }
@@ -495,13 +495,13 @@ export function gatewayTargetPort(release: Release, port: number | undefined): R
   if (port !== undefined) {
     const found = candidates.find((p) => p.number === port);
     if (!found) {
-      throw invalid(subject, 'a gateway can route only to an HTTP-family port of the service', show(port),
+      refuse(subject, 'a gateway can route only to an HTTP-family port of the service', show(port),
         `use one of ${candidates.map((p) => `${p.number} (${p.name})`).join(', ') || 'no port: the service has no HTTP-family port'}`);
     }
     return found;
   }
   if (candidates.length !== 1) {
-    throw invalid(subject, candidates.length === 0 ? 'only HTTP-family services can be routed from a gateway' : 'has several HTTP-family ports, so the gateway route must name one',
+    refuse(subject, candidates.length === 0 ? 'only HTTP-family services can be routed from a gateway' : 'has several HTTP-family ports, so the gateway route must name one',
       candidates.length === 0 ? `protocol ${release.ports.map((p) => p.protocol).join(', ')}` : candidates.map((p) => `${p.number} (${p.name})`).join(', '),
       candidates.length === 0 ? 'use an HTTP, HTTP2, GRPC or GRPC_WEB protocol' : 'pass port');
   }
@@ -536,7 +536,7 @@ export function withEdgeMatches(subject: string, edgeMatches: readonly Match[], 
     try {
       return e.and(m);
     } catch (err) {
-      throw invalid(subject, `the entry point's match ${show(e.toString())} cannot be combined with a rule's match`,
+      refuse(subject, `the entry point's match ${show(e.toString())} cannot be combined with a rule's match`,
         show(m.toString()), 'drop the path condition from the rule or from the entry point');
     }
   }));

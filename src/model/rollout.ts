@@ -3,7 +3,7 @@
  * manages, with their checks (argo/rollout.ts renders the Rollout's `strategy.canary` and the templates).
  */
 import { Duration } from 'cdk8s';
-import { checkList, invalid, isDuration, show } from './errors';
+import { checkList, isDuration, refuse, show } from './errors';
 import { Match, checkMatch } from './match';
 import { checkDnsLabel } from './names';
 import { checkWholePercent, checkWholeSeconds } from './route-policy';
@@ -61,9 +61,9 @@ export class RolloutStep {
     checkList('RolloutStep.analysis', 'templates', templates, '["error-rate"]');
     const notName = templates.find((t) => typeof t !== 'string' || t === '');
     if (notName !== undefined) {
-      throw invalid('RolloutStep.analysis', 'templates are named by their AnalysisTemplate names', show(notName), 'e.g. RolloutStep.analysis(["error-rate"])');
+      refuse('RolloutStep.analysis', 'templates are named by their AnalysisTemplate names', show(notName), 'e.g. RolloutStep.analysis(["error-rate"])');
     }
-    if (args === null || typeof args !== 'object') throw invalid('RolloutStep.analysis', 'args must be an object of names to text', show(args), 'e.g. { route: "api" }');
+    if (args === null || typeof args !== 'object') refuse('RolloutStep.analysis', 'args must be an object of names to text', show(args), 'e.g. { route: "api" }');
     return new RolloutStep({ kind: 'analysis', templates, args: { ...args } });
   }
 
@@ -96,15 +96,15 @@ export class RolloutStep {
   /** `setWeight(stepWeight)`, pause, `setWeight(2 * stepWeight)`, pause, ... up to `maxWeight`. */
   public static ramp(options: RampOptions): RolloutStep[] {
     if (options === null || typeof options !== 'object') {
-      throw invalid('RolloutStep.ramp', 'takes options', show(options), 'e.g. RolloutStep.ramp({ stepWeight: 20, pause: Duration.minutes(5) })');
+      refuse('RolloutStep.ramp', 'takes options', show(options), 'e.g. RolloutStep.ramp({ stepWeight: 20, pause: Duration.minutes(5) })');
     }
     const max = options.maxWeight ?? 100;
     const step = options.stepWeight;
     if (typeof step !== 'number' || !Number.isInteger(step) || step < 1 || step > 100) {
-      throw invalid('RolloutStep.ramp', 'stepWeight must be a whole percentage from 1 to 100', show(step), 'use e.g. 20');
+      refuse('RolloutStep.ramp', 'stepWeight must be a whole percentage from 1 to 100', show(step), 'use e.g. 20');
     }
     if (typeof max !== 'number' || !Number.isInteger(max) || max < step || max > 100) {
-      throw invalid('RolloutStep.ramp', `maxWeight must be a whole percentage from stepWeight (${step}) to 100`, show(max), 'use e.g. 100');
+      refuse('RolloutStep.ramp', `maxWeight must be a whole percentage from stepWeight (${step}) to 100`, show(max), 'use e.g. 100');
     }
     checkIsDuration('RolloutStep.ramp', 'pause', options.pause);
     const steps: RolloutStep[] = [];
@@ -314,12 +314,12 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
   templates.forEach((t) => checkTemplate(subject, t));
   const names = templates.map((t) => t.name);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-  if (duplicate) throw invalid(subject, 'AnalysisTemplate names must be unique', show(duplicate), 'rename one of them');
+  if (duplicate) refuse(subject, 'AnalysisTemplate names must be unique', show(duplicate), 'rename one of them');
 
   const routeKinds = new Map<string, string>();
   steps.forEach((step, index) => {
     if (!(step instanceof RolloutStep)) {
-      throw invalid(subject, `step ${index} is not a RolloutStep`, show(step), 'make steps with RolloutStep.weight(), pause(), analysis(), ...');
+      refuse(subject, `step ${index} is not a RolloutStep`, show(step), 'make steps with RolloutStep.weight(), pause(), analysis(), ...');
     }
     const where = `step ${index} (${step})`;
     const s = step.spec;
@@ -332,7 +332,7 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
           checkWholeSeconds(subject, `${where} duration`, s.duration);
           // The controller reads the duration as int32 seconds (RolloutPause.DurationSeconds, types.go), so more wraps negative.
           if (s.duration.toSeconds() > INT32_MAX) {
-            throw invalid(subject, `${where}: duration must be at most ${INT32_MAX} seconds`, show(s.duration), 'pause for less, or use RolloutStep.pause() to wait for promotion');
+            refuse(subject, `${where}: duration must be at most ${INT32_MAX} seconds`, show(s.duration), 'pause for less, or use RolloutStep.pause() to wait for promotion');
           }
         }
         break;
@@ -343,13 +343,13 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
         checkDnsLabel(subject, `${where} route name`, s.name);
         const kind = routeKinds.get(s.name);
         if (kind !== undefined && kind !== s.kind) {
-          throw invalid(subject, `${where}: managed route ${show(s.name)} is already a ${kind === 'setHeaderRoute' ? 'header' : 'mirror'} route`,
+          refuse(subject, `${where}: managed route ${show(s.name)} is already a ${kind === 'setHeaderRoute' ? 'header' : 'mirror'} route`,
             show(s.name), 'give each managed route one name of its own');
         }
         routeKinds.set(s.name, s.kind);
         if (strategy.staticRoutes.includes(s.name)) {
           // Argo Rollouts removes and re-adds managed routes by name: it would delete the service's own route.
-          throw invalid(subject, `${where}: managed route ${show(s.name)} has the name of one of the service's own routes, which Argo Rollouts would replace`,
+          refuse(subject, `${where}: managed route ${show(s.name)} has the name of one of the service's own routes, which Argo Rollouts would replace`,
             show(s.name), `rename it; taken: ${strategy.staticRoutes.join(', ')}`);
         }
         if (s.match !== undefined) {
@@ -357,7 +357,7 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
           if (s.match.length === 0) {
             // Only a missing match removes the route; an empty one becomes a route without conditions, which Argo
             // Rollouts puts above all others (rollout/trafficrouting/istio/istio.go, createHeaderRoute, createMirrorRoute).
-            throw invalid(subject, `${where}: match is empty, so Argo Rollouts would add a route for every request, ahead of the service's own routes`, '[]',
+            refuse(subject, `${where}: match is empty, so Argo Rollouts would add a route for every request, ahead of the service's own routes`, '[]',
               `give at least one match, e.g. Match.headerExact("x-canary", "yes"), or use RolloutStep.remove${s.kind === 'setHeaderRoute' ? 'Header' : 'Mirror'}Route(${show(s.name)})`);
           }
           if (s.kind === 'setHeaderRoute') s.match.forEach((m) => checkHeaderRouteMatch(subject, where, m));
@@ -373,13 +373,13 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
   const firstWeight = steps.findIndex((s) => s.spec.kind === 'setWeight' && s.spec.weight > 0);
   if (firstRoute >= 0 && (firstWeight < 0 || firstWeight > firstRoute)) {
     // Argo Rollouts scales the canary with its weight: at 0% it has no pods, and the managed route would answer 503.
-    throw invalid(subject, `step ${firstRoute} (${steps[firstRoute]}) routes to the canary before any setWeight above 0, when the canary has no pods yet`,
+    refuse(subject, `step ${firstRoute} (${steps[firstRoute]}) routes to the canary before any setWeight above 0, when the canary has no pods yet`,
       steps.slice(0, firstRoute + 1).map(String).join(', '), 'put a RolloutStep.weight() above 0 before it');
   }
   if (strategy.analysis) {
     const { startingStep } = strategy.analysis;
     if (startingStep !== undefined && (!Number.isInteger(startingStep) || startingStep < 0 || startingStep >= Math.max(steps.length, 1))) {
-      throw invalid(subject, 'analysis.startingStep must be the index of a step', show(startingStep), `use 0 to ${Math.max(steps.length - 1, 0)}`);
+      refuse(subject, 'analysis.startingStep must be the index of a step', show(startingStep), `use 0 to ${Math.max(steps.length - 1, 0)}`);
     }
     checkAnalysisRef(subject, 'analysis', templates, strategy.analysis.templates, strategy.analysis.args ?? {}, strategy.defaultArgs, false);
   }
@@ -388,7 +388,7 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
   const lastStep = steps[steps.length - 1]?.spec;
   const endsWithManualPause = lastStep?.kind === 'pause' && lastStep.duration === undefined;
   if (last < 100 && !endsWithManualPause && !strategy.allowJumpToFull) {
-    throw invalid(subject, `the steps end at ${last}% to the canary, and Argo Rollouts then sends it 100% at once`,
+    refuse(subject, `the steps end at ${last}% to the canary, and Argo Rollouts then sends it 100% at once`,
       steps.length === 0 ? 'no steps' : steps.map(String).join(', '),
       'step up to RolloutStep.weight(100), end with RolloutStep.pause() to promote by hand, or set allowJumpToFull: true');
   }
@@ -397,14 +397,14 @@ export function checkCanaryStrategy(subject: string, strategy: CanaryStrategy): 
 /** A threshold on a percentage: a condition against NaN or a value outside 0-100 would never (or always) pass. */
 function checkPercentThreshold(subject: string, what: string, value: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 100) {
-    throw invalid(subject, `${what} must be a percentage from 0 to 100`, show(value), 'use e.g. 5');
+    refuse(subject, `${what} must be a percentage from 0 to 100`, show(value), 'use e.g. 5');
   }
 }
 
 /** Throws unless `value` is a cdk8s Duration (an untyped caller may pass a number of seconds). */
 function checkIsDuration(subject: string, what: string, value: unknown): void {
   if (!isDuration(value)) {
-    throw invalid(subject, `${what} must be a cdk8s Duration`, show(value),
+    refuse(subject, `${what} must be a cdk8s Duration`, show(value),
       typeof value === 'number' && value > 0 && Number.isFinite(value) ? `use Duration.seconds(${value})` : 'use e.g. Duration.seconds(30)');
   }
 }
@@ -414,51 +414,51 @@ function checkIsDuration(subject: string, what: string, value: unknown): void {
 export function checkPodCount(subject: string, what: string, value: string | number | undefined): void {
   if (value === undefined) return;
   if (!(typeof value === 'number' ? Number.isInteger(value) && value >= 0 : typeof value === 'string' && /^[0-9]+%$/.test(value))) {
-    throw invalid(subject, `${what} must be a whole number or a percentage`, show(value), 'use e.g. 1 or "25%"');
+    refuse(subject, `${what} must be a whole number or a percentage`, show(value), 'use e.g. 1 or "25%"');
   }
 }
 
 function checkTemplate(subject: string, template: AnalysisTemplate): void {
   if (!(template instanceof AnalysisTemplate)) {
-    throw invalid(subject, 'analysisTemplates must be made with the AnalysisTemplate factories', show(template), 'e.g. AnalysisTemplate.errorRate(5)');
+    refuse(subject, 'analysisTemplates must be made with the AnalysisTemplate factories', show(template), 'e.g. AnalysisTemplate.errorRate(5)');
   }
   const where = `AnalysisTemplate ${show(template.name)}`;
   checkDnsLabel(subject, 'AnalysisTemplate name', template.name);
   const metrics = checkList(subject, `${where} metrics`, template.metrics, '[{ name, query, successCondition }]');
-  if (metrics.length === 0) throw invalid(subject, `${where} has no metrics`, '[]', 'add a metric');
+  if (metrics.length === 0) refuse(subject, `${where} has no metrics`, '[]', 'add a metric');
   const seen = new Set<string>();
   for (const metric of metrics) {
-    if (typeof metric.name !== 'string' || metric.name.trim() === '') throw invalid(subject, `${where}: a metric has no name`, show(metric.name), 'name it');
-    if (seen.has(metric.name)) throw invalid(subject, `${where}: metric names must be unique`, show(metric.name), 'rename one of them');
+    if (typeof metric.name !== 'string' || metric.name.trim() === '') refuse(subject, `${where}: a metric has no name`, show(metric.name), 'name it');
+    if (seen.has(metric.name)) refuse(subject, `${where}: metric names must be unique`, show(metric.name), 'rename one of them');
     seen.add(metric.name);
     const at = `${where} metric ${show(metric.name)}`;
-    if (typeof metric.query !== 'string' || metric.query.trim() === '') throw invalid(subject, `${at} has no query`, show(metric.query), 'give a PromQL query');
+    if (typeof metric.query !== 'string' || metric.query.trim() === '') refuse(subject, `${at} has no query`, show(metric.query), 'give a PromQL query');
     if (metric.successCondition === undefined && metric.failureCondition === undefined) {
-      throw invalid(subject, `${at} has no condition, so every measurement would pass`, 'neither successCondition nor failureCondition',
+      refuse(subject, `${at} has no condition, so every measurement would pass`, 'neither successCondition nor failureCondition',
         'set successCondition, e.g. "result[0] <= 5"');
     }
     for (const [field, value] of [['count', metric.count], ['failureLimit', metric.failureLimit]] as const) {
       if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > INT32_MAX)) {
         // The AnalysisTemplate CRD takes an integer (int32 in Argo Rollouts' types); YAML would write 1e21 as a float.
-        throw invalid(subject, `${at}: ${field} must be a whole number from 0 to ${INT32_MAX}`, show(value), 'use e.g. 3');
+        refuse(subject, `${at}: ${field} must be a whole number from 0 to ${INT32_MAX}`, show(value), 'use e.g. 3');
       }
     }
     if (metric.interval !== undefined) checkWholeSeconds(subject, `${at} interval`, metric.interval);
     // Argo Rollouts' ValidateMetric (utils/analysis/factory.go).
     if (metric.interval === undefined && (metric.count ?? 0) > 1) {
-      throw invalid(subject, `${at}: count ${metric.count} needs an interval between the measurements`, `count ${metric.count}, no interval`,
+      refuse(subject, `${at}: count ${metric.count} needs an interval between the measurements`, `count ${metric.count}, no interval`,
         'set interval, e.g. Duration.seconds(30), or count 1');
     }
     if ((metric.count ?? 0) > 0 && metric.count! <= (metric.failureLimit ?? 0)) {
       // Fewer measurements than failureLimit is refused; as many can never fail, since the limit is exceeded only by more.
-      throw invalid(subject, `${at}: count must be above failureLimit, or the metric could never fail`,
+      refuse(subject, `${at}: count must be above failureLimit, or the metric could never fail`,
         `count ${metric.count}, failureLimit ${metric.failureLimit ?? 0}`, 'raise count or lower failureLimit');
     }
     if (metric.initialDelay !== undefined) checkWholeSeconds(subject, `${at} initialDelay`, metric.initialDelay);
     const used = [...metric.query.matchAll(/\{\{\s*args\.([^}\s]+)\s*\}\}/g)].map((m) => m[1]);
     const undeclared = used.find((a) => !template.args.includes(a));
     if (undeclared) {
-      throw invalid(subject, `${at} uses {{args.${undeclared}}}, which the template does not declare`, show(undeclared),
+      refuse(subject, `${at} uses {{args.${undeclared}}}, which the template does not declare`, show(undeclared),
         `add ${show(undeclared)} to the template's args`);
     }
   }
@@ -473,38 +473,38 @@ function checkTemplate(subject: string, template: AnalysisTemplate): void {
 function checkAnalysisRef(subject: string, where: string, templates: readonly AnalysisTemplate[], names: readonly string[],
   args: Readonly<Record<string, string>>, defaultArgs: Readonly<Record<string, string>>, step: boolean): void {
   const list = checkList(subject, `${where} templates`, names, '["error-rate"]');
-  if (list.length === 0) throw invalid(subject, `${where} names no template`, '[]', 'name one of analysisTemplates');
+  if (list.length === 0) refuse(subject, `${where} names no template`, '[]', 'name one of analysisTemplates');
   const twice = list.find((n, i) => list.indexOf(n) !== i);
-  if (twice) throw invalid(subject, `${where} names a template twice`, show(twice), 'list each template once');
+  if (twice) refuse(subject, `${where} names a template twice`, show(twice), 'list each template once');
   const metricOwners = new Map<string, string>();
   for (const name of list) {
     const template = templates.find((t) => t.name === name);
     if (!template) {
-      throw invalid(subject, `${where} names an AnalysisTemplate the service does not have`, show(name),
+      refuse(subject, `${where} names an AnalysisTemplate the service does not have`, show(name),
         templates.length > 0 ? `use one of ${templates.map((t) => t.name).join(', ')}` : 'add it to analysisTemplates');
     }
     for (const metric of template.metrics) {
       const owner = metricOwners.get(metric.name);
       if (owner !== undefined) {
-        throw invalid(subject, `${where}: Argo Rollouts runs these templates as one analysis, so their metric names must be unique`,
+        refuse(subject, `${where}: Argo Rollouts runs these templates as one analysis, so their metric names must be unique`,
           `${show(metric.name)} in ${show(owner)} and ${show(name)}`, 'rename one of the metrics');
       }
       metricOwners.set(metric.name, name);
       if (step && metric.interval !== undefined && !metric.count) {
-        throw invalid(subject, `${where}: metric ${show(metric.name)} of template ${show(name)} measures every ${show(metric.interval)} `
+        refuse(subject, `${where}: metric ${show(metric.name)} of template ${show(name)} measures every ${show(metric.interval)} `
           + 'without a count, so it never ends, and Argo Rollouts refuses it in a step', `interval ${show(metric.interval)}, count ${metric.count ?? 'none'}`,
         'give the template a count, e.g. AnalysisTemplate.errorRate(5, { count: 5 }), or run it as the background analysis');
       }
     }
     const missing = template.args.find((a) => args[a] === undefined && defaultArgs[a] === undefined);
     if (missing) {
-      throw invalid(subject, `${where}: template ${show(name)} needs the argument ${show(missing)}`, 'no value', `pass args: { ${show(missing)}: "..." }`);
+      refuse(subject, `${where}: template ${show(name)} needs the argument ${show(missing)}`, 'no value', `pass args: { ${show(missing)}: "..." }`);
     }
   }
   for (const [arg, value] of Object.entries(args)) {
-    if (typeof value !== 'string') throw invalid(subject, `${where}: argument ${show(arg)} must be text`, show(value), 'quote it');
+    if (typeof value !== 'string') refuse(subject, `${where}: argument ${show(arg)} must be text`, show(value), 'quote it');
     if (!list.some((n) => templates.find((t) => t.name === n)?.args.includes(arg))) {
-      throw invalid(subject, `${where}: argument ${show(arg)} is declared by none of its templates`, show(arg), 'drop it, or declare it in the template');
+      refuse(subject, `${where}: argument ${show(arg)} is declared by none of its templates`, show(arg), 'drop it, or declare it in the template');
     }
   }
 }
@@ -522,7 +522,7 @@ function checkHeaderRouteMatch(subject: string, where: string, match: Match): vo
   const entries = Object.entries(headers ?? {});
   const value = entries[0]?.[1] as Record<string, string> | undefined;
   if (Object.values(rest).some((v) => v !== undefined) || entries.length !== 1 || !value || Object.keys(value).length !== 1) {
-    throw invalid(subject, `${where}: a header route matches one header per entry (exact, prefix or regex), as Argo Rollouts' setHeaderRoute takes`,
+    refuse(subject, `${where}: a header route matches one header per entry (exact, prefix or regex), as Argo Rollouts' setHeaderRoute takes`,
       show(match.toString()), 'use Match.headerExact(), headerPrefix() or headerRegex(), one per entry');
   }
 }
@@ -532,11 +532,11 @@ function checkMirrorRouteMatch(subject: string, where: string, match: Match): vo
   const { headers, uri, method, ...rest } = match.conditions;
   const extra = Object.keys(rest).filter((k) => (rest as Record<string, unknown>)[k] !== undefined);
   if (extra.length > 0 || (!headers && !uri && !method)) {
-    throw invalid(subject, `${where}: a mirror route matches on method, path and headers only, as Argo Rollouts' setMirrorRoute takes`,
+    refuse(subject, `${where}: a mirror route matches on method, path and headers only, as Argo Rollouts' setMirrorRoute takes`,
       extra.length > 0 ? `${match} (${extra.join(', ')})` : show(match.toString()), 'drop the other conditions');
   }
   const empty = Object.entries(headers ?? {}).find(([, v]) => Object.keys(v as object).length === 0);
   if (empty) {
-    throw invalid(subject, `${where}: a mirror route cannot match on a header being present`, show(empty[0]), 'match its value, e.g. Match.headerRegex(name, ".+")');
+    refuse(subject, `${where}: a mirror route cannot match on a header being present`, show(empty[0]), 'match its value, e.g. Match.headerRegex(name, ".+")');
   }
 }

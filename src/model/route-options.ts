@@ -1,5 +1,5 @@
 /** The options of a rule as constructs take them, and how they become a rule of the release model. */
-import { checkList, invalid, show } from './errors';
+import { checkList, refuse, show } from './errors';
 import { Match } from './match';
 import { RouteRule, Weights, routeNameFrom } from './release';
 import { Redirect, RoutePolicy } from './route-policy';
@@ -46,14 +46,14 @@ export function headerRoute(name: string, value: string, to: string, options: He
  */
 export function ruleFromOptions(subject: string, options: RouteOptions, existing: readonly RouteRule[]): RouteRule {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw invalid(subject, 'addRoute takes the route\'s options', show(options), 'pass e.g. { match: [Match.headerExact("env", "gray")], to: "v2" }');
+    refuse(subject, 'addRoute takes the route\'s options', show(options), 'pass e.g. { match: [Match.headerExact("env", "gray")], to: "v2" }');
   }
   const name = options.name ?? `rule-${existing.length + 1}`;
-  if (typeof name !== 'string') throw invalid(subject, 'a route name must be text', show(name), 'quote it');
+  if (typeof name !== 'string') refuse(subject, 'a route name must be text', show(name), 'quote it');
   const match = checkList(subject, `route ${show(name)} match`, options.match ?? [], '[Match.headerExact("env", "gray")]');
   const notMatch = match.find((m) => !(m instanceof Match));
   if (notMatch) {
-    throw invalid(subject, `route ${show(name)}: every match must be made with the Match factories`, show(notMatch),
+    refuse(subject, `route ${show(name)}: every match must be made with the Match factories`, show(notMatch),
       'e.g. Match.headerExact("env", "gray") or Match.uriPrefix("/api")');
   }
   return {

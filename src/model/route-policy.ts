@@ -5,7 +5,7 @@
  */
 import { Duration } from 'cdk8s';
 import { dropUndefined } from './data';
-import { PropNames, checkList, invalid, isDuration, show } from './errors';
+import { PropNames, checkList, isDuration, refuse, show } from './errors';
 import { checkDnsHost } from './hosts';
 import { checkPort } from './match';
 
@@ -298,14 +298,14 @@ export const MAX_DURATION_MS = Math.floor((2 ** 63 - 1) / 1e6);
 export function checkDuration(subject: string, what: string, duration: Duration): void {
   if (!isDuration(duration)) {
     const n = typeof duration === 'number' && Number.isFinite(duration) && duration > 0 ? duration : 5;
-    throw invalid(subject, `${what} must be a cdk8s Duration`, show(duration), `use e.g. Duration.seconds(${n})`);
+    refuse(subject, `${what} must be a cdk8s Duration`, show(duration), `use e.g. Duration.seconds(${n})`);
   }
   const ms = duration.toMilliseconds({ integral: false });
   if (!Number.isInteger(ms) || ms < 1) {
-    throw invalid(subject, `${what} must be a whole number of milliseconds, at least 1ms`, `${ms}ms`, 'use e.g. Duration.seconds(5)');
+    refuse(subject, `${what} must be a whole number of milliseconds, at least 1ms`, `${ms}ms`, 'use e.g. Duration.seconds(5)');
   }
   if (ms > MAX_DURATION_MS) {
-    throw invalid(subject, `${what} must be at most 2562047h (about 292 years), the longest duration Istio and Kubernetes can read`,
+    refuse(subject, `${what} must be at most 2562047h (about 292 years), the longest duration Istio and Kubernetes can read`,
       show(duration), 'use a shorter duration, e.g. Duration.days(365)');
   }
 }
@@ -319,14 +319,14 @@ export const ROUTE_POLICY_PROPS: PropNames<RoutePolicy> = {
 export function checkWholeSeconds(subject: string, what: string, duration: Duration): void {
   checkDuration(subject, what, duration);
   if (duration.toMilliseconds() % 1000 !== 0) {
-    throw invalid(subject, `${what} must be whole seconds`, `${duration.toMilliseconds()}ms`, 'use e.g. Duration.seconds(40)');
+    refuse(subject, `${what} must be whole seconds`, `${duration.toMilliseconds()}ms`, 'use e.g. Duration.seconds(40)');
   }
 }
 
 /** A whole percentage from 0 to 100 (Argo Rollouts' weights and mirror percentages are integers). */
 export function checkWholePercent(subject: string, what: string, percent: number): void {
   if (typeof percent !== 'number' || !Number.isInteger(percent) || percent < 0 || percent > 100) {
-    throw invalid(subject, `${what} must be a whole percentage from 0 to 100`, show(percent), 'use e.g. 20');
+    refuse(subject, `${what} must be a whole percentage from 0 to 100`, show(percent), 'use e.g. 20');
   }
 }
 
@@ -334,7 +334,7 @@ export function checkWholePercent(subject: string, what: string, percent: number
 export function checkPercent(subject: string, what: string, percent: number | undefined): void {
   if (percent === undefined) return;
   if (typeof percent !== 'number' || !Number.isFinite(percent) || percent < 0 || percent > 100) {
-    throw invalid(subject, `${what} must be from 0 to 100`, show(percent), 'use a percentage such as 10 or 0.5');
+    refuse(subject, `${what} must be from 0 to 100`, show(percent), 'use a percentage such as 10 or 0.5');
   }
 }
 
@@ -363,18 +363,18 @@ const OPTION_EXAMPLES = [
 
 function checkRetries(subject: string, where: string, retries: Retries): void {
   if (!Number.isInteger(retries.attempts) || retries.attempts < 0) {
-    throw invalid(subject, `${where}: attempts must be a whole number, 0 or more`, show(retries.attempts), 'use e.g. { attempts: 3 }');
+    refuse(subject, `${where}: attempts must be a whole number, 0 or more`, show(retries.attempts), 'use e.g. { attempts: 3 }');
   }
   const retryOn = retries.retryOn === undefined ? [] : checkList(subject, `${where} retryOn`, retries.retryOn, '["5xx", "reset"]');
   if (retries.attempts === 0 && (retryOn.length || retries.perTryTimeout)) {
-    throw invalid(subject, `${where}: 0 attempts turns retries off, so retryOn and perTryTimeout would be ignored`,
+    refuse(subject, `${where}: 0 attempts turns retries off, so retryOn and perTryTimeout would be ignored`,
       `attempts 0 with ${retryOn.length ? `retryOn ${show(retryOn.join(','))}` : 'perTryTimeout'}`,
       'set attempts to 1 or more, or drop the other retry options');
   }
   if (retries.perTryTimeout !== undefined) checkDuration(subject, `${where} perTryTimeout`, retries.perTryTimeout);
   for (const condition of retryOn) {
     if (typeof condition !== 'string' || !RETRY_ON.includes(condition) && !/^[1-5][0-9][0-9]$/.test(condition)) {
-      throw invalid(subject, `${where}: unknown retryOn condition`, show(condition),
+      refuse(subject, `${where}: unknown retryOn condition`, show(condition),
         `use HTTP status codes or Envoy's conditions: ${RETRY_ON.join(', ')}`);
     }
   }
@@ -382,7 +382,7 @@ function checkRetries(subject: string, where: string, retries: Retries): void {
 
 function checkFault(subject: string, where: string, fault: Fault): void {
   if (!fault.delay && !fault.abort) {
-    throw invalid(subject, `${where} injects nothing`, 'neither delay nor abort', 'give delay: { fixed: Duration.seconds(7) } or abort: { httpStatus: 500 }');
+    refuse(subject, `${where} injects nothing`, 'neither delay nor abort', 'give delay: { fixed: Duration.seconds(7) } or abort: { httpStatus: 500 }');
   }
   if (fault.delay) {
     checkDuration(subject, `${where} delay`, fault.delay.fixed);
@@ -391,14 +391,14 @@ function checkFault(subject: string, where: string, fault: Fault): void {
   if (fault.abort) {
     const { httpStatus, grpcStatus } = fault.abort;
     if ((httpStatus === undefined) === (grpcStatus === undefined)) {
-      throw invalid(subject, `${where}: an abort returns either an HTTP or a gRPC status`,
+      refuse(subject, `${where}: an abort returns either an HTTP or a gRPC status`,
         httpStatus === undefined ? 'neither' : `httpStatus ${httpStatus} and grpcStatus ${show(grpcStatus)}`, 'give exactly one of httpStatus and grpcStatus');
     }
     if (httpStatus !== undefined && (!Number.isInteger(httpStatus) || httpStatus < 200 || httpStatus > 599)) {
-      throw invalid(subject, `${where}: httpStatus must be a status code from 200 to 599`, show(httpStatus), 'use e.g. 500 or 503');
+      refuse(subject, `${where}: httpStatus must be a status code from 200 to 599`, show(httpStatus), 'use e.g. 500 or 503');
     }
     if (grpcStatus !== undefined && !GRPC_STATUSES.includes(grpcStatus)) {
-      throw invalid(subject, `${where}: unknown grpcStatus`, show(grpcStatus), `use a gRPC status name: ${GRPC_STATUSES.join(', ')}`);
+      refuse(subject, `${where}: unknown grpcStatus`, show(grpcStatus), `use a gRPC status name: ${GRPC_STATUSES.join(', ')}`);
     }
     checkPercent(subject, `${where} abort percent`, fault.abort.percent);
   }
@@ -406,17 +406,17 @@ function checkFault(subject: string, where: string, fault: Fault): void {
 
 function checkMirror(subject: string, where: string, mirror: Mirror, versions: readonly string[]): void {
   if ((mirror.version === undefined) === (mirror.host === undefined)) {
-    throw invalid(subject, `${where} needs a target: a version of this service or another host`,
+    refuse(subject, `${where} needs a target: a version of this service or another host`,
       mirror.version === undefined ? 'neither' : `version ${show(mirror.version)} and host ${show(mirror.host)}`, 'give exactly one of version and host');
   }
   if (mirror.version !== undefined && !versions.includes(mirror.version)) {
-    throw invalid(subject, `${where} names a version that does not exist`, show(mirror.version), `use one of ${versions.join(', ')}`);
+    refuse(subject, `${where} names a version that does not exist`, show(mirror.version), `use one of ${versions.join(', ')}`);
   }
   if (mirror.host !== undefined && typeof mirror.host !== 'string') {
-    throw invalid(subject, `${where} host must be a text`, show(mirror.host), 'name one host, e.g. "httpbin.default.svc.cluster.local"');
+    refuse(subject, `${where} host must be a text`, show(mirror.host), 'name one host, e.g. "httpbin.default.svc.cluster.local"');
   }
   if (mirror.host !== undefined && mirror.host.trim() === '') {
-    throw invalid(subject, `${where} host is empty`, show(mirror.host), 'name the host, e.g. "httpbin.default.svc.cluster.local"');
+    refuse(subject, `${where} host is empty`, show(mirror.host), 'name the host, e.g. "httpbin.default.svc.cluster.local"');
   }
   if (mirror.host !== undefined) checkDnsHost(subject, `${where} host`, mirror.host);
   if (mirror.port !== undefined) checkPort(subject, `${where} port`, mirror.port);
@@ -425,18 +425,18 @@ function checkMirror(subject: string, where: string, mirror: Mirror, versions: r
 
 function checkRewrite(subject: string, where: string, rewrite: Rewrite): void {
   if (rewrite.uri === undefined && rewrite.authority === undefined) {
-    throw invalid(subject, `${where} changes nothing`, show(rewrite), 'give uri or authority');
+    refuse(subject, `${where} changes nothing`, show(rewrite), 'give uri or authority');
   }
   for (const field of ['uri', 'authority'] as const) {
     if (rewrite[field] !== undefined && typeof rewrite[field] !== 'string') {
-      throw invalid(subject, `${where} ${field} must be text`, show(rewrite[field]), field === 'uri' ? 'e.g. "/"' : 'e.g. "shop.example.com"');
+      refuse(subject, `${where} ${field} must be text`, show(rewrite[field]), field === 'uri' ? 'e.g. "/"' : 'e.g. "shop.example.com"');
     }
   }
   if (rewrite.uri !== undefined && !rewrite.uri.startsWith('/')) {
-    throw invalid(subject, `${where} uri must start with "/"`, show(rewrite.uri), `write ${show(`/${rewrite.uri}`)}`);
+    refuse(subject, `${where} uri must start with "/"`, show(rewrite.uri), `write ${show(`/${rewrite.uri}`)}`);
   }
   if (rewrite.authority !== undefined && rewrite.authority.trim() === '') {
-    throw invalid(subject, `${where} authority is empty`, show(rewrite.authority), 'name the host, or leave authority out');
+    refuse(subject, `${where} authority is empty`, show(rewrite.authority), 'name the host, or leave authority out');
   }
 }
 
@@ -444,17 +444,17 @@ function checkRewrite(subject: string, where: string, rewrite: Rewrite): void {
 export function checkRedirect(subject: string, where: string, redirect: Redirect): void {
   const { uri, authority, scheme, port, code } = redirect;
   if (uri === undefined && authority === undefined && scheme === undefined && port === undefined) {
-    throw invalid(subject, `${where} redirect goes nowhere new`, show(redirect), 'give uri, authority, scheme or port');
+    refuse(subject, `${where} redirect goes nowhere new`, show(redirect), 'give uri, authority, scheme or port');
   }
   if (uri !== undefined && !uri.startsWith('/')) {
-    throw invalid(subject, `${where} redirect uri must start with "/"`, show(uri), `write ${show(`/${uri}`)}`);
+    refuse(subject, `${where} redirect uri must start with "/"`, show(uri), `write ${show(`/${uri}`)}`);
   }
   if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') {
-    throw invalid(subject, `${where} redirect scheme must be http or https`, show(scheme), 'use "https"');
+    refuse(subject, `${where} redirect scheme must be http or https`, show(scheme), 'use "https"');
   }
   if (port !== undefined) checkPort(subject, `${where} redirect port`, port);
   if (code !== undefined && (!Number.isInteger(code) || code < 300 || code > 399)) {
-    throw invalid(subject, `${where} redirect code must be from 300 to 399`, show(code), 'use 301, 302, 307 or 308');
+    refuse(subject, `${where} redirect code must be from 300 to 399`, show(code), 'use 301, 302, 307 or 308');
   }
 }
 
@@ -470,7 +470,7 @@ function checkHeaderPolicy(subject: string, where: string, policy: HeaderPolicy)
       for (const [name, value] of Object.entries(ops[key]!)) {
         checkHeaderName(subject, at, name);
         if (typeof value !== 'string') {
-          throw invalid(subject, `${at} ${key}: the value of header ${show(name)} must be a string`, show(value), typeof value === 'number' || typeof value === 'boolean' ? `write it in quotes, e.g. ${show(String(value))}` : 'write it as text');
+          refuse(subject, `${at} ${key}: the value of header ${show(name)} must be a string`, show(value), typeof value === 'number' || typeof value === 'boolean' ? `write it in quotes, e.g. ${show(String(value))}` : 'write it as text');
         }
       }
     }
@@ -487,22 +487,22 @@ function checkHeaderPolicy(subject: string, where: string, policy: HeaderPolicy)
 /** A plain object of options, not a string, a list or null (untyped callers). */
 function checkRecord(subject: string, what: string, value: unknown, example: string): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw invalid(subject, `${what} must be an object`, show(value), `e.g. ${example}`);
+    refuse(subject, `${what} must be an object`, show(value), `e.g. ${example}`);
   }
 }
 
 /** Lists Gateway API keeps as sets (`x-kubernetes-list-type: set`) hold each entry once. */
 function checkUnique(subject: string, what: string, entries: readonly string[]): void {
   const twice = entries.find((entry, i) => entries.indexOf(entry) !== i);
-  if (twice !== undefined) throw invalid(subject, `${what} names ${show(twice)} twice`, show(entries), 'list each once');
+  if (twice !== undefined) refuse(subject, `${what} names ${show(twice)} twice`, show(entries), 'list each once');
 }
 
 function checkHeaderName(subject: string, where: string, name: string): void {
   if (typeof name !== 'string' || !HEADER_NAME.test(name)) {
-    throw invalid(subject, `${where}: header names may contain only letters, digits, "-" and "_"`, show(name), 'fix the header name');
+    refuse(subject, `${where}: header names may contain only letters, digits, "-" and "_"`, show(name), 'fix the header name');
   }
   if (name.toLowerCase() === 'host') {
-    throw invalid(subject, `${where}: Istio does not let header operations change the host header`, show(name), 'use rewrite: { authority } instead');
+    refuse(subject, `${where}: Istio does not let header operations change the host header`, show(name), 'use rewrite: { authority } instead');
   }
 }
 
@@ -511,16 +511,16 @@ function checkCors(subject: string, where: string, cors: CorsPolicy): void {
   const origins = checkList(subject, `${where} allowOrigins`, cors.allowOrigins, '["https://shop.example.com"]');
   const notText = origins.find((o) => typeof o !== 'string');
   if (notText !== undefined) {
-    throw invalid(subject, `${where} allowOrigins entries must be text`, show(notText), 'write each origin in quotes, e.g. ["https://shop.example.com"]');
+    refuse(subject, `${where} allowOrigins entries must be text`, show(notText), 'write each origin in quotes, e.g. ["https://shop.example.com"]');
   }
   if (origins.length === 0 || origins.some((o) => o.trim() === '')) {
-    throw invalid(subject, `${where} needs the allowed origins`, show(cors.allowOrigins), 'list them, e.g. ["https://shop.example.com"]');
+    refuse(subject, `${where} needs the allowed origins`, show(cors.allowOrigins), 'list them, e.g. ["https://shop.example.com"]');
   }
   checkUnique(subject, `${where} allowOrigins`, origins);
   const methods = cors.allowMethods === undefined ? [] : checkList(subject, `${where} allowMethods`, cors.allowMethods, '["GET", "POST"]');
   for (const method of methods) {
     if (!HTTP_METHODS.includes(method)) {
-      throw invalid(subject, `${where}: unknown method in allowMethods`, show(method), `use upper-case methods: ${HTTP_METHODS.join(', ')}`);
+      refuse(subject, `${where}: unknown method in allowMethods`, show(method), `use upper-case methods: ${HTTP_METHODS.join(', ')}`);
     }
   }
   checkUnique(subject, `${where} allowMethods`, methods);
@@ -531,16 +531,16 @@ function checkCors(subject: string, where: string, cors: CorsPolicy): void {
     checkUnique(subject, `${where} ${key}`, names.map((name) => name.toLowerCase()));
   }
   if (cors.allowCredentials !== undefined && typeof cors.allowCredentials !== 'boolean') {
-    throw invalid(subject, `${where} allowCredentials must be true or false`, show(cors.allowCredentials), 'write true or false without quotes');
+    refuse(subject, `${where} allowCredentials must be true or false`, show(cors.allowCredentials), 'write true or false without quotes');
   }
   if (cors.maxAge !== undefined) {
     checkDuration(subject, `${where} maxAge`, cors.maxAge);
     // istio pkg/config/validation/validation.go (validateCORSPolicy): "max_age duration is accurate only to seconds precision".
     const ms = cors.maxAge.toMilliseconds();
-    if (ms % 1000 !== 0) throw invalid(subject, `${where} maxAge must be whole seconds, as Istio requires`, show(cors.maxAge), `use Duration.seconds(${Math.ceil(ms / 1000)})`);
+    if (ms % 1000 !== 0) refuse(subject, `${where} maxAge must be whole seconds, as Istio requires`, show(cors.maxAge), `use Duration.seconds(${Math.ceil(ms / 1000)})`);
     // Gateway API's CORS maxAge is an int32 of seconds (gateway-api-standard-1.5.1.yaml, HTTPCORSFilter.maxAge).
     if (ms / 1000 > 2 ** 31 - 1) {
-      throw invalid(subject, `${where} maxAge must be at most 2147483647 seconds`, show(cors.maxAge), 'use e.g. Duration.days(1)');
+      refuse(subject, `${where} maxAge must be at most 2147483647 seconds`, show(cors.maxAge), 'use e.g. Duration.days(1)');
     }
   }
 }
@@ -550,7 +550,7 @@ export function mergeRewrites(subject: string, where: string, outer: Rewrite | u
   if (!outer || !inner) return outer ?? inner;
   for (const field of ['uri', 'authority'] as const) {
     if (outer[field] !== undefined && inner[field] !== undefined) {
-      throw invalid(subject, `${where} rewrites the ${field} that the entry point already rewrites`,
+      refuse(subject, `${where} rewrites the ${field} that the entry point already rewrites`,
         `${show(outer[field])} and ${show(inner[field])}`, `rewrite the ${field} in one place`);
     }
   }

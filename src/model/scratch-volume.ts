@@ -1,5 +1,5 @@
 /** Writable scratch folders of a workload's container: emptyDir volumes, which live as long as the pod. */
-import { PropNames, checkKnownProps, checkList, invalid, show } from './errors';
+import { PropNames, checkKnownProps, checkList, refuse, show } from './errors';
 import { checkDnsLabel } from './names';
 
 /**
@@ -26,16 +26,16 @@ export function checkScratchVolumes(subject: string, where: string, volumes: unk
   const paths = new Set<string>();
   for (const volume of list) {
     if (typeof volume !== 'object' || Array.isArray(volume)) {
-      throw invalid(subject, `${where}: a scratch volume must be an object of name and path`, show(volume), 'use e.g. { name: "tmp", path: "/tmp" }');
+      refuse(subject, `${where}: a scratch volume must be an object of name and path`, show(volume), 'use e.g. { name: "tmp", path: "/tmp" }');
     }
     checkKnownProps(subject, `${where} scratch volume`, volume, SCRATCH_VOLUME);
     const { name, path } = volume as ScratchVolume;
     checkDnsLabel(subject, `${where}: scratch volume name`, name);
     if (typeof path !== 'string' || !path.startsWith('/') || path.split('/').includes('..')) {
-      throw invalid(subject, `${where}: scratch volume ${show(name)} path must be an absolute path without ".."`, show(path), 'use e.g. "/tmp"');
+      refuse(subject, `${where}: scratch volume ${show(name)} path must be an absolute path without ".."`, show(path), 'use e.g. "/tmp"');
     }
-    if (names.has(name)) throw invalid(subject, `${where}: two scratch volumes are named ${show(name)}`, show(name), 'give each its own name');
-    if (paths.has(path)) throw invalid(subject, `${where}: two scratch volumes are mounted at ${show(path)}`, show(path), 'mount each at its own path');
+    if (names.has(name)) refuse(subject, `${where}: two scratch volumes are named ${show(name)}`, show(name), 'give each its own name');
+    if (paths.has(path)) refuse(subject, `${where}: two scratch volumes are mounted at ${show(path)}`, show(path), 'mount each at its own path');
     names.add(name);
     paths.add(path);
   }

@@ -6,7 +6,7 @@
  */
 import { Duration } from 'cdk8s';
 import { dropUndefined } from './data';
-import { invalid, show } from './errors';
+import { refuse, show } from './errors';
 import { Match } from './match';
 import { isHttpToken } from './names';
 import { Release, RouteRule, defaultRouteWeights, httpPorts, subjectOf } from './release';
@@ -41,16 +41,16 @@ export interface StickyCanary {
 /** Checks the options where they are given. */
 export function checkStickyCanary(subject: string, sticky: StickyCanary): void {
   if (sticky === null || typeof sticky !== 'object') {
-    throw invalid(subject, 'stickyCanary must be an object of options', show(sticky), 'e.g. { cookieName: "canary", maxAge: Duration.hours(12) }');
+    refuse(subject, 'stickyCanary must be an object of options', show(sticky), 'e.g. { cookieName: "canary", maxAge: Duration.hours(12) }');
   }
   const cookie = sticky.cookieName ?? 'canary';
   if (!isHttpToken(cookie)) {
-    throw invalid(subject, 'stickyCanary cookieName must be a cookie name (RFC 6265 token)', show(cookie), 'use letters, digits, "-" or "_", e.g. "canary"');
+    refuse(subject, 'stickyCanary cookieName must be a cookie name (RFC 6265 token)', show(cookie), 'use letters, digits, "-" or "_", e.g. "canary"');
   }
   if (sticky.maxAge !== undefined) {
     checkDuration(subject, 'stickyCanary maxAge', sticky.maxAge);
     if (sticky.maxAge.toMilliseconds() % 1000 !== 0) {
-      throw invalid(subject, 'stickyCanary maxAge must be whole seconds (a cookie\'s Max-Age)', `${sticky.maxAge.toMilliseconds()}ms`, 'use e.g. Duration.hours(12)');
+      refuse(subject, 'stickyCanary maxAge must be whole seconds (a cookie\'s Max-Age)', `${sticky.maxAge.toMilliseconds()}ms`, 'use e.g. Duration.hours(12)');
     }
   }
 }
@@ -61,7 +61,7 @@ export function checkStickyCanary(subject: string, sticky: StickyCanary): void {
  */
 export function stickyVersions(release: Release, sticky: StickyCanary): string[] {
   if (sticky.version !== undefined && !release.versions.includes(sticky.version)) {
-    throw invalid(subjectOf(release), 'stickyCanary version is not one of the versions', show(sticky.version),
+    refuse(subjectOf(release), 'stickyCanary version is not one of the versions', show(sticky.version),
       `use one of ${release.versions.map((v) => (typeof v === 'string' ? v : show(v))).join(', ')}`);
   }
   const shares = defaultRouteWeights(release) ?? {};
@@ -85,13 +85,13 @@ export function stickyCookieRegex(cookie: string, version: string): string {
 export function withStickyCanary(release: Release, sticky: StickyCanary | undefined): Release {
   if (!sticky) return release;
   if (httpPorts(release).length === 0) {
-    throw invalid(subjectOf(release), 'a sticky canary routes by a cookie, an HTTP header, and a service without HTTP ports is routed as TCP',
+    refuse(subjectOf(release), 'a sticky canary routes by a cookie, an HTTP header, and a service without HTTP ports is routed as TCP',
       `protocol ${release.ports[0].protocol}`, 'drop stickyCanary, or give the service an HTTP port (http, http2, grpc)');
   }
   if (defaultRouteWeights(release) === undefined) {
     // The cookie names the version the split chose, and a default route to all pods chooses none: no response would
     // set it, so no client sticks.
-    throw invalid(subjectOf(release), 'a sticky canary needs the default route to split by weights, and DefaultRoute.ALL_PODS sends to no version',
+    refuse(subjectOf(release), 'a sticky canary needs the default route to split by weights, and DefaultRoute.ALL_PODS sends to no version',
       'defaultRoute ALL_PODS', 'use DefaultRoute.WEIGHTS (the default), or drop stickyCanary');
   }
   const versions = stickyVersions(release, sticky);
@@ -100,14 +100,14 @@ export function withStickyCanary(release: Release, sticky: StickyCanary | undefi
   const maxAge = (sticky.maxAge ?? Duration.days(1)).toSeconds();
   const serviceResponse = release.policy?.headers?.response;
   if (setsCookie(serviceResponse)) {
-    throw invalid(subjectOf(release), 'the service\'s route headers already set set-cookie, which the sticky canary needs',
+    refuse(subjectOf(release), 'the service\'s route headers already set set-cookie, which the sticky canary needs',
       show(serviceResponse), 'drop the set-cookie header operation, or the stickyCanary');
   }
   const setCookie = (version: string): HeaderPolicy => ({ response: { add: { 'set-cookie': `${cookie}=${version}; Max-Age=${maxAge}; Path=/` } } });
   for (const version of versions) {
     const response = release.versionPolicies?.[version]?.headers?.response;
     if (setsCookie(response)) {
-      throw invalid(subjectOf(release), `version ${show(version)} already sets set-cookie, which the sticky canary needs`,
+      refuse(subjectOf(release), `version ${show(version)} already sets set-cookie, which the sticky canary needs`,
         show(response), 'drop the set-cookie header operation, or the stickyCanary');
     }
   }

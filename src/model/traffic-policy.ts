@@ -5,7 +5,7 @@
  */
 import { Duration } from 'cdk8s';
 import { dropUndefined, renderDuration } from './data';
-import { checkList, invalid, show } from './errors';
+import { checkList, refuse, show } from './errors';
 import { checkDuration, checkPercent } from './route-policy';
 
 /** The cookie of {@link LoadBalancer.consistentHashByCookie}. */
@@ -79,13 +79,13 @@ export class LoadBalancer {
   public check(subject: string, where: string): void {
     const { header, cookie, ttl, path } = this.inputs;
     if ('header' in this.inputs && (typeof header !== 'string' || header.trim() === '')) {
-      throw invalid(subject, `${where}: consistent hashing by header needs the header name`, show(header), 'e.g. LoadBalancer.consistentHashByHeader("x-user")');
+      refuse(subject, `${where}: consistent hashing by header needs the header name`, show(header), 'e.g. LoadBalancer.consistentHashByHeader("x-user")');
     }
     if ('cookie' in this.inputs && (typeof cookie !== 'string' || cookie.trim() === '')) {
-      throw invalid(subject, `${where}: consistent hashing by cookie needs the cookie name`, show(cookie), 'e.g. LoadBalancer.consistentHashByCookie("session")');
+      refuse(subject, `${where}: consistent hashing by cookie needs the cookie name`, show(cookie), 'e.g. LoadBalancer.consistentHashByCookie("session")');
     }
     if (path !== undefined && typeof path !== 'string') {
-      throw invalid(subject, `${where}: the cookie path must be a string`, show(path), 'e.g. { path: "/" }');
+      refuse(subject, `${where}: the cookie path must be a string`, show(path), 'e.g. { path: "/" }');
     }
     if (ttl !== undefined) checkDuration(subject, `${where} cookie ttl`, ttl);
   }
@@ -242,7 +242,7 @@ export function checkTrafficPolicy(subject: string, where: string, policy: Traff
   checkObject(subject, where, policy, '{ loadBalancer: LoadBalancer.roundRobin() }');
   if (policy.loadBalancer !== undefined) {
     if (!(policy.loadBalancer instanceof LoadBalancer)) {
-      throw invalid(subject, `${where} loadBalancer must come from a LoadBalancer factory`, show(policy.loadBalancer), 'use e.g. LoadBalancer.roundRobin()');
+      refuse(subject, `${where} loadBalancer must come from a LoadBalancer factory`, show(policy.loadBalancer), 'use e.g. LoadBalancer.roundRobin()');
     }
     policy.loadBalancer.check(subject, `${where} loadBalancer`);
   }
@@ -251,7 +251,7 @@ export function checkTrafficPolicy(subject: string, where: string, policy: Traff
     checkObject(subject, `${where} connectionPool`, pool, '{ maxConnections: 100 }');
     // istio pkg/config/validation/validation.go (validateConnectionPool): "connection pool must have at least one field".
     if (CONNECTION_POOL_KEYS.every((key) => pool[key] === undefined)) {
-      throw invalid(subject, `${where} connectionPool sets no field, and Istio refuses an empty connection pool`, show(pool),
+      refuse(subject, `${where} connectionPool sets no field, and Istio refuses an empty connection pool`, show(pool),
         `set at least one of ${CONNECTION_POOL_KEYS.join(', ')}, or leave connectionPool out`);
     }
     for (const key of ['maxConnections', 'http1MaxPendingRequests', 'http2MaxRequests', 'maxRetries'] as const) {
@@ -271,7 +271,7 @@ export function checkTrafficPolicy(subject: string, where: string, policy: Traff
     for (const key of ['maxEjectionPercent', 'minHealthPercent'] as const) {
       checkPercent(subject, `${where} outlierDetection.${key}`, outlier[key]);
       if (outlier[key] !== undefined && !Number.isInteger(outlier[key])) {
-        throw invalid(subject, `${where} outlierDetection.${key} must be a whole percentage`, show(outlier[key]), 'use e.g. 100');
+        refuse(subject, `${where} outlierDetection.${key} must be a whole percentage`, show(outlier[key]), 'use e.g. 100');
       }
     }
   }
@@ -288,44 +288,44 @@ const CONNECTION_POOL_KEYS = [
 /** Untyped callers: an option object that is a string, a list or null. */
 function checkObject(subject: string, what: string, value: unknown, example: string): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw invalid(subject, `${what} must be an object`, show(value), `e.g. ${example}`);
+    refuse(subject, `${what} must be an object`, show(value), `e.g. ${example}`);
   }
 }
 
 function checkCount(subject: string, what: string, value: number | undefined, min: number): void {
   if (value === undefined) return;
   if (!Number.isInteger(value) || value < min || value > 2 ** 31 - 1) {
-    throw invalid(subject, `${what} must be a whole number, ${min} or more`, show(value), `use e.g. ${Math.max(min, 1)}`);
+    refuse(subject, `${what} must be a whole number, ${min} or more`, show(value), `use e.g. ${Math.max(min, 1)}`);
   }
 }
 
 function checkClientTls(subject: string, where: string, tls: ClientTls): void {
   if (!Object.values(ClientTlsMode).includes(tls.mode)) {
-    throw invalid(subject, `${where}: unknown mode`, show(tls.mode), `use one of ${Object.values(ClientTlsMode).join(', ')}`);
+    refuse(subject, `${where}: unknown mode`, show(tls.mode), `use one of ${Object.values(ClientTlsMode).join(', ')}`);
   }
   const certificateFields = (['caCertificates', 'subjectAltNames', 'credentialName', 'clientCertificate', 'privateKey'] as const)
     .filter((key) => tls[key] !== undefined);
   for (const key of ['sni', 'caCertificates', 'credentialName', 'clientCertificate', 'privateKey'] as const) {
     if (tls[key] !== undefined && typeof tls[key] !== 'string') {
-      throw invalid(subject, `${where} ${key} must be a string`, show(tls[key]), `write it in quotes, or leave ${key} out`);
+      refuse(subject, `${where} ${key} must be a string`, show(tls[key]), `write it in quotes, or leave ${key} out`);
     }
   }
   if (tls.subjectAltNames !== undefined) {
     checkList(subject, `${where} subjectAltNames`, tls.subjectAltNames, '["api.example.com"]').forEach((name) => {
       if (typeof name !== 'string' || name.trim() === '') {
-        throw invalid(subject, `${where} subjectAltNames entries must be names`, show(name), 'e.g. ["api.example.com"]');
+        refuse(subject, `${where} subjectAltNames entries must be names`, show(name), 'e.g. ["api.example.com"]');
       }
     });
   }
   if (tls.mode === ClientTlsMode.DISABLE || tls.mode === ClientTlsMode.ISTIO_MUTUAL) {
     if (certificateFields.length > 0) {
-      throw invalid(subject, `${where}: ${tls.mode} uses no certificates of yours, so these would be ignored`, certificateFields.join(', '),
+      refuse(subject, `${where}: ${tls.mode} uses no certificates of yours, so these would be ignored`, certificateFields.join(', '),
         'drop them, or use SIMPLE or MUTUAL');
     }
     return;
   }
   if (!tls.sni || tls.sni.trim() === '') {
-    throw invalid(subject, `${where}: ${tls.mode} needs the server name (sni) its certificate is issued for`, show(tls.sni),
+    refuse(subject, `${where}: ${tls.mode} needs the server name (sni) its certificate is issued for`, show(tls.sni),
       'set sni, e.g. "reviews.example.com"');
   }
   // istio pkg/config/validation/agent/validation.go (ValidateTLS, SIMPLE or MUTUAL with credentialName):
@@ -333,18 +333,18 @@ function checkClientTls(subject: string, where: string, tls: ClientTls): void {
   if (tls.credentialName !== undefined) {
     const files = (['caCertificates', 'clientCertificate', 'privateKey'] as const).filter((key) => tls[key] !== undefined);
     if (files.length > 0) {
-      throw invalid(subject, `${where}: credentialName brings the certificates from a Secret, and Istio refuses certificate files beside it`,
+      refuse(subject, `${where}: credentialName brings the certificates from a Secret, and Istio refuses certificate files beside it`,
         `credentialName with ${files.join(', ')}`, 'drop the files (put the CA in the Secret as ca.crt), or drop credentialName');
     }
   }
   if (tls.mode === ClientTlsMode.MUTUAL) {
     const files = [tls.clientCertificate, tls.privateKey].filter((file) => file !== undefined).length;
     if (tls.credentialName === undefined && files !== 2) {
-      throw invalid(subject, `${where}: MUTUAL needs a client certificate`, files === 0 ? 'none' : 'only one of clientCertificate and privateKey',
+      refuse(subject, `${where}: MUTUAL needs a client certificate`, files === 0 ? 'none' : 'only one of clientCertificate and privateKey',
         'set credentialName, or both clientCertificate and privateKey');
     }
   } else if (tls.clientCertificate !== undefined || tls.privateKey !== undefined) {
-    throw invalid(subject, `${where}: SIMPLE sends no client certificate, so clientCertificate and privateKey would be ignored`,
+    refuse(subject, `${where}: SIMPLE sends no client certificate, so clientCertificate and privateKey would be ignored`,
       'a client certificate', 'drop them, or use MUTUAL');
   }
 }

@@ -1,5 +1,5 @@
 /** The Kubernetes Ingress that forwards a gateway's hosts from an edge Ingress controller to the ingress gateway. */
-import { invalid, show } from '../model/errors';
+import { refuse, show } from '../model/errors';
 import { parseServerHost } from '../model/hosts';
 import { TLS_SERVER_PROTOCOLS } from '../model/protocol';
 
@@ -35,11 +35,11 @@ export function edgeIngressRules(subject: string, servers: readonly EdgeServer[]
     }
   }
   if (ports.size === 0) {
-    throw invalid(subject, 'edgeIngress forwards HTTP and HTTPS hosts, and the gateway serves none', 'no HTTP or HTTPS server', 'drop edgeIngress');
+    refuse(subject, 'edgeIngress forwards HTTP and HTTPS hosts, and the gateway serves none', 'no HTTP or HTTPS server', 'drop edgeIngress');
   }
   const tlsHosts = [...ports].filter(([, port]) => port === EDGE_TLS_PORT).map(([host]) => host);
   if (tlsHosts.length > 0 && !hasAnnotations) {
-    throw invalid(subject, `edgeIngress must forward ${tlsHosts.join(', ')} to port 443 (the gateway serves it over TLS or redirects it there), `
+    refuse(subject, `edgeIngress must forward ${tlsHosts.join(', ')} to port 443 (the gateway serves it over TLS or redirects it there), `
       + 'and an Ingress has no field saying the backend speaks TLS', show(tlsHosts),
     'set edgeIngress.annotations for your controller, e.g. { "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS" } '
       + 'or { "nginx.ingress.kubernetes.io/ssl-passthrough": "true" }');

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { registerAnalysisView } from './analysis-view';
 import * as istio from '../../imports/networking.istio.io';
 import { IstioApiVersion } from '../istio/api-version';
-import { invalid, show } from '../model/errors';
+import { refuse, show } from '../model/errors';
 
 /** The generated classes of each networking kind we synthesize, per API version. */
 const CLASSES = {
@@ -34,7 +34,7 @@ export function createNetworkingObject<K extends keyof typeof CLASSES>(
   if (!Object.values(IstioApiVersion).includes(apiVersion)) {
     // From an untyped caller: an apiVersion prop that is not one of the enum's.
     const words = kind.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase(); // VirtualService: "virtual service"
-    throw invalid(`${words} ${show(props?.metadata?.name ?? id)}`, 'apiVersion must be one of IstioApiVersion', show(apiVersion), `use one of ${Object.values(IstioApiVersion).join(', ')}`);
+    refuse(`${words} ${show(props?.metadata?.name ?? id)}`, 'apiVersion must be one of IstioApiVersion', show(apiVersion), `use one of ${Object.values(IstioApiVersion).join(', ')}`);
   }
   const object = new ApiObject(scope, id, { ...CLASSES[kind][apiVersion].GVK, ...props });
   const spec: unknown = props?.spec;
