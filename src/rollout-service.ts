@@ -8,6 +8,7 @@ import { IstioApiVersion } from './istio/api-version';
 import { renderDestinationRule, renderRoutes } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
 import { dropUndefined } from './model/data';
+import { PodCount, rollingUpdateCounts } from './model/deployment-options';
 import { PropNames, checkKnownProps, constructName, refuse, show } from './model/errors';
 import { checkContainerPort } from './model/match';
 import { checkDnsLabel, serviceHost } from './model/names';
@@ -15,7 +16,7 @@ import { Protocol, isHttpProtocol } from './model/protocol';
 import { DEFAULT_ROUTE_NAME, Release, Split, Weights } from './model/release';
 import {
   AnalysisTemplate, BackgroundAnalysis, CANARY, CanaryStrategy, RolloutStep, SERVICE_NAME_ARG, STABLE,
-  checkCanaryStrategy, checkPodCount, managedRoutes,
+  checkCanaryStrategy, managedRoutes,
 } from './model/rollout';
 import { ROUTE_POLICY_PROPS, RoutePolicy, checkWholeSeconds, routePolicyOf } from './model/route-policy';
 import { TrafficPolicy } from './model/traffic-policy';
@@ -80,15 +81,15 @@ export interface RolloutServiceProps extends WorkloadOptions, RoutePolicy {
    */
   readonly analysis?: BackgroundAnalysis;
   /**
-   * Extra pods during the update, a number or a percentage.
-   * @default Argo Rollouts' ("25%")
+   * How many pods may run above the replicas during the update.
+   * @default Argo Rollouts' (PodCount.percent(25))
    */
-  readonly maxSurge?: string | number;
+  readonly maxSurge?: PodCount;
   /**
-   * Pods that may be unavailable during the update, a number or a percentage.
-   * @default Argo Rollouts' ("25%")
+   * How many of the replicas may be unavailable during the update.
+   * @default Argo Rollouts' (PodCount.percent(25))
    */
-  readonly maxUnavailable?: string | number;
+  readonly maxUnavailable?: PodCount;
   /**
    * How long the canary's pods stay after an abort (so a retry is quick), in whole seconds.
    * @default Argo Rollouts' (30 seconds)
@@ -224,14 +225,7 @@ export class RolloutService extends RoutedRelease {
       defaultArgs: { [SERVICE_NAME_ARG]: hostLevel ? roleHost(CANARY) : this.host },
     };
     if (props.abortScaleDownDelay !== undefined) checkWholeSeconds(this.subject, 'abortScaleDownDelay', props.abortScaleDownDelay);
-    checkPodCount(this.subject, 'maxSurge', props.maxSurge);
-    checkPodCount(this.subject, 'maxUnavailable', props.maxUnavailable);
-    const zero = (v: string | number | undefined) => v !== undefined && parseInt(String(v), 10) === 0;
-    if (zero(props.maxSurge) && zero(props.maxUnavailable)) {
-      // Argo Rollouts' ValidateRolloutStrategyCanary (pkg/apis/rollouts/validation/validation.go, invalidMaxSurgeMaxUnavailable).
-      refuse(this.subject, 'maxSurge and maxUnavailable cannot both be 0, or no pod could ever be replaced',
-        `maxSurge ${show(props.maxSurge)}, maxUnavailable ${show(props.maxUnavailable)}`, 'set maxSurge to 1 or "25%"');
-    }
+    const podCounts = rollingUpdateCounts(this.subject, { maxSurge: props.maxSurge, maxUnavailable: props.maxUnavailable });
     this.commit({
       name: this.name,
       host: this.host,
@@ -310,8 +304,7 @@ export class RolloutService extends RoutedRelease {
         destinationRule: this.destinationRule?.name,
       },
       services: hostLevel ? { stable: `${this.name}-${STABLE}`, canary: `${this.name}-${CANARY}` } : undefined,
-      maxSurge: props.maxSurge,
-      maxUnavailable: props.maxUnavailable,
+      ...podCounts,
       abortScaleDownDelay: props.abortScaleDownDelay,
     }));
     this.rollout = new ApiObject(this, 'Rollout', {

@@ -8,7 +8,7 @@ import { Testing, Duration } from 'cdk8s';
 import { EXAMPLE_CHARTS } from '../examples/charts';
 import {
   CanaryService, ClientTlsMode, DefaultRoute, ExternalProtocol, ExternalService, GatewaySpecServersTlsMode, IstioApiVersion,
-  LoadBalancer, Match, MeshGateway, MeshSidecar, Metric, ProgressiveService, Protocol, Resolution, Webhook,
+  LoadBalancer, Match, MeshGateway, MeshSidecar, Metric, PodCount, ProgressiveService, Protocol, Resolution, Webhook,
   AnalysisTemplate, RolloutService, RolloutStep, Split,
 } from '../src';
 import { newChart } from './util';
@@ -65,8 +65,8 @@ describeWithCrds('conformance with the pinned CRDs (Istio 1.30.3, Gateway API 1.
         split,
         analysisTemplates: split === Split.HOST ? templates : [],
         analysis: split === Split.HOST ? { templates: ['success-rate'], startingStep: 1 } : undefined,
-        maxSurge: '50%',
-        maxUnavailable: 0,
+        maxSurge: PodCount.percent(50),
+        maxUnavailable: PodCount.absolute(0),
         abortScaleDownDelay: Duration.seconds(60),
         trafficPolicy: { loadBalancer: LoadBalancer.roundRobin() },
         steps: split === Split.HOST ? steps : [RolloutStep.weight(50), RolloutStep.weight(100)],

@@ -211,7 +211,7 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
     'AnalysisTemplate "lat" metric "p99": count 3 needs an interval between the measurements (got count 3, no interval)'],
   ['a count not above failureLimit', (c) => rollout(c, analysisStep([AnalysisTemplate.errorRate(5, { count: 2, failureLimit: 3 })], ['error-rate'])),
     'metric "error-rate": count must be above failureLimit, or the metric could never fail (got count 2, failureLimit 3)'],
-  ['maxSurge and maxUnavailable both 0', (c) => rollout(c, { maxSurge: 0, maxUnavailable: '0%' }),
+  ['maxSurge and maxUnavailable both 0', (c) => rollout(c, { maxSurge: PodCount.absolute(0), maxUnavailable: PodCount.percent(0) }),
     'rollout "ad": maxSurge and maxUnavailable cannot both be 0, or no pod could ever be replaced (got maxSurge 0, maxUnavailable "0%")'],
   ['an error rate threshold of NaN', () => AnalysisTemplate.errorRate(NaN), 'AnalysisTemplate.errorRate: max must be a percentage from 0 to 100 (got NaN); use e.g. 5'],
   ['a success rate threshold of 150%', () => AnalysisTemplate.successRate(150), 'AnalysisTemplate.successRate: min must be a percentage from 0 to 100 (got 150)'],

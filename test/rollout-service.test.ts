@@ -207,7 +207,7 @@ describe('RolloutService: refused at synth', () => {
     ['a TCP service', { protocol: Protocol.TCP }, 'rollout "ad": Argo Rollouts shifts this service\'s traffic with HTTP routes, so it must speak an HTTP-family protocol (got "tcp")'],
     ['Deployment options', { deploymentOptions: {} } as any, 'rollout "ad": a Rollout has no Deployment, so deploymentOptions do not apply'],
     ['a pause of half a second', { steps: [RolloutStep.weight(100), RolloutStep.pause(Duration.millis(500))] }, 'step 1 (pause 500ms) duration must be whole seconds (got 500ms)'],
-    ['a maxSurge that is no number or percentage', { maxSurge: '25' }, 'rollout "ad": maxSurge must be a whole number or a percentage (got "25"); use e.g. 1 or "25%"'],
+    ['a maxSurge not made with PodCount', { maxSurge: '25%' } as any, 'rollout "ad": maxSurge must be made with PodCount (got "25%"); use e.g. PodCount.absolute(1) or PodCount.percent(25)'],
   ] as Array<[string, Partial<RolloutServiceProps>, string]>)('%s', (_, props, message) => {
     expect(refuse(props)).toThrow(message);
   });

@@ -54,6 +54,24 @@ export interface StrategySpec {
   readonly rollingUpdate?: { readonly maxSurge: number | string; readonly maxUnavailable: number | string };
 }
 
+/**
+ * `maxSurge` and `maxUnavailable` as Kubernetes writes them (undefined where not given), each made with PodCount and
+ * not both 0, or no pod could ever be replaced (the API server's and Argo Rollouts' rule). @internal
+ */
+export function rollingUpdateCounts(subject: string, options: RollingUpdateOptions): { maxSurge?: number | string; maxUnavailable?: number | string } {
+  for (const field of ['maxSurge', 'maxUnavailable'] as const) {
+    if (options[field] !== undefined && !(options[field] instanceof PodCount)) {
+      refuse(subject, `${field} must be made with PodCount`, show(options[field]), 'use e.g. PodCount.absolute(1) or PodCount.percent(25)');
+    }
+  }
+  const { maxSurge, maxUnavailable } = options;
+  if (maxSurge?._isZero() && maxUnavailable?._isZero()) {
+    refuse(subject, 'maxSurge and maxUnavailable cannot both be 0, or no pod could ever be replaced',
+      `maxSurge ${show(maxSurge._value)}, maxUnavailable ${show(maxUnavailable._value)}`, 'set maxSurge to PodCount.absolute(1)');
+  }
+  return { maxSurge: maxSurge?._value, maxUnavailable: maxUnavailable?._value };
+}
+
 /** How the Deployment replaces old pods by new ones. */
 export class DeploymentStrategy {
   /** Kill all old pods before new ones are created (for workloads that cannot run two versions side by side). */
@@ -68,19 +86,11 @@ export class DeploymentStrategy {
       refuse(factory, 'options must be an object', show(options), 'pass them as { ... }, or leave them out');
     }
     checkKnownProps(factory, 'RollingUpdateOptions', options, ROLLING_UPDATE);
-    for (const field of ['maxSurge', 'maxUnavailable'] as const) {
-      if (options[field] !== undefined && !(options[field] instanceof PodCount)) {
-        refuse(factory, `${field} must be made with PodCount`, show(options[field]), 'use e.g. PodCount.absolute(1) or PodCount.percent(25)');
-      }
-    }
-    const maxSurge = options.maxSurge ?? PodCount.percent(25);
-    const maxUnavailable = options.maxUnavailable ?? PodCount.percent(25);
-    if (maxSurge._isZero() && maxUnavailable._isZero()) {
-      // The API server: "may not be 0 when `maxSurge` is 0".
-      refuse(factory, 'maxSurge and maxUnavailable cannot both be 0, or no pod could ever be replaced',
-        `maxSurge ${show(maxSurge._value)}, maxUnavailable ${show(maxUnavailable._value)}`, 'set maxSurge to PodCount.absolute(1)');
-    }
-    return new DeploymentStrategy({ type: 'RollingUpdate', rollingUpdate: { maxSurge: maxSurge._value, maxUnavailable: maxUnavailable._value } });
+    const counts = rollingUpdateCounts(factory, options);
+    return new DeploymentStrategy({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: counts.maxSurge ?? PodCount.percent(25)._value, maxUnavailable: counts.maxUnavailable ?? PodCount.percent(25)._value },
+    });
   }
 
   private constructor(

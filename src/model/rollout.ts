@@ -410,14 +410,6 @@ function checkIsDuration(subject: string, what: string, value: unknown): void {
 }
 
 
-/** `maxSurge` / `maxUnavailable`: a whole number of pods or a percentage, as Kubernetes takes them. */
-export function checkPodCount(subject: string, what: string, value: string | number | undefined): void {
-  if (value === undefined) return;
-  if (!(typeof value === 'number' ? Number.isInteger(value) && value >= 0 : typeof value === 'string' && /^[0-9]+%$/.test(value))) {
-    refuse(subject, `${what} must be a whole number or a percentage`, show(value), 'use e.g. 1 or "25%"');
-  }
-}
-
 function checkTemplate(subject: string, template: AnalysisTemplate): void {
   if (!(template instanceof AnalysisTemplate)) {
     refuse(subject, 'analysisTemplates must be made with the AnalysisTemplate factories', show(template), 'e.g. AnalysisTemplate.errorRate(5)');
