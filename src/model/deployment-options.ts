@@ -56,7 +56,7 @@ export interface StrategySpec {
 
 /**
  * `maxSurge` and `maxUnavailable` as Kubernetes writes them (undefined where not given), each made with PodCount and
- * not both 0, or no pod could ever be replaced (the API server's and Argo Rollouts' rule). @internal
+ * not both 0, or no pod could ever be replaced.
  */
 export function rollingUpdateCounts(subject: string, options: RollingUpdateOptions): { maxSurge?: number | string; maxUnavailable?: number | string } {
   for (const field of ['maxSurge', 'maxUnavailable'] as const) {
@@ -66,6 +66,8 @@ export function rollingUpdateCounts(subject: string, options: RollingUpdateOptio
   }
   const { maxSurge, maxUnavailable } = options;
   if (maxSurge?._isZero() && maxUnavailable?._isZero()) {
+    // The API server's Deployment validation ("may not be 0 when `maxSurge` is 0"); Argo Rollouts'
+    // ValidateRolloutStrategyCanary (pkg/apis/rollouts/validation/validation.go, invalidMaxSurgeMaxUnavailable).
     refuse(subject, 'maxSurge and maxUnavailable cannot both be 0, or no pod could ever be replaced',
       `maxSurge ${show(maxSurge._value)}, maxUnavailable ${show(maxUnavailable._value)}`, 'set maxSurge to PodCount.absolute(1)');
   }
