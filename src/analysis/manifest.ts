@@ -495,8 +495,12 @@ const FILTER: Shape = {
 };
 const NAME_VALUE_MATCH: Shape = [{ type: 's', name: 's', value: 's' }];
 const ROUTE_RULE = (match: Shape): Shape => ({
-  name: 's', matches: [match], filters: [FILTER], backendRefs: [{ ...BACKEND as object, filters: [FILTER] }],
-  timeouts: { request: 's', backendRequest: 's' }, retry: { attempts: 'n', backoff: 's', codes: ['n'] },
+  name: 's',
+  matches: [match],
+  filters: [FILTER],
+  backendRefs: [{ ...BACKEND as object, filters: [FILTER] }],
+  timeouts: { request: 's', backendRequest: 's' },
+  retry: { attempts: 'n', backoff: 's', codes: ['n'] },
 });
 const GATEWAY_API_ROUTE = (match: Shape): Shape => ({ parentRefs: [PARENT_REF], hostnames: STRINGS, rules: [ROUTE_RULE(match)] });
 const SELECTOR: Shape = { matchLabels: LABELS, matchExpressions: [{ key: 's', operator: 's', values: STRINGS }] };

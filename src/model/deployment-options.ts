@@ -58,7 +58,8 @@ export interface StrategySpec {
  * `maxSurge` and `maxUnavailable` as Kubernetes writes them (undefined where not given), each made with PodCount and
  * not both 0, or no pod could ever be replaced.
  */
-export function rollingUpdateCounts(subject: string, options: RollingUpdateOptions): { maxSurge?: number | string; maxUnavailable?: number | string } {
+export function rollingUpdateCounts(subject: string, options: RollingUpdateOptions):
+{ maxSurge?: number | string; maxUnavailable?: number | string } {
   for (const field of ['maxSurge', 'maxUnavailable'] as const) {
     if (options[field] !== undefined && !(options[field] instanceof PodCount)) {
       refuse(subject, `${field} must be made with PodCount`, show(options[field]), 'use e.g. PodCount.absolute(1) or PodCount.percent(25)');
@@ -89,9 +90,10 @@ export class DeploymentStrategy {
     }
     checkKnownProps(factory, 'RollingUpdateOptions', options, ROLLING_UPDATE);
     const counts = rollingUpdateCounts(factory, options);
+    const defaultCount = PodCount.percent(25)._value;
     return new DeploymentStrategy({
       type: 'RollingUpdate',
-      rollingUpdate: { maxSurge: counts.maxSurge ?? PodCount.percent(25)._value, maxUnavailable: counts.maxUnavailable ?? PodCount.percent(25)._value },
+      rollingUpdate: { maxSurge: counts.maxSurge ?? defaultCount, maxUnavailable: counts.maxUnavailable ?? defaultCount },
     });
   }
 
