@@ -13,7 +13,7 @@ import { checkAnnotations, checkLabels } from './model/kubernetes';
 import { Match, checkMatch, checkPort } from './model/match';
 import { MAX_LABEL_LENGTH, checkDnsLabel, isDnsSubdomain, isServiceName, serviceHost } from './model/names';
 import { TLS_SERVER_PROTOCOLS } from './model/protocol';
-import { Rewrite } from './model/route-policy';
+import { Rewrite, checkRewrite } from './model/route-policy';
 import { edgeIngressRules } from './private/edge-ingress';
 import { createGatewayApiObject } from './private/gateway-api-object';
 import { grantServiceReferences, routingApiOf } from './private/gateway-api-scope';
@@ -348,6 +348,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
     const seen = options.match.map((m) => m.toString());
     const twice = seen.findIndex((k, i) => seen.indexOf(k) !== i);
     if (twice >= 0) refuse(this.subject, `${where} lists one match twice (istiod warns the second is never used)`, show(seen[twice]), 'list it once');
+    if (options.rewrite !== undefined) checkRewrite(this.subject, `${where} rewrite`, options.rewrite);
     const to = options.to;
     if (typeof to !== 'object' || to === null || Array.isArray(to) || (Construct.isConstruct(to) && !isGatewayRouteTarget(to))) {
       refuse(this.subject, `${where} needs a target: a CanaryService, or a Service as { host, port }`,

@@ -353,6 +353,14 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
   ['a misspelt version prop', version({ replica: 2 }), 'canary "web": version "v1" has no prop "replica", so it would be ignored (got "replica"); did you mean "replicas"?'],
   ['a gateway prop on a MeshNamespace', (c) => new MeshNamespace(c, 'shop', untyped({ hosts: ['a.example.com'] })), 'namespace "shop": MeshNamespace has no prop "hosts"'],
   // Found by the public-API property test: gateways
+  ['a gateway route whose rewrite changes nothing (seed 33)', (c) => new MeshGateway(c, 'gw', { hosts: ['api.example.com'] })
+    .addRoute({ match: [Match.uriPrefix('/api')], to: { host: 'static' }, rewrite: {} }),
+  'gateway "gw": route "route-1" rewrite changes nothing (got {}); give uri or authority'],
+  ['a gateway route whose rewrite is no object', (c) => new MeshGateway(c, 'gw', { hosts: ['api.example.com'] })
+    .addRoute({ match: [Match.uriPrefix('/api')], to: { host: 'static' }, rewrite: untyped(null) }),
+  'gateway "gw": route "route-1" rewrite must be an object (got null); e.g. { uri: "/" }'],
+  ['a fault share under the smallest Istio injects (seed 34)', (c) => service(c, { fault: { abort: { grpcStatus: 'UNAVAILABLE', percent: 1e-9 } } }),
+    'canary "web": default route fault abort percent must be 0 or from 0.0001 to 100, the smallest share Istio injects (got 1e-9); use 0.0001 or more, or 0 for none'],
   ['exposeVia hosts that overlap', (c) => service(c).exposeVia(new MeshGateway(c, 'gw', { hosts: ['*.example.com'] }), { hosts: ['*.example.com', 'a.example.com'] }),
     'canary "web": the hosts of one VirtualService cannot overlap, and Istio refuses one where a host equals or covers another (got *.example.com and a.example.com); keep "*.example.com"'],
   ['a short gateway host', (c) => new MeshGateway(c, 'gw', { hosts: ['web'] }),

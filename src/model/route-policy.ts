@@ -386,7 +386,7 @@ function checkFault(subject: string, where: string, fault: Fault): void {
   }
   if (fault.delay) {
     checkDuration(subject, `${where} delay`, fault.delay.fixed);
-    checkPercent(subject, `${where} delay percent`, fault.delay.percent);
+    checkFaultPercent(subject, `${where} delay percent`, fault.delay.percent);
   }
   if (fault.abort) {
     const { httpStatus, grpcStatus } = fault.abort;
@@ -400,7 +400,15 @@ function checkFault(subject: string, where: string, fault: Fault): void {
     if (grpcStatus !== undefined && !GRPC_STATUSES.includes(grpcStatus)) {
       refuse(subject, `${where}: unknown grpcStatus`, show(grpcStatus), `use a gRPC status name: ${GRPC_STATUSES.join(', ')}`);
     }
-    checkPercent(subject, `${where} abort percent`, fault.abort.percent);
+    checkFaultPercent(subject, `${where} abort percent`, fault.abort.percent);
+  }
+}
+
+/** A fault's share of requests: 0, or from 0.0001 to 100 (istiod's validatePercentage, pkg/config/validation/validation.go). */
+function checkFaultPercent(subject: string, what: string, percent: number | undefined): void {
+  checkPercent(subject, what, percent);
+  if (percent !== undefined && percent > 0 && percent < 0.0001) {
+    refuse(subject, `${what} must be 0 or from 0.0001 to 100, the smallest share Istio injects`, show(percent), 'use 0.0001 or more, or 0 for none');
   }
 }
 
@@ -423,7 +431,11 @@ function checkMirror(subject: string, where: string, mirror: Mirror, versions: r
   checkPercent(subject, `${where} percent`, mirror.percent);
 }
 
-function checkRewrite(subject: string, where: string, rewrite: Rewrite): void {
+/** Checks a rewrite: it changes the path or the host, as istiod requires (validateHTTPRewrite). */
+export function checkRewrite(subject: string, where: string, rewrite: Rewrite): void {
+  if (typeof rewrite !== 'object' || rewrite === null || Array.isArray(rewrite)) {
+    refuse(subject, `${where} must be an object`, show(rewrite), 'e.g. { uri: "/" }');
+  }
   if (rewrite.uri === undefined && rewrite.authority === undefined) {
     refuse(subject, `${where} changes nothing`, show(rewrite), 'give uri or authority');
   }
