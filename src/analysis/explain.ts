@@ -457,9 +457,14 @@ function gatewayApiOutcome(m: Manifests, candidate: GatewayApiMatch, matched: st
     const served = destination(m, { host: target.host, port }, share, namespace, c.notes);
     return dropEmpty({ ...served, requestHeaders: own, responseHeaders: ownResponse });
   });
+  return result(outcomeOf(destinations), `${where} is the first that matches in Gateway API's precedence order`, { ...extra, destinations });
+}
+
+/** `routed` when every destination serves, the failure's code (`503 NC`) when none does, else `partly failing`. */
+function outcomeOf(destinations: ReadonlyArray<{ readonly failure?: string }>): string {
   const failing = destinations.filter((d) => d.failure);
-  const outcome = failing.length === 0 ? 'routed' : failing.length === destinations.length ? failing[0].failure!.split(':')[0] : 'partly failing';
-  return result(outcome, `${where} is the first that matches in Gateway API's precedence order`, { ...extra, destinations });
+  if (failing.length === 0) return 'routed';
+  return failing.length === destinations.length ? failing[0].failure!.split(':')[0] : 'partly failing';
 }
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
@@ -516,9 +521,7 @@ function routeOutcome(m: Manifests, route: any, rule: NonNullable<TrafficExplana
       responseHeaders: headers?.response ? istioHeaderOperations(headers.response) : undefined,
     });
   });
-  const failing = destinations.filter((d) => d.failure);
-  const outcome = failing.length === 0 ? 'routed' : failing.length === destinations.length ? failing[0].failure!.split(':')[0] : 'partly failing';
-  return result(outcome, `${where} is the first that matches${order}`, { ...source, rule, destinations, ...effects });
+  return result(outcomeOf(destinations), `${where} is the first that matches${order}`, { ...source, rule, destinations, ...effects });
 }
 
 /** Istio's header operations (`set`, `add`, `remove`) with names in lower case. */
