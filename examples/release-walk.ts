@@ -26,12 +26,12 @@ export interface ReleaseWalkProps {
   readonly split?: Split;
 }
 
-/** reviews in namespace `shop`, at one step of the walk. */
+/** reviews in namespace `walk`, at one step of the walk. */
 export class ReleaseWalkChart extends Chart {
   public readonly reviews: CanaryService;
 
   constructor(scope: Construct, id: string, props: ReleaseWalkProps = {}) {
-    super(scope, id, { namespace: 'shop' });
+    super(scope, id, { namespace: 'walk' });
     const step = props.step ?? Number(process.env.RELEASE_STEP ?? 2);
     if (!Number.isInteger(step) || step < 0 || step >= RELEASE_WALK_STEPS.length) {
       throw new Error(`release walk: step must be 0 to ${RELEASE_WALK_STEPS.length - 1} (got ${JSON.stringify(step)}); set RELEASE_STEP to one of them`);

@@ -17,7 +17,7 @@ import { CRD_DIR, compareWithPilot, describeDisagreement } from './verify-tool';
 import { K8sObject, TrafficRequest, diffTraffic, explain, renderDiff } from '../src/analysis';
 import { main } from '../src/cli/main';
 
-const HOST = 'reviews.shop.svc.cluster.local';
+const HOST = 'reviews.walk.svc.cluster.local';
 const V1: VersionProps = { name: 'v1', image: 'registry.example.com/reviews:1' };
 const V2: VersionProps = { name: 'v2', image: 'registry.example.com/reviews:2' };
 
@@ -155,37 +155,37 @@ describe('shortcuts fail some applier, and diff says which two steps to take', (
     const [from, to] = [STATES[4], STATES[6]];
     const result = transition(from, to);
     // kubectl applies the DestinationRule (subset v1 gone) before the VirtualService (still sending x-version: v1 there).
-    expect(result.kubectl[0]).toMatch(/^after applied DestinationRule shop\/reviews: \{"x-version":"v1"\}: 503 NC/);
+    expect(result.kubectl[0]).toMatch(/^after applied DestinationRule walk\/reviews: \{"x-version":"v1"\}: 503 NC/);
     expect(result['Argo CD'].length).toBeGreaterThan(0);
     // One server-side apply changes both at once: Flux passes this one.
     expect(result.Flux).toEqual([]);
     const twoSteps = diffTraffic(from, to).filter((c) => c.kind === 'two-steps');
     expect(twoSteps).toEqual([{
       kind: 'two-steps',
-      ref: 'shop/reviews',
-      text: expect.stringMatching(/^shop\/reviews version v1: removed \(subset v1, its pods\) in the same change as the routes that send it traffic; .*Apply in two steps: first shift traffic away from v1 .*then remove v1$/),
+      ref: 'walk/reviews',
+      text: expect.stringMatching(/^walk\/reviews version v1: removed \(subset v1, its pods\) in the same change as the routes that send it traffic; .*Apply in two steps: first shift traffic away from v1 .*then remove v1$/),
     }]);
-    expect(renderDiff(diffTraffic(from, to))).toContain('**Two steps needed** (this change cannot be applied at once without failed requests):\n\n- ⚠️ shop/reviews version v1: removed');
+    expect(renderDiff(diffTraffic(from, to))).toContain('**Two steps needed** (this change cannot be applied at once without failed requests):\n\n- ⚠️ walk/reviews version v1: removed');
   });
 
   test('v2 added with traffic in one change', () => {
     const [from, to] = [STATES[0], STATES[2]];
     const result = transition(from, to);
     // Argo CD may apply the VirtualService before the DestinationRule: both custom resources named reviews.
-    expect(result['Argo CD']).toContainEqual(expect.stringMatching(/^after applied VirtualService shop\/reviews: .*503 NC: subset v2/));
+    expect(result['Argo CD']).toContainEqual(expect.stringMatching(/^after applied VirtualService walk\/reviews: .*503 NC: subset v2/));
     // In file order the route comes last, but v2's pods, created by the same change, are not ready yet.
     expect(result.kubectl).toEqual([
-      'after applied VirtualService shop/reviews: {}: partly failing: 503 UH: reviews-v2 scaled to 0 replicas',
-      'after applied VirtualService shop/reviews: {"x-version":"v2"}: 503 UH: reviews-v2 scaled to 0 replicas',
+      'after applied VirtualService walk/reviews: {}: partly failing: 503 UH: reviews-v2 scaled to 0 replicas',
+      'after applied VirtualService walk/reviews: {"x-version":"v2"}: 503 UH: reviews-v2 scaled to 0 replicas',
     ]);
     // Flux applies everything at once: the same two failures, until v2's pods are ready.
-    expect(result.Flux.map((f) => f.replace(/^after applied .*VirtualService shop\/reviews: /, ''))).toEqual([
+    expect(result.Flux.map((f) => f.replace(/^after applied .*VirtualService walk\/reviews: /, ''))).toEqual([
       '{}: partly failing: 503 UH: reviews-v2 scaled to 0 replicas',
       '{"x-version":"v2"}: 503 UH: reviews-v2 scaled to 0 replicas',
     ]);
     const twoSteps = diffTraffic(from, to).filter((c) => c.kind === 'two-steps');
     expect(twoSteps.map((c) => c.text)).toEqual([expect.stringMatching(
-      /^shop\/reviews version v2: gets traffic in the same change that adds subset v2 and its pods; .*Apply in two steps: first add v2 at 0%, then shift traffic to it once its pods are ready$/)]);
+      /^walk\/reviews version v2: gets traffic in the same change that adds subset v2 and its pods; .*Apply in two steps: first add v2 at 0%, then shift traffic to it once its pods are ready$/)]);
   });
 
   test('istio-canary diff prints the two steps, and --exit-code fails', () => {
@@ -198,7 +198,7 @@ describe('shortcuts fail some applier, and diff says which two steps to take', (
       const out: string[] = [];
       const code = main(['diff', write('base.yaml', STATES[4]), write('head.yaml', STATES[6]), '--exit-code'], { out: (t) => out.push(t), err: (t) => out.push(t) });
       expect(code).toBe(1);
-      expect(out.join('')).toMatch(/\*\*Two steps needed\*\* .*\n\n- ⚠️ shop\/reviews version v1: removed \(subset v1, its pods\)/);
+      expect(out.join('')).toMatch(/\*\*Two steps needed\*\* .*\n\n- ⚠️ walk\/reviews version v1: removed \(subset v1, its pods\)/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -209,7 +209,7 @@ describe('shortcuts fail some applier, and diff says which two steps to take', (
     for (let i = 0; i + 1 < states.length; i++) expect(transition(states[i], states[i + 1])).toEqual({ 'kubectl': [], 'Argo CD': [], 'Flux': [] });
     expect(Object.values(transition(states[4], states[6])).flat().length).toBeGreaterThan(0);
     expect(diffTraffic(states[4], states[6]).filter((c) => c.kind === 'two-steps').map((c) => c.text)).toEqual([
-      expect.stringMatching(/^shop\/reviews-v1: removed \(its Service\) in the same change as the routes that send it traffic; .*first shift traffic away from shop\/reviews-v1/),
+      expect.stringMatching(/^walk\/reviews-v1: removed \(its Service\) in the same change as the routes that send it traffic; .*first shift traffic away from walk\/reviews-v1/),
     ]);
   });
 
@@ -279,7 +279,7 @@ describeWithCrds('verify routes: Istio\'s pilot serves (or fails) each state as 
       return [...live.values()];
     });
   };
-  const inMesh = REQUESTS.map((r) => ({ ...r, from: { namespace: 'shop' } }));
+  const inMesh = REQUESTS.map((r) => ({ ...r, from: { namespace: 'walk' } }));
 
   test('the seven states of the walk, and every state of the shortcut that skips draining (503 NC included)', () => {
     const states = [...STATES, ...kubectlStates(STATES[4], STATES[6])];
