@@ -5,7 +5,7 @@
  */
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { CanaryService, Split, VersionProps } from '../src';
+import { CanaryService, MeshNamespace, Split, VersionProps } from '../src';
 
 const V1: VersionProps = { name: 'v1', image: 'registry.example.com/reviews:1' };
 const V2: VersionProps = { name: 'v2', image: 'registry.example.com/reviews:2' };
@@ -32,6 +32,7 @@ export class ReleaseWalkChart extends Chart {
 
   constructor(scope: Construct, id: string, props: ReleaseWalkProps = {}) {
     super(scope, id, { namespace: 'walk' });
+    new MeshNamespace(this, 'walk');
     const step = props.step ?? Number(process.env.RELEASE_STEP ?? 2);
     if (!Number.isInteger(step) || step < 0 || step >= RELEASE_WALK_STEPS.length) {
       throw new Error(`release walk: step must be 0 to ${RELEASE_WALK_STEPS.length - 1} (got ${JSON.stringify(step)}); set RELEASE_STEP to one of them`);

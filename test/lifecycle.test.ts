@@ -226,6 +226,7 @@ describe('the example app', () => {
     const weights = () => only(Testing.synth(new ReleaseWalkChart(Testing.app(), 'release-walk')), 'VirtualService', 'reviews')
       .spec.http.at(-1).route.map((r: any) => `${r.destination.subset}=${r.weight ?? 100}`);
     expect(weights()).toEqual(['v1=90', 'v2=10']);
+    expect(only(Testing.synth(new ReleaseWalkChart(Testing.app(), 'release-walk')), 'Namespace', 'walk').metadata.labels).toEqual({ 'istio-injection': 'enabled' });
     process.env.RELEASE_STEP = '5';
     expect(weights()).toEqual(['v2=100']);
     expect(Testing.synth(new ReleaseWalkChart(Testing.app(), 'release-walk')).filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name))
