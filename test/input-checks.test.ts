@@ -352,6 +352,8 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
   ['a misspelt prop', (c) => service(c, { weight: { v1: 100, v2: 0 } }), 'canary "web": CanaryService has no prop "weight", so it would be ignored (got "weight"); did you mean "weights"?'],
   ['a misspelt version prop', version({ replica: 2 }), 'canary "web": version "v1" has no prop "replica", so it would be ignored (got "replica"); did you mean "replicas"?'],
   ['a gateway prop on a MeshNamespace', (c) => new MeshNamespace(c, 'shop', untyped({ hosts: ['a.example.com'] })), 'namespace "shop": MeshNamespace has no prop "hosts"'],
+  ['an A/B match given as one Match, not a list (seed 46)', (c) => progressive(c, { analysis: { match: untyped(Match.headerExact('x-canary', 'insider')), iterations: 10 } }),
+    'progressive service "ad": analysis match must be a list (got header x-canary=insider); wrap it in [ ], e.g. [Match.headerExact("x-canary", "insider")]'],
   // Found by the public-API property test: gateways
   ['a gateway route whose rewrite changes nothing (seed 33)', (c) => new MeshGateway(c, 'gw', { hosts: ['api.example.com'] })
     .addRoute({ match: [Match.uriPrefix('/api')], to: { host: 'static' }, rewrite: {} }),

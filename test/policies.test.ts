@@ -1,8 +1,12 @@
+import * as fs from 'fs';
 import { Duration, Testing } from 'cdk8s';
 import {
   CanaryService, ClientTlsMode, LoadBalancer, Match, MeshAuthorizationPolicy, MeshGateway, MeshPeerAuthentication, MtlsMode, Protocol, Source,
 } from '../src';
 import { newChart, only, synth } from './util';
+import { CRD_DIR, runVerify, writeManifests } from './verify-tool';
+
+const describeWithCrds = fs.existsSync(CRD_DIR) ? describe : describe.skip;
 
 const versions = [{ name: 'v1', image: 'shop:1' }, { name: 'v2', image: 'shop:2', replicas: 1 }];
 
@@ -170,5 +174,38 @@ describe('MeshAuthorizationPolicy', () => {
     ['a bad namespace', { allowFrom: [Source.namespace('Shop')] }, 'authorization policy "p": source namespace must be a DNS-1123 label (got "Shop")'],
   ])('rejects %s', (_what, props, message) => {
     expect(() => new MeshAuthorizationPolicy(newChart('shop'), 'p', props as any)).toThrow(message);
+  });
+});
+
+describe('header values', () => {
+  // Istio's own table (TestValidateHTTPHeaderValue, pkg/config/validation/validation_test.go at 1.30.3), and control characters.
+  const ADMITTED = ['foo', '%HOSTNAME%', '100%%', 'prefix %HOSTNAME% suffix', '%DOWNSTREAM_PEER_CERT_V_END(%b %d %H:%M:%S %Y %Z)%',
+    '%DYNAMIC_METADATA(com.test.my_filter)%', '%REQ(["x-id", "x-b3"])%', 'a\tb'];
+  const REFUSED: Array<[string, string]> = [
+    ['%START_TIME%%', 'has a "%" Envoy cannot read'], ['abc%123', 'has a "%" Envoy cannot read'], ['50%', 'has a "%" Envoy cannot read'],
+    ['a\nb', 'holds a control character'], ['a\u007fb', 'holds a control character'],
+  ];
+  const withHeaders = (values: string[]) => {
+    const chart = newChart('shop');
+    new CanaryService(chart, 'shop', {
+      port: 80, versions, headers: { response: { set: Object.fromEntries(values.map((v, i) => [`x-h${i}`, v])) } },
+    });
+    return chart;
+  };
+
+  test.each(REFUSED)('%j is refused at synth, as istiod refuses it', (value, problem) => {
+    expect(() => withHeaders([value])).toThrow(`canary "shop": default route headers response set: the value of header "x-h0" ${problem} (got ${JSON.stringify(value)})`);
+  });
+
+  describeWithCrds('admitted', () => {
+    test('the values istiod admits are written as given, and verify validate (istiod\'s webhook) admits them', () => {
+      const objects = synth(withHeaders(ADMITTED));
+      const set = only(objects, 'VirtualService').spec.http.at(-1).headers.response.set;
+      expect(Object.values(set)).toEqual(ADMITTED);
+      const dir = writeManifests({ 'headers.yaml': objects });
+      const result = JSON.parse(runVerify(['validate', dir, '--crds', CRD_DIR, '--json']).stdout);
+      fs.rmSync(dir, { recursive: true, force: true });
+      expect(result.problems).toEqual([]);
+    }, 300_000);
   });
 });

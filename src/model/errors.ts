@@ -98,13 +98,15 @@ export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'string') return JSON.stringify(value);
   // JSON has no NaN, Infinity or Duration: mark them, then unquote the marks. A construct (which refers to itself
-  // through its node) is shown by its path; any other object that refers to itself, by its class.
+  // through its node) is shown by its path, a value of ours that describes itself (a Match, a step) as it does; any
+  // other object that refers to itself, by its class.
   let json: string | undefined;
   try {
     json = JSON.stringify(value, (_key, v) => {
       if (typeof v === 'number' && !Number.isFinite(v)) return `${MARK}${v}${MARK}`;
       if (isDuration(v)) return `${MARK}${durationText(v)}${MARK}`;
       if (isConstruct(v)) return `${MARK}${v.constructor.name} ${v.node.path}${MARK}`;
+      if (describesItself(v)) return `${MARK}${v}${MARK}`;
       return v;
     });
   } catch {
@@ -114,6 +116,11 @@ export function show(value: unknown): string {
 }
 
 const MARK = '\u2063'; // the invisible separator, which JSON.stringify leaves as it is
+
+/** An object whose class has its own `toString` for messages (Match, RolloutStep, Source), not Object's. */
+function describesItself(value: unknown): value is { toString(): string } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && value.toString !== Object.prototype.toString;
+}
 
 /** A cdk8s Duration (by shape: an app may hold another copy of cdk8s). */
 export function isDuration(value: unknown): value is { toMilliseconds(options: { integral: boolean }): number } {

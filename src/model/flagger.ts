@@ -273,8 +273,9 @@ export function checkAnalysis(subject: string, analysis: Analysis): void {
     }
   }
   if (analysis.match !== undefined) {
-    if (analysis.match.length === 0) refuse(subject, 'analysis match is empty', '[]', 'give the A/B match, or drop match');
-    analysis.match.forEach((m) => checkMatch(subject, 'analysis match', m));
+    const match = checkList(subject, 'analysis match', analysis.match, '[Match.headerExact("x-canary", "insider")]');
+    if (match.length === 0) refuse(subject, 'analysis match is empty', '[]', 'give the A/B match, or drop match');
+    match.forEach((m) => checkMatch(subject, 'analysis match', m));
     const presence = analysis.match.flatMap((m) => Object.entries(m.conditions.headers ?? {})).find(([, v]) => Object.keys(v).length === 0);
     if (presence) {
       // The Canary CRD's analysis.match headers take exact, prefix, suffix or regex (artifacts/flagger/crd.yaml).

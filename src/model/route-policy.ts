@@ -484,6 +484,8 @@ function checkHeaderPolicy(subject: string, where: string, policy: HeaderPolicy)
         if (typeof value !== 'string') {
           refuse(subject, `${at} ${key}: the value of header ${show(name)} must be a string`, show(value), typeof value === 'number' || typeof value === 'boolean' ? `write it in quotes, e.g. ${show(String(value))}` : 'write it as text');
         }
+        const problem = headerValueProblem(value);
+        if (problem) refuse(subject, `${at} ${key}: the value of header ${show(name)} ${problem}`, show(value), HEADER_VALUE_FIX[problem]);
       }
     }
     if (ops.remove !== undefined) {
@@ -494,6 +496,72 @@ function checkHeaderPolicy(subject: string, where: string, policy: HeaderPolicy)
       checkUnique(subject, `${at} remove`, remove.map((name) => name.toLowerCase()));
     }
   }
+}
+
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000A-\u001F\u007F]/;
+const HEADER_VALUE_FIX: Record<string, string> = {
+  'holds a control character': 'remove it (a header value is one line of text; tabs are allowed)',
+  'has a "%" Envoy cannot read': 'write "%%" for a literal "%"; Envoy reads "%" as the start of a variable such as %HOSTNAME%',
+};
+
+/**
+ * Why Envoy would refuse `value` as a header value it adds, or undefined: a control character other than tab, or a
+ * `%` neither doubled (`%%`) nor part of a variable (`%HOSTNAME%`, `%REQ(x-id)%`, `%VAR(["a", "b"])%`). A port of
+ * istiod's ValidateHTTPHeaderValue and validateHeaderValue (pkg/config/validation/validation.go and
+ * header_value_validator.go, itself a port of Envoy's header_parser.cc).
+ */
+function headerValueProblem(value: string): string | undefined {
+  if (CONTROL_CHARACTER.test(value)) return 'holds a control character';
+  type State = 'literal' | 'name' | 'array' | 'string-start' | 'string' | 'delimiter' | 'args-end' | 'variable-end';
+  let state: State = 'literal';
+  const bad = 'has a "%" Envoy cannot read';
+  for (let pos = 0; pos < value.length; pos++) {
+    const ch = value[pos];
+    switch (state) {
+      case 'literal':
+        if (ch !== '%') break;
+        if (pos + 1 === value.length) return bad;
+        if (value[pos + 1] === '%') pos++; // an escaped %
+        else state = 'name';
+        break;
+      case 'name':
+        if (ch === '%') state = 'literal';
+        else if (ch === '(') state = 'array';
+        break;
+      case 'array':
+        if (ch === '[') state = 'string-start';
+        else if (ch !== ' ') state = 'string';
+        break;
+      case 'delimiter':
+        if (ch === ',') state = 'string-start';
+        else if (ch === ']') state = 'args-end';
+        else if (ch !== ' ') return bad;
+        break;
+      case 'string-start':
+        if (ch === '"') state = 'string';
+        else if (ch !== ' ') return bad;
+        break;
+      case 'string':
+        if (ch === '\\') {
+          if (pos + 1 === value.length) return bad;
+          pos++;
+        } else if (ch === ')') {
+          state = 'variable-end';
+        } else if (ch === '"') {
+          state = 'delimiter';
+        }
+        break;
+      case 'args-end':
+        if (ch === ')') state = 'variable-end';
+        else if (ch !== ' ') return bad;
+        break;
+      case 'variable-end':
+        if (ch === '%') state = 'literal';
+        else if (ch !== ' ') return bad;
+        break;
+    }
+  }
+  return state === 'literal' ? undefined : bad;
 }
 
 /** A plain object of options, not a string, a list or null (untyped callers). */
