@@ -7,7 +7,7 @@ import { IstioApiVersion } from './istio/api-version';
 import { prefixRewrite, renderHttpMatchList, renderHttpRoutes, withoutRelistedMatches } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
 import { PropNames, checkKnownProps, checkList, constructName, refuse, show } from './model/errors';
-import { RoutingApi, checkPrecedenceKeepsOrder } from './model/gateway-api';
+import { RoutingApi, checkGatewayApiRuleName, checkPrecedenceKeepsOrder } from './model/gateway-api';
 import { checkDnsHost, checkVirtualServiceHosts, gatewayHosts, parseServerHost, widestHosts } from './model/hosts';
 import { checkAnnotations, checkLabels } from './model/kubernetes';
 import { Match, checkMatch, checkPort } from './model/match';
@@ -348,6 +348,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
     const seen = options.match.map((m) => m.toString());
     const twice = seen.findIndex((k, i) => seen.indexOf(k) !== i);
     if (twice >= 0) refuse(this.subject, `${where} lists one match twice (istiod warns the second is never used)`, show(seen[twice]), 'list it once');
+    if (this.routingApi === RoutingApi.GATEWAY_API) checkGatewayApiRuleName(this.subject, where, name);
     if (options.rewrite !== undefined) checkRewrite(this.subject, `${where} rewrite`, options.rewrite);
     const to = options.to;
     if (typeof to !== 'object' || to === null || Array.isArray(to) || (Construct.isConstruct(to) && !isGatewayRouteTarget(to))) {

@@ -354,6 +354,10 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
   ['a gateway prop on a MeshNamespace', (c) => new MeshNamespace(c, 'shop', untyped({ hosts: ['a.example.com'] })), 'namespace "shop": MeshNamespace has no prop "hosts"'],
   ['an A/B match given as one Match, not a list (seed 46)', (c) => progressive(c, { analysis: { match: untyped(Match.headerExact('x-canary', 'insider')), iterations: 10 } }),
     'progressive service "ad": analysis match must be a list (got header x-canary=insider); wrap it in [ ], e.g. [Match.headerExact("x-canary", "insider")]'],
+  ['a route name the Gateway API CRDs refuse as a rule name (seed 67)', (c) => gatewayApiService(c).addRoute({ match: [Match.headerExact('x', 'y')], to: 'v2', name: 'A B' }),
+    'canary "web": route "A B": a Gateway API rule name is lower-case letters, digits, "-" and ".", beginning and ending with a letter or digit (got "A B"); name it e.g. "a-b"'],
+  ['a Gateway API gateway route named as no rule may be', (c) => gatewayApiGateway(c, ['shop.example.com']).addRoute({ match: [Match.uriPrefix('/api')], to: { host: 'api', port: 80 }, name: 'API' }),
+    'gateway "gw": route "API": a Gateway API rule name is lower-case letters, digits, "-" and ".", beginning and ending with a letter or digit (got "API"); name it e.g. "api"'],
   // Found by the public-API property test: gateways
   ['a gateway route whose rewrite changes nothing (seed 33)', (c) => new MeshGateway(c, 'gw', { hosts: ['api.example.com'] })
     .addRoute({ match: [Match.uriPrefix('/api')], to: { host: 'static' }, rewrite: {} }),

@@ -6,7 +6,7 @@
 import { refuse, show } from './errors';
 import { Match, StringMatch } from './match';
 import { isHttpProtocol, Protocol } from './protocol';
-import { Release, ReleasePort, RouteRule, Weights, httpPorts, matchesOnPort, subjectOf } from './release';
+import { Release, ReleasePort, RouteRule, Weights, httpPorts, matchesOnPort, routeNameFrom, subjectOf } from './release';
 import { RoutePolicy, hasRoutePolicy, routePolicyKeys } from './route-policy';
 
 /** Which API the routes of a construct are written in. */
@@ -54,6 +54,17 @@ export function grpcMethodOf(uri: StringMatch | undefined): { service?: string; 
 /** What GRPCRoute lacks that HTTPRoute has (Gateway API 1.5.1, standard and experimental channels). */
 const NOT_ON_GRPC_ROUTE = ['timeout', 'retries', 'rewrite', 'redirect', 'corsPolicy'];
 
+/** The HTTPRoute and GRPCRoute CRDs' pattern for `rules[].name` (gateway-api-standard-1.5.1.yaml): a DNS subdomain. */
+const RULE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** A route's name as a Gateway API rule name: what the CRDs accept for `rules[].name`. */
+export function checkGatewayApiRuleName(subject: string, where: string, name: string): void {
+  if (!RULE_NAME.test(name) || name.length > 253) {
+    refuse(subject, `${where}: a Gateway API rule name is lower-case letters, digits, "-" and ".", beginning and ending with a letter or digit`,
+      show(name), `name it e.g. ${show(routeNameFrom(name))}`);
+  }
+}
+
 /**
  * Refuses, with the feature named and the way out, what Gateway API cannot say about a release: fault injection,
  * source-label matches, method or path conditions it has no form for, Istio's free-form retry conditions (and
@@ -67,6 +78,7 @@ export function checkGatewayApiRelease(release: Release, options: { experimental
     refuse(subject, 'Gateway API has no standard route for TCP ports (TCPRoute is in the experimental channel only)',
       tcp.map((p) => `${p.number} (${p.name})`).join(', '), `${WAY_OUT}, or drop the TCP port`);
   }
+  for (const rule of release.rules) checkGatewayApiRuleName(subject, `route ${show(rule.name)}`, rule.name);
   const routes: Array<{ where: string; policy: RouteRule | Release['policy']; rule?: RouteRule }> = [
     ...release.rules.map((rule) => ({ where: `route ${show(rule.name)}`, policy: rule, rule })),
     { where: 'default route', policy: release.policy },
