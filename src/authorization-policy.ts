@@ -52,10 +52,15 @@ export class Source {
 
   /** Any workload of a namespace (with a sidecar, over mTLS). */
   public static namespace(namespace: string): Source {
+    if (typeof namespace !== 'string') refuse('Source.namespace', 'the namespace must be text', show(namespace), 'e.g. Source.namespace("shop")');
     return new Source('namespace', namespace, { namespace });
   }
 
   private static principal(namespace: string, name: string, isGateway: boolean): Source {
+    // The names are checked against the DNS rules where the source is used (check); their type here, before they are joined.
+    for (const [what, value] of [['namespace', namespace], ['service account name', name]]) {
+      if (typeof value !== 'string') refuse('Source.serviceAccount', `the ${what} must be text`, show(value), 'e.g. Source.serviceAccount("shop", "frontend")');
+    }
     return new Source('principal', `${TRUST_DOMAIN}/ns/${namespace}/sa/${name}`, { namespace, name }, isGateway);
   }
 

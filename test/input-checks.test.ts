@@ -358,6 +358,14 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
     'canary "web": route "A B": a Gateway API rule name is lower-case letters, digits, "-" and ".", beginning and ending with a letter or digit (got "A B"); name it e.g. "a-b"'],
   ['a Gateway API gateway route named as no rule may be', (c) => gatewayApiGateway(c, ['shop.example.com']).addRoute({ match: [Match.uriPrefix('/api')], to: { host: 'api', port: 80 }, name: 'API' }),
     'gateway "gw": route "API": a Gateway API rule name is lower-case letters, digits, "-" and ".", beginning and ending with a letter or digit (got "API"); name it e.g. "api"'],
+  ['a load test without options (seed 76)', () => Webhook.loadTest(untyped(undefined)),
+    'Webhook.loadTest: options must be an object (got nothing); e.g. { cmd: "hey -z 1m -q 10 -c 2 http://web.shop:80/" }'],
+  ['session affinity given as null (seed 80)', (c) => progressive(c, { analysis: { sessionAffinity: null } }),
+    'progressive service "ad": sessionAffinity must be an object (got null); e.g. { cookieName: "flagger-cookie" }'],
+  ['retries over the int32 the CRD allows (seed 83)', (c) => service(c, { retries: { attempts: 2 ** 31 } }),
+    'canary "web": default route retries: attempts must be a whole number from 0 to 2147483647 (got 2147483648); use e.g. { attempts: 3 }'],
+  ['a service account source whose namespace is an object (seed 81)', () => Source.serviceAccount(untyped({ 0: 'a0' }), 'web'),
+    'Source.serviceAccount: the namespace must be text (got {"0":"a0"}); e.g. Source.serviceAccount("shop", "frontend")'],
   // Found by the public-API property test: gateways
   ['a gateway route whose rewrite changes nothing (seed 33)', (c) => new MeshGateway(c, 'gw', { hosts: ['api.example.com'] })
     .addRoute({ match: [Match.uriPrefix('/api')], to: { host: 'static' }, rewrite: {} }),

@@ -106,7 +106,10 @@ export function show(value: unknown): string {
       if (typeof v === 'number' && !Number.isFinite(v)) return `${MARK}${v}${MARK}`;
       if (isDuration(v)) return `${MARK}${durationText(v)}${MARK}`;
       if (isConstruct(v)) return `${MARK}${v.constructor.name} ${v.node.path}${MARK}`;
-      if (describesItself(v)) return `${MARK}${v}${MARK}`;
+      if (describesItself(v)) {
+        const text = String(v);
+        if (!text.includes('[object ')) return `${MARK}${text}${MARK}`; // else its fields, which hold the odd value
+      }
       return v;
     });
   } catch {
@@ -139,6 +142,13 @@ function durationText(duration: { toMilliseconds(options: { integral: boolean })
     ms -= n * size;
   }
   return parts.join('');
+}
+
+/** An object of options, not a string, a list or null (as can arrive from JavaScript or a config file). */
+export function checkObject(subject: string, what: string, value: unknown, example: string): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    refuse(subject, `${what} must be an object`, show(value), `e.g. ${example}`);
+  }
 }
 
 /**

@@ -3,7 +3,7 @@
  * (flagger/canary.ts renders a `Canary`'s `spec.analysis` and `MetricTemplate`s).
  */
 import { Duration } from 'cdk8s';
-import { checkList, refuse, show } from './errors';
+import { checkList, checkObject, refuse, show } from './errors';
 import { Match, checkMatch } from './match';
 import { routeNameFrom } from './release';
 import { checkDuration, checkWholeSeconds } from './route-policy';
@@ -130,6 +130,7 @@ export class Webhook {
    * `cmd: 'hey -z 1m -q 10 -c 2 http://ad-canary.weather:3003/'`.
    */
   public static loadTest(options: LoadTestOptions): Webhook {
+    checkObject('Webhook.loadTest', 'options', options, '{ cmd: "hey -z 1m -q 10 -c 2 http://web.shop:80/" }');
     return new Webhook('load-test', 'rollout', options.url ?? DEFAULT_LOADTESTER, options.timeout, { type: 'cmd', cmd: options.cmd });
   }
 
@@ -334,6 +335,7 @@ export function checkAnalysis(subject: string, analysis: Analysis): void {
     refuse(subject, 'mirroring copies traffic to the canary, and an A/B match sends it there', 'mirror with match', 'choose one');
   }
   if (analysis.sessionAffinity !== undefined) {
+    checkObject(subject, 'sessionAffinity', analysis.sessionAffinity, '{ cookieName: "flagger-cookie" }');
     const cookie = analysis.sessionAffinity.cookieName;
     if (typeof cookie !== 'string' || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(cookie)) {
       refuse(subject, 'sessionAffinity cookieName must be a cookie name', show(analysis.sessionAffinity.cookieName), 'use e.g. "flagger-cookie"');

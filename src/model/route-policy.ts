@@ -5,7 +5,7 @@
  */
 import { Duration } from 'cdk8s';
 import { dropUndefined } from './data';
-import { PropNames, checkList, isDuration, refuse, show } from './errors';
+import { PropNames, checkList, checkObject, isDuration, refuse, show } from './errors';
 import { checkDnsHost } from './hosts';
 import { checkPort } from './match';
 
@@ -345,7 +345,7 @@ export function checkPercent(subject: string, what: string, percent: number | un
  */
 export function checkRoutePolicy(subject: string, where: string, policy: RoutePolicy, versions: readonly string[]): void {
   for (const [key, example] of OPTION_EXAMPLES) {
-    if (policy[key] !== undefined) checkRecord(subject, `${where} ${key}`, policy[key], example);
+    if (policy[key] !== undefined) checkObject(subject, `${where} ${key}`, policy[key], example);
   }
   if (policy.timeout !== undefined) checkDuration(subject, `${where} timeout`, policy.timeout);
   if (policy.retries !== undefined) checkRetries(subject, `${where} retries`, policy.retries);
@@ -362,8 +362,9 @@ const OPTION_EXAMPLES = [
 ] as const;
 
 function checkRetries(subject: string, where: string, retries: Retries): void {
-  if (!Number.isInteger(retries.attempts) || retries.attempts < 0) {
-    refuse(subject, `${where}: attempts must be a whole number, 0 or more`, show(retries.attempts), 'use e.g. { attempts: 3 }');
+  // attempts is an int32 in the VirtualService CRD (istio-networking-1.30.3.yaml).
+  if (!Number.isInteger(retries.attempts) || retries.attempts < 0 || retries.attempts > 2_147_483_647) {
+    refuse(subject, `${where}: attempts must be a whole number from 0 to 2147483647`, show(retries.attempts), 'use e.g. { attempts: 3 }');
   }
   const retryOn = retries.retryOn === undefined ? [] : checkList(subject, `${where} retryOn`, retries.retryOn, '["5xx", "reset"]');
   if (retries.attempts === 0 && (retryOn.length || retries.perTryTimeout)) {
@@ -433,9 +434,7 @@ function checkMirror(subject: string, where: string, mirror: Mirror, versions: r
 
 /** Checks a rewrite: it changes the path or the host, as istiod requires (validateHTTPRewrite). */
 export function checkRewrite(subject: string, where: string, rewrite: Rewrite): void {
-  if (typeof rewrite !== 'object' || rewrite === null || Array.isArray(rewrite)) {
-    refuse(subject, `${where} must be an object`, show(rewrite), 'e.g. { uri: "/" }');
-  }
+  checkObject(subject, where, rewrite, '{ uri: "/" }');
   if (rewrite.uri === undefined && rewrite.authority === undefined) {
     refuse(subject, `${where} changes nothing`, show(rewrite), 'give uri or authority');
   }
@@ -471,14 +470,14 @@ export function checkRedirect(subject: string, where: string, redirect: Redirect
 }
 
 function checkHeaderPolicy(subject: string, where: string, policy: HeaderPolicy): void {
-  checkRecord(subject, where, policy, '{ response: { set: { "x-version": "v2" } } }');
+  checkObject(subject, where, policy, '{ response: { set: { "x-version": "v2" } } }');
   for (const [direction, ops] of [['request', policy.request], ['response', policy.response]] as const) {
     if (ops === undefined) continue;
     const at = `${where} ${direction}`;
-    checkRecord(subject, at, ops, '{ set: { "x-version": "v2" } }');
+    checkObject(subject, at, ops, '{ set: { "x-version": "v2" } }');
     for (const key of ['set', 'add'] as const) {
       if (ops[key] === undefined) continue;
-      checkRecord(subject, `${at} ${key}`, ops[key], '{ "x-version": "v2" }');
+      checkObject(subject, `${at} ${key}`, ops[key], '{ "x-version": "v2" }');
       for (const [name, value] of Object.entries(ops[key]!)) {
         checkHeaderName(subject, at, name);
         if (typeof value !== 'string') {
@@ -564,12 +563,6 @@ function headerValueProblem(value: string): string | undefined {
   return state === 'literal' ? undefined : bad;
 }
 
-/** A plain object of options, not a string, a list or null (untyped callers). */
-function checkRecord(subject: string, what: string, value: unknown, example: string): void {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    refuse(subject, `${what} must be an object`, show(value), `e.g. ${example}`);
-  }
-}
 
 /** Lists Gateway API keeps as sets (`x-kubernetes-list-type: set`) hold each entry once. */
 function checkUnique(subject: string, what: string, entries: readonly string[]): void {
@@ -587,7 +580,7 @@ function checkHeaderName(subject: string, where: string, name: string): void {
 }
 
 function checkCors(subject: string, where: string, cors: CorsPolicy): void {
-  checkRecord(subject, where, cors, '{ allowOrigins: ["https://shop.example.com"] }');
+  checkObject(subject, where, cors, '{ allowOrigins: ["https://shop.example.com"] }');
   const origins = checkList(subject, `${where} allowOrigins`, cors.allowOrigins, '["https://shop.example.com"]');
   const notText = origins.find((o) => typeof o !== 'string');
   if (notText !== undefined) {

@@ -5,7 +5,7 @@
  */
 import { Duration } from 'cdk8s';
 import { dropUndefined, renderDuration } from './data';
-import { checkList, refuse, show } from './errors';
+import { checkList, checkObject, refuse, show } from './errors';
 import { checkDuration, checkPercent } from './route-policy';
 
 /** The cookie of {@link LoadBalancer.consistentHashByCookie}. */
@@ -285,12 +285,6 @@ const CONNECTION_POOL_KEYS = [
   'maxConnections', 'connectTimeout', 'http1MaxPendingRequests', 'http2MaxRequests', 'maxRequestsPerConnection', 'maxRetries', 'idleTimeout',
 ] as const;
 
-/** Untyped callers: an option object that is a string, a list or null. */
-function checkObject(subject: string, what: string, value: unknown, example: string): void {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    refuse(subject, `${what} must be an object`, show(value), `e.g. ${example}`);
-  }
-}
 
 function checkCount(subject: string, what: string, value: number | undefined, min: number): void {
   if (value === undefined) return;
