@@ -5,7 +5,7 @@ import { ContainerResources, DEFAULT_RESOURCES, checkContainerResources, renderC
 import { ContainerSecurityContext, checkContainerSecurityContext } from './model/container-security-context';
 import { dropUndefined } from './model/data';
 import { DeploymentOptions, DeploymentStrategy, checkDeploymentOptions } from './model/deployment-options';
-import { PropNames, refuse, show } from './model/errors';
+import { PropNames, checkList, refuse, show } from './model/errors';
 import { checkAnnotations, checkEnv, checkLabels } from './model/kubernetes';
 import { Probe } from './model/probe';
 import { ScratchVolume, checkScratchVolumes } from './model/scratch-volume';
@@ -135,6 +135,13 @@ export function checkWorkloadProps(subject: string, where: string, props: Worklo
       // The API server's ValidateProbe: "must be 1" for liveness and startup probes.
       refuse(subject, `${where}: a ${probe} probe's successThreshold must be 1`, show(threshold), 'leave successThreshold out, or set it to 1');
     }
+  }
+  for (const field of ['command', 'args'] as const) {
+    if (props[field] === undefined) continue;
+    const entries = checkList(subject, `${where} ${field}`, props[field], '["--port", "8080"]');
+    const odd = entries.find((entry) => typeof entry !== 'string');
+    // The container's command and args are lists of strings (k8s.io/api core/v1 Container).
+    if (odd !== undefined) refuse(subject, `${where}: ${field} entries must be text`, show(odd), `quote it, e.g. ${show(String(odd))}`);
   }
   checkContainerResources(subject, where, props.resources);
   checkContainerSecurityContext(subject, where, props.securityContext);

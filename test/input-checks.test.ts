@@ -366,6 +366,10 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
     'canary "web": default route retries: attempts must be a whole number from 0 to 2147483647 (got 2147483648); use e.g. { attempts: 3 }'],
   ['a service account source whose namespace is an object (seed 81)', () => Source.serviceAccount(untyped({ 0: 'a0' }), 'web'),
     'Source.serviceAccount: the namespace must be text (got {"0":"a0"}); e.g. Source.serviceAccount("shop", "frontend")'],
+  ['a container argument that is a number (seed 87)', version({ args: [untyped(1e21)] }),
+    'canary "web": version "v1": args entries must be text (got 1e+21); quote it, e.g. "1e+21"'],
+  ['a command given as one string', version({ command: untyped('nginx -g daemon off;') }),
+    'canary "web": version "v1" command must be a list (got "nginx -g daemon off;"); wrap it in [ ], e.g. ["--port", "8080"]'],
   // Found by the public-API property test: gateways
   ['a gateway route whose rewrite changes nothing (seed 33)', (c) => new MeshGateway(c, 'gw', { hosts: ['api.example.com'] })
     .addRoute({ match: [Match.uriPrefix('/api')], to: { host: 'static' }, rewrite: {} }),
