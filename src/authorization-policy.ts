@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { MeshAnalysis } from './mesh-analysis';
-import { PropNames, checkKnownProps, checkList, constructName, refuse, show } from './model/errors';
+import { PropNames, checkKnownProps, checkList, checkObject, constructName, refuse, show } from './model/errors';
 import { checkDnsLabel } from './model/names';
 import { policyNamespace } from './private/policy-namespace';
 import { IAuthorizationTarget, ISourceWorkload } from './targets';
@@ -34,12 +34,13 @@ export class Source {
    * @param options where the gateway runs: Istio's default gateway is `istio-ingressgateway-service-account` in `istio-system`
    */
   public static ingressGateway(options: IngressGatewaySourceOptions = {}): Source {
-    return Source.principal(options.namespace ?? 'istio-system', options.serviceAccount ?? 'istio-ingressgateway-service-account', true);
+    checkObject('Source.ingressGateway', 'options', options, '{ namespace: "istio-ingress", serviceAccount: "istio-ingress" }');
+    return Source.principal('Source.ingressGateway', options.namespace ?? 'istio-system', options.serviceAccount ?? 'istio-ingressgateway-service-account', true);
   }
 
   /** Pods running as service account `name` in `namespace`. */
   public static serviceAccount(namespace: string, name: string): Source {
-    return Source.principal(namespace, name, false);
+    return Source.principal('Source.serviceAccount', namespace, name, false);
   }
 
   /** The pods of a service (a CanaryService), by the service account they run as. */
@@ -47,7 +48,7 @@ export class Source {
     if (workload === null || typeof workload !== 'object' || typeof workload.serviceAccountName !== 'string') {
       refuse('Source.workload', 'takes a service (a CanaryService)', show(workload), 'e.g. Source.workload(frontend)');
     }
-    return Source.serviceAccount(workload.namespace, workload.serviceAccountName);
+    return Source.principal('Source.workload', workload.namespace, workload.serviceAccountName, false);
   }
 
   /** Any workload of a namespace (with a sidecar, over mTLS). */
@@ -56,10 +57,10 @@ export class Source {
     return new Source('namespace', namespace, { namespace });
   }
 
-  private static principal(namespace: string, name: string, isGateway: boolean): Source {
+  private static principal(factory: string, namespace: string, name: string, isGateway: boolean): Source {
     // The names are checked against the DNS rules where the source is used (check); their type here, before they are joined.
     for (const [what, value] of [['namespace', namespace], ['service account name', name]]) {
-      if (typeof value !== 'string') refuse('Source.serviceAccount', `the ${what} must be text`, show(value), 'e.g. Source.serviceAccount("shop", "frontend")');
+      if (typeof value !== 'string') refuse(factory, `the ${what} must be text`, show(value), 'e.g. Source.serviceAccount("shop", "frontend")');
     }
     return new Source('principal', `${TRUST_DOMAIN}/ns/${namespace}/sa/${name}`, { namespace, name }, isGateway);
   }
