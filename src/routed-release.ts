@@ -85,7 +85,7 @@ export abstract class RoutedRelease extends Construct {
    * `routeHeader('end-user', 'jason', 'v2')`. Rules keep the order they are added in; the first match wins.
    */
   public routeHeader(header: string, value: string, version: string, options: HeaderRouteOptions = {}): void {
-    this.addRoute(headerRoute(header, value, version, options));
+    this.addRoute(headerRoute(subjectOf(this.own!), header, value, version, options));
   }
 
   /** Adds a rule after the existing ones and before the default route. */

@@ -370,6 +370,14 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
     'canary "web": version "v1": args entries must be text (got 1e+21); quote it, e.g. "1e+21"'],
   ['a command given as one string', version({ command: untyped('nginx -g daemon off;') }),
     'canary "web": version "v1" command must be a list (got "nginx -g daemon off;"); wrap it in [ ], e.g. ["--port", "8080"]'],
+  ['factory options given as null', () => AnalysisTemplate.successRate(95, untyped(null)),
+    'AnalysisTemplate.successRate: options must be an object (got null); e.g. { name: "success-rate", interval: Duration.minutes(1) }'],
+  ['factory options given as a list', () => Webhook.confirmRollout('http://gate.shop/', untyped([])),
+    'Webhook.confirmRollout: options must be an object (got []); e.g. { name: "approval", timeout: Duration.seconds(30) }'],
+  ['cookie hash options given as text', () => jest.requireActual('../src').LoadBalancer.consistentHashByCookie('user', untyped('1h')),
+    'LoadBalancer.consistentHashByCookie: options must be an object (got "1h"); e.g. { ttl: Duration.hours(1), path: "/" }'],
+  ['routeHeader options given as null', (c) => service(c).routeHeader('end-user', 'jason', 'v1', untyped(null)),
+    'canary "web": the options of routeHeader must be an object (got null); e.g. { name: "testers", timeout: Duration.seconds(2) }'],
   // Found by the public-API property test: gateways
   ['a gateway route whose rewrite changes nothing (seed 33)', (c) => new MeshGateway(c, 'gw', { hosts: ['api.example.com'] })
     .addRoute({ match: [Match.uriPrefix('/api')], to: { host: 'static' }, rewrite: {} }),

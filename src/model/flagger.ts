@@ -136,11 +136,13 @@ export class Webhook {
 
   /** Holds the rollout until `url` answers 200 (e.g. a manual approval gate). */
   public static confirmRollout(url: string, options: GateWebhookOptions = {}): Webhook {
+    checkObject('Webhook.confirmRollout', 'options', options, '{ name: "approval", timeout: Duration.seconds(30) }');
     return new Webhook(options.name ?? 'confirm-rollout', 'confirm-rollout', url, options.timeout);
   }
 
   /** Runs before traffic is shifted (e.g. acceptance tests against the canary); failure stops the rollout. */
   public static preRollout(url: string, options: GateWebhookOptions = {}): Webhook {
+    checkObject('Webhook.preRollout', 'options', options, '{ name: "acceptance", timeout: Duration.seconds(30) }');
     return new Webhook(options.name ?? 'pre-rollout', 'pre-rollout', url, options.timeout, options.metadata);
   }
 

@@ -3,7 +3,7 @@
  * manages, with their checks (argo/rollout.ts renders the Rollout's `strategy.canary` and the templates).
  */
 import { Duration } from 'cdk8s';
-import { checkList, isDuration, refuse, show } from './errors';
+import { checkList, checkObject, isDuration, refuse, show } from './errors';
 import { Match, checkMatch } from './match';
 import { checkDnsLabel } from './names';
 import { checkWholePercent, checkWholeSeconds } from './route-policy';
@@ -224,6 +224,7 @@ export class AnalysisTemplate {
    */
   public static successRate(min: number, options: RateTemplateOptions = {}): AnalysisTemplate {
     checkPercentThreshold('AnalysisTemplate.successRate', 'min', min);
+    checkObject('AnalysisTemplate.successRate', 'options', options, '{ name: "success-rate", interval: Duration.minutes(1) }');
     return AnalysisTemplate.rate(options.name ?? 'success-rate', `100 - (${errorPercentQuery(AnalysisTemplate.window(options, 'AnalysisTemplate.successRate'))})`,
       `result[0] >= ${min}`, `result[0] < ${min}`, options);
   }
@@ -231,6 +232,7 @@ export class AnalysisTemplate {
   /** The percent of 5xx responses must stay at or below `max`, e.g. 5. Inconclusive without requests, as successRate. */
   public static errorRate(max: number, options: RateTemplateOptions = {}): AnalysisTemplate {
     checkPercentThreshold('AnalysisTemplate.errorRate', 'max', max);
+    checkObject('AnalysisTemplate.errorRate', 'options', options, '{ name: "error-rate", interval: Duration.minutes(1) }');
     return AnalysisTemplate.rate(options.name ?? 'error-rate', errorPercentQuery(AnalysisTemplate.window(options, 'AnalysisTemplate.errorRate')),
       `result[0] <= ${max}`, `result[0] > ${max}`, options);
   }

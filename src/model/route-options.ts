@@ -1,5 +1,5 @@
 /** The options of a rule as constructs take them, and how they become a rule of the release model. */
-import { checkList, refuse, show } from './errors';
+import { checkList, checkObject, refuse, show } from './errors';
 import { Match } from './match';
 import { RouteRule, Weights, routeNameFrom } from './release';
 import { Redirect, RoutePolicy } from './route-policy';
@@ -36,7 +36,8 @@ export interface HeaderRouteOptions extends RoutePolicy {
 }
 
 /** The options of a header rule: `name: value` to one version. */
-export function headerRoute(name: string, value: string, to: string, options: HeaderRouteOptions = {}): RouteOptions {
+export function headerRoute(subject: string, name: string, value: string, to: string, options: HeaderRouteOptions = {}): RouteOptions {
+  checkObject(subject, 'the options of routeHeader', options, '{ name: "testers", timeout: Duration.seconds(2) }');
   return { ...options, name: options.name ?? routeNameFrom(`${name}-${value}`), match: [Match.headerExact(name, value)], to };
 }
 

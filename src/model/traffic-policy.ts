@@ -53,7 +53,8 @@ export class LoadBalancer {
    * the cookie must already exist; with one, Envoy sets it when missing.
    */
   public static consistentHashByCookie(name: string, options: CookieHashOptions = {}): LoadBalancer {
-    const { ttl, path } = options ?? {};
+    checkObject('LoadBalancer.consistentHashByCookie', 'options', options, '{ ttl: Duration.hours(1), path: "/" }');
+    const { ttl, path } = options;
     // Rendered when read, after check(): a ttl cdk8s cannot render (0.5ms, NaN, a number) is refused there first.
     return new LoadBalancer(() => ({
       consistentHash: { httpCookie: dropUndefined({ name, path, ttl: ttl && renderDuration(ttl) }) },
