@@ -483,8 +483,8 @@ function checkHeaderPolicy(subject: string, where: string, policy: HeaderPolicy)
         if (typeof value !== 'string') {
           refuse(subject, `${at} ${key}: the value of header ${show(name)} must be a string`, show(value), typeof value === 'number' || typeof value === 'boolean' ? `write it in quotes, e.g. ${show(String(value))}` : 'write it as text');
         }
-        const problem = headerValueProblem(value);
-        if (problem) refuse(subject, `${at} ${key}: the value of header ${show(name)} ${problem}`, show(value), HEADER_VALUE_FIX[problem]);
+        const refused = headerValueProblem(value);
+        if (refused) refuse(subject, `${at} ${key}: the value of header ${show(name)} ${refused.problem}`, show(value), refused.fix);
       }
     }
     if (ops.remove !== undefined) {
@@ -498,9 +498,10 @@ function checkHeaderPolicy(subject: string, where: string, policy: HeaderPolicy)
 }
 
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000A-\u001F\u007F]/;
-const HEADER_VALUE_FIX: Record<string, string> = {
-  'holds a control character': 'remove it (a header value is one line of text; tabs are allowed)',
-  'has a "%" Envoy cannot read': 'write "%%" for a literal "%"; Envoy reads "%" as the start of a variable such as %HOSTNAME%',
+const CONTROL = { problem: 'holds a control character', fix: 'remove it (a header value is one line of text; tabs are allowed)' };
+const PERCENT = {
+  problem: 'has a "%" Envoy cannot read',
+  fix: 'write "%%" for a literal "%"; Envoy reads "%" as the start of a variable such as %HOSTNAME%',
 };
 
 /**
@@ -509,11 +510,11 @@ const HEADER_VALUE_FIX: Record<string, string> = {
  * istiod's ValidateHTTPHeaderValue and validateHeaderValue (pkg/config/validation/validation.go and
  * header_value_validator.go, itself a port of Envoy's header_parser.cc).
  */
-function headerValueProblem(value: string): string | undefined {
-  if (CONTROL_CHARACTER.test(value)) return 'holds a control character';
+function headerValueProblem(value: string): { problem: string; fix: string } | undefined {
+  if (CONTROL_CHARACTER.test(value)) return CONTROL;
   type State = 'literal' | 'name' | 'array' | 'string-start' | 'string' | 'delimiter' | 'args-end' | 'variable-end';
   let state: State = 'literal';
-  const bad = 'has a "%" Envoy cannot read';
+  const bad = PERCENT;
   for (let pos = 0; pos < value.length; pos++) {
     const ch = value[pos];
     switch (state) {
