@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { renderHttpsRedirectRules, renderListeners } from './gatewayapi/gateway';
 import { renderGatewayRules, renderHttpMatch as renderGatewayApiMatch, rewriteFilter, serviceRefOf } from './gatewayapi/routes';
 import { IstioApiVersion } from './istio/api-version';
-import { prefixRewrite, renderHttpMatchList, renderHttpRoutes, withoutRelistedMatches } from './istio/routes';
+import { prefixRewrite, renderHttpMatchList, renderHttpRoutes, withoutIneffectiveMatches } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
 import { PropNames, checkKnownProps, checkList, constructName, refuse, show } from './model/errors';
 import { RoutingApi, checkGatewayApiRuleName, checkPrecedenceKeepsOrder } from './model/gateway-api';
@@ -470,7 +470,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
     checkVirtualServiceHosts(this.subject, hosts, gateways);
     const vs = createNetworkingObject('VirtualService', this, 'Routes', this.apiVersion, {
       metadata: { name: this.gatewayName, namespace: this.gatewayNamespace },
-      spec: Lazy.any({ produce: () => ({ hosts, gateways, http: withoutRelistedMatches(this.routes.flatMap((r) => r.render())) }) }),
+      spec: Lazy.any({ produce: () => ({ hosts, gateways, http: withoutIneffectiveMatches(this.routes.flatMap((r) => r.render())) }) }),
     });
     vs.node.addDependency(this.gateway);
     return vs;

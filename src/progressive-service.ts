@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { renderAnalysis, renderMetricTemplates } from './flagger/canary';
 import { renderRoutePolicy } from './istio/route-policy';
-import { renderHttpMatchList, withoutRelistedMatches } from './istio/routes';
+import { renderHttpMatchList, withoutIneffectiveMatches } from './istio/routes';
 import { renderTrafficPolicy } from './istio/traffic-policy';
 import { MeshAnalysis } from './mesh-analysis';
 import { dropUndefined } from './model/data';
@@ -245,7 +245,7 @@ export class ProgressiveService extends Construct {
           targetPort: containerPort,
           hosts: hosts.length > 0 ? [...hosts] : undefined,
           gateways: gateways.length > 0 ? [...gateways.map((g) => g.referenceFrom(this.namespace)), ...(mesh ? [MESH_GATEWAY] : [])] : undefined,
-          match: props.match && withoutRelistedMatches([{ match: renderHttpMatchList(props.match) }])[0].match,
+          match: props.match && withoutIneffectiveMatches([{ match: renderHttpMatchList(props.match) }])[0].match,
           // No mirror here, so the route's own destination is never asked for.
           ...renderRoutePolicy({ timeout: props.timeout, retries: props.retries }, { destination: () => ({}) }),
           trafficPolicy: renderTrafficPolicy(props.trafficPolicy),

@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import { Chart, Testing } from 'cdk8s';
-import { compareWithPilot, describeDisagreement, CRD_DIR, VerifyRequest } from './verify-tool';
+import { compareWithPilot, describeDisagreement, CRD_DIR, VerifyRequest, runVerify, writeManifests } from './verify-tool';
 import { CanaryService, Match, MeshGateway, RolloutService, RolloutStep, RoutingApi } from '../src';
 import { K8sObject, explain } from '../src/analysis';
 
@@ -139,5 +139,53 @@ describeWithCrds('verify routes: Istio\'s pilot routes every path of the table a
     const objects = synth(RoutingApi.ISTIO, prefix);
     const all = PATHS.flatMap((path) => Object.values(requests(path)));
     expect(describeDisagreement(compareWithPilot(objects, all)[0])).toBe('none');
+  });
+});
+
+describe('a rule an earlier path prefix takes (seed 109: istiod warns "match ... is not used")', () => {
+  const web = () => new CanaryService(new Chart(Testing.app(), 'c', { namespace: 'shop' }), 'web', { port: 8080, versions });
+  const fix = 'add route "v1-api" before route "api", or give it a path that prefix does not take';
+
+  test('a longer prefix, or an exact path under the prefix, after it can never match: refused', () => {
+    for (const match of [Match.uriPrefix('/api/v1'), Match.uriExact('/api/v1/users')]) {
+      const svc = web();
+      svc.addRoute({ name: 'api', match: [Match.uriPrefix('/api')], to: 'v2' });
+      expect(() => svc.addRoute({ name: 'v1-api', match: [match], to: 'v1' })).toThrow(
+        'canary "web": route "v1-api": this route can never match, route "api" before it takes its requests (its path prefix /api/ takes '
+        + `${match.conditions.uri?.prefix ?? match.conditions.uri?.exact}) (got ${match}); ${fix}`);
+    }
+  });
+
+  test('a prefix that source labels tell apart, which istiod still reports as never used: refused, saying why', () => {
+    const svc = web();
+    svc.addRoute({ name: 'api', match: [Match.sourceLabels({ team: 'a' }).and(Match.uriPrefix('/api'))], to: 'v2' });
+    expect(() => svc.addRoute({ name: 'v1-api', match: [Match.uriPrefix('/api/v1')], to: 'v1' })).toThrow(
+      'canary "web": route "v1-api": istiod would report its match uri prefix /api/v1 as never used: route "api" comes before it and its path '
+      + `prefix /api/ takes /api/v1/; istiod does not compare source labels or regex values (got uri prefix /api/v1); ${fix}`);
+  });
+
+  test('the longer prefix first is accepted, and each path goes where the first rule that takes it says', () => {
+    const svc = web();
+    svc.addRoute({ name: 'v1-api', match: [Match.uriPrefix('/api/v1')], to: 'v1' });
+    svc.addRoute({ name: 'api', match: [Match.uriPrefix('/api')], to: 'v2' });
+    const objects = Testing.synth(svc.node.scope as Chart);
+    const at = (path: string) => explain(objects, { host: 'web.shop.svc.cluster.local', path, from: { namespace: 'shop' } }).rule?.name;
+    expect([at('/api/v1'), at('/api/v1/users'), at('/api'), at('/api/v2')]).toEqual(['v1-api', 'v1-api', 'api', 'api']);
+  });
+
+  describeWithCrds('verify validate', () => {
+    test('matches of one route are ordered so no prefix comes after one that covers it: istiod admits it without a warning', () => {
+      const svc = web();
+      svc.addRoute({ name: 'team-a', match: [Match.sourceLabels({ team: 'a' }).and(Match.uriPrefix('/')), Match.uriPrefix('/v1/')], to: 'v2' });
+      const objects = Testing.synth(svc.node.scope as Chart);
+      const vs = objects.find((o) => o.kind === 'VirtualService');
+      expect(vs?.spec.http[0].match).toEqual([
+        { uri: { prefix: '/v1/' } }, { sourceLabels: { team: 'a' }, uri: { prefix: '/' } }, { uri: { exact: '/v1' } },
+      ]);
+      const dir = writeManifests({ 'web.yaml': objects });
+      const result = JSON.parse(runVerify(['validate', dir, '--crds', CRD_DIR, '--json']).stdout);
+      fs.rmSync(dir, { recursive: true, force: true });
+      expect([result.problems, result.warnings]).toEqual([[], []]);
+    });
   });
 });

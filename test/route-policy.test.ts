@@ -27,7 +27,7 @@ describe('route options: bad input fails with the option, the value and the fix'
     ['a per-try timeout of 0', { retries: { attempts: 2, perTryTimeout: Duration.millis(0) } }, 'route "jason" retries perTryTimeout must be a whole number of milliseconds, at least 1ms (got 0ms)'],
     ['0 attempts with retry conditions', { retries: { attempts: 0, retryOn: ['5xx'] } },
       'canary "reviews": route "jason" retries: 0 attempts turns retries off, so retryOn and perTryTimeout would be ignored (got attempts 0 with retryOn "5xx"); set attempts to 1 or more'],
-    ['negative attempts', { retries: { attempts: -1 } }, 'route "jason" retries: attempts must be a whole number, 0 or more (got -1)'],
+    ['negative attempts', { retries: { attempts: -1 } }, 'route "jason" retries: attempts must be a whole number from 0 to 2147483647 (got -1)'],
     ['an unknown retry condition', { retries: { attempts: 2, retryOn: ['5xx', 'flaky'] } }, 'route "jason" retries: unknown retryOn condition (got "flaky"); use HTTP status codes or Envoy\'s conditions: 5xx'],
     ['a fault with neither delay nor abort', { fault: {} }, 'canary "reviews": route "jason" fault injects nothing (got neither delay nor abort); give delay'],
     ['a delay percentage over 100', { fault: { delay: { fixed: Duration.seconds(7), percent: 101 } } }, 'route "jason" fault delay percent must be from 0 to 100 (got 101)'],

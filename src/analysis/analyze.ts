@@ -10,6 +10,7 @@ import {
 } from './manifest';
 import { canonicalJson } from '../model/data';
 import { hostsIntersect, parseServerHost } from '../model/hosts';
+import { IstioPrefixView, istioPrefixCovers, istioPrefixView } from '../model/istio-overlap';
 
 /** How bad a finding is: errors fail the synth, warnings are reported. */
 export enum Severity {
@@ -299,7 +300,7 @@ function checkVirtualServices(m: Manifests): Finding[] {
 function checkRuleOrder(emit: Emit, vs: K8sObject, protocol: 'http' | 'tcp' | 'tls'): void {
   const routes: any[] = vs.spec?.[protocol] ?? [];
   const seen = new Map<string, number>();
-  const prefixes: Array<PrefixMatch & { index: number; path: string }> = [];
+  const prefixes: Array<IstioPrefixView & { index: number; path: string }> = [];
   let catchAll: number | undefined;
   routes.forEach((route, index) => {
     if (!route) return;
@@ -328,7 +329,7 @@ function checkRuleOrder(emit: Emit, vs: K8sObject, protocol: 'http' | 'tcp' | 't
         return;
       }
       seen.set(key, index);
-      const prefix = protocol === 'http' ? prefixMatch(mt) : undefined;
+      const prefix = protocol === 'http' ? istioPrefixView(mt) : undefined;
       if (prefix) prefixes.push({ ...prefix, index, path: `${path}.match[${i}]` });
     });
     if (duplicates === matches.length) {
@@ -338,54 +339,12 @@ function checkRuleOrder(emit: Emit, vs: K8sObject, protocol: 'http' | 'tcp' | 't
   });
   prefixes.forEach((a, i) => {
     for (const b of prefixes.slice(i + 1)) {
-      if (b.prefix !== a.prefix && prefixCovers(a, b)) {
+      if (istioPrefixCovers(a, b)) {
         emit('IST0131', Severity.WARNING, vs, b.path, `this match is never used: the match of route ${a.index} on prefix ${a.prefix} `
           + `before it covers its prefix ${b.prefix}`, 'order the longer prefix first, or remove the match');
       }
     }
   });
-}
-
-/** The fields of an HTTP match with a `uri.prefix` that Istio compares for overlap (genMatchHTTPRoutes). */
-interface PrefixMatch {
-  readonly prefix: string;
-  readonly port: unknown;
-  readonly method: string;
-  readonly authority: string;
-  readonly headers: Record<string, string>;
-  readonly queryParams: Record<string, string>;
-  readonly withoutHeaders: Record<string, string>;
-}
-
-function exactOrPrefix(m: any): string {
-  if (m?.exact) return `exact:${m.exact}`;
-  if (m?.prefix) return `prefix:${m.prefix}`;
-  return '';
-}
-
-function prefixMatch(mt: any): PrefixMatch | undefined {
-  const prefix = mt?.uri?.prefix;
-  if (!prefix) return undefined;
-  const map = (o: any) => Object.fromEntries(Object.entries(o ?? {}).map(([k, v]) => [k, exactOrPrefix(v)]));
-  return {
-    prefix,
-    port: mt.port,
-    method: exactOrPrefix(mt.method) || 'exact:GET',
-    authority: exactOrPrefix(mt.authority),
-    headers: map(mt.headers),
-    queryParams: map(mt.queryParams),
-    withoutHeaders: map(mt.withoutHeaders),
-  };
-}
-
-/** True when match `a` takes every request match `b` (after it) would: Istio's coveredValidation. */
-function prefixCovers(a: PrefixMatch, b: PrefixMatch): boolean {
-  if (!b.prefix.startsWith(a.prefix) || a.port !== b.port) return false;
-  const covers = (x: string, y: string) => x === y || x.startsWith(y);
-  if (!covers(a.method, b.method) || !covers(a.authority, b.authority)) return false;
-  const mapCovers = (x: Record<string, string>, y: Record<string, string>) => Object.keys(x).length === Object.keys(y).length
-    && Object.entries(x).every(([k, v]) => k in y && covers(v, y[k]));
-  return mapCovers(a.headers, b.headers) && mapCovers(a.queryParams, b.queryParams) && mapCovers(a.withoutHeaders, b.withoutHeaders);
 }
 
 /** True when two Gateway server hosts can serve the same request host (their namespace parts aside). */

@@ -3,6 +3,7 @@ import { renderHeaderPolicy, renderRedirect, renderRoutePolicy } from './route-p
 import { renderTrafficPolicy } from './traffic-policy';
 import { canonicalJson, dropUndefined } from '../model/data';
 import { refuse, show } from '../model/errors';
+import { coveredFirst } from '../model/istio-overlap';
 import { Match, elementPrefixUris } from '../model/match';
 import { isHttpProtocol } from '../model/protocol';
 import {
@@ -114,28 +115,31 @@ function renderHttpMatches(match: Match): Array<Record<string, any>> {
   }));
 }
 
-/** The `match` list of a route: each match rendered (see {@link withoutRelistedMatches} for what is left out). */
+/** The `match` list of a route: each match rendered (see {@link withoutIneffectiveMatches} for what is left out). */
 export function renderHttpMatchList(matches: readonly Match[]): Array<Record<string, any>> {
   return matches.flatMap(renderHttpMatches);
 }
 
 /**
- * `http` routes in order, each without the rendered matches that it or an earlier route already lists. A path prefix
- * is an exact path and a prefix ending in `/`, so `uriExact('/api')` beside or before `uriPrefix('/api')` would list
- * the exact twice, which istiod warns is never used; the requests it names go where the first listing sends them
- * either way. A route all of whose matches were listed before is refused by the model's checks; should one get here,
- * it keeps its matches (and istiod's warning says so).
+ * `http` routes in order, with no match istiod would warn is never used (VirtualServiceIneffectiveMatch):
+ * - each route without the rendered matches that it or an earlier route already lists. A path prefix is an exact path
+ *   and a prefix ending in `/`, so `uriExact('/api')` beside or before `uriPrefix('/api')` would list the exact twice;
+ *   the requests it names go where the first listing sends them either way;
+ * - each route's matches ordered so that none follows a path prefix istiod takes as covering it (see
+ *   {@link coveredFirst}): `/v1/` before `/` within one route, which sends both to the same destinations.
+ * A route all of whose matches were listed before is refused by the model's checks; should one get here, it keeps its
+ * matches (and istiod's warning says so).
  */
-export function withoutRelistedMatches(http: Array<Record<string, any>>): Array<Record<string, any>> {
+export function withoutIneffectiveMatches(http: Array<Record<string, any>>): Array<Record<string, any>> {
   const listed = new Set<string>();
   return http.map((route) => {
     if (!Array.isArray(route.match)) return route;
     const matches: Array<Record<string, any>> = route.match;
     const keys = matches.map((m) => canonicalJson(m));
     const kept = matches.filter((_m, i) => !listed.has(keys[i]) && keys.indexOf(keys[i]) === i);
-    const result = kept.length > 0 ? kept : matches;
+    const result = coveredFirst(kept.length > 0 ? kept : matches);
     result.forEach((m) => listed.add(canonicalJson(m)));
-    return result.length === matches.length ? route : { ...route, match: result };
+    return result.length === matches.length && result.every((m, i) => m === matches[i]) ? route : { ...route, match: result };
   });
 }
 
@@ -209,7 +213,7 @@ function renderHttpRoutesOnPort(release: Release, edge: Edge, port: ReleasePort,
     route: renderDefaultDestinations(release, port),
     ...renderRoutePolicy(release.policy ?? {}, own),
   }));
-  return withoutRelistedMatches(http);
+  return withoutIneffectiveMatches(http);
 }
 
 /**

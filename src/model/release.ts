@@ -4,6 +4,7 @@
  */
 import { canonicalJson } from './data';
 import { refuse, show } from './errors';
+import { istioPrefixCovers, istioPrefixView } from './istio-overlap';
 import { Match, checkMatch, checkPort, elementPrefixUris } from './match';
 import { MAX_LABEL_LENGTH, checkDnsLabel, checkServiceName } from './names';
 import { Protocol, isHttpProtocol } from './protocol';
@@ -444,28 +445,86 @@ function checkRule(subject: string, release: Release, rule: RouteRule, earlier: 
     refuse(subject, `${where} applies to no port: its port matches name only ports that cannot take it`,
       rule.match.map(String).join(' or '), `match an HTTP port (${httpPorts(release).map((p) => p.number).join(', ')}) or drop the port condition`);
   }
-  // Istio warns of a rule, or a match, whose rendered matches earlier rules already list (pkg/config/validation,
-  // analyzeUnreachableHTTPRules); a path prefix renders as an exact path and a prefix ending in `/` (see Match.uriPrefix).
-  const owners = (match: Match) => renderedKeys(match).map((key) => earlier.find((e) => e.match.some((m) => renderedKeys(m).includes(key))));
-  const shadowing = rule.match.flatMap(owners);
-  if (shadowing.every((owner) => owner !== undefined)) {
-    const names = [...new Set(shadowing.map((owner) => owner!.name))];
+  // A rule, or a match, whose rendered matches earlier rules already take can never be used; istiod warns of it, and
+  // of a path prefix it takes as covered though source labels or regex values tell it apart (pkg/config/validation,
+  // analyzeUnreachableHTTPRules). A path prefix renders as an exact path and a prefix ending in `/` (Match.uriPrefix).
+  const parts = rule.match.map((match) => ({ match, owners: renderedMatches(match).map((rendered) => shadowOf(rendered, earlier)) }));
+  const taken = (o: Shadow | undefined) => o !== undefined && o.kind !== 'istiod';
+  if (parts.every((p) => p.owners.every(taken))) {
+    const owners = parts.flatMap((p) => p.owners as Shadow[]);
+    const covered = owners.find((o) => o.kind === 'covers');
+    if (covered) refuseCovered(subject, where, covered, 'this route', rule.match.map(String).join(' or '));
+    const names = [...new Set(owners.map((owner) => owner.rule.name))];
     refuse(subject, `${where} can never match: ${names.length === 1 ? 'route' : 'routes'} ${names.map(show).join(', ')} before it already `
       + `${names.length === 1 ? 'matches' : 'match'} the same requests`, rule.match.map(String).join(' or '), `remove ${where} or give it a different match`);
   }
-  for (const match of rule.match) {
-    const owner = owners(match);
-    if (owner.every((o) => o !== undefined)) {
-      refuse(subject, `${where}: this match is never used, route ${show(owner[0]!.name)} before it has the same match`, show(match.toString()),
+  for (const { match, owners } of parts) {
+    if (owners.every(taken)) {
+      const covered = owners.find((o) => o!.kind === 'covers');
+      if (covered) refuseCovered(subject, where, covered, `its match ${match}`, match.toString());
+      refuse(subject, `${where}: this match is never used, route ${show(owners[0]!.rule.name)} before it has the same match`, show(match.toString()),
         `drop the match from ${where}`);
     }
+    const flagged = owners.find((o) => o !== undefined && o.kind !== 'same' && o.istiodWarns);
+    if (flagged) refuseCovered(subject, where, { ...flagged, kind: 'istiod' }, `its match ${match}`, match.toString());
   }
 }
 
-/** A match as the keys of the matches Istio's API is given for it: a path prefix is an exact path and a prefix. */
-function renderedKeys(match: Match): string[] {
+/** An earlier rule that takes a rendered match's requests, and how. */
+interface Shadow {
+  readonly rule: RouteRule;
+  /**
+   * `same`: the same match; `covers`: a match no narrower on any condition, whose path prefix takes the path; `istiod`:
+   * one istiod takes as covering it (see istioPrefixCovers), though source labels or regex values tell them apart.
+   */
+  readonly kind: 'same' | 'covers' | 'istiod';
+  /** Whether istiod warns of the covered match (it compares path prefixes with path prefixes only). */
+  readonly istiodWarns: boolean;
+  readonly by: Record<string, any>;
+  readonly shadowed: Record<string, any>;
+}
+
+function shadowOf(rendered: Record<string, any>, earlier: readonly RouteRule[]): Shadow | undefined {
+  const key = canonicalJson(rendered);
+  const view = istioPrefixView(rendered);
+  let istiodOnly: Shadow | undefined;
+  for (const rule of earlier) {
+    for (const by of rule.match.flatMap(renderedMatches)) {
+      const byView = istioPrefixView(by);
+      const istiodWarns = view !== undefined && byView !== undefined && istioPrefixCovers(byView, view);
+      if (canonicalJson(by) === key) return { rule, kind: 'same', istiodWarns: false, by, shadowed: rendered };
+      if (takesAll(by, rendered)) return { rule, kind: 'covers', istiodWarns, by, shadowed: rendered };
+      if (istiodWarns && !istiodOnly) istiodOnly = { rule, kind: 'istiod', istiodWarns, by, shadowed: rendered };
+    }
+  }
+  return istiodOnly;
+}
+
+/** True when rendered match `a` takes every request `b` does: no narrower on any condition, its path prefix taking b's path. */
+function takesAll(a: Record<string, any>, b: Record<string, any>): boolean {
+  if (Object.keys(a).some((key) => key !== 'uri' && canonicalJson(a[key]) !== canonicalJson(b[key]))) return false;
+  if (a.uri === undefined) return true;
+  if (b.uri === undefined) return false;
+  if (a.uri.prefix === undefined) return canonicalJson(a.uri) === canonicalJson(b.uri);
+  const path: string | undefined = b.uri.prefix ?? b.uri.exact;
+  return path !== undefined && path.startsWith(a.uri.prefix);
+}
+
+/** Refuses a rule or match an earlier rule's path prefix covers, in fact or in istiod's eyes. */
+function refuseCovered(subject: string, where: string, shadow: Shadow, what: string, got: string): never {
+  const paths = `its path prefix ${shadow.by.uri.prefix} takes ${shadow.shadowed.uri.prefix ?? shadow.shadowed.uri.exact}`;
+  const fix = `add ${where} before route ${show(shadow.rule.name)}, or give it a path that prefix does not take`;
+  if (shadow.kind === 'covers') {
+    refuse(subject, `${where}: ${what} can never match, route ${show(shadow.rule.name)} before it takes its requests (${paths})`, got, fix);
+  }
+  refuse(subject, `${where}: istiod would report ${what} as never used: route ${show(shadow.rule.name)} comes before it and ${paths}; `
+    + 'istiod does not compare source labels or regex values', got, fix);
+}
+
+/** A match as the matches Istio's API is given for it: a path prefix is an exact path and a prefix. */
+function renderedMatches(match: Match): Array<Record<string, any>> {
   const uri = match.conditions.uri;
-  return (uri ? elementPrefixUris(uri) : [undefined]).map((u) => canonicalJson({ ...match.conditions, uri: u }));
+  return uri ? elementPrefixUris(uri).map((u) => ({ ...match.conditions, uri: u })) : [{ ...match.conditions }];
 }
 
 /**
