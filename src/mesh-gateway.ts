@@ -13,6 +13,7 @@ import { checkAnnotations, checkLabels } from './model/kubernetes';
 import { Match, checkMatch, checkPort } from './model/match';
 import { MAX_LABEL_LENGTH, checkDnsLabel, isDnsSubdomain, isServiceName, serviceHost } from './model/names';
 import { TLS_SERVER_PROTOCOLS } from './model/protocol';
+import { checkReachable } from './model/release';
 import { Rewrite, checkRewrite } from './model/route-policy';
 import { edgeIngressRules } from './private/edge-ingress';
 import { createGatewayApiObject } from './private/gateway-api-object';
@@ -348,6 +349,9 @@ export class MeshGateway extends Construct implements IMeshGateway {
     const seen = options.match.map((m) => m.toString());
     const twice = seen.findIndex((k, i) => seen.indexOf(k) !== i);
     if (twice >= 0) refuse(this.subject, `${where} lists one match twice (istiod warns the second is never used)`, show(seen[twice]), 'list it once');
+    // Istio takes a gateway's routes in order: one whose matches earlier routes take is never used (Gateway API orders
+    // routes by precedence instead, checked below).
+    if (this.routingApi !== RoutingApi.GATEWAY_API) checkReachable(this.subject, where, { name, match: options.match }, this.routes);
     if (this.routingApi === RoutingApi.GATEWAY_API) checkGatewayApiRuleName(this.subject, where, name);
     if (options.rewrite !== undefined) checkRewrite(this.subject, `${where} rewrite`, options.rewrite);
     const to = options.to;

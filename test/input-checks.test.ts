@@ -378,6 +378,12 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
     'LoadBalancer.consistentHashByCookie: options must be an object (got "1h"); e.g. { ttl: Duration.hours(1), path: "/" }'],
   ['routeHeader options given as null', (c) => service(c).routeHeader('end-user', 'jason', 'v1', untyped(null)),
     'canary "web": the options of routeHeader must be an object (got null); e.g. { name: "testers", timeout: Duration.seconds(2) }'],
+  ['a gateway route an earlier route\'s path prefix takes', (c) => {
+    const gw = new MeshGateway(c, 'gw', { hosts: ['shop.example.com'] });
+    gw.addRoute({ name: 'api', match: [Match.uriPrefix('/api')], to: { host: 'api', port: 80 } });
+    gw.addRoute({ name: 'api-v1', match: [Match.uriPrefix('/api/v1')], to: { host: 'api-v1', port: 80 } });
+  }, 'gateway "gw": route "api-v1": this route can never match, route "api" before it takes its requests (its path prefix /api/ takes /api/v1) '
+    + '(got uri prefix /api/v1); add route "api-v1" before route "api", or give it a path that prefix does not take'],
   // Found by the public-API property test: gateways
   ['a gateway route whose rewrite changes nothing (seed 33)', (c) => new MeshGateway(c, 'gw', { hosts: ['api.example.com'] })
     .addRoute({ match: [Match.uriPrefix('/api')], to: { host: 'static' }, rewrite: {} }),

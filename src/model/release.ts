@@ -445,6 +445,20 @@ function checkRule(subject: string, release: Release, rule: RouteRule, earlier: 
     refuse(subject, `${where} applies to no port: its port matches name only ports that cannot take it`,
       rule.match.map(String).join(' or '), `match an HTTP port (${httpPorts(release).map((p) => p.number).join(', ')}) or drop the port condition`);
   }
+  checkReachable(subject, where, rule, earlier);
+}
+
+/** A route's name and matches, as rules and gateway routes have them. */
+export interface NamedMatches {
+  readonly name: string;
+  readonly match: readonly Match[];
+}
+
+/**
+ * Refuses a route, or a match of it, that earlier routes already take (it could never be used), or that istiod would
+ * report as unused: the same rendered match, or a path prefix that takes its path.
+ */
+export function checkReachable(subject: string, where: string, rule: NamedMatches, earlier: readonly NamedMatches[]): void {
   // A rule, or a match, whose rendered matches earlier rules already take can never be used; istiod warns of it, and
   // of a path prefix it takes as covered though source labels or regex values tell it apart (pkg/config/validation,
   // analyzeUnreachableHTTPRules). A path prefix renders as an exact path and a prefix ending in `/` (Match.uriPrefix).
@@ -472,7 +486,7 @@ function checkRule(subject: string, release: Release, rule: RouteRule, earlier: 
 
 /** An earlier rule that takes a rendered match's requests, and how. */
 interface Shadow {
-  readonly rule: RouteRule;
+  readonly rule: NamedMatches;
   /**
    * `same`: the same match; `covers`: a match no narrower on any condition, whose path prefix takes the path; `istiod`:
    * one istiod takes as covering it (see istioPrefixCovers), though source labels or regex values tell them apart.
@@ -484,7 +498,7 @@ interface Shadow {
   readonly shadowed: Record<string, any>;
 }
 
-function shadowOf(rendered: Record<string, any>, earlier: readonly RouteRule[]): Shadow | undefined {
+function shadowOf(rendered: Record<string, any>, earlier: readonly NamedMatches[]): Shadow | undefined {
   const key = canonicalJson(rendered);
   const view = istioPrefixView(rendered);
   let istiodOnly: Shadow | undefined;
