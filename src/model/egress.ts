@@ -5,6 +5,7 @@
  */
 import { refuse, show } from './errors';
 import { checkDnsHost } from './hosts';
+import { checkLabels } from './kubernetes';
 import { checkPort } from './match';
 import { checkDnsLabel, checkServiceName } from './names';
 import { TrafficPolicy, checkTrafficPolicy } from './traffic-policy';
@@ -206,6 +207,11 @@ export function checkExternal(external: External): void {
   if (external.egressGateway) {
     const egress = external.egressGateway;
     checkServiceName(subject, egress.service);
+    checkDnsLabel(subject, 'egressGateway namespace', egress.namespace);
+    checkLabels(subject, 'egressGateway selector', egress.selector);
+    if (Object.keys(egress.selector).length === 0) {
+      refuse(subject, 'egressGateway selector is empty, so the Gateway would take every gateway pod of the mesh', '{}', 'use e.g. { istio: "egressgateway" }');
+    }
     if (external.hosts.some((h) => h.startsWith('*'))) {
       refuse(subject, 'the egress gateway routes named hosts, not wildcards', show(external.hosts.filter((h) => h.startsWith('*'))),
         'list the hosts, or route wildcards without the egress gateway');
