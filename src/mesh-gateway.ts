@@ -9,7 +9,7 @@ import { MeshAnalysis } from './mesh-analysis';
 import { PropNames, checkKnownProps, checkList, constructName, refuse, show } from './model/errors';
 import { RoutingApi, checkGatewayApiRuleName, checkPrecedenceKeepsOrder } from './model/gateway-api';
 import { checkDnsHost, checkVirtualServiceHosts, gatewayHosts, parseServerHost, widestHosts } from './model/hosts';
-import { checkAnnotations, checkLabels } from './model/kubernetes';
+import { checkAnnotations, checkGatewaySelector } from './model/kubernetes';
 import { Match, checkMatch, checkPort } from './model/match';
 import { MAX_LABEL_LENGTH, checkDnsLabel, isDnsSubdomain, isServiceName, serviceHost } from './model/names';
 import { TLS_SERVER_PROTOCOLS } from './model/protocol';
@@ -309,7 +309,7 @@ export class MeshGateway extends Construct implements IMeshGateway {
     } else {
       this.gateway = createNetworkingObject('Gateway', this, 'Gateway', this.apiVersion, {
         metadata: { name: this.gatewayName, namespace: this.gatewayNamespace },
-        spec: { selector: checkSelector(this.subject, props.selector) ?? { istio: 'ingressgateway' }, servers: [...this.servers] },
+        spec: { selector: checkGatewaySelector(this.subject, 'selector', props.selector, '{ istio: "ingressgateway" }') ?? { istio: 'ingressgateway' }, servers: [...this.servers] },
       });
     }
     if (props.edgeIngress) this.edgeIngress = this.createEdgeIngress(props.edgeIngress, gatewayClassName);
@@ -700,12 +700,3 @@ function checkServerTls(subject: string, where: string, protocol: string, tls: G
   }
 }
 
-/** The gateway pods' labels, checked as Kubernetes labels (from JavaScript, anything may arrive). */
-function checkSelector(subject: string, selector: Record<string, string> | undefined): Record<string, string> | undefined {
-  if (selector === undefined) return undefined;
-  if (selector === null || typeof selector !== 'object' || Array.isArray(selector) || Object.keys(selector).length === 0) {
-    refuse(subject, 'selector must be labels of the gateway pods', show(selector), 'e.g. { istio: "ingressgateway" }');
-  }
-  checkLabels(subject, 'selector', selector);
-  return selector;
-}

@@ -385,9 +385,9 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
   }, 'gateway "gw": route "api-v1": this route can never match, route "api" before it takes its requests (its path prefix /api/ takes /api/v1) '
     + '(got uri prefix /api/v1); add route "api-v1" before route "api", or give it a path that prefix does not take'],
   ['an egress gateway selector given as a list (seed 147)', (c) => new ExternalService(c, 'web', { hosts: ['api.example.com'], egressGateway: { selector: untyped([{ istio: 'egressgateway' }]) } }),
-    'external service "web": egressGateway selector must be an object of names to text (got [{"istio":"egressgateway"}]); e.g. { team: "shop" }'],
+    'external service "web": egressGateway selector must be labels of the gateway pods (got [{"istio":"egressgateway"}]); e.g. { istio: "egressgateway" }'],
   ['an empty egress gateway selector', (c) => new ExternalService(c, 'web', { hosts: ['api.example.com'], egressGateway: { selector: {} } }),
-    'external service "web": egressGateway selector is empty, so the Gateway would take every gateway pod of the mesh (got {}); use e.g. { istio: "egressgateway" }'],
+    'external service "web": egressGateway selector must be labels of the gateway pods (got {}); e.g. { istio: "egressgateway" }'],
   // Found by the public-API property test: gateways
   ['a gateway route whose rewrite changes nothing (seed 33)', (c) => new MeshGateway(c, 'gw', { hosts: ['api.example.com'] })
     .addRoute({ match: [Match.uriPrefix('/api')], to: { host: 'static' }, rewrite: {} }),

@@ -5,7 +5,7 @@
  */
 import { refuse, show } from './errors';
 import { checkDnsHost } from './hosts';
-import { checkLabels } from './kubernetes';
+import { checkGatewaySelector } from './kubernetes';
 import { checkPort } from './match';
 import { checkDnsLabel, checkServiceName } from './names';
 import { TrafficPolicy, checkTrafficPolicy } from './traffic-policy';
@@ -208,10 +208,7 @@ export function checkExternal(external: External): void {
     const egress = external.egressGateway;
     checkServiceName(subject, egress.service);
     checkDnsLabel(subject, 'egressGateway namespace', egress.namespace);
-    checkLabels(subject, 'egressGateway selector', egress.selector);
-    if (Object.keys(egress.selector).length === 0) {
-      refuse(subject, 'egressGateway selector is empty, so the Gateway would take every gateway pod of the mesh', '{}', 'use e.g. { istio: "egressgateway" }');
-    }
+    checkGatewaySelector(subject, 'egressGateway selector', egress.selector, '{ istio: "egressgateway" }');
     if (external.hosts.some((h) => h.startsWith('*'))) {
       refuse(subject, 'the egress gateway routes named hosts, not wildcards', show(external.hosts.filter((h) => h.startsWith('*'))),
         'list the hosts, or route wildcards without the egress gateway');

@@ -36,6 +36,20 @@ export function checkLabels(subject: string, what: string, labels: unknown): voi
   }
 }
 
+/**
+ * A gateway's selector: labels of its pods, not empty (an empty selector would take every gateway pod of the mesh);
+ * undefined stays undefined, for the default.
+ */
+export function checkGatewaySelector<T extends Readonly<Record<string, string>>>(subject: string, what: string, selector: T | undefined,
+  example: string): T | undefined {
+  if (selector === undefined) return undefined;
+  if (selector === null || typeof selector !== 'object' || Array.isArray(selector) || Object.keys(selector).length === 0) {
+    refuse(subject, `${what} must be labels of the gateway pods`, show(selector), `e.g. ${example}`);
+  }
+  checkLabels(subject, what, selector);
+  return selector;
+}
+
 /** Throws unless `annotations` is an object of valid annotation keys to strings. */
 export function checkAnnotations(subject: string, what: string, annotations: unknown): void {
   if (annotations === undefined) return;
