@@ -383,11 +383,18 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
     gw.addRoute({ name: 'api', match: [Match.uriPrefix('/api')], to: { host: 'api', port: 80 } });
     gw.addRoute({ name: 'api-v1', match: [Match.uriPrefix('/api/v1')], to: { host: 'api-v1', port: 80 } });
   }, 'gateway "gw": route "api-v1": this route can never match, route "api" before it takes its requests (its path prefix /api/ takes /api/v1) '
-    + '(got uri prefix /api/v1); add route "api-v1" before route "api", or give it a path that prefix does not take'],
+    + '(got uri prefix /api/v1); add route "api-v1" before route "api", or give it a match that route does not take'],
   ['an egress gateway selector given as a list (seed 147)', (c) => new ExternalService(c, 'web', { hosts: ['api.example.com'], egressGateway: { selector: untyped([{ istio: 'egressgateway' }]) } }),
     'external service "web": egressGateway selector must be labels of the gateway pods (got [{"istio":"egressgateway"}]); e.g. { istio: "egressgateway" }'],
   ['an empty egress gateway selector', (c) => new ExternalService(c, 'web', { hosts: ['api.example.com'], egressGateway: { selector: {} } }),
     'external service "web": egressGateway selector must be labels of the gateway pods (got {}); e.g. { istio: "egressgateway" }'],
+  ['a rule an earlier header rule takes, whatever else it matches (seed 151)', (c) => {
+    const svc = service(c);
+    svc.routeHeader('cookie', 'gray', 'v1');
+    svc.addRoute({ name: 'grpc-gray', match: [Match.all(Match.grpcMethod('helloworld.Greeter', 'SayHello'), Match.headerExact('cookie', 'gray'))], to: 'v1' });
+  }, 'canary "web": route "grpc-gray": this route can never match, route "cookie-gray" before it takes its requests (its match header cookie=gray '
+    + 'takes every request of it) (got header cookie=gray and uri /helloworld.Greeter/SayHello); add route "grpc-gray" before route '
+    + '"cookie-gray", or give it a match that route does not take'],
   // Found by the public-API property test: gateways
   ['a gateway route whose rewrite changes nothing (seed 33)', (c) => new MeshGateway(c, 'gw', { hosts: ['api.example.com'] })
     .addRoute({ match: [Match.uriPrefix('/api')], to: { host: 'static' }, rewrite: {} }),

@@ -144,7 +144,7 @@ describeWithCrds('verify routes: Istio\'s pilot routes every path of the table a
 
 describe('a rule an earlier path prefix takes (seed 109: istiod warns "match ... is not used")', () => {
   const web = () => new CanaryService(new Chart(Testing.app(), 'c', { namespace: 'shop' }), 'web', { port: 8080, versions });
-  const fix = 'add route "v1-api" before route "api", or give it a path that prefix does not take';
+  const fix = 'add route "v1-api" before route "api", or give it a match that route does not take';
 
   test('a longer prefix, or an exact path under the prefix, after it can never match: refused', () => {
     for (const match of [Match.uriPrefix('/api/v1'), Match.uriExact('/api/v1/users')]) {

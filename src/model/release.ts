@@ -494,6 +494,8 @@ interface Shadow {
   readonly kind: 'same' | 'covers' | 'istiod';
   /** Whether istiod warns of the covered match (it compares path prefixes with path prefixes only). */
   readonly istiodWarns: boolean;
+  /** The earlier rule's match, and the rendered part of it that takes the shadowed one. */
+  readonly byMatch: Match;
   readonly by: Record<string, any>;
   readonly shadowed: Record<string, any>;
 }
@@ -503,12 +505,14 @@ function shadowOf(rendered: Record<string, any>, earlier: readonly NamedMatches[
   const view = istioPrefixView(rendered);
   let istiodOnly: Shadow | undefined;
   for (const rule of earlier) {
-    for (const by of rule.match.flatMap(renderedMatches)) {
-      const byView = istioPrefixView(by);
-      const istiodWarns = view !== undefined && byView !== undefined && istioPrefixCovers(byView, view);
-      if (canonicalJson(by) === key) return { rule, kind: 'same', istiodWarns: false, by, shadowed: rendered };
-      if (takesAll(by, rendered)) return { rule, kind: 'covers', istiodWarns, by, shadowed: rendered };
-      if (istiodWarns && !istiodOnly) istiodOnly = { rule, kind: 'istiod', istiodWarns, by, shadowed: rendered };
+    for (const byMatch of rule.match) {
+      for (const by of renderedMatches(byMatch)) {
+        const byView = istioPrefixView(by);
+        const istiodWarns = view !== undefined && byView !== undefined && istioPrefixCovers(byView, view);
+        if (canonicalJson(by) === key) return { rule, kind: 'same', istiodWarns: false, byMatch, by, shadowed: rendered };
+        if (takesAll(by, rendered)) return { rule, kind: 'covers', istiodWarns, byMatch, by, shadowed: rendered };
+        if (istiodWarns && !istiodOnly) istiodOnly = { rule, kind: 'istiod', istiodWarns, byMatch, by, shadowed: rendered };
+      }
     }
   }
   return istiodOnly;
@@ -526,8 +530,10 @@ function takesAll(a: Record<string, any>, b: Record<string, any>): boolean {
 
 /** Refuses a rule or match an earlier rule's path prefix covers, in fact or in istiod's eyes. */
 function refuseCovered(subject: string, where: string, shadow: Shadow, what: string, got: string): never {
-  const paths = `its path prefix ${shadow.by.uri.prefix} takes ${shadow.shadowed.uri.prefix ?? shadow.shadowed.uri.exact}`;
-  const fix = `add ${where} before route ${show(shadow.rule.name)}, or give it a path that prefix does not take`;
+  const paths = shadow.by.uri?.prefix !== undefined
+    ? `its path prefix ${shadow.by.uri.prefix} takes ${shadow.shadowed.uri.prefix ?? shadow.shadowed.uri.exact}`
+    : `its match ${shadow.byMatch} takes every request of it`;
+  const fix = `add ${where} before route ${show(shadow.rule.name)}, or give it a match that route does not take`;
   if (shadow.kind === 'covers') {
     refuse(subject, `${where}: ${what} can never match, route ${show(shadow.rule.name)} before it takes its requests (${paths})`, got, fix);
   }
