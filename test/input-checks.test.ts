@@ -395,6 +395,8 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
   }, 'canary "web": route "grpc-gray": this route can never match, route "cookie-gray" before it takes its requests (its match header cookie=gray '
     + 'takes every request of it) (got header cookie=gray and uri /helloworld.Greeter/SayHello); add route "grpc-gray" before route '
     + '"cookie-gray", or give it a match that route does not take'],
+  ['an external service name too long once "-egress" is added (seed 159)', (c) => new ExternalService(c, 'web', { name: 'l'.repeat(57), hosts: ['edition.cnn.com'], egressGateway: true }),
+    `external service "${'l'.repeat(57)}": the egress Gateway's name "<name>-egress" must be at most 63 characters (got "${'l'.repeat(57)}-egress", 64 characters); shorten the name to at most 56 characters`],
   // Found by the public-API property test: gateways
   ['a gateway route whose rewrite changes nothing (seed 33)', (c) => new MeshGateway(c, 'gw', { hosts: ['api.example.com'] })
     .addRoute({ match: [Match.uriPrefix('/api')], to: { host: 'static' }, rewrite: {} }),

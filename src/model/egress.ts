@@ -7,7 +7,7 @@ import { refuse, show } from './errors';
 import { checkDnsHost } from './hosts';
 import { checkGatewaySelector } from './kubernetes';
 import { checkPort } from './match';
-import { checkDnsLabel, checkServiceName } from './names';
+import { MAX_LABEL_LENGTH, checkDnsLabel, checkServiceName } from './names';
 import { TrafficPolicy, checkTrafficPolicy } from './traffic-policy';
 
 /** Protocol of a ServiceEntry port, in Istio's spelling. */
@@ -207,7 +207,12 @@ export function checkExternal(external: External): void {
   if (external.egressGateway) {
     const egress = external.egressGateway;
     checkServiceName(subject, egress.service);
-    checkDnsLabel(subject, 'egressGateway namespace', egress.namespace);
+    // istiod's ValidateGateway takes a Gateway's name as a DNS-1123 label ("invalid gateway name").
+    const gatewayName = `${external.name}-egress`;
+    if (gatewayName.length > MAX_LABEL_LENGTH) {
+      refuse(subject, `the egress Gateway's name "<name>-egress" must be at most ${MAX_LABEL_LENGTH} characters`,
+        `${show(gatewayName)}, ${gatewayName.length} characters`, `shorten the name to at most ${MAX_LABEL_LENGTH - '-egress'.length} characters`);
+    }
     checkGatewaySelector(subject, 'egressGateway selector', egress.selector, '{ istio: "egressgateway" }');
     if (external.hosts.some((h) => h.startsWith('*'))) {
       refuse(subject, 'the egress gateway routes named hosts, not wildcards', show(external.hosts.filter((h) => h.startsWith('*'))),
