@@ -397,6 +397,8 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
     + '"cookie-gray", or give it a match that route does not take'],
   ['an external service name too long once "-egress" is added (seed 159)', (c) => new ExternalService(c, 'web', { name: 'l'.repeat(57), hosts: ['edition.cnn.com'], egressGateway: true }),
     `external service "${'l'.repeat(57)}": the egress Gateway's name "<name>-egress" must be at most 63 characters (got "${'l'.repeat(57)}-egress", 64 characters); shorten the name to at most 56 characters`],
+  ['an unknown resolution beside a wildcard host (seed 184)', (c) => new ExternalService(c, 'aa', { hosts: ['*.example.com'], resolution: untyped({ 0: 'DNS' }) }),
+    'external service "aa": unknown resolution (got {"0":"DNS"}); use one of DNS, DNS_ROUND_ROBIN, NONE'],
   // Found by the public-API property test: gateways
   ['a gateway route whose rewrite changes nothing (seed 33)', (c) => new MeshGateway(c, 'gw', { hosts: ['api.example.com'] })
     .addRoute({ match: [Match.uriPrefix('/api')], to: { host: 'static' }, rewrite: {} }),

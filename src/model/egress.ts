@@ -140,6 +140,9 @@ export function checkExternal(external: External): void {
   const subject = externalSubject(external.name);
   checkServiceName(subject, external.name);
   if (external.hosts.length === 0) refuse(subject, 'needs at least one host', '[]', 'set hosts, e.g. ["edition.cnn.com"]');
+  if (!Object.values(Resolution).includes(external.resolution)) {
+    refuse(subject, 'unknown resolution', show(external.resolution), `use one of ${Object.values(Resolution).join(', ')}`);
+  }
   const seenHosts = new Set<string>();
   for (const host of external.hosts) {
     checkDnsHost(subject, 'host', host);
@@ -160,9 +163,6 @@ export function checkExternal(external: External): void {
       refuse(subject, 'TLS is set twice: by originateTls and by trafficPolicy.tls', show(external.trafficPolicy.tls),
         'keep originateTls (TLS SIMPLE with the host as SNI) or trafficPolicy.tls, not both');
     }
-  }
-  if (!Object.values(Resolution).includes(external.resolution)) {
-    refuse(subject, 'unknown resolution', show(external.resolution), `use one of ${Object.values(Resolution).join(', ')}`);
   }
   if (external.ports.length === 0) refuse(subject, 'needs at least one port', '[]', 'set ports, e.g. [{ number: 443, protocol: ExternalProtocol.HTTPS }]');
   const numbers = new Set<number>();
