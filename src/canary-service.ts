@@ -18,6 +18,7 @@ import { routingApiOf } from './private/gateway-api-scope';
 import { claimMeshHost } from './private/host-claims';
 import { createNetworkingObject } from './private/networking-object';
 import { createService as createServiceObject } from './private/service';
+import { podServiceAccount } from './private/service-account';
 import { ExposeOptions, RoutedRelease } from './routed-release';
 import { IAuthorizationTarget, IGatewayRouteTarget, ILaneMember, IMeshGateway, IReleaseLane, ISourceWorkload } from './targets';
 import { WORKLOAD_PROPS, WorkloadProps, checkWorkloadProps, createWorkloadDeployment } from './workload';
@@ -342,9 +343,7 @@ export class CanaryService extends RoutedRelease implements IAuthorizationTarget
     const metadata = (name: string) => ({ name, namespace: this.namespace, labels: { app: this.name } });
     this.podSelector = { app: this.name };
     this.serviceAccountName = props.serviceAccountName ?? this.name;
-    const serviceAccount = props.serviceAccountName
-      ? kplus.ServiceAccount.fromServiceAccountName(this, 'ServiceAccountRef', props.serviceAccountName)
-      : new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: metadata(this.name), automountToken: false });
+    const serviceAccount = podServiceAccount(this, this.subject, props.serviceAccountName, metadata(this.name));
 
     const deployments: Record<string, kplus.Deployment> = {};
     for (const version of versions) {

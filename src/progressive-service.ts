@@ -1,5 +1,4 @@
 import { ApiObject, Chart, Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { renderAnalysis, renderMetricTemplates } from './flagger/canary';
 import { renderRoutePolicy } from './istio/route-policy';
@@ -16,6 +15,7 @@ import { checkDnsLabel, checkServiceName } from './model/names';
 import { Protocol, isHttpProtocol } from './model/protocol';
 import { Retries, checkRoutePolicy, checkWholeSeconds } from './model/route-policy';
 import { TrafficPolicy, checkTrafficPolicy } from './model/traffic-policy';
+import { podServiceAccount } from './private/service-account';
 import { IMeshGateway } from './targets';
 import { WORKLOAD_PROPS, WorkloadProps, checkWorkloadProps, createWorkloadDeployment } from './workload';
 import { Canary, MetricTemplate } from '../imports/flagger.app';
@@ -208,11 +208,8 @@ export class ProgressiveService extends Construct {
     }
     if (props.autoscalerName !== undefined) checkServiceName(subject, props.autoscalerName);
 
-    const serviceAccount = props.serviceAccountName
-      ? kplus.ServiceAccount.fromServiceAccountName(this, 'ServiceAccountRef', props.serviceAccountName)
-      : new kplus.ServiceAccount(this, 'ServiceAccount', {
-        metadata: { name: this.name, namespace: this.namespace, labels: { app: this.name } }, automountToken: false,
-      });
+    const serviceAccount = podServiceAccount(this, subject, props.serviceAccountName,
+      { name: this.name, namespace: this.namespace, labels: { app: this.name } });
     const containerPort = props.containerPort ?? props.port;
     const deployment = createWorkloadDeployment(this, 'Deployment', {
       name: this.name,

@@ -1,5 +1,4 @@
 import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { AnalysisTemplate as AnalysisTemplateKind } from '../imports/analysistemplate-argoproj.io';
 import { Rollout } from '../imports/rollout-argoproj.io';
@@ -24,6 +23,7 @@ import { registerAnalysisView } from './private/analysis-view';
 import { claimMeshHost } from './private/host-claims';
 import { createNetworkingObject } from './private/networking-object';
 import { createService as createServiceObject } from './private/service';
+import { podServiceAccount } from './private/service-account';
 import { ExposeOptions, RoutedRelease } from './routed-release';
 import { IMeshGateway } from './targets';
 import { WORKLOAD_PROPS, WorkloadOptions, WorkloadProps, checkWorkloadProps, renderPodTemplate } from './workload';
@@ -247,9 +247,7 @@ export class RolloutService extends RoutedRelease {
 
     const metadata = (name: string, labels: Record<string, string> = { app: this.name }) => ({ name, namespace: this.namespace, labels });
     this.podSelector = { app: this.name };
-    const serviceAccount = props.serviceAccountName
-      ? kplus.ServiceAccount.fromServiceAccountName(this, 'ServiceAccountRef', props.serviceAccountName)
-      : new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: metadata(this.name), automountToken: false });
+    const serviceAccount = podServiceAccount(this, this.subject, props.serviceAccountName, metadata(this.name));
 
     const ports = [{ name: protocol, number: props.port, protocol, containerPort }];
     const createService = (constructId: string, name: string) =>

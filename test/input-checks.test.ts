@@ -399,6 +399,12 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
     `external service "${'l'.repeat(57)}": the egress Gateway's name "<name>-egress" must be at most 63 characters (got "${'l'.repeat(57)}-egress", 64 characters); shorten the name to at most 56 characters`],
   ['an unknown resolution beside a wildcard host (seed 184)', (c) => new ExternalService(c, 'aa', { hosts: ['*.example.com'], resolution: untyped({ 0: 'DNS' }) }),
     'external service "aa": unknown resolution (got {"0":"DNS"}); use one of DNS, DNS_ROUND_ROBIN, NONE'],
+  ['a service account name Kubernetes refuses (seeds 205, 213)', (c) => rollout(c, { serviceAccountName: '-a' }),
+    'rollout "ad": serviceAccountName must be a DNS-1123 subdomain, as Kubernetes requires of service account names (got "-a"); use lower-case letters, digits, "-" and ".", starting and ending with a letter or digit, e.g. "shop-frontend"'],
+  ['a service account name YAML would read as a number', (c) => service(c, { serviceAccountName: '-.inf' }),
+    'canary "web": serviceAccountName must be a DNS-1123 subdomain, as Kubernetes requires of service account names (got "-.inf")'],
+  ['an empty service account name', (c) => progressive(c, { serviceAccountName: '' }),
+    'progressive service "ad": serviceAccountName must be a DNS-1123 subdomain, as Kubernetes requires of service account names (got "")'],
   // Found by the public-API property test: gateways
   ['a gateway route whose rewrite changes nothing (seed 33)', (c) => new MeshGateway(c, 'gw', { hosts: ['api.example.com'] })
     .addRoute({ match: [Match.uriPrefix('/api')], to: { host: 'static' }, rewrite: {} }),
