@@ -9,7 +9,7 @@ import { checkHostsFitGateway, checkVirtualServiceHosts, gatewayHosts, hostsInte
 import { Match } from './model/match';
 import { Release, Weights, checkRelease, subjectOf } from './model/release';
 import { HeaderRouteOptions, RouteOptions, headerRoute, ruleFromOptions } from './model/route-options';
-import { Rewrite } from './model/route-policy';
+import { Rewrite, checkRewrite } from './model/route-policy';
 import { createGatewayApiObject } from './private/gateway-api-object';
 import { claimGatewayHosts } from './private/host-claims';
 import { createNetworkingObject } from './private/networking-object';
@@ -252,6 +252,8 @@ function checkExposeArguments(subject: string, gateway: unknown, options: unknow
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     refuse(subject, 'the options of exposeVia must be an object', show(options), 'e.g. { hosts: ["shop.example.com"] }, or leave them out');
   }
+  const rewrite = (options as ExposeOptions).rewrite;
+  if (rewrite !== undefined) checkRewrite(subject, 'exposeVia rewrite', rewrite);
 }
 
 /** The gateway's one host, for exposeVia without hosts. */

@@ -405,6 +405,8 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
     'canary "web": serviceAccountName must be a DNS-1123 subdomain, as Kubernetes requires of service account names (got "-.inf")'],
   ['an empty service account name', (c) => progressive(c, { serviceAccountName: '' }),
     'progressive service "ad": serviceAccountName must be a DNS-1123 subdomain, as Kubernetes requires of service account names (got "")'],
+  ['an exposure whose rewrite changes nothing (seed 225)', (c) => service(c).exposeVia(new MeshGateway(c, 'gw', { hosts: ['web.example.com'] }), { rewrite: {} }),
+    'canary "web": exposeVia rewrite changes nothing (got {}); give uri or authority'],
   // Found by the public-API property test: gateways
   ['a gateway route whose rewrite changes nothing (seed 33)', (c) => new MeshGateway(c, 'gw', { hosts: ['api.example.com'] })
     .addRoute({ match: [Match.uriPrefix('/api')], to: { host: 'static' }, rewrite: {} }),
