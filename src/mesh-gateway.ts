@@ -630,6 +630,10 @@ function checkServerTls(subject: string, where: string, protocol: string, tls: G
   }
   if (tls === undefined || tls === null) return;
   if (typeof tls !== 'object' || Array.isArray(tls)) refuse(subject, `${where}: tls must be an object`, show(tls), 'e.g. { httpsRedirect: true }');
+  const modes = Object.values(GatewaySpecServersTlsMode) as string[];
+  if (tls.mode !== undefined && !modes.includes(tls.mode)) {
+    refuse(subject, `${where}: unknown tls.mode`, show(tls.mode), `use one of ${modes.join(', ')}`);
+  }
   const set = (Object.keys(tls) as Array<keyof typeof tls>).filter((k) => tls[k] !== undefined);
   if (!TLS_SERVER_PROTOCOLS.includes(protocol)) {
     // istiod: "server cannot have TLS settings for plain text HTTP ports" (a mode other than passthrough, or a

@@ -141,7 +141,10 @@ export function checkWorkloadProps(subject: string, where: string, props: Worklo
     const entries = checkList(subject, `${where} ${field}`, props[field], '["--port", "8080"]');
     const odd = entries.find((entry) => typeof entry !== 'string');
     // The container's command and args are lists of strings (k8s.io/api core/v1 Container).
-    if (odd !== undefined) refuse(subject, `${where}: ${field} entries must be text`, show(odd), `quote it, e.g. ${show(String(odd))}`);
+    if (odd !== undefined) {
+      refuse(subject, `${where}: ${field} entries must be text`, show(odd),
+        typeof odd === 'number' || typeof odd === 'boolean' ? `quote it, e.g. ${show(String(odd))}` : 'write it as text');
+    }
   }
   checkContainerResources(subject, where, props.resources);
   checkContainerSecurityContext(subject, where, props.securityContext);

@@ -407,6 +407,15 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
     'progressive service "ad": serviceAccountName must be a DNS-1123 subdomain, as Kubernetes requires of service account names (got "")'],
   ['an exposure whose rewrite changes nothing (seed 225)', (c) => service(c).exposeVia(new MeshGateway(c, 'gw', { hosts: ['web.example.com'] }), { rewrite: {} }),
     'canary "web": exposeVia rewrite changes nothing (got {}); give uri or authority'],
+  ['a gateway server tls.mode that is no mode (seed 231)', (c) => new MeshGateway(c, 'gw', {
+    servers: [{ port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['shop.example.com'], tls: { mode: untyped(true) } }],
+  }), 'gateway "gw": server "https": unknown tls.mode (got true); use one of PASSTHROUGH, SIMPLE, MUTUAL, AUTO_PASSTHROUGH, ISTIO_MUTUAL, OPTIONAL_MUTUAL'],
+  ['weights given as a Match beside another default route (seed 244)', (c) => service(c, { defaultRoute: DefaultRoute.ALL_PODS, weights: untyped(Match.headerPresent('x-user')) }),
+    'canary "web": weights apply to the default route only with DefaultRoute.WEIGHTS, and defaultRoute is all-pods (got header x-user present); drop the weights, or the defaultRoute'],
+  ['a retry condition that is no text, with 0 attempts (seed 248)', (c) => service(c, { retries: { attempts: 0, retryOn: [untyped(Duration.seconds(5))] } }),
+    'canary "web": default route retries: unknown retryOn condition (got 5s); use HTTP status codes or Envoy\'s conditions:'],
+  ['a header name longer than the Gateway API CRD takes (seed 251)', (c) => gatewayApiService(c).addRoute({ match: [Match.headerExact(`x-${'a'.repeat(300)}`, 'jason')], to: 'v2' }),
+    'route "shop/web": a header name in a HTTPRoute match holds at most 256 characters, as the Gateway API CRD allows (got "x-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...", 302 characters); shorten it, or route with RoutingApi.ISTIO'],
   // Found by the public-API property test: gateways
   ['a gateway route whose rewrite changes nothing (seed 33)', (c) => new MeshGateway(c, 'gw', { hosts: ['api.example.com'] })
     .addRoute({ match: [Match.uriPrefix('/api')], to: { host: 'static' }, rewrite: {} }),

@@ -71,6 +71,21 @@ export function gatewayApiLimitProblems(kind: string, name: string, spec: unknow
         String(longest), limit.fix).message);
     }
   }
+  // Header and query parameter names and values (HTTPHeaderMatch, HTTPQueryParamMatch, GRPCHeaderMatch maxLength).
+  const maxLength = { headers: { name: 256, value: 4096 }, queryParams: { name: 256, value: 1024 } } as const;
+  for (const match of ((spec as any)?.rules ?? []).flatMap((r: any) => r.matches ?? [])) {
+    for (const list of ['headers', 'queryParams'] as const) {
+      for (const condition of match[list] ?? []) {
+        for (const field of ['name', 'value'] as const) {
+          const text = condition[field];
+          if (typeof text !== 'string' || text.length <= maxLength[list][field]) continue;
+          problems.push(invalid(`${entry.subject} "${name}"`, `a ${list === 'headers' ? 'header' : 'query parameter'} ${field} in a ${kind} match holds `
+            + `at most ${maxLength[list][field]} characters, as the Gateway API CRD allows`, `${show(`${text.slice(0, 40)}...`)}, ${text.length} characters`,
+          'shorten it, or route with RoutingApi.ISTIO').message);
+        }
+      }
+    }
+  }
   if (kind === 'HTTPRoute') {
     // Paths written by exposeVia's pathPrefix and gateway routes, besides the service's own matches (checked earlier).
     for (const match of ((spec as any)?.rules ?? []).flatMap((r: any) => r.matches ?? [])) {

@@ -206,7 +206,8 @@ export function checkRelease(release: Release): void {
   if (defaultRoute === DefaultRoute.WEIGHTS) {
     checkWeights(subject, 'weights', release.weights, release.versions);
   } else if (release.weights === null || typeof release.weights !== 'object' || Array.isArray(release.weights) || Object.keys(release.weights).length > 0) {
-    const isMap = release.weights !== null && typeof release.weights === 'object' && !Array.isArray(release.weights);
+    const isMap = release.weights !== null && typeof release.weights === 'object' && !Array.isArray(release.weights)
+      && Object.values(release.weights).every((w) => typeof w === 'number');
     refuse(subject, `weights apply to the default route only with DefaultRoute.WEIGHTS, and defaultRoute is ${defaultRoute}`,
       isMap ? formatWeights(release.weights) : show(release.weights), 'drop the weights, or the defaultRoute');
   }

@@ -367,18 +367,18 @@ function checkRetries(subject: string, where: string, retries: Retries): void {
     refuse(subject, `${where}: attempts must be a whole number from 0 to 2147483647`, show(retries.attempts), 'use e.g. { attempts: 3 }');
   }
   const retryOn = retries.retryOn === undefined ? [] : checkList(subject, `${where} retryOn`, retries.retryOn, '["5xx", "reset"]');
-  if (retries.attempts === 0 && (retryOn.length || retries.perTryTimeout)) {
-    refuse(subject, `${where}: 0 attempts turns retries off, so retryOn and perTryTimeout would be ignored`,
-      `attempts 0 with ${retryOn.length ? `retryOn ${show(retryOn.join(','))}` : 'perTryTimeout'}`,
-      'set attempts to 1 or more, or drop the other retry options');
-  }
-  if (retries.perTryTimeout !== undefined) checkDuration(subject, `${where} perTryTimeout`, retries.perTryTimeout);
   for (const condition of retryOn) {
     if (typeof condition !== 'string' || !RETRY_ON.includes(condition) && !/^[1-5][0-9][0-9]$/.test(condition)) {
       refuse(subject, `${where}: unknown retryOn condition`, show(condition),
         `use HTTP status codes or Envoy's conditions: ${RETRY_ON.join(', ')}`);
     }
   }
+  if (retries.attempts === 0 && (retryOn.length || retries.perTryTimeout)) {
+    refuse(subject, `${where}: 0 attempts turns retries off, so retryOn and perTryTimeout would be ignored`,
+      `attempts 0 with ${retryOn.length ? `retryOn ${show(retryOn.join(','))}` : 'perTryTimeout'}`,
+      'set attempts to 1 or more, or drop the other retry options');
+  }
+  if (retries.perTryTimeout !== undefined) checkDuration(subject, `${where} perTryTimeout`, retries.perTryTimeout);
 }
 
 function checkFault(subject: string, where: string, fault: Fault): void {
