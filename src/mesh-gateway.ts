@@ -6,7 +6,7 @@ import { renderGatewayRules, renderHttpMatch as renderGatewayApiMatch, rewriteFi
 import { IstioApiVersion } from './istio/api-version';
 import { prefixRewrite, renderHttpMatchList, renderHttpRoutes, withoutIneffectiveMatches } from './istio/routes';
 import { MeshAnalysis } from './mesh-analysis';
-import { PropNames, checkKnownProps, checkList, constructName, refuse, show } from './model/errors';
+import { PropNames, checkKnownProps, checkList, checkObject, constructName, refuse, show } from './model/errors';
 import { RoutingApi, checkGatewayApiRuleName, checkPrecedenceKeepsOrder } from './model/gateway-api';
 import { checkDnsHost, checkVirtualServiceHosts, gatewayHosts, parseServerHost, widestHosts } from './model/hosts';
 import { checkAnnotations, checkGatewaySelector } from './model/kubernetes';
@@ -629,7 +629,7 @@ function checkServerTls(subject: string, where: string, protocol: string, tls: G
       show(tls ?? null), 'set tls.mode, e.g. SIMPLE with a credentialName');
   }
   if (tls === undefined || tls === null) return;
-  if (typeof tls !== 'object' || Array.isArray(tls)) refuse(subject, `${where}: tls must be an object`, show(tls), 'e.g. { httpsRedirect: true }');
+  checkObject(subject, `${where}: tls`, tls, '{ httpsRedirect: true }');
   const modes = Object.values(GatewaySpecServersTlsMode) as string[];
   if (tls.mode !== undefined && !modes.includes(tls.mode)) {
     refuse(subject, `${where}: unknown tls.mode`, show(tls.mode), `use one of ${modes.join(', ')}`);

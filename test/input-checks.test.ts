@@ -416,6 +416,15 @@ const CASES: Array<[string, (c: Chart) => unknown, string]> = [
     'canary "web": default route retries: unknown retryOn condition (got 5s); use HTTP status codes or Envoy\'s conditions:'],
   ['a header name longer than the Gateway API CRD takes (seed 251)', (c) => gatewayApiService(c).addRoute({ match: [Match.headerExact(`x-${'a'.repeat(300)}`, 'jason')], to: 'v2' }),
     'route "shop/web": a header name in a HTTPRoute match holds at most 256 characters, as the Gateway API CRD allows (got "x-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...", 302 characters); shorten it, or route with RoutingApi.ISTIO'],
+  ['a security context given as text', version({ securityContext: untyped('restricted') }),
+    'canary "web": version "v1": securityContext must be an object (got "restricted"); e.g. { runAsUser: 65532 }'],
+  ['resources given as a list', version({ resources: untyped([{ cpu: '1' }]) }),
+    'canary "web": version "v1": resources must be an object (got [{"cpu":"1"}]); e.g. { cpu: { request: "250m" }, memory: { limit: "256Mi" } }'],
+  ['deployment options given as null', version({ deploymentOptions: untyped(null) }),
+    'canary "web": version "v1": deploymentOptions must be an object (got null); e.g. { strategy: DeploymentStrategy.recreate() }'],
+  ['a gateway server tls given as text', (c) => new MeshGateway(c, 'gw', {
+    servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['shop.example.com'], tls: untyped('redirect') }],
+  }), 'gateway "gw": server "http": tls must be an object (got "redirect"); e.g. { httpsRedirect: true }'],
   // Found by the public-API property test: gateways
   ['a gateway route whose rewrite changes nothing (seed 33)', (c) => new MeshGateway(c, 'gw', { hosts: ['api.example.com'] })
     .addRoute({ match: [Match.uriPrefix('/api')], to: { host: 'static' }, rewrite: {} }),

@@ -1,5 +1,5 @@
 /** A container's resource requests and limits, as Kubernetes quantity strings. */
-import { PropNames, checkKnownProps, refuse, show } from './errors';
+import { PropNames, checkKnownProps, checkObject, refuse, show } from './errors';
 
 /** The request and the limit of one resource, each a Kubernetes quantity such as `"250m"`, `"1"`, `"128Mi"` or `"1Gi"`. */
 export interface ResourceRange {
@@ -69,9 +69,7 @@ function quantityValue(quantity: string): number {
  */
 export function checkContainerResources(subject: string, where: string, resources: unknown): void {
   if (resources === undefined) return;
-  if (resources === null || typeof resources !== 'object' || Array.isArray(resources)) {
-    refuse(subject, `${where}: resources must be an object`, show(resources), 'use e.g. { cpu: { request: "250m" }, memory: { limit: "256Mi" } }');
-  }
+  checkObject(subject, `${where}: resources`, resources, '{ cpu: { request: "250m" }, memory: { limit: "256Mi" } }');
   checkKnownProps(subject, `${where} resources`, resources, CONTAINER_RESOURCES);
   for (const kind of Object.keys(CONTAINER_RESOURCES) as Array<keyof ContainerResources>) {
     const range = (resources as Record<string, unknown>)[kind];

@@ -1,5 +1,5 @@
 /** The security context of a workload's container, as plain data. */
-import { PropNames, checkKnownProps, refuse, show } from './errors';
+import { PropNames, checkKnownProps, checkObject, refuse, show } from './errors';
 import { MAX_INT32 } from './seconds';
 
 /**
@@ -48,9 +48,7 @@ const SECURITY_CONTEXT: PropNames<ContainerSecurityContext> = {
 /** Checks `context` as the API server and the kubelet would; `where` names the workload, e.g. `version "v2"`. */
 export function checkContainerSecurityContext(subject: string, where: string, context: unknown): void {
   if (context === undefined) return;
-  if (context === null || typeof context !== 'object' || Array.isArray(context)) {
-    refuse(subject, `${where}: securityContext must be an object`, show(context), 'use e.g. { runAsUser: 65532 }');
-  }
+  checkObject(subject, `${where}: securityContext`, context, '{ runAsUser: 65532 }');
   checkKnownProps(subject, `${where} securityContext`, context, SECURITY_CONTEXT);
   const c = context as ContainerSecurityContext;
   for (const flag of ['runAsNonRoot', 'readOnlyRootFilesystem', 'allowPrivilegeEscalation', 'privileged'] as const) {

@@ -1,6 +1,6 @@
 /** How a workload's Deployment replaces its pods: the update strategy and its timings, as plain data. */
 import { Duration } from 'cdk8s';
-import { PropNames, checkKnownProps, refuse, show } from './errors';
+import { PropNames, checkKnownProps, checkObject, refuse, show } from './errors';
 import { wholeSeconds } from './seconds';
 
 /** A number of pods, absolute or as a percentage of the replicas, as a rolling update's `maxSurge` and `maxUnavailable` take them. */
@@ -127,9 +127,7 @@ const DEPLOYMENT_OPTIONS: PropNames<DeploymentOptions> = { strategy: true, minRe
 /** Checks `options` as the API server does; `where` names the workload, e.g. `version "v2"`. */
 export function checkDeploymentOptions(subject: string, where: string, options: unknown): void {
   if (options === undefined) return;
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    refuse(subject, `${where}: deploymentOptions must be an object`, show(options), 'use e.g. { strategy: DeploymentStrategy.recreate() }');
-  }
+  checkObject(subject, `${where}: deploymentOptions`, options, '{ strategy: DeploymentStrategy.recreate() }');
   checkKnownProps(subject, `${where} deploymentOptions`, options, DEPLOYMENT_OPTIONS);
   const o = options as DeploymentOptions;
   if (o.strategy !== undefined && !(o.strategy instanceof DeploymentStrategy)) {
